@@ -1,0 +1,85 @@
+import { SecretConfigError } from "./errors.js";
+import { type LogLevel, parseLogLevel } from "./logger.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Core settings read from the environment. Providers read their own variables. */
+export interface CoreConfig {
+  /** `SECRET_PROVIDER`: `env` (default), `vault`, `aws`, or a package specifier. */
+  provider: string;
+  /** `SECRET_CACHE_TTL` in seconds (default 300; 0 turns the cache off). */
+  cacheTtlMs: number;
+  /** `SECRET_CACHE_STALE_IF_ERROR` in seconds (default 900): how long past its TTL a cached value may be served when the backend fails. */
+  staleIfErrorMs: number;
+  /** `LOG_LEVEL` (default `warn`). */
+  logLevel: LogLevel;
+  /** `LOG_FORMAT`: `text` (default) or `json`. */
+  logFormat: "text" | "json";
+}
+
+export interface ParsedConfig<T> {
+  config: T;
+  warnings: string[];
+  errors: SecretConfigError[];
+}
+
+export const DEFAULT_CACHE_TTL_SECONDS = 300;
+export const DEFAULT_STALE_IF_ERROR_SECONDS = 900;
+
+/** Parse core configuration once, where it enters. Every problem names its variable. */
+export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig> {
+  const errors: SecretConfigError[] = [];
+  const warnings: string[] = [];
+
+  const rawProvider = env.SECRET_PROVIDER?.trim();
+  const provider = rawProvider ? rawProvider : "env";
+  if (rawProvider && rawProvider !== rawProvider.toLowerCase() && ["ENV", "VAULT", "AWS"].includes(rawProvider.toUpperCase())) {
+    warnings.push(`SECRET_PROVIDER=${rawProvider} read as '${rawProvider.toLowerCase()}'`);
+  }
+
+  const seconds = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === "") return fallback * 1000;
+    if (!/^\d+(\.\d+)?$/.test(raw)) {
+      errors.push(
+        new SecretConfigError(`Invalid ${name} ${JSON.stringify(raw)}: use a number of seconds, 0 or more`, {
+          field: name,
+        }),
+      );
+      return fallback * 1000;
+    }
+    return Math.round(Number(raw) * 1000);
+  };
+
+  let logLevel: LogLevel = "warn";
+  try {
+    logLevel = parseLogLevel(env.LOG_LEVEL);
+  } catch (error) {
+    errors.push(error as SecretConfigError);
+  }
+  const rawFormat = env.LOG_FORMAT?.trim().toLowerCase();
+  if (rawFormat && rawFormat !== "text" && rawFormat !== "json") {
+    errors.push(
+      new SecretConfigError(`Invalid LOG_FORMAT ${JSON.stringify(env.LOG_FORMAT)}: use text or json`, {
+        field: "LOG_FORMAT",
+      }),
+    );
+  }
+
+  return {
+    config: {
+      provider: ["ENV", "VAULT", "AWS"].includes(provider.toUpperCase()) ? provider.toLowerCase() : provider,
+      cacheTtlMs: seconds("SECRET_CACHE_TTL", DEFAULT_CACHE_TTL_SECONDS),
+      staleIfErrorMs: seconds("SECRET_CACHE_STALE_IF_ERROR", DEFAULT_STALE_IF_ERROR_SECONDS),
+      logLevel,
+      logFormat: rawFormat === "json" ? "json" : "text",
+    },
+    warnings,
+    errors,
+  };
+}
+
+/** Production, as the spec means it: `NODE_ENV` or `ENVIRONMENT` is `production`. */
+export function isProduction(env: Env = process.env): boolean {
+  return [env.NODE_ENV, env.ENVIRONMENT].some((v) => v?.trim().toLowerCase() === "production");
+}

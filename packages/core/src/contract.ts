@@ -1,0 +1,131 @@
+/**
+ * The provider contract: the seam every backend, first- or third-party, plugs into.
+ *
+ * A provider is the thinnest translation between these calls and one backend.
+ * Caching, coalescing, metrics, logging, name validation and error wrapping
+ * live in the `SecretManager`, never in a provider.
+ */
+
+/** One stored secret as a provider returns it. Only `value` is required. */
+export interface SecretRecord {
+  value: string;
+  /** An opaque version identifier, when the backend keeps versions. */
+  version?: string | undefined;
+  createdAt?: Date | undefined;
+  updatedAt?: Date | undefined;
+  /** Custom metadata the toolkit stored with the secret, such as `rotatedAt`. Never secret. */
+  metadata?: Readonly<Record<string, string>> | undefined;
+}
+
+export interface ReadOptions {
+  /**
+   * Read a specific version instead of the current one: a provider-specific
+   * identifier, or `"previous"` for the value before the current one.
+   * Only for providers with the `versions` capability.
+   */
+  version?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface WriteOptions {
+  /** Create only: fail with `SecretConflictError` if the secret already exists. Needs `checkAndSet`. */
+  ifAbsent?: boolean | undefined;
+  /** Write only if the current version is this one, else `SecretConflictError`. Needs `checkAndSet`. */
+  ifVersion?: string | undefined;
+  /** Custom metadata to store with the secret. Needs `metadata`. Values are not secret. */
+  metadata?: Readonly<Record<string, string>> | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface WriteResult {
+  /** The version created by the write, when the backend keeps versions. */
+  version?: string | undefined;
+}
+
+export interface DeleteOptions {
+  /** Delete at once, without the backend's recovery window (where there is one). */
+  permanent?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface CheckOptions {
+  signal?: AbortSignal | undefined;
+}
+
+export interface ListOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** Optional abilities a provider announces; core and the CLI consult them. */
+export interface ProviderCapabilities {
+  /** `getMany` reads several secrets in fewer requests than one each. */
+  batchRead: boolean;
+  /** `list` returns the names of the secrets the provider holds. */
+  list: boolean;
+  /** `get(name, { version })` reads earlier versions; `"previous"` is understood. */
+  versions: boolean;
+  /** `set` honours `ifAbsent` and `ifVersion` atomically. */
+  checkAndSet: boolean;
+  /** Records carry `createdAt` / `updatedAt` / `version`, and `set` stores `metadata`. */
+  metadata: boolean;
+}
+
+export const NO_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
+  batchRead: false,
+  list: false,
+  versions: false,
+  checkAndSet: false,
+  metadata: false,
+});
+
+/** What `check` may report about a healthy backend; values must not be secret. */
+export interface ProviderStatus {
+  details?: Record<string, string | number | boolean> | undefined;
+}
+
+export interface SecretProvider {
+  /** Short, stable name used in errors, logs and metrics: `env`, `vault`, `aws`, `acme-foo`. */
+  readonly name: string;
+  /** Human name for messages, for example `Vault` in `Vault authentication failed`. */
+  readonly displayName?: string | undefined;
+  readonly capabilities?: Partial<ProviderCapabilities> | undefined;
+
+  /** The secret's current (or requested) value; `undefined` when it does not exist. Throws when the backend cannot be asked. */
+  get(name: string, options?: ReadOptions): Promise<SecretRecord | undefined>;
+  /** Create or replace a secret. */
+  set(name: string, value: string, options?: WriteOptions): Promise<WriteResult | undefined | void>;
+  /** Delete a secret; `true` if it existed. */
+  delete(name: string, options?: DeleteOptions): Promise<boolean>;
+  /** Resolve when the backend is reachable and our credentials work; throw a `SecretError` otherwise. */
+  check(options?: CheckOptions): Promise<ProviderStatus | undefined | void>;
+
+  /** Several secrets at once (capability `batchRead`). Missing names are absent from the map. */
+  getMany?(names: readonly string[], options?: ReadOptions): Promise<Map<string, SecretRecord>>;
+  /** Names of the secrets held (capability `list`). */
+  list?(options?: ListOptions): Promise<string[]>;
+  /** Cancel a scheduled deletion, where the backend has one. */
+  restore?(name: string): Promise<void>;
+  /** Release connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** What a provider factory is given. */
+export interface ProviderContext {
+  /** The environment to read configuration from (defaults to `process.env`). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The project directory: where relative paths such as `.env` are resolved. */
+  cwd: string;
+  logger: import("./logger.js").Logger;
+}
+
+/** A provider package exports `createProvider` (by name). */
+export type ProviderFactory = (context: ProviderContext) => SecretProvider | Promise<SecretProvider>;
+
+export interface ProviderModule {
+  createProvider: ProviderFactory;
+}
+
+/** The capabilities of a provider with every unannounced one set to `false`. */
+export function capabilitiesOf(provider: Pick<SecretProvider, "capabilities">): ProviderCapabilities {
+  return { ...NO_CAPABILITIES, ...provider.capabilities };
+}

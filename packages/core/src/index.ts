@@ -1,0 +1,94 @@
+export { chunk, mapConcurrent } from "./concurrency.js";
+export {
+  type CoreConfig,
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_STALE_IF_ERROR_SECONDS,
+  type Env,
+  isProduction,
+  type ParsedConfig,
+  parseCoreConfig,
+} from "./config.js";
+export {
+  type CheckOptions,
+  capabilitiesOf,
+  type DeleteOptions,
+  type ListOptions,
+  NO_CAPABILITIES,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type ProviderFactory,
+  type ProviderModule,
+  type ProviderStatus,
+  type ReadOptions,
+  type SecretProvider,
+  type SecretRecord,
+  type WriteOptions,
+  type WriteResult,
+} from "./contract.js";
+export {
+  createSecretManagerFromEnv,
+  deleteSecret,
+  getRequiredSecret,
+  getSecret,
+  getSecretManager,
+  getSecretRecord,
+  type ManagerFromEnvOptions,
+  resetSecretManager,
+  setSecret,
+  setSecretManager,
+} from "./default-manager.js";
+export {
+  AccessDeniedError,
+  AuthenticationError,
+  describeName,
+  InvalidSecretNameError,
+  InvalidSecretValueError,
+  isSecretError,
+  NotSupportedError,
+  ProviderError,
+  ProviderInvalidError,
+  ProviderNotConfiguredError,
+  ProviderNotInstalledError,
+  ProviderUnavailableError,
+  SecretConfigError,
+  SecretConflictError,
+  SecretError,
+  type SecretErrorCode,
+  type SecretErrorOptions,
+  SecretNotFoundError,
+  SecretScheduledForDeletionError,
+} from "./errors.js";
+export { type FileLockOptions, type WriteSecretFileOptions, withFileLock, writeSecretFile } from "./files.js";
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type LogFields,
+  type Logger,
+  type LogLevel,
+  loggerFromEnv,
+  parseLogLevel,
+  silentLogger,
+} from "./logger.js";
+export {
+  checkProviderShape,
+  type GetOptions,
+  type ProviderCheckResult,
+  SecretManager,
+  type SecretManagerOptions,
+  type SetOptions,
+  wrapError,
+} from "./manager.js";
+export { HEALTH_STATUS_VALUE, METER_NAME, type MetricAttributes, SecretMetrics } from "./metrics.js";
+export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
+export { clearRedactions, REDACTED, redact, registerSecretValue } from "./redact.js";
+export { BUILTIN_PROVIDERS, type ProviderLoaders, type ResolveProviderOptions, resolveProvider } from "./resolve.js";
+export {
+  defineSecretConfig,
+  type InferOutput,
+  type LoadSecretConfigOptions,
+  loadSecretConfig,
+  type SecretConfigDefinition,
+  type StandardIssue,
+  type StandardResult,
+  type StandardSchema,
+} from "./secret-config.js";

@@ -1,0 +1,105 @@
+import type { Env } from "./config.js";
+import { SecretConfigError } from "./errors.js";
+import type { SecretManager } from "./manager.js";
+import { assertValidSecretName } from "./names.js";
+import { redact } from "./redact.js";
+
+/**
+ * The Standard Schema interface (https://standardschema.dev), declared here so
+ * core needs no dependency: zod, valibot, arktype and others implement it.
+ */
+export interface StandardSchema<Input = unknown, Output = Input> {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => StandardResult<Output> | Promise<StandardResult<Output>>;
+    readonly types?: { readonly input: Input; readonly output: Output } | undefined;
+  };
+}
+
+export type StandardResult<Output> =
+  | { readonly value: Output; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<StandardIssue> };
+
+export interface StandardIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+export type InferOutput<S extends StandardSchema> = NonNullable<S["~standard"]["types"]>["output"];
+
+export interface LoadSecretConfigOptions {
+  /** Where secrets come from; defaults to `getSecretManager()`. */
+  manager?: SecretManager;
+  /** Environment variables take precedence over the provider, as in the spec (default `process.env`). */
+  env?: Env;
+  /** Set to `false` to read only from the provider. */
+  envPrecedence?: boolean;
+}
+
+export interface SecretConfigDefinition<S extends StandardSchema> {
+  readonly schema: S;
+  /** Config field → secret name. */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** Build and validate the config object from secrets (the spec's `from_secrets()`). */
+  fromSecrets(options?: LoadSecretConfigOptions): Promise<InferOutput<S>>;
+}
+
+/**
+ * Declare a typed configuration built from secrets:
+ *
+ * ```ts
+ * const AppConfig = defineSecretConfig(z.object({ secretKey: z.string().min(32) }), { secretKey: "SECRET_KEY" });
+ * const config = await AppConfig.fromSecrets();
+ * ```
+ */
+export function defineSecretConfig<S extends StandardSchema>(
+  schema: S,
+  secrets: Readonly<Record<string, string>>,
+): SecretConfigDefinition<S> {
+  for (const name of Object.values(secrets)) assertValidSecretName(name);
+  return {
+    schema,
+    secrets,
+    fromSecrets: (options) => loadSecretConfig(schema, secrets, options),
+  };
+}
+
+/** Read the mapped secrets (environment first), validate them with `schema`, and return the typed result. */
+export async function loadSecretConfig<S extends StandardSchema>(
+  schema: S,
+  secrets: Readonly<Record<string, string>>,
+  options: LoadSecretConfigOptions = {},
+): Promise<InferOutput<S>> {
+  const env = options.env ?? process.env;
+  const useEnv = options.envPrecedence !== false;
+  const input: Record<string, string | undefined> = {};
+  const fromProvider: string[] = [];
+  for (const [field, name] of Object.entries(secrets)) {
+    assertValidSecretName(name);
+    const fromEnv = useEnv ? env[name] : undefined;
+    if (fromEnv !== undefined) input[field] = fromEnv;
+    else fromProvider.push(name);
+  }
+  if (fromProvider.length > 0) {
+    const manager = options.manager ?? (await import("./default-manager.js")).getSecretManager();
+    const values = await manager.getSecrets(fromProvider);
+    for (const [field, name] of Object.entries(secrets)) {
+      if (input[field] === undefined && values.has(name)) input[field] = values.get(name);
+    }
+  }
+  const result = await schema["~standard"].validate(input);
+  if (result.issues) {
+    const problems = result.issues.map((issue) => {
+      const key = issue.path?.[0];
+      const field = typeof key === "object" && key !== null ? key.key : key;
+      const name = field !== undefined ? secrets[String(field)] : undefined;
+      const where = field === undefined ? "config" : name ? `${String(field)} (${name})` : String(field);
+      return `${where}: ${redact(issue.message)}`;
+    });
+    throw new SecretConfigError(`Invalid configuration from secrets: ${problems.join("; ")}`, {
+      field: problems.length === 1 ? String(result.issues[0]?.path?.[0] ?? "") : undefined,
+    } as { field?: string });
+  }
+  return result.value as InferOutput<S>;
+}
