@@ -33,7 +33,11 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
 
   const rawProvider = env.SECRET_PROVIDER?.trim();
   const provider = rawProvider ? rawProvider : "env";
-  if (rawProvider && rawProvider !== rawProvider.toLowerCase() && ["ENV", "VAULT", "AWS"].includes(rawProvider.toUpperCase())) {
+  if (
+    rawProvider &&
+    rawProvider !== rawProvider.toLowerCase() &&
+    ["ENV", "VAULT", "AWS"].includes(rawProvider.toUpperCase())
+  ) {
     warnings.push(`SECRET_PROVIDER=${rawProvider} read as '${rawProvider.toLowerCase()}'`);
   }
 
@@ -50,6 +54,9 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
     }
     return Math.round(Number(raw) * 1000);
   };
+
+  const cacheTtlMs = seconds("SECRET_CACHE_TTL", DEFAULT_CACHE_TTL_SECONDS);
+  const staleIfErrorMs = seconds("SECRET_CACHE_STALE_IF_ERROR", DEFAULT_STALE_IF_ERROR_SECONDS);
 
   let logLevel: LogLevel = "warn";
   try {
@@ -69,8 +76,8 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
   return {
     config: {
       provider: ["ENV", "VAULT", "AWS"].includes(provider.toUpperCase()) ? provider.toLowerCase() : provider,
-      cacheTtlMs: seconds("SECRET_CACHE_TTL", DEFAULT_CACHE_TTL_SECONDS),
-      staleIfErrorMs: seconds("SECRET_CACHE_STALE_IF_ERROR", DEFAULT_STALE_IF_ERROR_SECONDS),
+      cacheTtlMs,
+      staleIfErrorMs,
       logLevel,
       logFormat: rawFormat === "json" ? "json" : "text",
     },

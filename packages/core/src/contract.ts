@@ -93,10 +93,12 @@ export interface SecretProvider {
   /** The secret's current (or requested) value; `undefined` when it does not exist. Throws when the backend cannot be asked. */
   get(name: string, options?: ReadOptions): Promise<SecretRecord | undefined>;
   /** Create or replace a secret. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: implementations may simply return nothing
   set(name: string, value: string, options?: WriteOptions): Promise<WriteResult | undefined | void>;
   /** Delete a secret; `true` if it existed. */
   delete(name: string, options?: DeleteOptions): Promise<boolean>;
   /** Resolve when the backend is reachable and our credentials work; throw a `SecretError` otherwise. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: implementations may simply return nothing
   check(options?: CheckOptions): Promise<ProviderStatus | undefined | void>;
 
   /** Several secrets at once (capability `batchRead`). Missing names are absent from the map. */

@@ -1,7 +1,7 @@
 import { type Env, parseCoreConfig } from "./config.js";
 import type { SecretRecord } from "./contract.js";
 import { type Logger, loggerFromEnv } from "./logger.js";
-import { type GetOptions, type SecretManagerOptions, SecretManager, type SetOptions } from "./manager.js";
+import { type GetOptions, SecretManager, type SecretManagerOptions, type SetOptions } from "./manager.js";
 import { type ProviderLoaders, resolveProvider } from "./resolve.js";
 
 export interface ManagerFromEnvOptions extends Partial<Omit<SecretManagerOptions, "provider">> {
@@ -29,7 +29,13 @@ export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}):
     ...options,
     provider:
       typeof spec === "string"
-        ? () => resolveProvider(spec, { env, cwd, logger, ...(options.loaders ? { loaders: options.loaders } : {}) })
+        ? () =>
+            resolveProvider(spec, {
+              env,
+              cwd,
+              logger,
+              ...(options.loaders ? { loaders: options.loaders } : {}),
+            })
         : spec,
     providerName: typeof spec === "string" ? spec : undefined,
     cacheTtlMs: options.cacheTtlMs ?? config.cacheTtlMs,

@@ -54,7 +54,11 @@ export class SecretError extends Error {
 /** Configuration for a provider is missing or invalid: `Secret provider 'vault' not configured`. */
 export class ProviderNotConfiguredError extends SecretError {
   readonly missing: readonly string[];
-  constructor(provider: string, detail?: string, options: { missing?: readonly string[]; cause?: unknown } = {}) {
+  constructor(
+    provider: string,
+    detail?: string,
+    options: { missing?: readonly string[]; cause?: unknown } = {},
+  ) {
     super(
       "PROVIDER_NOT_CONFIGURED",
       `Secret provider '${provider}' not configured${detail ? `: ${detail}` : ""}`,
@@ -133,11 +137,11 @@ export class SecretScheduledForDeletionError extends SecretError {
 /** A check-and-set write lost: somebody else wrote first. */
 export class SecretConflictError extends SecretError {
   constructor(provider: string, secret: string, message?: string, cause?: unknown) {
-    super(
-      "CONFLICT",
-      message ?? `Secret '${secret}' was changed by someone else; read it again and retry`,
-      { provider, secret, cause },
-    );
+    super("CONFLICT", message ?? `Secret '${secret}' was changed by someone else; read it again and retry`, {
+      provider,
+      secret,
+      cause,
+    });
   }
 }
 

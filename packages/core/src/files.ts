@@ -62,7 +62,11 @@ export interface FileLockOptions {
  * created with O_EXCL). Processes that write the same file take turns, so a
  * read-modify-write in `fn` never loses another process's change.
  */
-export async function withFileLock<T>(file: string, fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  file: string,
+  fn: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const lock = `${path.resolve(file)}.lock`;
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;

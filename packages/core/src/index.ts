@@ -38,6 +38,13 @@ export {
   setSecretManager,
 } from "./default-manager.js";
 export {
+  type DocumentBackend,
+  DocumentLayout,
+  type DocumentLayoutOptions,
+  type StoredDocument,
+  valueVersion,
+} from "./document-layout.js";
+export {
   AccessDeniedError,
   AuthenticationError,
   describeName,
@@ -81,7 +88,12 @@ export {
 export { HEALTH_STATUS_VALUE, METER_NAME, type MetricAttributes, SecretMetrics } from "./metrics.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
 export { clearRedactions, REDACTED, redact, registerSecretValue } from "./redact.js";
-export { BUILTIN_PROVIDERS, type ProviderLoaders, type ResolveProviderOptions, resolveProvider } from "./resolve.js";
+export {
+  BUILTIN_PROVIDERS,
+  type ProviderLoaders,
+  type ResolveProviderOptions,
+  resolveProvider,
+} from "./resolve.js";
 export {
   defineSecretConfig,
   type InferOutput,

@@ -93,7 +93,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 
 function formatValue(value: string | number | boolean | null): string {
   if (typeof value !== "string") return String(value);
-  return /^[\w.:/@+-]+$/.test(value) ? value : JSON.stringify(value);
+  return /^[\w.:/@+[\]-]+$/.test(value) ? value : JSON.stringify(value);
 }
 
 /** A logger that drops everything. */

@@ -233,7 +233,11 @@ export class SecretManager {
     if (toFetch.length === 0) return out;
 
     const provider = await this.getProvider();
-    if (!capabilitiesOf(provider).batchRead || typeof provider.getMany !== "function" || toFetch.length === 1) {
+    if (
+      !capabilitiesOf(provider).batchRead ||
+      typeof provider.getMany !== "function" ||
+      toFetch.length === 1
+    ) {
       const records = await mapConcurrent(toFetch, this.#concurrency, (name) => this.getSecretRecord(name));
       toFetch.forEach((name, i) => {
         const record = records[i];
@@ -246,7 +250,8 @@ export class SecretManager {
     const started = this.#now();
     try {
       const found = await provider.getMany(toFetch, {});
-      if (!(found instanceof Map)) throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
+      if (!(found instanceof Map))
+        throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
       for (const name of toFetch) {
         const record = found.get(name);
         checkRecord(record, provider.name, name);
@@ -297,7 +302,8 @@ export class SecretManager {
       if (options.ifAbsent && !capabilities.checkAndSet) {
         // Best effort for providers without atomic create: look first.
         delete writeOptions.ifAbsent;
-        if ((await provider.get(name, {})) !== undefined) throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
+        if ((await provider.get(name, {})) !== undefined)
+          throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
       }
       await provider.set(name, value, writeOptions);
       this.#record("set", name, "success", started);
@@ -334,7 +340,8 @@ export class SecretManager {
   async restoreSecret(name: string): Promise<void> {
     assertValidSecretName(name);
     const provider = await this.getProvider();
-    if (typeof provider.restore !== "function") throw new NotSupportedError(provider.name, "restoring deleted secrets");
+    if (typeof provider.restore !== "function")
+      throw new NotSupportedError(provider.name, "restoring deleted secrets");
     const started = this.#now();
     this.#cache.invalidate(name);
     try {
@@ -402,7 +409,8 @@ export class SecretManager {
     const provider = await this.getProvider();
     const started = this.#now();
     try {
-      if (!capabilitiesOf(provider).versions) throw new NotSupportedError(provider.name, "reading earlier versions");
+      if (!capabilitiesOf(provider).versions)
+        throw new NotSupportedError(provider.name, "reading earlier versions");
       const record = await provider.get(name, { version });
       checkRecord(record, provider.name, name);
       if (record) registerSecretValue(record.value);
@@ -450,10 +458,14 @@ export function wrapError(error: unknown, provider: string, operation: string, n
   const detail = error instanceof Error ? error.message : String(error);
   const clean = redact(detail).replace(/\s+/g, " ").trim().slice(0, 300);
   const what = name ? `${operation} '${name}'` : operation;
-  return new ProviderError(provider, `Secret provider '${provider}' failed to ${what}${clean ? `: ${clean}` : ""}`, {
-    ...(name ? { secret: name } : {}),
-    cause: error,
-  });
+  return new ProviderError(
+    provider,
+    `Secret provider '${provider}' failed to ${what}${clean ? `: ${clean}` : ""}`,
+    {
+      ...(name ? { secret: name } : {}),
+      cause: error,
+    },
+  );
 }
 
 /** The contract's required shape: a name and the four required methods. */
@@ -469,7 +481,11 @@ export function checkProviderShape(provider: unknown, label: string): asserts pr
     throw new ProviderInvalidError(label, "capabilities must be an object");
 }
 
-function checkRecord(record: unknown, provider: string, name: string): asserts record is SecretRecord | undefined {
+function checkRecord(
+  record: unknown,
+  provider: string,
+  name: string,
+): asserts record is SecretRecord | undefined {
   if (record === undefined) return;
   if (typeof record !== "object" || record === null || typeof (record as SecretRecord).value !== "string")
     throw new ProviderInvalidError(provider, `get('${name}') must return { value: string } or undefined`);

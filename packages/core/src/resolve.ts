@@ -19,6 +19,8 @@ export type ProviderLoaders = Readonly<Record<string, () => Promise<unknown>>>;
 export interface ResolveProviderOptions extends Partial<ProviderContext> {
   /** Modules to use instead of resolving a package, by short name or package name. */
   loaders?: ProviderLoaders;
+  /** Short names and their packages (default `BUILTIN_PROVIDERS`). */
+  builtins?: Readonly<Record<string, string>>;
 }
 
 const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*(?:\/[A-Za-z0-9._~-]+)*$/;
@@ -26,17 +28,23 @@ const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*(?:\/[A
 /**
  * Resolve `SECRET_PROVIDER`-style names into a provider: `env`, `vault`, `aws`,
  * a package specifier (`@acme/secrets-provider-foo`) resolved from the project
- * directory, or a relative / absolute path to a module. The module must export
+ * directory (`cwd`) as the project itself would import it, or a relative /
+ * absolute path to a module. A host that carries providers itself (the CLI)
+ * passes `loaders` instead. The module must export
  * `createProvider(context)`; what it returns is checked against the contract.
  */
-export async function resolveProvider(spec: string, options: ResolveProviderOptions = {}): Promise<SecretProvider> {
+export async function resolveProvider(
+  spec: string,
+  options: ResolveProviderOptions = {},
+): Promise<SecretProvider> {
   const context: ProviderContext = {
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
     logger: options.logger ?? silentLogger,
   };
   const name = spec.trim();
-  const builtin = BUILTIN_PROVIDERS[name.toLowerCase()];
+  const builtins = options.builtins ?? BUILTIN_PROVIDERS;
+  const builtin = Object.hasOwn(builtins, name.toLowerCase()) ? builtins[name.toLowerCase()] : undefined;
   const packageName = builtin ?? name;
   const isPath = name.startsWith(".") || path.isAbsolute(name);
   if (!builtin && !isPath && !PACKAGE_NAME.test(name)) {
@@ -55,7 +63,12 @@ export async function resolveProvider(spec: string, options: ResolveProviderOpti
     try {
       mod = await import(pathToFileURL(file).href);
     } catch (error) {
-      throw new ProviderNotInstalledError(name, file, `Secret provider module ${file} could not be loaded`, error);
+      throw new ProviderNotInstalledError(
+        name,
+        file,
+        `Secret provider module ${file} could not be loaded`,
+        error,
+      );
     }
   } else {
     mod = await importPackage(packageName, context.cwd, builtin ? name.toLowerCase() : name);
@@ -70,28 +83,39 @@ export async function resolveProvider(spec: string, options: ResolveProviderOpti
     provider = await factory(context);
   } catch (error) {
     if (error instanceof SecretError) throw error;
-    throw new ProviderInvalidError(name, `createProvider() failed: ${(error as Error)?.message ?? String(error)}`, error);
+    throw new ProviderInvalidError(
+      name,
+      `createProvider() failed: ${(error as Error)?.message ?? String(error)}`,
+      error,
+    );
   }
   checkProviderShape(provider, name);
   return provider;
 }
 
-/** Import a package as the user's project would see it, falling back to this package's own resolution. */
+/** Import a package as the user's project sees it: resolved from the project directory. */
 async function importPackage(packageName: string, cwd: string, label: string): Promise<unknown> {
-  let resolved: string | undefined;
+  let resolved: string;
   try {
     resolved = createRequire(path.join(cwd, "package.json")).resolve(packageName);
-  } catch {
-    resolved = undefined;
-  }
-  try {
-    return resolved ? await import(pathToFileURL(resolved).href) : await import(packageName);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
-    if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
-      const missingItself = String((error as Error).message).includes(packageName);
-      if (!resolved && missingItself) throw new ProviderNotInstalledError(label, packageName);
+    if (code === "MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+      throw new ProviderNotInstalledError(label, packageName, undefined, error);
     }
-    throw new ProviderInvalidError(label, `${packageName} could not be loaded: ${(error as Error)?.message}`, error);
+    throw new ProviderInvalidError(
+      label,
+      `${packageName} could not be resolved: ${(error as Error)?.message}`,
+      error,
+    );
+  }
+  try {
+    return await import(pathToFileURL(resolved).href);
+  } catch (error) {
+    throw new ProviderInvalidError(
+      label,
+      `${packageName} could not be loaded: ${(error as Error)?.message}`,
+      error,
+    );
   }
 }

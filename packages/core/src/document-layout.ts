@@ -1,0 +1,139 @@
+import { createHmac, randomBytes } from "node:crypto";
+import type { DeleteOptions, ReadOptions, SecretRecord, WriteOptions } from "./contract.js";
+import { SecretConflictError } from "./errors.js";
+
+let versionKey: Buffer | undefined;
+
+/**
+ * A version tag for a value in a store that keeps no versions of its own.
+ * Keyed with a random per-process key, so the tag reveals nothing about the
+ * value (not even to someone who can guess it); it is only meaningful within
+ * the process that produced it, which is where check-and-set uses it.
+ */
+export function valueVersion(value: string): string {
+  versionKey ??= randomBytes(32);
+  return createHmac("sha256", versionKey).update(value, "utf8").digest("base64url").slice(0, 22);
+}
+
+/** The whole document as a backend stores it. */
+export interface StoredDocument {
+  fields: Record<string, string>;
+  /** The backend's version of the whole document, used for check-and-set writes. */
+  version: string;
+}
+
+/** What a backend must do to keep all of an application's secrets in one entry. */
+export interface DocumentBackend {
+  /** The document, or `undefined` when it does not exist yet. */
+  read(options?: ReadOptions): Promise<StoredDocument | undefined>;
+  /**
+   * Replace the document if it is still at version `expected` (`undefined`:
+   * only if it does not exist). Throw `SecretConflictError` when it is not.
+   */
+  write(fields: Record<string, string>, expected: string | undefined): Promise<void>;
+}
+
+export interface DocumentLayoutOptions {
+  /** Provider name for errors. */
+  provider: string;
+  /** What the document is called in messages, e.g. `secret/myapp`. */
+  label: string;
+  /** How many times a write that lost a race is retried (default 10). */
+  retries?: number;
+}
+
+/**
+ * The "document" layout shared by providers that can keep every secret of an
+ * application as a field of one entry: one request reads them all, and every
+ * write is a read-modify-write guarded by the backend's check-and-set and
+ * retried (with jittered backoff) when another writer got there first.
+ * Per-secret `ifAbsent` / `ifVersion` are honoured on top.
+ */
+export class DocumentLayout {
+  readonly #backend: DocumentBackend;
+  readonly #options: Required<DocumentLayoutOptions>;
+
+  constructor(backend: DocumentBackend, options: DocumentLayoutOptions) {
+    this.#backend = backend;
+    this.#options = { retries: 10, ...options };
+  }
+
+  async get(name: string, options?: ReadOptions): Promise<SecretRecord | undefined> {
+    const doc = await this.#backend.read(options);
+    const value = doc ? own(doc.fields, name) : undefined;
+    return value === undefined ? undefined : { value, version: valueVersion(value) };
+  }
+
+  async getMany(names: readonly string[], options?: ReadOptions): Promise<Map<string, SecretRecord>> {
+    const doc = await this.#backend.read(options);
+    const out = new Map<string, SecretRecord>();
+    if (!doc) return out;
+    for (const name of names) {
+      const value = own(doc.fields, name);
+      if (value !== undefined) out.set(name, { value, version: valueVersion(value) });
+    }
+    return out;
+  }
+
+  async list(): Promise<string[]> {
+    const doc = await this.#backend.read();
+    return doc ? Object.keys(doc.fields).sort() : [];
+  }
+
+  async set(name: string, value: string, options: WriteOptions = {}): Promise<{ version: string }> {
+    await this.#update(name, (current) => {
+      if (options.ifAbsent && current !== undefined)
+        throw new SecretConflictError(this.#options.provider, name, `Secret '${name}' already exists`);
+      if (
+        options.ifVersion !== undefined &&
+        (current === undefined || valueVersion(current) !== options.ifVersion)
+      )
+        throw new SecretConflictError(this.#options.provider, name);
+      return value;
+    });
+    return { version: valueVersion(value) };
+  }
+
+  async delete(name: string, _options?: DeleteOptions): Promise<boolean> {
+    let existed = false;
+    await this.#update(name, (current) => {
+      existed = current !== undefined;
+      return undefined;
+    });
+    return existed;
+  }
+
+  /** Read-modify-write one field, retrying when the document changed under us. */
+  async #update(name: string, change: (current: string | undefined) => string | undefined): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const doc = await this.#backend.read();
+      const current = doc ? own(doc.fields, name) : undefined;
+      const next = change(current);
+      if (next === current && (next !== undefined || !doc || !(name in doc.fields))) return;
+      const fields: Record<string, string> = { ...(doc?.fields ?? {}) };
+      if (next === undefined) delete fields[name];
+      else fields[name] = next;
+      try {
+        await this.#backend.write(fields, doc?.version);
+        return;
+      } catch (error) {
+        if (!(error instanceof SecretConflictError) || attempt >= this.#options.retries) {
+          if (error instanceof SecretConflictError)
+            throw new SecretConflictError(
+              this.#options.provider,
+              name,
+              `Gave up writing '${name}' after ${attempt + 1} attempts: ${this.#options.label} keeps changing under concurrent writers`,
+              error,
+            );
+          throw error;
+        }
+        const base = Math.min(1000, 10 * 2 ** attempt);
+        await new Promise((resolve) => setTimeout(resolve, base / 2 + Math.random() * base));
+      }
+    }
+  }
+}
+
+function own(fields: Record<string, string>, name: string): string | undefined {
+  return Object.hasOwn(fields, name) ? fields[name] : undefined;
+}

@@ -1,0 +1,96 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { withFileLock, writeSecretFile } from "../src/index.js";
+
+const dir = mkdtempSync(path.join(tmpdir(), "secrets-files-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/index.js");
+
+describe("writeSecretFile", () => {
+  it("writes with mode 0600 and leaves no temporary file", async () => {
+    const file = path.join(dir, "a.env");
+    await writeSecretFile(file, "A=1\n");
+    expect(readFileSync(file, "utf8")).toBe("A=1\n");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("tightens the mode of a file that was world-readable", async () => {
+    const file = path.join(dir, "loose.env");
+    writeFileSync(file, "OLD=1\n", { mode: 0o644 });
+    await writeSecretFile(file, "NEW=1\n");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("leaves the old file intact and no temporary file when the rename fails", async () => {
+    const target = path.join(dir, "is-a-directory");
+    mkdirSync(path.join(target, "child"), { recursive: true });
+    await expect(writeSecretFile(target, "X=1\n")).rejects.toThrow();
+    expect(statSync(target).isDirectory()).toBe(true);
+    expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+describe("withFileLock", () => {
+  it("serialises read-modify-write cycles within a process", async () => {
+    const file = path.join(dir, "counter-in-process");
+    writeFileSync(file, "0");
+    await Promise.all(
+      Array.from({ length: 25 }, () =>
+        withFileLock(file, async () => {
+          const n = Number(await readFile(file, "utf8"));
+          await new Promise((r) => setTimeout(r, 1));
+          await writeSecretFile(file, String(n + 1));
+        }),
+      ),
+    );
+    expect(readFileSync(file, "utf8")).toBe("25");
+    expect(readdirSync(dir).filter((f) => f.endsWith(".lock"))).toEqual([]);
+  });
+
+  it("serialises read-modify-write cycles across processes", async () => {
+    const file = path.join(dir, "counter-processes");
+    writeFileSync(file, "0");
+    const script = `
+      const { withFileLock, writeSecretFile } = await import(${JSON.stringify(dist)});
+      const { readFile } = await import("node:fs/promises");
+      for (let i = 0; i < 5; i++) {
+        await withFileLock(${JSON.stringify(file)}, async () => {
+          const n = Number(await readFile(${JSON.stringify(file)}, "utf8"));
+          await writeSecretFile(${JSON.stringify(file)}, String(n + 1));
+        });
+      }`;
+    const codes = await Promise.all(
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<number | null>((resolve) => {
+            const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+              stdio: "inherit",
+            });
+            child.on("exit", resolve);
+          }),
+      ),
+    );
+    expect(codes).toEqual(Array(8).fill(0));
+    expect(readFileSync(file, "utf8")).toBe("40");
+  });
+
+  it("takes over a lock left by a process that no longer exists", async () => {
+    const file = path.join(dir, "stale");
+    writeFileSync(`${file}.lock`, "999999999\n");
+    await expect(withFileLock(file, async () => "ran", { timeoutMs: 2000 })).resolves.toBe("ran");
+  });
+
+  it("times out with a message that names the lock file", async () => {
+    const file = path.join(dir, "held");
+    writeFileSync(`${file}.lock`, `${process.ppid}\n`);
+    await expect(withFileLock(file, async () => "ran", { timeoutMs: 50 })).rejects.toThrow(/held\.lock/);
+    rmSync(`${file}.lock`);
+  });
+});

@@ -1,0 +1,240 @@
+import { describe, expect, it, vi } from "vitest";
+import {
+  InvalidSecretNameError,
+  NotSupportedError,
+  ProviderError,
+  ProviderInvalidError,
+  ProviderUnavailableError,
+  SecretConflictError,
+  SecretManager,
+  SecretNotFoundError,
+} from "../src/index.js";
+import { MemoryProvider } from "./memory-provider.js";
+
+function setup(
+  options: { ttl?: number; stale?: number; caps?: ConstructorParameters<typeof MemoryProvider>[0] } = {},
+) {
+  const provider = new MemoryProvider(options.caps);
+  let now = 1_000_000;
+  const clock = {
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+  const manager = new SecretManager({
+    provider,
+    cacheTtlMs: options.ttl ?? 60_000,
+    staleIfErrorMs: options.stale ?? 30_000,
+    now: () => now,
+  });
+  return { provider, manager, clock };
+}
+
+describe("SecretManager reads", () => {
+  it("returns undefined for a missing secret and the value for a present one", async () => {
+    const { manager } = setup();
+    expect(await manager.getSecret("MISSING")).toBeUndefined();
+    await manager.setSecret("PRESENT", "v1");
+    expect(await manager.getSecret("PRESENT")).toBe("v1");
+  });
+
+  it("getRequiredSecret throws the spec's message when missing", async () => {
+    const { manager } = setup();
+    const error = await manager.getRequiredSecret("SECRET_KEY").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect((error as Error).message).toBe("Required secret 'SECRET_KEY' not found");
+    expect((error as SecretNotFoundError).code).toBe("SECRET_NOT_FOUND");
+  });
+
+  it("serves fresh values from the cache without asking the provider", async () => {
+    const { manager, provider, clock } = setup({ ttl: 10_000 });
+    await manager.setSecret("A", "one");
+    await manager.getSecret("A");
+    await manager.getSecret("A");
+    await manager.getSecret("A");
+    expect(provider.calls.get).toBe(1);
+    clock.advance(10_001);
+    await manager.getSecret("A");
+    expect(provider.calls.get).toBe(2);
+  });
+
+  it("caches missing secrets too, until a write through the manager", async () => {
+    const { manager, provider } = setup();
+    expect(await manager.getSecret("LATER")).toBeUndefined();
+    expect(await manager.getSecret("LATER")).toBeUndefined();
+    expect(provider.calls.get).toBe(1);
+    await manager.setSecret("LATER", "now");
+    expect(await manager.getSecret("LATER")).toBe("now");
+    expect(provider.calls.get).toBe(2);
+  });
+
+  it("invalidates on this process's writes and deletes", async () => {
+    const { manager } = setup();
+    await manager.setSecret("A", "one");
+    expect(await manager.getSecret("A")).toBe("one");
+    await manager.setSecret("A", "two");
+    expect(await manager.getSecret("A")).toBe("two");
+    expect(await manager.deleteSecret("A")).toBe(true);
+    expect(await manager.getSecret("A")).toBeUndefined();
+    expect(await manager.deleteSecret("A")).toBe(false);
+  });
+
+  it("does not cache when the TTL is 0", async () => {
+    const { manager, provider } = setup({ ttl: 0 });
+    await manager.setSecret("A", "one");
+    await manager.getSecret("A");
+    await manager.getSecret("A");
+    expect(provider.calls.get).toBe(2);
+  });
+
+  it("coalesces concurrent cold reads of one name into one backend call", async () => {
+    const { manager, provider } = setup();
+    provider.data.set("HOT", [{ value: "v", version: "1" }]);
+    let open!: () => void;
+    provider.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const reads = Array.from({ length: 50 }, () => manager.getSecret("HOT"));
+    open();
+    expect(new Set(await Promise.all(reads))).toEqual(new Set(["v"]));
+    expect(provider.calls.get).toBe(1);
+  });
+
+  it("a read that started before a write cannot put the old value back in the cache", async () => {
+    const { manager, provider } = setup();
+    provider.data.set("RACE", [{ value: "old", version: "1" }]);
+    let open!: () => void;
+    provider.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const slowRead = manager.getSecret("RACE");
+    await vi.waitFor(() => expect(provider.calls.get).toBe(1));
+    provider.gate = undefined;
+    await manager.setSecret("RACE", "new");
+    open();
+    expect(await slowRead).toBe("old");
+    expect(await manager.getSecret("RACE")).toBe("new");
+  });
+
+  it("serves a stale value when the provider fails inside the stale window, and fails after it", async () => {
+    const { manager, provider, clock } = setup({ ttl: 1000, stale: 5000 });
+    await manager.setSecret("A", "cached");
+    await manager.getSecret("A");
+    provider.failWith = new Error("connect ECONNREFUSED 127.0.0.1:8200");
+    clock.advance(2000);
+    expect(await manager.getSecret("A")).toBe("cached");
+    clock.advance(5000);
+    const error = await manager.getSecret("A").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toContain("ECONNREFUSED");
+    expect((error as ProviderError).cause).toBe(provider.failWith);
+  });
+
+  it("never serves stale values for a name that was never cached", async () => {
+    const { manager, provider } = setup();
+    provider.failWith = new ProviderUnavailableError("memory", "down");
+    await expect(manager.getSecret("A")).rejects.toBeInstanceOf(ProviderUnavailableError);
+  });
+
+  it("reads previous versions without the cache when the provider keeps versions", async () => {
+    const { manager } = setup();
+    await manager.setSecret("V", "first");
+    await manager.setSecret("V", "second");
+    expect(await manager.getSecret("V", { version: "previous" })).toBe("first");
+    expect(await manager.getSecret("V")).toBe("second");
+  });
+
+  it("refuses version reads on providers without versions", async () => {
+    const { manager } = setup({ caps: { versions: false } });
+    await expect(manager.getSecret("V", { version: "previous" })).rejects.toBeInstanceOf(NotSupportedError);
+  });
+});
+
+describe("SecretManager bulk reads", () => {
+  it("uses one batch call for all uncached names and the cache for the rest", async () => {
+    const { manager, provider } = setup();
+    for (const name of ["A", "B", "C"]) provider.data.set(name, [{ value: name.toLowerCase() }]);
+    await manager.getSecret("A");
+    const got = await manager.getSecrets(["A", "B", "C", "D"]);
+    expect(Object.fromEntries(got)).toEqual({ A: "a", B: "b", C: "c" });
+    expect(provider.calls.getMany).toBe(1);
+    expect(provider.calls.get).toBe(1);
+    await manager.getSecrets(["A", "B", "C", "D"]);
+    expect(provider.calls.getMany).toBe(1);
+  });
+
+  it("reads one by one with bounded concurrency when the provider cannot batch", async () => {
+    const { manager, provider } = setup({ caps: { batchRead: false } });
+    for (let i = 0; i < 20; i++) provider.data.set(`S${i}`, [{ value: String(i) }]);
+    const got = await manager.getSecrets(Array.from({ length: 20 }, (_, i) => `S${i}`));
+    expect(got.size).toBe(20);
+    expect(provider.calls.get).toBe(20);
+    expect(provider.calls.getMany).toBe(0);
+  });
+});
+
+describe("SecretManager writes", () => {
+  it("setSecret resolves true and ifAbsent refuses to overwrite", async () => {
+    const { manager } = setup();
+    expect(await manager.setSecret("A", "first", { ifAbsent: true })).toBe(true);
+    await expect(manager.setSecret("A", "second", { ifAbsent: true })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
+    expect(await manager.getSecret("A")).toBe("first");
+  });
+
+  it("emulates ifAbsent on providers without check-and-set", async () => {
+    const { manager } = setup({ caps: { checkAndSet: false } });
+    await manager.setSecret("A", "first", { ifAbsent: true });
+    await expect(manager.setSecret("A", "second", { ifAbsent: true })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
+    await expect(manager.setSecret("A", "x", { ifVersion: "1" })).rejects.toBeInstanceOf(NotSupportedError);
+  });
+
+  it("rejects invalid names before reaching the provider", async () => {
+    const { manager, provider } = setup();
+    for (const bad of ["", "1ABC", "A-B", "a b", "../etc", "A".repeat(129), "ÄB"]) {
+      await expect(manager.getSecret(bad)).rejects.toBeInstanceOf(InvalidSecretNameError);
+      await expect(manager.setSecret(bad, "v")).rejects.toBeInstanceOf(InvalidSecretNameError);
+    }
+    expect(provider.calls.get + provider.calls.set).toBe(0);
+  });
+
+  it("rejects non-string values", async () => {
+    const { manager } = setup();
+    await expect(manager.setSecret("A", 42 as unknown as string)).rejects.toMatchObject({
+      code: "INVALID_VALUE",
+    });
+  });
+});
+
+describe("SecretManager provider checks", () => {
+  it("checkProvider never throws and reports the error", async () => {
+    const { manager, provider } = setup();
+    expect((await manager.checkProvider()).ok).toBe(true);
+    provider.failWith = new ProviderUnavailableError("memory", "Memory is sealed");
+    const result = await manager.checkProvider();
+    expect(result.ok).toBe(false);
+    expect(result.error?.code).toBe("PROVIDER_UNAVAILABLE");
+  });
+
+  it("rejects objects that are not providers", () => {
+    expect(() => new SecretManager({ provider: {} as never })).toThrow(ProviderInvalidError);
+    expect(() => new SecretManager({ provider: { name: "x", get() {} } as never })).toThrow(/missing method/);
+  });
+
+  it("resolves a lazy provider once, on first use", async () => {
+    let resolved = 0;
+    const manager = new SecretManager({
+      provider: async () => {
+        resolved++;
+        return new MemoryProvider();
+      },
+      providerName: "memory",
+    });
+    expect(resolved).toBe(0);
+    await Promise.all([manager.getSecret("A"), manager.getSecret("B")]);
+    expect(resolved).toBe(1);
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  BUILTIN_PROVIDERS,
+  createSecretManagerFromEnv,
+  ProviderInvalidError,
+  ProviderNotInstalledError,
+  resolveProvider,
+  SecretConfigError,
+} from "../src/index.js";
+
+const project = mkdtempSync(path.join(tmpdir(), "secrets-resolve-"));
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+function writePackage(name: string, source: string) {
+  const dir = path.join(project, "node_modules", ...name.split("/"));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name, version: "1.0.0", type: "module", exports: "./index.js" }),
+  );
+  writeFileSync(path.join(dir, "index.js"), source);
+}
+
+const goodProvider = `
+export function createProvider(context) {
+  const data = new Map();
+  return {
+    name: "acme-foo",
+    cwd: context.cwd,
+    async get(name) { return data.has(name) ? { value: data.get(name) } : undefined; },
+    async set(name, value) { data.set(name, value); },
+    async delete(name) { return data.delete(name); },
+    async check() {},
+  };
+}`;
+writePackage("@acme/secrets-provider-foo", goodProvider);
+writePackage("@acme/not-a-provider", "export const hello = 1;");
+writePackage(
+  "@acme/half-provider",
+  `export function createProvider() { return { name: "half", async get() {} }; }`,
+);
+writeFileSync(path.join(project, "local-provider.mjs"), goodProvider);
+
+describe("provider resolution", () => {
+  it("loads a third-party package from the project directory and checks its shape", async () => {
+    const provider = await resolveProvider("@acme/secrets-provider-foo", { cwd: project });
+    expect(provider.name).toBe("acme-foo");
+    await provider.set("A", "1");
+    expect(await provider.get("A")).toEqual({ value: "1" });
+  });
+
+  it("loads a module by relative path", async () => {
+    const provider = await resolveProvider("./local-provider.mjs", { cwd: project });
+    expect(provider.name).toBe("acme-foo");
+  });
+
+  it("tells which package to install for a first-party provider that is missing", async () => {
+    // A short name whose package is surely absent (the real ones are workspace packages here).
+    const builtins = { ghost: "@org/secrets-provider-ghost" };
+    const error = await resolveProvider("ghost", { cwd: project, builtins }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderNotInstalledError);
+    expect((error as Error).message).toBe(
+      "Secret provider 'ghost' is not installed: run npm install @org/secrets-provider-ghost",
+    );
+    expect(BUILTIN_PROVIDERS).toEqual({
+      env: "@org/secrets-provider-env",
+      vault: "@org/secrets-provider-vault",
+      aws: "@org/secrets-provider-aws",
+    });
+  });
+
+  it("reports a missing third-party package", async () => {
+    await expect(resolveProvider("@acme/absent", { cwd: project })).rejects.toBeInstanceOf(
+      ProviderNotInstalledError,
+    );
+  });
+
+  it("rejects modules without createProvider, and providers missing methods", async () => {
+    await expect(resolveProvider("@acme/not-a-provider", { cwd: project })).rejects.toThrow(
+      /does not export a createProvider/,
+    );
+    const error = await resolveProvider("@acme/half-provider", { cwd: project }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderInvalidError);
+    expect((error as Error).message).toMatch(/missing method\(s\) set, delete, check/);
+  });
+
+  it("rejects values that are neither a known name nor a package specifier", async () => {
+    for (const bad of ["vault!", "Some Thing", "http://x"]) {
+      const error = await resolveProvider(bad, { cwd: project }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SecretConfigError);
+      expect((error as Error).message).toMatch(/^Unknown secret provider/);
+    }
+  });
+
+  it("uses loaders supplied by a host before resolving packages", async () => {
+    const provider = await resolveProvider("vault", {
+      cwd: project,
+      loaders: { vault: async () => import(path.join(project, "local-provider.mjs")) },
+    });
+    expect(provider.name).toBe("acme-foo");
+  });
+
+  it("builds the process manager from SECRET_PROVIDER, resolving lazily", async () => {
+    const manager = createSecretManagerFromEnv({
+      env: { SECRET_PROVIDER: "@acme/secrets-provider-foo" },
+      cwd: project,
+    });
+    expect(manager.providerName).toBe("@acme/secrets-provider-foo");
+    await manager.setSecret("X", "y");
+    expect(await manager.getSecret("X")).toBe("y");
+    expect(manager.providerName).toBe("acme-foo");
+  });
+
+  it("rejects invalid core settings with the variable's name", () => {
+    expect(() => createSecretManagerFromEnv({ env: { SECRET_CACHE_TTL: "soon" } })).toThrow(
+      /SECRET_CACHE_TTL/,
+    );
+    expect(() => createSecretManagerFromEnv({ env: { LOG_LEVEL: "chatty" } })).toThrow(/LOG_LEVEL/);
+  });
+});
