@@ -1,9 +1,14 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+// Imported by package name, as a provider author would (the built package).
+import {
+  ProviderNotConfiguredError,
+  SecretConflictError,
+  SecretManager,
+  silentLogger,
+} from "@org/secrets-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProvider } from "../examples/third-party-provider.js";
-// Imported by package name, as a provider author would (the built package).
-import { ProviderNotConfiguredError, SecretConflictError, SecretManager, silentLogger } from "@org/secrets-core";
 
 // The README's third-party provider example, exercised against a tiny HTTP
 // key-value service (the example's backend; not a stand-in for a real product).
@@ -18,15 +23,19 @@ const server = createServer((req, res) => {
   });
   req.on("end", () => {
     if (req.url === "/health") return void res.writeHead(200).end();
-    if (req.url === "/keys" && req.method === "GET") return void res.writeHead(200).end(JSON.stringify([...store.keys()]));
+    if (req.url === "/keys" && req.method === "GET")
+      return void res.writeHead(200).end(JSON.stringify([...store.keys()]));
     const current = store.get(name);
     if (req.method === "GET") {
       if (!current) return void res.writeHead(404).end();
-      return void res.writeHead(200).end(JSON.stringify({ value: current.value, etag: String(current.etag) }));
+      return void res
+        .writeHead(200)
+        .end(JSON.stringify({ value: current.value, etag: String(current.etag) }));
     }
     if (req.method === "PUT") {
       if (req.headers["if-none-match"] === "*" && current) return void res.writeHead(412).end();
-      if (req.headers["if-match"] && req.headers["if-match"] !== String(current?.etag)) return void res.writeHead(412).end();
+      if (req.headers["if-match"] && req.headers["if-match"] !== String(current?.etag))
+        return void res.writeHead(412).end();
       const etag = ++etags;
       store.set(name, { value: (JSON.parse(body) as { value: string }).value, etag });
       return void res.writeHead(200, { etag: String(etag) }).end();
@@ -45,11 +54,17 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe("the README's third-party provider example", () => {
   it("works through the manager", async () => {
-    const provider = createProvider({ env: { ACME_KV_URL: url, ACME_KV_TOKEN: "t0ken" }, cwd: ".", logger: silentLogger });
+    const provider = createProvider({
+      env: { ACME_KV_URL: url, ACME_KV_TOKEN: "t0ken" },
+      cwd: ".",
+      logger: silentLogger,
+    });
     const manager = new SecretManager({ provider });
     expect((await manager.checkProvider()).ok).toBe(true);
     await manager.setSecret("API_KEY", "k1", { ifAbsent: true });
-    await expect(manager.setSecret("API_KEY", "k2", { ifAbsent: true })).rejects.toBeInstanceOf(SecretConflictError);
+    await expect(manager.setSecret("API_KEY", "k2", { ifAbsent: true })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
     expect(await manager.getSecret("API_KEY")).toBe("k1");
     expect(await manager.listSecrets()).toEqual(["API_KEY"]);
     expect(await manager.deleteSecret("API_KEY")).toBe(true);
@@ -57,15 +72,30 @@ describe("the README's third-party provider example", () => {
   });
 
   it("reports missing configuration with the spec's message", () => {
-    expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger })).toThrow(ProviderNotConfiguredError);
+    expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger })).toThrow(
+      ProviderNotConfiguredError,
+    );
     expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger })).toThrow(
       "Secret provider 'acme-kv' not configured: set ACME_KV_URL and ACME_KV_TOKEN",
     );
   });
 
   it("maps a rejected token to an authentication error", async () => {
-    const provider = createProvider({ env: { ACME_KV_URL: url, ACME_KV_TOKEN: "wrong" }, cwd: ".", logger: silentLogger });
+    const provider = createProvider({
+      env: { ACME_KV_URL: url, ACME_KV_TOKEN: "wrong" },
+      cwd: ".",
+      logger: silentLogger,
+    });
     const result = await new SecretManager({ provider }).checkProvider();
     expect(result.error?.message).toBe("Acme KV authentication failed: token rejected");
+  });
+});
+
+describe("the README", () => {
+  it("shows the example file verbatim, so the two cannot drift", async () => {
+    const { readFile } = await import("node:fs/promises");
+    const readme = await readFile(new URL("../README.md", import.meta.url), "utf8");
+    const example = await readFile(new URL("../examples/third-party-provider.ts", import.meta.url), "utf8");
+    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
   });
 });
