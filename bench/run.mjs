@@ -76,7 +76,14 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const manager = new SecretManager({ provider });
   const n = 1000;
   await Promise.all(Array.from({ length: n }, () => manager.getSecret("HOT")));
-  rows.push({ name: `coalescing: ${n} concurrent cold reads`, value: calls, baseline: n, unit: "backend calls", ratio: calls / n, note: `${calls} call(s) instead of ${n}` });
+  rows.push({
+    name: `coalescing: ${n} concurrent cold reads`,
+    value: calls,
+    baseline: n,
+    unit: "backend calls",
+    ratio: calls / n,
+    note: `${calls} call(s) instead of ${n}`,
+  });
 }
 
 // 3. Start-up time of the CLI against `node -e 0`.
@@ -103,14 +110,28 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     ["bundled secrets.cjs health", [bundle, "health"]],
   ]) {
     const ms = time(args);
-    rows.push({ name: `${label} start`, value: ms, baseline: base, unit: "ms", ratio: ms / base, note: "vs `node -e 0`" });
+    rows.push({
+      name: `${label} start`,
+      value: ms,
+      baseline: base,
+      unit: "ms",
+      ratio: ms / base,
+      note: "vs `node -e 0`",
+    });
   }
   writeFileSync(path.join(dir, ".keep"), "");
   rmSync(dir, { recursive: true, force: true });
 }
 
-const fmt = (x) => (x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3));
-console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}\n`);
-console.log(`${"benchmark".padEnd(44)} ${"measured".padStart(14)} ${"baseline".padStart(14)} ${"ratio".padStart(8)}  unit / note`);
+const fmt = (x) =>
+  x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);
+console.log(
+  `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}\n`,
+);
+console.log(
+  `${"benchmark".padEnd(44)} ${"measured".padStart(14)} ${"baseline".padStart(14)} ${"ratio".padStart(8)}  unit / note`,
+);
 for (const r of rows)
-  console.log(`${r.name.padEnd(44)} ${fmt(r.value).padStart(14)} ${fmt(r.baseline).padStart(14)} ${r.ratio.toFixed(3).padStart(8)}  ${r.unit}; ${r.note}`);
+  console.log(
+    `${r.name.padEnd(44)} ${fmt(r.value).padStart(14)} ${fmt(r.baseline).padStart(14)} ${r.ratio.toFixed(3).padStart(8)}  ${r.unit}; ${r.note}`,
+  );
