@@ -9,6 +9,7 @@ import {
   type SecretProvider,
   type SecretRecord,
   type WriteOptions,
+  type WriteResult,
 } from "./contract.js";
 import {
   InvalidSecretValueError,
@@ -178,7 +179,7 @@ export class SecretManager {
         return record;
       } catch (error) {
         const wrapped = wrapError(error, provider.name, "get", name);
-        if (cached.state === "stale") {
+        if (cached.state !== "none") {
           this.#metrics.error({ provider: this.#providerName, operation: "get", code: wrapped.code });
           this.#metrics.request({ provider: this.#providerName, operation: "get", outcome: "stale" });
           this.#logger.warn("secret.get served a stale cached value after a provider failure", {
@@ -206,14 +207,21 @@ export class SecretManager {
    * first, then one batch read where the provider has one, else reads with
    * bounded concurrency. Missing names are absent from the result.
    */
-  async getSecrets(names: readonly string[]): Promise<Map<string, string>> {
-    const records = await this.getSecretRecords(names);
+  async getSecrets(names: readonly string[], options: Pick<GetOptions, "fresh"> = {}): Promise<Map<string, string>> {
+    const records = await this.getSecretRecords(names, options);
     const out = new Map<string, string>();
     for (const [name, record] of records) out.set(name, record.value);
     return out;
   }
 
-  async getSecretRecords(names: readonly string[]): Promise<Map<string, SecretRecord>> {
+  /**
+   * Like `getSecrets`, with versions and metadata. With `fresh`, cached values are
+   * not served but still stand in (stale-if-error) when the backend fails.
+   */
+  async getSecretRecords(
+    names: readonly string[],
+    options: Pick<GetOptions, "fresh"> = {},
+  ): Promise<Map<string, SecretRecord>> {
     const unique = [...new Set(names)];
     for (const name of unique) assertValidSecretName(name);
     const out = new Map<string, SecretRecord>();
@@ -221,13 +229,13 @@ export class SecretManager {
     const stale = new Map<string, SecretRecord | undefined>();
     for (const name of unique) {
       const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
-      if (cached.state === "fresh") {
+      if (cached.state === "fresh" && !options.fresh) {
         this.#metrics.cacheHit({ provider: this.#providerName, operation: "get" });
         this.#metrics.request({ provider: this.#providerName, operation: "get", outcome: "hit" });
         if (cached.record) out.set(name, cached.record);
         continue;
       }
-      if (cached.state === "stale") stale.set(name, cached.record);
+      if (cached.state !== "none") stale.set(name, cached.record);
       toFetch.push(name);
     }
     if (toFetch.length === 0) return out;
@@ -238,7 +246,9 @@ export class SecretManager {
       typeof provider.getMany !== "function" ||
       toFetch.length === 1
     ) {
-      const records = await mapConcurrent(toFetch, this.#concurrency, (name) => this.getSecretRecord(name));
+      const records = await mapConcurrent(toFetch, this.#concurrency, (name) =>
+        this.getSecretRecord(name, { fresh: options.fresh }),
+      );
       toFetch.forEach((name, i) => {
         const record = records[i];
         if (record) out.set(name, record);
@@ -286,6 +296,12 @@ export class SecretManager {
    * check-and-set and a lost race throws `SecretConflictError`.
    */
   async setSecret(name: string, value: string, options: SetOptions = {}): Promise<boolean> {
+    await this.writeSecret(name, value, options);
+    return true;
+  }
+
+  /** `setSecret`, resolving to what the provider reports of the write (the new version, where kept). */
+  async writeSecret(name: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
     assertValidSecretName(name);
     if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
     registerSecretValue(value);
@@ -305,9 +321,11 @@ export class SecretManager {
         if ((await provider.get(name, {})) !== undefined)
           throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
       }
-      await provider.set(name, value, writeOptions);
+      const result = await provider.set(name, value, writeOptions);
       this.#record("set", name, "success", started);
-      return true;
+      return result && typeof result === "object" && typeof result.version === "string"
+        ? { version: result.version }
+        : {};
     } catch (error) {
       const wrapped = wrapError(error, provider.name, "set", name);
       this.#fail("set", name, wrapped, started);

@@ -238,3 +238,22 @@ describe("SecretManager provider checks", () => {
     expect(resolved).toBe(1);
   });
 });
+
+describe("SecretManager fresh reads and write results", () => {
+  it("getSecretRecords with fresh asks the backend but falls back to the cache when it fails", async () => {
+    const { manager, provider } = setup();
+    await manager.setSecret("A", "cached");
+    await manager.getSecret("A");
+    const before = provider.calls.getMany + provider.calls.get;
+    expect((await manager.getSecretRecords(["A"], { fresh: true })).get("A")?.value).toBe("cached");
+    expect(provider.calls.getMany + provider.calls.get).toBe(before + 1);
+    provider.failWith = new Error("down");
+    expect((await manager.getSecretRecords(["A", "A"], { fresh: true })).get("A")?.value).toBe("cached");
+  });
+
+  it("writeSecret resolves the version the provider wrote", async () => {
+    const { manager } = setup();
+    expect(await manager.writeSecret("A", "one")).toEqual({ version: "1" });
+    expect(await manager.writeSecret("A", "two")).toEqual({ version: "2" });
+  });
+});
