@@ -1,1 +1,55 @@
-export {};
+export { BUILT_IN_MANIFEST_SOURCE, DEFAULT_MANIFEST_YAML, defaultManifest } from "./default-manifest.js";
+export {
+  DEFAULT_GENERATOR_LENGTHS,
+  describeGenerator,
+  GENERATOR_KINDS,
+  type GeneratorKind,
+  type GeneratorOptions,
+  type GeneratorSpec,
+  generateSecret,
+  generatorEntropyBits,
+  MAX_GENERATED_LENGTH,
+  MIN_ENTROPY_BITS,
+  PASSWORD_SYMBOLS,
+  type RandomSource,
+  resolveGenerator,
+} from "./generators.js";
+export {
+  getSecretInitializer,
+  type InitializeOptions,
+  ROTATED_AT_METADATA_KEY,
+  type RotateOptions,
+  SecretInitializer,
+  type SecretInitializerOptions,
+} from "./initializer.js";
+export { type LoadManifestOptions, loadManifest, MANIFEST_FILE_NAMES } from "./load-manifest.js";
+export {
+  MANIFEST_VERSION,
+  type Manifest,
+  ManifestError,
+  type ManifestIssue,
+  type ManifestSecret,
+  parseManifest,
+} from "./manifest.js";
+export type {
+  HealthReport,
+  HealthStatus,
+  HealthSummary,
+  InitAction,
+  InitResult,
+  InitSecretResult,
+  ProviderHealth,
+  RotateAction,
+  RotateResult,
+  RotateSecretResult,
+  RotationHealth,
+  SecretHealth,
+  SecretHealthStatus,
+} from "./results.js";
+export { parseRotationPeriod, type RotationPeriod } from "./rotation-period.js";
+export {
+  type StartupOptions,
+  type StartupResult,
+  shouldInitializeOnStartup,
+  startupApplication,
+} from "./startup.js";

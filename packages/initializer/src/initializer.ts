@@ -1,0 +1,580 @@
+import {
+  capabilitiesOf,
+  describeName,
+  type Env,
+  getSecretManager,
+  isProduction,
+  isSecretError,
+  mapConcurrent,
+  type ProviderCapabilities,
+  SecretConfigError,
+  SecretConflictError,
+  type SecretError,
+  type SecretManager,
+  type SecretRecord,
+  type SetOptions,
+  wrapError,
+} from "@org/secrets-core";
+import { generateSecret } from "./generators.js";
+import { loadManifest } from "./load-manifest.js";
+import { type Manifest, type ManifestSecret, validateManifest } from "./manifest.js";
+import type {
+  HealthReport,
+  HealthStatus,
+  InitAction,
+  InitResult,
+  InitSecretResult,
+  ProviderHealth,
+  RotateResult,
+  RotateSecretResult,
+  RotationHealth,
+  SecretHealth,
+} from "./results.js";
+
+/** Metadata key under which the time of the last generation or rotation is stored (ISO 8601). */
+export const ROTATED_AT_METADATA_KEY = "rotatedAt";
+
+/** Writes in flight at once during init and rotate. */
+const WRITE_CONCURRENCY = 6;
+
+/** The provider name whose secrets may take a manifest's `development` values outside production. */
+const DEVELOPMENT_PROVIDER = "env";
+
+export interface SecretInitializerOptions {
+  manager: SecretManager;
+  /** The manifest to use; when absent it is loaded on first use (see `loadManifest`). */
+  manifest?: Manifest | undefined;
+  /** A manifest file to load; overrides `SECRETS_MANIFEST`. */
+  manifestPath?: string | undefined;
+  /** The project directory, where `secrets.yaml` is looked up (default `process.cwd()`). */
+  cwd?: string | undefined;
+  /** Environment for `SECRETS_MANIFEST` and for telling production apart (default `process.env`). */
+  env?: Env | undefined;
+  /** Clock, for tests. */
+  now?: (() => Date) | undefined;
+  /** Overrides the production check (`NODE_ENV` or `ENVIRONMENT` = `production`). */
+  production?: boolean | undefined;
+}
+
+export interface InitializeOptions {
+  /** Regenerate every generatable secret, replacing existing values. */
+  force?: boolean | undefined;
+  /** Read and report, write nothing. */
+  dryRun?: boolean | undefined;
+}
+
+export interface RotateOptions {
+  /** Read and report, write nothing. */
+  dryRun?: boolean | undefined;
+}
+
+/** Provider errors behind health reports, for `startupApplication` to rethrow with their class intact. */
+const reportErrors = new WeakMap<HealthReport, SecretError>();
+
+/** The provider error that made a health report unhealthy, if any. */
+export function healthReportError(report: HealthReport): SecretError | undefined {
+  return reportErrors.get(report);
+}
+
+interface Context {
+  manifest: Manifest;
+  providerName: string;
+  capabilities: ProviderCapabilities;
+  records: Map<string, SecretRecord>;
+}
+
+/**
+ * Creates, rotates and checks the secrets a manifest declares, through a
+ * `SecretManager`. It never overwrites a value it did not mean to replace,
+ * never invents a value that cannot be generated, and never reports a value.
+ */
+export class SecretInitializer {
+  readonly #manager: SecretManager;
+  readonly #env: Env;
+  readonly #cwd: string | undefined;
+  readonly #manifestPath: string | undefined;
+  readonly #now: () => Date;
+  readonly #production: boolean;
+  #manifest: Promise<Manifest> | undefined;
+
+  constructor(options: SecretInitializerOptions) {
+    if (!options?.manager)
+      throw new SecretConfigError("SecretInitializer needs a manager", { field: "manager" });
+    this.#manager = options.manager;
+    this.#env = options.env ?? process.env;
+    this.#cwd = options.cwd;
+    this.#manifestPath = options.manifestPath;
+    this.#now = options.now ?? (() => new Date());
+    this.#production = options.production ?? isProduction(this.#env);
+    if (options.manifest) this.#manifest = Promise.resolve(validateManifest(options.manifest));
+  }
+
+  get manager(): SecretManager {
+    return this.#manager;
+  }
+
+  /** Whether production rules apply (no development values). */
+  get production(): boolean {
+    return this.#production;
+  }
+
+  /** The manifest, loaded on first call. A failed load is retried on the next call. */
+  getManifest(): Promise<Manifest> {
+    if (!this.#manifest) {
+      const loading = loadManifest({ path: this.#manifestPath, cwd: this.#cwd, env: this.#env });
+      this.#manifest = loading;
+      loading.catch(() => {
+        if (this.#manifest === loading) this.#manifest = undefined;
+      });
+    }
+    return this.#manifest;
+  }
+
+  /**
+   * Create what is missing; never touch an existing value (unless `force`).
+   * Generatable secrets get a generated value; a missing required secret that
+   * cannot be generated is reported as `missing` with the command that sets it.
+   * Throws only when the provider cannot be read at all.
+   */
+  async initializeSecrets(options: InitializeOptions = {}): Promise<InitResult> {
+    const force = options.force === true;
+    const dryRun = options.dryRun === true;
+    const context = await this.#read(await this.getManifest());
+    const rotatedAt = this.#now().toISOString();
+    const useDevelopment = !this.#production && context.providerName === DEVELOPMENT_PROVIDER;
+
+    const secrets = await mapConcurrent(context.manifest.secrets, WRITE_CONCURRENCY, async (secret) => {
+      const record = context.records.get(secret.name);
+      const result = await this.#initOne(secret, record, {
+        context,
+        force,
+        dryRun,
+        rotatedAt,
+        useDevelopment,
+      });
+      this.#logInit(result, context.providerName, dryRun);
+      return result;
+    });
+    const ok = secrets.every((s) => s.action !== "missing" && s.action !== "failed");
+    this.#manager.logger.info("secret.init completed", {
+      provider: context.providerName,
+      manifest: context.manifest.source,
+      ok,
+      dry_run: dryRun,
+      force,
+      ...countActions(secrets),
+    });
+    return { ok, dryRun, secrets };
+  }
+
+  /**
+   * Replace generatable secrets with new values: all that exist, or the named
+   * ones. Each write is a check-and-set against the version read (where the
+   * provider supports it), so a concurrent change fails clearly instead of
+   * being overwritten. An unknown or non-generatable name throws a
+   * `SecretConfigError` before anything is read or written.
+   */
+  async rotateSecrets(names?: readonly string[], options: RotateOptions = {}): Promise<RotateResult> {
+    const dryRun = options.dryRun === true;
+    const manifest = await this.getManifest();
+    const named = names !== undefined && names.length > 0;
+    const targets = named ? selectForRotation(manifest, names) : manifest.secrets;
+    const context = await this.#read({ ...manifest, secrets: targets });
+    const rotatedAt = this.#now().toISOString();
+
+    const secrets = await mapConcurrent(targets, WRITE_CONCURRENCY, async (secret) => {
+      const result = await this.#rotateOne(secret, context.records.get(secret.name), {
+        context,
+        named,
+        dryRun,
+        rotatedAt,
+      });
+      this.#logRotate(result, context.providerName, dryRun);
+      return result;
+    });
+    const ok = secrets.every((s) => s.action !== "missing" && s.action !== "failed");
+    this.#manager.logger.info("secret.rotate completed", {
+      provider: context.providerName,
+      manifest: manifest.source,
+      ok,
+      dry_run: dryRun,
+      ...countActions(secrets),
+    });
+    return { ok, dryRun, secrets };
+  }
+
+  /**
+   * Check the provider, then read every declared secret in one bulk read.
+   * Never throws for provider failures: they make the report `unhealthy`.
+   * Records `secret_health_check_status` and logs the outcome at info.
+   */
+  async healthCheck(): Promise<HealthReport> {
+    const manifest = await this.getManifest();
+    const now = this.#now();
+    const check = await this.#manager.checkProvider();
+    const provider: ProviderHealth = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
+    let failure: SecretError | undefined = check.ok ? undefined : check.error;
+    let records: Map<string, SecretRecord> | undefined;
+    const errors = new Map<string, SecretError>();
+    if (check.ok) {
+      const names = manifest.secrets.map((s) => s.name);
+      try {
+        records = await this.#manager.getSecretRecords(names, { fresh: true });
+      } catch (error) {
+        // One bad secret (scheduled for deletion, not readable) must not hide the
+        // others: ask for each on its own and attribute failures per secret.
+        records = new Map();
+        const found = records;
+        await mapConcurrent(names, 4, async (name) => {
+          try {
+            const record = await this.#manager.getSecretRecord(name, { fresh: true });
+            if (record) found.set(name, record);
+          } catch (each) {
+            errors.set(name, isSecretError(each) ? each : wrapError(each, check.provider, "get", name));
+          }
+        });
+        if (errors.size === names.length)
+          failure = isSecretError(error) ? error : wrapError(error, check.provider, "get_many");
+      }
+    }
+    if (failure) {
+      provider.ok = false;
+      provider.error = { code: failure.code, message: failure.message };
+    }
+
+    const secrets = manifest.secrets.map((secret) =>
+      secretHealth(secret, failure ? undefined : records, now, errors.get(secret.name)),
+    );
+    const summary = {
+      total: secrets.length,
+      ok: secrets.filter((s) => s.status === "ok").length,
+      missing: secrets.filter((s) => s.status === "missing").length,
+      missingRequired: secrets.filter((s) => s.status === "missing" && s.required).length,
+      overdue: secrets.filter((s) => s.status === "overdue").length,
+      rotationUnknown: secrets.filter((s) => s.rotation?.state === "unknown" && s.present).length,
+      error: secrets.filter((s) => s.status === "error").length,
+    };
+    let status: HealthStatus = "healthy";
+    const requiredErrors = secrets.filter((s) => s.status === "error" && s.required).length;
+    if (!provider.ok || summary.missingRequired > 0 || requiredErrors > 0) status = "unhealthy";
+    else if (summary.missing > 0 || summary.overdue > 0 || summary.error > 0) status = "degraded";
+
+    const report: HealthReport = {
+      status,
+      checkedAt: now.toISOString(),
+      manifest: manifest.source,
+      provider,
+      secrets,
+      summary,
+    };
+    if (failure) reportErrors.set(report, failure);
+
+    this.#manager.metrics.healthStatus(status, { provider: provider.name });
+    const logger = this.#manager.logger;
+    logger.info("secret.health", {
+      status,
+      provider: provider.name,
+      provider_ok: provider.ok,
+      latency_ms: provider.latencyMs,
+      error_code: provider.error?.code,
+      error: provider.error?.message,
+      manifest: manifest.source,
+      total: summary.total,
+      missing: summary.missing,
+      missing_required: summary.missingRequired,
+      overdue: summary.overdue,
+      rotation_unknown: summary.rotationUnknown,
+    });
+    for (const secret of secrets) {
+      if (secret.status === "ok" && secret.rotation?.state !== "unknown") continue;
+      if (secret.status === "error") continue;
+      logger.info("secret.health secret", {
+        name: secret.name,
+        status: secret.status,
+        required: secret.required,
+        due_at: secret.rotation?.dueAt,
+        detail: secret.message,
+      });
+    }
+    return report;
+  }
+
+  /** Resolve the provider and read the current records of `manifest`'s secrets, bypassing the cache. */
+  async #read(manifest: Manifest): Promise<Context> {
+    const provider = await this.#manager.getProvider();
+    const names = manifest.secrets.map((s) => s.name);
+    // Init and rotate act on what the backend holds now, not on what this process cached.
+    const records = await this.#manager.getSecretRecords(names, { fresh: true });
+    return { manifest, providerName: provider.name, capabilities: capabilitiesOf(provider), records };
+  }
+
+  async #initOne(
+    secret: ManifestSecret,
+    record: SecretRecord | undefined,
+    run: { context: Context; force: boolean; dryRun: boolean; rotatedAt: string; useDevelopment: boolean },
+  ): Promise<InitSecretResult> {
+    const { name, required } = secret;
+    const result = (action: InitAction, message?: string): InitSecretResult =>
+      message === undefined ? { name, required, action } : { name, required, action, message };
+
+    if (record !== undefined) {
+      if (!run.force || secret.generate === false) return result("exists");
+      if (run.dryRun) return result("regenerated");
+      const options: SetOptions = {
+        metadata: { ...record.metadata, [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
+      };
+      if (run.context.capabilities.checkAndSet && record.version !== undefined)
+        options.ifVersion = record.version;
+      try {
+        await this.#manager.setSecret(name, generateSecret(secret.generate), options);
+        return result("regenerated");
+      } catch (error) {
+        if (error instanceof SecretConflictError)
+          return result(
+            "failed",
+            `Secret '${name}' was changed by someone else while it was being regenerated and was not overwritten: run init --force again`,
+          );
+        return result("failed", errorMessage(error, run.context.providerName, name));
+      }
+    }
+
+    let value: (() => string) | undefined;
+    let created: InitAction = "created";
+    if (run.useDevelopment && secret.development !== undefined) {
+      const development = secret.development;
+      value = () => development;
+      created = "development-default";
+    } else if (secret.generate !== false) {
+      const generator = secret.generate;
+      value = () => generateSecret(generator);
+    }
+    if (value === undefined) {
+      if (required)
+        return result(
+          "missing",
+          `Required secret '${name}' is missing and cannot be generated: set it with secrets set ${name}`,
+        );
+      return result(
+        "skipped",
+        `Optional secret '${name}' is not set and cannot be generated: set it with secrets set ${name} if the application needs it`,
+      );
+    }
+    if (run.dryRun) return result(created);
+
+    try {
+      await this.#manager.setSecret(name, value(), {
+        ifAbsent: true,
+        metadata: { [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
+      });
+      return result(created);
+    } catch (error) {
+      if (!(error instanceof SecretConflictError))
+        return result("failed", errorMessage(error, run.context.providerName, name));
+    }
+    // Another process created it between our read and our write: keep its value.
+    try {
+      const winner = await this.#manager.getSecretRecord(name, { fresh: true });
+      if (winner !== undefined)
+        return result(
+          "adopted",
+          `Secret '${name}' was created by another process meanwhile; its value was kept`,
+        );
+      return result(
+        "failed",
+        `Secret '${name}' was created and deleted by someone else while it was being initialized: run init again`,
+      );
+    } catch (error) {
+      return result("failed", errorMessage(error, run.context.providerName, name));
+    }
+  }
+
+  async #rotateOne(
+    secret: ManifestSecret,
+    record: SecretRecord | undefined,
+    run: { context: Context; named: boolean; dryRun: boolean; rotatedAt: string },
+  ): Promise<RotateSecretResult> {
+    const { name } = secret;
+    if (secret.generate === false)
+      return {
+        name,
+        action: "skipped",
+        message: `Secret '${name}' cannot be generated: set a new value with secrets set ${name}`,
+      };
+    if (record === undefined) {
+      return run.named
+        ? {
+            name,
+            action: "missing",
+            message: `Secret '${name}' does not exist yet: create it with secrets init`,
+          }
+        : { name, action: "skipped", message: `Secret '${name}' is not set: create it with secrets init` };
+    }
+    const out: RotateSecretResult = { name, action: "rotated" };
+    if (record.version !== undefined) out.previousVersion = record.version;
+    if (run.dryRun) return out;
+
+    const { capabilities } = run.context;
+    const options: SetOptions = {
+      metadata: { ...record.metadata, [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
+    };
+    if (capabilities.checkAndSet && record.version !== undefined) options.ifVersion = record.version;
+    let written: { version?: string | undefined };
+    try {
+      written = await this.#manager.writeSecret(name, generateSecret(secret.generate), options);
+    } catch (error) {
+      const message =
+        error instanceof SecretConflictError
+          ? `Secret '${name}' was changed by someone else since it was read and was not overwritten: check it, then rotate again`
+          : errorMessage(error, run.context.providerName, name);
+      const failed: RotateSecretResult = { name, action: "failed", message };
+      if (out.previousVersion !== undefined) failed.previousVersion = out.previousVersion;
+      return failed;
+    }
+    if (written.version !== undefined) out.version = written.version;
+    return out;
+  }
+
+  #logInit(result: InitSecretResult, provider: string, dryRun: boolean): void {
+    const logger = this.#manager.logger;
+    const fields = {
+      name: result.name,
+      action: result.action,
+      provider,
+      dry_run: dryRun,
+      detail: result.message,
+    };
+    if (result.action === "failed" || (result.action === "missing" && !dryRun))
+      logger.warn("secret.init", fields);
+    else if (result.action !== "exists") logger.info("secret.init", fields);
+  }
+
+  #logRotate(result: RotateSecretResult, provider: string, dryRun: boolean): void {
+    const logger = this.#manager.logger;
+    const fields = {
+      name: result.name,
+      action: result.action,
+      provider,
+      dry_run: dryRun,
+      previous_version: result.previousVersion,
+      version: result.version,
+      detail: result.message,
+    };
+    if (result.action === "failed" || result.action === "missing") logger.warn("secret.rotate", fields);
+    else logger.info("secret.rotate", fields);
+  }
+}
+
+let shared: SecretInitializer | undefined;
+
+/**
+ * An initializer over `getSecretManager()` with the manifest loaded on first use.
+ * Without options it returns the process-wide one (rebuilt when the process-wide
+ * manager is replaced); with options, a new one.
+ */
+export function getSecretInitializer(options?: Partial<SecretInitializerOptions>): SecretInitializer {
+  if (options !== undefined && Object.keys(options).length > 0)
+    return new SecretInitializer({ ...options, manager: options.manager ?? getSecretManager() });
+  const manager = getSecretManager();
+  if (!shared || shared.manager !== manager) shared = new SecretInitializer({ manager });
+  return shared;
+}
+
+/** The manifest entries `names` refer to; throws before any I/O for an unknown or non-generatable name. */
+function selectForRotation(manifest: Manifest, names: readonly string[]): ManifestSecret[] {
+  const byName = new Map(manifest.secrets.map((s) => [s.name, s]));
+  const out: ManifestSecret[] = [];
+  for (const name of new Set(names)) {
+    const secret = typeof name === "string" ? byName.get(name) : undefined;
+    if (!secret)
+      throw new SecretConfigError(
+        `Unknown secret ${describeName(name)}: it is not declared in the manifest (${manifest.source})`,
+        typeof name === "string" ? { field: name } : {},
+      );
+    if (secret.generate === false)
+      throw new SecretConfigError(
+        `Secret '${secret.name}' cannot be rotated: it is not generatable (generate: false in ${manifest.source}); set a new value with secrets set ${secret.name}`,
+        { field: secret.name },
+      );
+    out.push(secret);
+  }
+  return out;
+}
+
+function secretHealth(
+  secret: ManifestSecret,
+  records: Map<string, SecretRecord> | undefined,
+  now: Date,
+  error?: SecretError,
+): SecretHealth {
+  const { name, required } = secret;
+  if (error) return { name, required, present: false, status: "error", message: error.message };
+  if (records === undefined) {
+    return {
+      name,
+      required,
+      present: false,
+      status: "error",
+      message: `Secret '${name}' could not be checked: the provider failed`,
+    };
+  }
+  const record = records.get(name);
+  if (record === undefined) {
+    const fix = secret.generate === false ? `set it with secrets set ${name}` : "create it with secrets init";
+    const out: SecretHealth = {
+      name,
+      required,
+      present: false,
+      status: "missing",
+      message: required
+        ? `Required secret '${name}' not found: ${fix}`
+        : `Optional secret '${name}' is not set: ${fix} if the application needs it`,
+    };
+    if (secret.rotation) out.rotation = { period: secret.rotation.text, overdue: false, state: "unknown" };
+    return out;
+  }
+  const out: SecretHealth = { name, required, present: true, status: "ok" };
+  if (secret.rotation) {
+    const rotation: RotationHealth = { period: secret.rotation.text, overdue: false, state: "unknown" };
+    const last = lastRotated(record);
+    if (last) {
+      const due = new Date(last.getTime() + secret.rotation.ms);
+      rotation.lastRotated = last.toISOString();
+      rotation.dueAt = due.toISOString();
+      rotation.overdue = now.getTime() > due.getTime();
+      rotation.state = rotation.overdue ? "overdue" : "current";
+    }
+    out.rotation = rotation;
+    if (rotation.overdue) {
+      out.status = "overdue";
+      out.message = `Secret '${name}' is due for rotation since ${rotation.dueAt} (every ${secret.rotation.text}): run secrets rotate ${name}`;
+    } else if (rotation.state === "unknown") {
+      out.message = `Secret '${name}' has no known rotation date: rotate it once to start tracking (every ${secret.rotation.text})`;
+    }
+  }
+  return out;
+}
+
+/** The `rotatedAt` metadata when valid, else the provider's `updatedAt`. */
+function lastRotated(record: SecretRecord): Date | undefined {
+  const stamp = record.metadata?.[ROTATED_AT_METADATA_KEY];
+  if (typeof stamp === "string") {
+    const time = Date.parse(stamp);
+    if (!Number.isNaN(time)) return new Date(time);
+  }
+  const updated = record.updatedAt;
+  if (updated instanceof Date && !Number.isNaN(updated.getTime())) return updated;
+  return undefined;
+}
+
+function errorMessage(error: unknown, provider: string, name: string): string {
+  return wrapError(error, provider, "set", name).message;
+}
+
+function countActions(results: ReadonlyArray<{ action: string }>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { action } of results) {
+    const key = action.replace(/-/g, "_");
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
