@@ -12,9 +12,6 @@ const cliBin = path.join(root, "packages/cli/dist/bin.js");
 const bundle = path.join(root, "apps/cli/dist/secrets.cjs");
 
 const rows = [];
-const report = (name, value, baseline, unit, note = "") => {
-  rows.push({ name, value, baseline, unit, ratio: value / baseline, note });
-};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 // 1. Cached reads against a bare Map.

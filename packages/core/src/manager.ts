@@ -207,7 +207,10 @@ export class SecretManager {
    * first, then one batch read where the provider has one, else reads with
    * bounded concurrency. Missing names are absent from the result.
    */
-  async getSecrets(names: readonly string[], options: Pick<GetOptions, "fresh"> = {}): Promise<Map<string, string>> {
+  async getSecrets(
+    names: readonly string[],
+    options: Pick<GetOptions, "fresh"> = {},
+  ): Promise<Map<string, string>> {
     const records = await this.getSecretRecords(names, options);
     const out = new Map<string, string>();
     for (const [name, record] of records) out.set(name, record.value);

@@ -1,0 +1,409 @@
+import { type BigIntStats, constants, promises as fs, type Stats } from "node:fs";
+import path from "node:path";
+import {
+  AccessDeniedError,
+  type CheckOptions,
+  type DeleteOptions,
+  type Logger,
+  NotSupportedError,
+  type ProviderCapabilities,
+  type ProviderContext,
+  ProviderError,
+  type ProviderStatus,
+  ProviderUnavailableError,
+  type ReadOptions,
+  SecretConfigError,
+  SecretConflictError,
+  SecretError,
+  type SecretProvider,
+  type SecretRecord,
+  silentLogger,
+  valueVersion,
+  type WriteOptions,
+  type WriteResult,
+  withFileLock,
+  writeSecretFile,
+} from "@org/secrets-core";
+import { DotenvDocument, formatDotenvLine } from "@org/secrets-core/dotenv";
+import { ANNOTATION_PREFIX, formatAnnotation, parseAnnotation, validateMetadata } from "./annotation.js";
+
+/** The environment variable that names the dotenv file. */
+export const ENV_FILE_VARIABLE = "SECRET_ENV_FILE";
+
+const PROVIDER = "env";
+
+export interface EnvProviderOptions {
+  /**
+   * The dotenv file. Relative paths resolve against `cwd`. Default: the
+   * `SECRET_ENV_FILE` variable of `env`, else `.env`.
+   */
+  path?: string | undefined;
+  /** Where a relative `path` is resolved (default `process.cwd()`). */
+  cwd?: string | undefined;
+  /** The environment, which takes precedence over the file (default `process.env`). */
+  env?: Record<string, string | undefined> | undefined;
+  /**
+   * When a name being written or deleted is also set in `env`, update or delete
+   * it there too, so reads in this process agree with the file (default `true`).
+   */
+  writeEnvironment?: boolean | undefined;
+  /** Receives warnings: a file readable by others, an environment that hides a write. */
+  logger?: Logger | undefined;
+  /** The clock used for `updatedAt` (for tests). */
+  now?: (() => Date) | undefined;
+}
+
+interface CachedDocument {
+  key: string;
+  document: DotenvDocument;
+}
+
+/**
+ * Secrets in the process environment overlaid on a dotenv file (the environment
+ * wins). Writes edit the file in place under a cross-process lock and replace it
+ * atomically with mode 0600, keeping every other line as it was. Each written
+ * assignment carries a `# secrets: updated=…` comment line holding its metadata.
+ */
+export class EnvProvider implements SecretProvider {
+  readonly name = PROVIDER;
+  readonly displayName = "Environment";
+  readonly capabilities: Readonly<ProviderCapabilities> = Object.freeze({
+    batchRead: true,
+    list: true,
+    versions: false,
+    checkAndSet: true,
+    metadata: true,
+  });
+  /** The dotenv file, as an absolute path. */
+  readonly path: string;
+  readonly #env: Record<string, string | undefined>;
+  readonly #writeEnvironment: boolean;
+  readonly #logger: Logger;
+  readonly #now: () => Date;
+  #cached: CachedDocument | undefined;
+  #warnedMode = false;
+  readonly #warnedShadowed = new Set<string>();
+
+  constructor(options: EnvProviderOptions = {}) {
+    this.#env = options.env ?? process.env;
+    const cwd = options.cwd ?? process.cwd();
+    const fromEnv = this.#env[ENV_FILE_VARIABLE];
+    const configured = options.path ?? (fromEnv?.trim() ? fromEnv : undefined) ?? ".env";
+    if (typeof configured !== "string" || configured.trim() === "" || configured.includes("\0"))
+      throw new SecretConfigError("The dotenv file path must be a non-empty string", {
+        field: options.path === undefined ? ENV_FILE_VARIABLE : "path",
+        provider: PROVIDER,
+      });
+    this.path = path.resolve(cwd, configured);
+    this.#writeEnvironment = options.writeEnvironment ?? true;
+    this.#logger = options.logger ?? silentLogger;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
+    if (options.version !== undefined) throw new NotSupportedError(PROVIDER, "reading earlier versions");
+    return this.#record(name, await this.#read());
+  }
+
+  /** Several secrets from one read of the file. */
+  async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
+    if (options.version !== undefined) throw new NotSupportedError(PROVIDER, "reading earlier versions");
+    const document = await this.#read();
+    const out = new Map<string, SecretRecord>();
+    for (const name of names) {
+      const record = this.#record(name, document);
+      if (record) out.set(name, record);
+    }
+    return out;
+  }
+
+  /** The names assigned in the file, sorted (not the whole process environment). */
+  async list(): Promise<string[]> {
+    return (await this.#read()).names().sort();
+  }
+
+  async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    // Refuse what the file cannot hold before touching it.
+    formatDotenvLine(name, value);
+    if (options.metadata) validateMetadata(name, options.metadata);
+    await this.#edit(async (document) => {
+      const current = this.#envValue(name) ?? document.get(name);
+      if (options.ifAbsent && current !== undefined)
+        throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
+      if (
+        options.ifVersion !== undefined &&
+        (current === undefined || valueVersion(current) !== options.ifVersion)
+      )
+        throw new SecretConflictError(PROVIDER, name);
+      const metadata = options.metadata ?? parseAnnotation(document.annotation(name)).metadata;
+      document.set(name, value, { annotation: formatAnnotation(this.#now(), metadata) });
+      return true;
+    });
+    this.#syncEnvironment(name, value);
+    return { version: valueVersion(value) };
+  }
+
+  async delete(name: string, _options?: DeleteOptions): Promise<boolean> {
+    let inFile = false;
+    if ((await this.#read()).has(name)) {
+      await this.#edit(async (document) => {
+        inFile = document.delete(name);
+        return inFile;
+      });
+    }
+    const inEnv = this.#envValue(name) !== undefined;
+    this.#syncEnvironment(name, undefined);
+    return inFile || inEnv;
+  }
+
+  /**
+   * The file's directory exists, and the file, if there is one, is a regular
+   * file this process can read and write. Never creates the file.
+   */
+  async check(_options?: CheckOptions): Promise<ProviderStatus> {
+    const dir = path.dirname(this.path);
+    let dirStats: Stats;
+    try {
+      dirStats = await fs.stat(dir);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR")
+        throw new ProviderUnavailableError(
+          PROVIDER,
+          `Cannot use ${this.path}: the directory ${dir} does not exist`,
+          {
+            cause: error,
+          },
+        );
+      throw fileError(error, "read the directory", dir);
+    }
+    if (!dirStats.isDirectory())
+      throw new ProviderUnavailableError(PROVIDER, `Cannot use ${this.path}: ${dir} is not a directory`);
+    let exists = true;
+    try {
+      const stats = await fs.stat(this.path);
+      if (!stats.isFile()) throw notAFile(this.path);
+      this.#warnIfExposed(stats.mode);
+      await fs.access(this.path, constants.R_OK | constants.W_OK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw fileError(error, "read and write", this.path);
+      exists = false;
+    }
+    const directoryWritable = await fs.access(dir, constants.W_OK).then(
+      () => true,
+      () => false,
+    );
+    return { details: { file: this.path, exists, directoryWritable } };
+  }
+
+  /** The record for `name`: the environment's value if set there, else the file's. */
+  #record(name: string, document: DotenvDocument): SecretRecord | undefined {
+    const fromEnv = this.#envValue(name);
+    const fromFile = document.get(name);
+    if (fromEnv !== undefined && fromEnv !== fromFile)
+      return { value: fromEnv, version: valueVersion(fromEnv) };
+    if (fromFile === undefined) return undefined;
+    const { updatedAt, metadata } = parseAnnotation(document.annotation(name));
+    const record: SecretRecord = { value: fromFile, version: valueVersion(fromFile) };
+    if (updatedAt) record.updatedAt = updatedAt;
+    if (Object.keys(metadata).length > 0) record.metadata = metadata;
+    return record;
+  }
+
+  #envValue(name: string): string | undefined {
+    const value = this.#env[name];
+    return typeof value === "string" ? value : undefined;
+  }
+
+  /** Keep the environment in step with a write (`undefined`: a delete), where it holds the name. */
+  #syncEnvironment(name: string, value: string | undefined): void {
+    if (this.#envValue(name) === undefined) return;
+    if (this.#writeEnvironment) {
+      try {
+        if (value === undefined) delete this.#env[name];
+        else this.#env[name] = value;
+      } catch {
+        // A frozen environment object: warned about below.
+      }
+      if (this.#envValue(name) === value) return;
+    }
+    if (this.#warnedShadowed.has(name)) return;
+    this.#warnedShadowed.add(name);
+    this.#logger.warn(
+      `'${name}' is set in the environment, which takes precedence over ${this.path}: this process keeps reading the environment's value`,
+      {
+        name,
+        provider: PROVIDER,
+        reason: this.#writeEnvironment ? "the environment object is read-only" : "writeEnvironment is off",
+      },
+    );
+  }
+
+  /** The parsed file, re-read only when its identity, size or times changed. A missing file is an empty one. */
+  async #read(): Promise<DotenvDocument> {
+    let stats: BigIntStats;
+    try {
+      stats = await fs.stat(this.path, { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        if (this.#cached?.key !== "missing") this.#cached = { key: "missing", document: this.#parse("") };
+        return this.#cached.document;
+      }
+      throw fileError(error, "read", this.path);
+    }
+    if (!stats.isFile()) throw notAFile(this.path);
+    this.#warnIfExposed(Number(stats.mode));
+    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+    if (this.#cached?.key === key) return this.#cached.document;
+    let text: string;
+    try {
+      text = await fs.readFile(this.path, "utf8");
+    } catch (error) {
+      throw fileError(error, "read", this.path);
+    }
+    // Keyed by the stat taken before reading: if the file changed in between, the next read sees a new key.
+    const document = this.#parse(text);
+    this.#cached = { key, document };
+    return document;
+  }
+
+  #parse(text: string): DotenvDocument {
+    return DotenvDocument.parse(text, { annotationPrefix: ANNOTATION_PREFIX });
+  }
+
+  /**
+   * Read-modify-write the file under the cross-process lock. `change` edits the
+   * document and says whether to write it; it may throw to abandon the edit.
+   */
+  async #edit(change: (document: DotenvDocument) => Promise<boolean>): Promise<void> {
+    const target = await this.#writeTarget();
+    try {
+      await withFileLock(target, async () => {
+        const document = this.#parse(await this.#readForWrite(target));
+        if (!(await change(document))) return;
+        try {
+          await writeSecretFile(target, document.toString());
+        } catch (error) {
+          throw fileError(error, "write", target);
+        }
+      });
+    } catch (error) {
+      throw fileError(error, "lock", target);
+    } finally {
+      this.#cached = undefined;
+    }
+  }
+
+  /** The file a write replaces: the target of a symbolic link, so the link survives. */
+  async #writeTarget(): Promise<string> {
+    try {
+      return await fs.realpath(this.path);
+    } catch {
+      return this.path;
+    }
+  }
+
+  /** The current text, which must be valid UTF-8: rewriting it otherwise would damage other lines. */
+  async #readForWrite(file: string): Promise<string> {
+    let bytes: Buffer;
+    try {
+      const stats = await fs.stat(file);
+      if (!stats.isFile()) throw notAFile(file);
+      bytes = await fs.readFile(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+      throw fileError(error, "read", file);
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch (error) {
+      throw new ProviderError(
+        PROVIDER,
+        `Cannot write ${file}: it is not valid UTF-8, and rewriting it would damage other lines; convert it to UTF-8 first`,
+        { cause: error },
+      );
+    }
+  }
+
+  #warnIfExposed(mode: number): void {
+    if (this.#warnedMode || (mode & 0o077) === 0) return;
+    this.#warnedMode = true;
+    const shown = (mode & 0o777).toString(8).padStart(4, "0");
+    this.#logger.warn(
+      `${this.path} can be read or written by other users (mode ${shown}); run chmod 600 on it`,
+      {
+        provider: PROVIDER,
+        file: this.path,
+        mode: shown,
+      },
+    );
+  }
+}
+
+function notAFile(file: string): SecretError {
+  return new ProviderUnavailableError(
+    PROVIDER,
+    `Cannot use ${file}: it is not a regular file (a directory?)`,
+  );
+}
+
+/** A file-system failure as a `SecretError` naming the path (errors that already are one pass through). */
+function fileError(error: unknown, action: string, file: string): SecretError {
+  if (error instanceof SecretError) return error;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return new AccessDeniedError(PROVIDER, `Cannot ${action} ${file}: permission denied`, { cause: error });
+    case "EISDIR":
+      return new ProviderUnavailableError(PROVIDER, `Cannot ${action} ${file}: it is a directory`, {
+        cause: error,
+      });
+    case "ENOENT":
+      return new ProviderUnavailableError(
+        PROVIDER,
+        `Cannot ${action} ${file}: its directory does not exist`,
+        {
+          cause: error,
+        },
+      );
+    case "ENOTDIR":
+      return new ProviderUnavailableError(
+        PROVIDER,
+        `Cannot ${action} ${file}: a parent of it is not a directory`,
+        {
+          cause: error,
+        },
+      );
+    case "EROFS":
+      return new ProviderUnavailableError(
+        PROVIDER,
+        `Cannot ${action} ${file}: the file system is read-only`,
+        {
+          cause: error,
+        },
+      );
+    default:
+      return new ProviderError(PROVIDER, `Cannot ${action} ${file}: ${code ?? "unexpected error"}`, {
+        cause: error,
+      });
+  }
+}
+
+/** A provider for code: `createEnvProvider({ path: ".env.local" })`. */
+export function createEnvProvider(options: EnvProviderOptions = {}): EnvProvider {
+  return new EnvProvider(options);
+}
+
+/**
+ * The plugin entry point core resolves for `SECRET_PROVIDER=env` (the default):
+ * the file is `SECRET_ENV_FILE`, else `.env` in the project directory.
+ */
+export function createProvider(context: ProviderContext): EnvProvider {
+  return new EnvProvider({
+    env: context.env as Record<string, string | undefined>,
+    cwd: context.cwd,
+    logger: context.logger,
+  });
+}

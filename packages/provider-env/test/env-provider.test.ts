@@ -1,0 +1,499 @@
+import {
+  chmodSync,
+  existsSync,
+  promises as fsp,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  createLogger,
+  InvalidSecretNameError,
+  InvalidSecretValueError,
+  NotSupportedError,
+  SecretConfigError,
+  SecretConflictError,
+  SecretError,
+  SecretManager,
+  valueVersion,
+} from "@org/secrets-core";
+import { hostileValues } from "@org/secrets-provider-testkit";
+import { parse as dotenvParse } from "dotenv";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { createEnvProvider, createProvider, EnvProvider } from "../src/index.js";
+
+const root = mkdtempSync(path.join(tmpdir(), "provider-env-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const fixed = new Date("2026-11-29T01:36:00.000Z");
+const now = () => fixed;
+
+function freshDir(): string {
+  return mkdtempSync(path.join(root, "case-"));
+}
+
+function setup(content?: string, env: Record<string, string | undefined> = {}) {
+  const dir = freshDir();
+  const file = path.join(dir, ".env");
+  if (content !== undefined) writeFileSync(file, content, { mode: 0o600 });
+  const lines: string[] = [];
+  const logger = createLogger({ level: "debug", write: (line) => lines.push(line) });
+  const provider = createEnvProvider({ path: file, env, logger, now });
+  return { dir, file, provider, env, lines, read: () => readFileSync(file, "utf8") };
+}
+
+async function failure(promise: Promise<unknown>): Promise<SecretError> {
+  const outcome = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(outcome).toBeInstanceOf(SecretError);
+  return outcome as SecretError;
+}
+
+const extraValues: ReadonlyArray<readonly [string, string]> = [
+  ["empty", ""],
+  ["double trailing backslash", "end\\\\"],
+  ["backslash-r as two characters", "a\\rb"],
+  ["line and paragraph separators", "a\u2028b\u2029c"],
+  ["a byte order mark and zero-width space", "\ufeffa\u200bb"],
+  ["NUL", "a\u0000b"],
+  ["export-like", "export X=1"],
+  ["comment-like line in a multi-line value", "first\n# not a comment\nA=not an assignment"],
+];
+
+describe("hostile values", () => {
+  const cases = [...hostileValues.map((h) => [h.label, h.value] as const), ...extraValues];
+
+  it.each(cases)(
+    "%s round-trips through the provider and through dotenv.parse of the file",
+    async (_label, value) => {
+      const { provider, file, read } = setup("# header\nOTHER=untouched\n");
+      await provider.set("HOSTILE", value);
+      expect((await provider.get("HOSTILE"))?.value).toBe(value);
+      expect(dotenvParse(read()).HOSTILE).toBe(value);
+      expect(dotenvParse(read(), { fast: true }).HOSTILE).toBe(value);
+      expect(dotenvParse(read()).OTHER).toBe("untouched");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      // A second provider (a fresh process, as far as caching goes) reads the same.
+      expect((await createEnvProvider({ path: file, env: {} }).get("HOSTILE"))?.value).toBe(value);
+    },
+  );
+
+  it("an unrepresentable value is refused with InvalidSecretValueError and the file is untouched", async () => {
+    const original = "# keep\nA=1\n";
+    const { provider, dir, file, read } = setup(original);
+    const before = statSync(file, { bigint: true }).mtimeNs;
+    const value = ` '"\`SENSITIVE`;
+    const error = await failure(provider.set("BAD", value));
+    expect(error).toBeInstanceOf(InvalidSecretValueError);
+    expect(error.code).toBe("INVALID_VALUE");
+    expect(error.message).not.toContain("SENSITIVE");
+    expect(read()).toBe(original);
+    expect(statSync(file, { bigint: true }).mtimeNs).toBe(before);
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+});
+
+describe("codec errors reach callers as core's classes", () => {
+  it("a key dotenv cannot hold is refused with InvalidSecretNameError", async () => {
+    const { provider, file } = setup();
+    for (const name of ["__proto__", "has space"]) {
+      const error = await failure(provider.set(name, "v"));
+      expect(error).toBeInstanceOf(InvalidSecretNameError);
+      expect(error.code).toBe("INVALID_NAME");
+      expect(error.message).toContain(name);
+    }
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("an edit that would change other entries of a damaged file is refused with SecretConfigError", async () => {
+    // X's unterminated quote would swallow any appended line that ends in a single quote.
+    const original = "X='open\n";
+    const { provider, read } = setup(original);
+    const error = await failure(provider.set("A", `x"\`'`));
+    expect(error).toBeInstanceOf(SecretConfigError);
+    expect(error.code).toBe("INVALID_CONFIG");
+    expect(read()).toBe(original);
+  });
+});
+
+describe("editing the file", () => {
+  const original = [
+    "# Application settings",
+    "",
+    "export APP_NAME=demo # the app",
+    "DATABASE_URL='postgres://db/app'",
+    "",
+    "  # indented note",
+    "API_KEY=abc123",
+    'MULTI="one',
+    'two"',
+    "TAIL=last",
+    "",
+  ].join("\n");
+
+  it("replaces a value in place, adds its metadata comment, and keeps every other byte", async () => {
+    const { provider, read } = setup(original);
+    await provider.set("API_KEY", "rotated value");
+    expect(read()).toBe(
+      original.replace(
+        "API_KEY=abc123",
+        "# secrets: updated=2026-11-29T01:36:00.000Z\nAPI_KEY=rotated value",
+      ),
+    );
+  });
+
+  it("appends a new name at the end and deletes one with its metadata comment", async () => {
+    const { provider, read } = setup(original);
+    await provider.set("NEW_SECRET", "n3w", { metadata: { rotatedAt: "2026-11-29T01:36:00.000Z" } });
+    expect(read()).toBe(
+      `${original}# secrets: updated=2026-11-29T01:36:00.000Z rotatedAt=2026-11-29T01:36:00.000Z\nNEW_SECRET=n3w\n`,
+    );
+    expect(await provider.delete("NEW_SECRET")).toBe(true);
+    expect(read()).toBe(original);
+    expect(await provider.delete("MULTI")).toBe(true);
+    expect(read()).toBe(original.replace('MULTI="one\ntwo"\n', ""));
+    expect(await provider.delete("MULTI")).toBe(false);
+  });
+
+  it("keeps the metadata comment through unrelated edits", async () => {
+    const { provider, read } = setup(original);
+    await provider.set("DATABASE_URL", "postgres://new/app", {
+      metadata: { rotatedAt: "2026-01-01T00:00:00Z" },
+    });
+    const afterFirst = read();
+    await provider.set("API_KEY", "other");
+    await provider.delete("TAIL");
+    await provider.set("ADDED", "x");
+    expect(read()).toContain(
+      "# secrets: updated=2026-11-29T01:36:00.000Z rotatedAt=2026-01-01T00:00:00Z\nDATABASE_URL=postgres://new/app\n",
+    );
+    expect(afterFirst.split("\n").slice(0, 4)).toEqual(read().split("\n").slice(0, 4));
+    const record = await provider.get("DATABASE_URL");
+    expect(record?.metadata).toEqual({ rotatedAt: "2026-01-01T00:00:00Z" });
+    expect(record?.updatedAt).toEqual(fixed);
+  });
+
+  it("keeps custom metadata when a write passes none, and replaces it when a write passes some", async () => {
+    const { provider } = setup();
+    await provider.set("S", "1", { metadata: { rotatedAt: "2026-01-01T00:00:00Z", owner: "ops" } });
+    await provider.set("S", "2");
+    expect((await provider.get("S"))?.metadata).toEqual({ rotatedAt: "2026-01-01T00:00:00Z", owner: "ops" });
+    await provider.set("S", "3", { metadata: { rotatedAt: "2026-02-01T00:00:00Z" } });
+    expect((await provider.get("S"))?.metadata).toEqual({ rotatedAt: "2026-02-01T00:00:00Z" });
+  });
+
+  it("refuses metadata that would not be a safe comment, leaving the file untouched", async () => {
+    const { provider, read } = setup("A=1\n");
+    for (const metadata of [
+      { note: "two words" },
+      { note: "line\nbreak" },
+      { "bad key": "x" },
+      { updated: "x" },
+      { note: "" },
+    ]) {
+      await expect(provider.set("A", "2", { metadata })).rejects.toBeInstanceOf(InvalidSecretValueError);
+    }
+    expect(read()).toBe("A=1\n");
+  });
+
+  it("preserves CRLF line endings", async () => {
+    const crlf = original.replace(/\n/g, "\r\n");
+    const { provider, read } = setup(crlf);
+    await provider.set("API_KEY", "k");
+    await provider.delete("TAIL");
+    expect(read()).toBe(
+      crlf
+        .replace("API_KEY=abc123", "# secrets: updated=2026-11-29T01:36:00.000Z\r\nAPI_KEY=k")
+        .replace("TAIL=last\r\n", ""),
+    );
+  });
+
+  it("writes through a symbolic link, keeping the link", async () => {
+    const { dir } = setup();
+    const target = path.join(dir, "real.env");
+    writeFileSync(target, "A=1\n", { mode: 0o600 });
+    const link = path.join(dir, "link.env");
+    symlinkSync(target, link);
+    const provider = createEnvProvider({ path: link, env: {}, now });
+    await provider.set("B", "2");
+    expect(readFileSync(target, "utf8")).toBe("A=1\n# secrets: updated=2026-11-29T01:36:00.000Z\nB=2\n");
+    expect(readFileSync(link, "utf8")).toBe(readFileSync(target, "utf8"));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["link.env", "real.env"]);
+  });
+
+  it("refuses to rewrite a file that is not valid UTF-8, but still reads it", async () => {
+    const { provider, file } = setup();
+    const bytes = Buffer.concat([Buffer.from("A=1\nLATIN=caf"), Buffer.from([0xe9]), Buffer.from("\n")]);
+    writeFileSync(file, bytes, { mode: 0o600 });
+    expect((await provider.get("A"))?.value).toBe("1");
+    const error = await failure(provider.set("B", "2"));
+    expect(error.message).toContain(file);
+    expect(error.message).toContain("UTF-8");
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it("a write that fails at the rename leaves the original file, no temporary file and no lock", async () => {
+    const original = "# precious\nA=1\n";
+    const { provider, dir, file, read } = setup(original);
+    vi.spyOn(fsp, "rename").mockRejectedValueOnce(
+      Object.assign(new Error("EIO: i/o error"), { code: "EIO" }),
+    );
+    const error = await failure(provider.set("B", "new"));
+    expect(error.code).toBe("PROVIDER_ERROR");
+    expect(error.message).toContain(file);
+    expect(error.message).not.toContain("new");
+    expect(read()).toBe(original);
+    expect(readdirSync(dir)).toEqual([".env"]);
+    // And the next write works.
+    await provider.set("B", "new");
+    expect(dotenvParse(read())).toEqual({ A: "1", B: "new" });
+  });
+});
+
+describe("reading", () => {
+  it("treats a missing file as empty and does not create it", async () => {
+    const { provider, file } = setup();
+    expect(await provider.get("ANY")).toBeUndefined();
+    expect(await provider.list()).toEqual([]);
+    expect(await provider.getMany(["A", "B"])).toEqual(new Map());
+    expect(await provider.delete("ANY")).toBe(false);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("returns versions, updatedAt and metadata for values from the file", async () => {
+    const { provider } = setup("PLAIN=hand-written\n");
+    expect(await provider.get("PLAIN")).toEqual({
+      value: "hand-written",
+      version: valueVersion("hand-written"),
+    });
+    const { version } = await provider.set("S", "v", { metadata: { owner: "ops" } });
+    expect(version).toBe(valueVersion("v"));
+    expect(await provider.get("S")).toEqual({
+      value: "v",
+      version,
+      updatedAt: fixed,
+      metadata: { owner: "ops" },
+    });
+  });
+
+  it("re-reads the file only when it changed", async () => {
+    const { provider, file } = setup("A=1\n");
+    const readFile = vi.spyOn(fsp, "readFile");
+    expect((await provider.get("A"))?.value).toBe("1");
+    expect((await provider.get("A"))?.value).toBe("1");
+    await provider.getMany(["A"]);
+    await provider.list();
+    expect(readFile).toHaveBeenCalledTimes(1);
+    // Same size, new content, written by someone else.
+    writeFileSync(file, "A=2\n");
+    expect((await provider.get("A"))?.value).toBe("2");
+    expect(readFile).toHaveBeenCalledTimes(2);
+    rmSync(file);
+    expect(await provider.get("A")).toBeUndefined();
+  });
+
+  it("getMany reads the file once for many names", async () => {
+    const { provider } = setup("A=1\nB=2\nC=3\n");
+    const readFile = vi.spyOn(fsp, "readFile");
+    const found = await provider.getMany(["A", "C", "MISSING"]);
+    expect(Object.fromEntries([...found].map(([k, r]) => [k, r.value]))).toEqual({ A: "1", C: "3" });
+    expect(readFile).toHaveBeenCalledTimes(1);
+  });
+
+  it("reports a directory in place of the file as a SecretError naming the path", async () => {
+    const { dir, file, provider } = setup();
+    mkdirSync(file);
+    for (const attempt of [provider.get("A"), provider.list(), provider.set("A", "1"), provider.check()]) {
+      const error = await failure(attempt);
+      expect(error.message).toContain(file);
+      expect(error.provider).toBe("env");
+    }
+    expect(statSync(file).isDirectory()).toBe(true);
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+
+  it("refuses version reads, having no versions", async () => {
+    const { provider } = setup("A=1\n");
+    await expect(provider.get("A", { version: "previous" })).rejects.toBeInstanceOf(NotSupportedError);
+  });
+
+  it("warns once when the file can be read by other users", async () => {
+    const { provider, file, lines } = setup("A=1\n");
+    chmodSync(file, 0o644);
+    await provider.get("A");
+    await provider.get("A");
+    await provider.check();
+    const warnings = lines.filter((l) => l.includes("WARN"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(file);
+    expect(warnings[0]).toContain("0644");
+    expect(warnings[0]).not.toContain("A=1");
+    // Writing tightens the mode.
+    await provider.set("A", "2");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("the environment", () => {
+  it("takes precedence over the file; values only from the environment have no metadata", async () => {
+    const env = { SHARED: "from-env", ONLY_ENV: "env-only" };
+    const { provider } = setup("SHARED=from-file\nONLY_FILE=file-only\n", env);
+    expect(await provider.get("SHARED")).toEqual({ value: "from-env", version: valueVersion("from-env") });
+    expect((await provider.get("ONLY_FILE"))?.value).toBe("file-only");
+    expect(await provider.get("ONLY_ENV")).toEqual({ value: "env-only", version: valueVersion("env-only") });
+    const many = await provider.getMany(["SHARED", "ONLY_ENV", "ONLY_FILE", "NONE"]);
+    expect(Object.fromEntries([...many].map(([k, r]) => [k, r.value]))).toEqual({
+      SHARED: "from-env",
+      ONLY_ENV: "env-only",
+      ONLY_FILE: "file-only",
+    });
+    // list() is the file's names, not the process environment.
+    expect(await provider.list()).toEqual(["ONLY_FILE", "SHARED"]);
+  });
+
+  it("is updated by writes and deletes of names it holds, so this process reads what was written", async () => {
+    const env: Record<string, string | undefined> = { SHARED: "old", UNRELATED: "u" };
+    const { provider, read } = setup("SHARED=old\n", env);
+    await provider.set("SHARED", "new");
+    expect(env.SHARED).toBe("new");
+    expect((await provider.get("SHARED"))?.value).toBe("new");
+    expect(dotenvParse(read()).SHARED).toBe("new");
+    await provider.set("FILE_ONLY", "f");
+    expect("FILE_ONLY" in env).toBe(false);
+    expect(await provider.delete("SHARED")).toBe(true);
+    expect("SHARED" in env).toBe(false);
+    expect(await provider.get("SHARED")).toBeUndefined();
+    expect(env.UNRELATED).toBe("u");
+  });
+
+  it("delete reports true for a name only the environment held", async () => {
+    const env: Record<string, string | undefined> = { ONLY_ENV: "x" };
+    const { provider } = setup("", env);
+    expect(await provider.delete("ONLY_ENV")).toBe(true);
+    expect(env.ONLY_ENV).toBeUndefined();
+  });
+
+  it("with writeEnvironment off, or a frozen environment, warns that the environment still wins", async () => {
+    for (const [label, env, writeEnvironment] of [
+      ["off", { SHARED: "env" }, false],
+      ["frozen", Object.freeze({ SHARED: "env" }), true],
+    ] as const) {
+      const dir = freshDir();
+      const file = path.join(dir, ".env");
+      const lines: string[] = [];
+      const provider = createEnvProvider({
+        path: file,
+        env: env as Record<string, string | undefined>,
+        writeEnvironment,
+        logger: createLogger({ level: "warn", write: (l) => lines.push(l) }),
+      });
+      await provider.set("SHARED", "file-value");
+      await provider.set("SHARED", "file-value-2");
+      expect(dotenvParse(readFileSync(file, "utf8")).SHARED, label).toBe("file-value-2");
+      expect((await provider.get("SHARED"))?.value, label).toBe("env");
+      expect(lines, label).toHaveLength(1);
+      expect(lines[0]).toContain("'SHARED' is set in the environment");
+      expect(lines[0]).not.toContain("file-value");
+    }
+  });
+
+  it("check-and-set sees the environment's value", async () => {
+    const env = { SHARED: "from-env" };
+    const { provider, file, read } = setup(undefined, env);
+    await expect(provider.set("SHARED", "x", { ifAbsent: true })).rejects.toBeInstanceOf(SecretConflictError);
+    await expect(provider.set("SHARED", "x", { ifVersion: valueVersion("other") })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
+    expect(existsSync(file)).toBe(false);
+    await provider.set("SHARED", "x", { ifVersion: valueVersion("from-env") });
+    expect(env.SHARED).toBe("x");
+    expect(dotenvParse(read()).SHARED).toBe("x");
+  });
+});
+
+describe("check()", () => {
+  it("resolves for a missing file in an existing directory, without creating it", async () => {
+    const { provider, file } = setup();
+    await expect(provider.check()).resolves.toEqual({
+      details: { file, exists: false, directoryWritable: true },
+    });
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("resolves for a readable, writable file", async () => {
+    const { provider, file } = setup("A=1\n");
+    await expect(provider.check()).resolves.toEqual({
+      details: { file, exists: true, directoryWritable: true },
+    });
+  });
+
+  it("fails with a SecretError naming the directory when it does not exist", async () => {
+    const dir = path.join(freshDir(), "missing");
+    const provider = createEnvProvider({ path: path.join(dir, ".env"), env: {} });
+    const error = await failure(provider.check());
+    expect(error.message).toBe(`Cannot use ${path.join(dir, ".env")}: the directory ${dir} does not exist`);
+    // And through the manager, as a failed health check rather than a throw.
+    const result = await new SecretManager({ provider }).checkProvider();
+    expect(result.ok).toBe(false);
+    expect(result.error?.code).toBe("PROVIDER_UNAVAILABLE");
+    // A write there fails clearly too, and creates nothing.
+    const write = await failure(provider.set("A", "1"));
+    expect(write.message).toContain(dir);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe("configuration", () => {
+  it("createProvider uses SECRET_ENV_FILE relative to the project directory, else .env there", async () => {
+    const dir = freshDir();
+    writeFileSync(path.join(dir, "custom.env"), "FROM=custom\n");
+    writeFileSync(path.join(dir, ".env"), "FROM=default\n");
+    const logger = createLogger({ level: "silent" });
+    const custom = createProvider({ env: { SECRET_ENV_FILE: "custom.env" }, cwd: dir, logger });
+    expect(custom).toBeInstanceOf(EnvProvider);
+    expect(custom.path).toBe(path.join(dir, "custom.env"));
+    expect((await custom.get("FROM"))?.value).toBe("custom");
+    const fallback = createProvider({ env: {}, cwd: dir, logger });
+    expect(fallback.path).toBe(path.join(dir, ".env"));
+    expect((await fallback.get("FROM"))?.value).toBe("default");
+    expect(createProvider({ env: { SECRET_ENV_FILE: "  " }, cwd: dir, logger }).path).toBe(
+      path.join(dir, ".env"),
+    );
+  });
+
+  it("an explicit path wins over SECRET_ENV_FILE", () => {
+    const dir = freshDir();
+    const provider = createEnvProvider({
+      path: "explicit.env",
+      cwd: dir,
+      env: { SECRET_ENV_FILE: "other.env" },
+    });
+    expect(provider.path).toBe(path.join(dir, "explicit.env"));
+  });
+
+  it("announces its capabilities and name", () => {
+    const provider = createEnvProvider({ env: {} });
+    expect(provider.name).toBe("env");
+    expect(provider.capabilities).toEqual({
+      batchRead: true,
+      list: true,
+      versions: false,
+      checkAndSet: true,
+      metadata: true,
+    });
+  });
+});

@@ -1,0 +1,145 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse as dotenvParse } from "dotenv";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createEnvProvider } from "../src/index.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const writer = path.join(here, "fixtures", "writer.mjs");
+const dist = path.resolve(here, "../dist/index.js");
+const root = mkdtempSync(path.join(tmpdir(), "provider-env-processes-"));
+const children = new Set<ChildProcess>();
+
+afterEach(() => {
+  for (const child of children)
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  children.clear();
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+beforeAll(() => {
+  if (!existsSync(dist))
+    throw new Error("Build the package first (pnpm build): the child processes use dist/");
+});
+
+interface Writer {
+  child: ChildProcess;
+  /** Resolves with each line the child prints, in order. */
+  nextLine(): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+function startWriter(
+  file: string,
+  name: string,
+  value: string,
+  mode: "set" | "ifAbsent" | "hang-before-rename",
+): Writer {
+  const child = spawn(process.execPath, [writer, file, name, value, mode], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  children.add(child);
+  const queue: string[] = [];
+  const waiting: Array<(line: string) => void> = [];
+  let buffered = "";
+  child.stdout?.setEncoding("utf8");
+  child.stdout?.on("data", (chunk: string) => {
+    buffered += chunk;
+    for (let i = buffered.indexOf("\n"); i !== -1; i = buffered.indexOf("\n")) {
+      const line = buffered.slice(0, i);
+      buffered = buffered.slice(i + 1);
+      const resolve = waiting.shift();
+      if (resolve) resolve(line);
+      else queue.push(line);
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    nextLine: () => {
+      const line = queue.shift();
+      return line !== undefined ? Promise.resolve(line) : new Promise((resolve) => waiting.push(resolve));
+    },
+  };
+}
+
+/** Start writers, wait until each is ready, release them together, collect their outcomes. */
+async function race(writers: Writer[]): Promise<Array<{ ok: boolean; code?: string; name?: string }>> {
+  for (const w of writers) expect(await w.nextLine()).toBe("ready");
+  for (const w of writers) w.child.stdin?.write("go\n");
+  const outcomes = await Promise.all(writers.map(async (w) => JSON.parse(await w.nextLine())));
+  expect(await Promise.all(writers.map((w) => w.exited))).toEqual(writers.map(() => 0));
+  return outcomes;
+}
+
+describe("several processes writing one dotenv file", () => {
+  it("16 processes each writing a different name at once: all 16 are present afterwards", async () => {
+    const dir = mkdtempSync(path.join(root, "many-"));
+    const file = path.join(dir, ".env");
+    const original = "# shared file\nEXISTING=kept\n";
+    writeFileSync(file, original);
+    const writers = Array.from({ length: 16 }, (_, i) =>
+      startWriter(file, `WRITER_${i}`, `value ${i} #${i}`, "set"),
+    );
+    const outcomes = await race(writers);
+    expect(outcomes).toEqual(writers.map(() => ({ ok: true })));
+
+    const text = readFileSync(file, "utf8");
+    const parsed = dotenvParse(text);
+    for (let i = 0; i < 16; i++) expect(parsed[`WRITER_${i}`]).toBe(`value ${i} #${i}`);
+    expect(parsed.EXISTING).toBe("kept");
+    expect(Object.keys(parsed)).toHaveLength(17);
+    expect(text.startsWith(original)).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([".env"]);
+  });
+
+  it("16 processes racing an ifAbsent create of one name: exactly one wins", async () => {
+    const dir = mkdtempSync(path.join(root, "race-"));
+    const file = path.join(dir, ".env");
+    const writers = Array.from({ length: 16 }, (_, i) =>
+      startWriter(file, "CONTESTED", `contender-${i}`, "ifAbsent"),
+    );
+    const outcomes = await race(writers);
+    const winners = outcomes.flatMap((o, i) => (o.ok ? [i] : []));
+    expect(winners).toHaveLength(1);
+    const losers = outcomes.filter((o) => !o.ok);
+    expect(losers).toHaveLength(15);
+    for (const loser of losers)
+      expect(loser).toEqual({ ok: false, name: "SecretConflictError", code: "CONFLICT" });
+    expect(dotenvParse(readFileSync(file, "utf8")).CONTESTED).toBe(`contender-${winners[0]}`);
+    const provider = createEnvProvider({ path: file, env: {} });
+    expect((await provider.get("CONTESTED"))?.value).toBe(`contender-${winners[0]}`);
+    expect(readdirSync(dir).sort()).toEqual([".env"]);
+  });
+
+  it("a writer killed just before its rename leaves the old file intact, and the next writer takes over its lock", async () => {
+    const dir = mkdtempSync(path.join(root, "crash-"));
+    const file = path.join(dir, ".env");
+    const original = "# before the crash\nKEEP=1\n";
+    writeFileSync(file, original, { mode: 0o600 });
+    const w = startWriter(file, "DOOMED", "never-written", "hang-before-rename");
+    expect(await w.nextLine()).toBe("ready");
+    w.child.stdin?.write("go\n");
+    expect(await w.nextLine()).toBe("renaming");
+    w.child.kill("SIGKILL");
+    await w.exited;
+
+    // The crash left its fully written temporary file and its lock behind; the file itself is untouched.
+    expect(readFileSync(file, "utf8")).toBe(original);
+    const leftovers = readdirSync(dir).filter((f) => f !== ".env");
+    expect(leftovers.some((f) => f.endsWith(".tmp"))).toBe(true);
+    expect(leftovers).toContain(".env.lock");
+    const provider = createEnvProvider({ path: file, env: {} });
+    expect(await provider.get("DOOMED")).toBeUndefined();
+
+    // The lock's owner is gone, so the next writer takes it over instead of waiting.
+    await provider.set("AFTER", "recovered");
+    const parsed = dotenvParse(readFileSync(file, "utf8"));
+    expect(parsed).toEqual({ KEEP: "1", AFTER: "recovered" });
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+});
