@@ -1,0 +1,84 @@
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
+const { version } = JSON.parse(
+  readFileSync(fileURLToPath(new URL("../../../packages/cli/package.json", import.meta.url)), "utf8"),
+);
+
+let dir: string;
+
+/** The bundle alone in an empty directory, run with a minimal environment: no node_modules anywhere near it. */
+function secrets(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ["secrets.cjs", ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+beforeAll(() => {
+  expect(existsSync(bundle), "build apps/cli first").toBe(true);
+  dir = mkdtempSync(path.join(tmpdir(), "secrets-bundle-"));
+  copyFileSync(bundle, path.join(dir, "secrets.cjs"));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the bundled CLI, alone in an empty directory", () => {
+  it("is one self-contained file with a shebang", () => {
+    expect(readdirSync(dir)).toEqual(["secrets.cjs"]);
+    expect(readFileSync(bundle, "utf8").startsWith("#!/usr/bin/env node\n")).toBe(true);
+    expect(statSync(bundle).mode & 0o111).not.toBe(0);
+  });
+
+  it("prints its version and help", () => {
+    expect(secrets(["--version"])).toEqual({ code: 0, stdout: `${version}\n`, stderr: "" });
+    const help = secrets(["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("secrets init");
+    expect(secrets(["export"]).stderr).toBe(
+      "Error: Missing required argument: format (run 'secrets export --help' for usage)\n",
+    );
+  });
+
+  it("initializes the built-in manifest into .env (mode 0600)", () => {
+    const result = secrets(["init"]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^SECRET_KEY\s+created$/m);
+    expect(result.stdout).toMatch(/^DATABASE_URL\s+set to the development default$/m);
+    expect(statSync(path.join(dir, ".env")).mode & 0o777).toBe(0o600);
+  });
+
+  it("reports health: degraded (optional secrets missing) exits 0, or 3 with --strict", () => {
+    const result = secrets(["health"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Status: degraded/m);
+    expect(secrets(["health", "--strict"]).code).toBe(3);
+    const json = JSON.parse(secrets(["health", "--json"]).stdout);
+    expect(json.provider).toMatchObject({ name: "env", ok: true });
+  });
+
+  it("gets a generated value exactly, without a newline", () => {
+    const result = secrets(["get", "SECRET_KEY"]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(result.stdout).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("names the package to install for a provider it does not bundle", () => {
+    const result = secrets(["health"], { SECRET_PROVIDER: "aws" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "Error: Secret provider 'aws' is not installed: run npm install @org/secrets-provider-aws\n",
+    );
+  });
+});

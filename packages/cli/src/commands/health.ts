@@ -1,0 +1,82 @@
+import type { HealthReport, SecretHealth } from "@org/secrets-initializer";
+import type { CommandContext } from "../context.js";
+import { type ExitCode, exitCodeForHealth } from "../exit-codes.js";
+import type { ParsedArgs } from "../options.js";
+import { type Palette, table } from "../output.js";
+
+/** `secrets health [--strict]`: a table (or the JSON report) and the overall status. */
+export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
+  const strict = args.strict === true;
+  // A provider that cannot even be loaded or configured is a usage error (exit 2), not a health state.
+  await context.manager().getProvider();
+  const report = await (await context.initializer()).healthCheck();
+  const { out } = context;
+  if (context.global.json) {
+    out.printJson(report);
+  } else if (!out.quiet) {
+    const { color } = out;
+    const rows = [
+      ["NAME", "REQUIRED", "STATUS", "ROTATION"].map((h) => color.bold(h)),
+      ...report.secrets.map((s) => [s.name, s.required ? "yes" : "no", status(s, color), rotation(s)]),
+    ];
+    for (const line of table(rows)) out.info(line);
+    out.info("");
+    out.info(providerLine(report, color));
+    out.info(`Status: ${overall(report, color)}`);
+  }
+  if (report.status === "degraded" && !strict)
+    out.warn(`secrets are degraded (${problems(report).join(", ")}); with --strict this exits 3`);
+  return exitCodeForHealth(report.status, strict);
+}
+
+function status(secret: SecretHealth, color: Palette): string {
+  switch (secret.status) {
+    case "ok":
+      return color.green("ok");
+    case "missing":
+      return secret.required ? color.red("missing") : color.yellow("missing");
+    case "overdue":
+      return color.yellow("overdue");
+    case "error":
+      return color.red("error");
+  }
+}
+
+function rotation(secret: SecretHealth): string {
+  const r = secret.rotation;
+  if (r === undefined) return "-";
+  const day = (iso: string | undefined) => (iso === undefined ? "" : iso.slice(0, 10));
+  if (r.state === "overdue") return `overdue since ${day(r.dueAt)} (every ${r.period})`;
+  if (r.state === "current")
+    return r.dueAt === undefined ? `every ${r.period}` : `due ${day(r.dueAt)} (every ${r.period})`;
+  return `every ${r.period}, last rotation unknown`;
+}
+
+function providerLine(report: HealthReport, color: Palette): string {
+  const p = report.provider;
+  if (p.ok) return `Provider: ${p.name} ${color.green("ok")} (${p.latencyMs} ms)`;
+  return `Provider: ${p.name} ${color.red("failed")}${p.error ? `: ${p.error.message}` : ""}`;
+}
+
+function overall(report: HealthReport, color: Palette): string {
+  const details = problems(report);
+  const suffix = details.length > 0 ? ` (${details.join(", ")})` : "";
+  if (report.status === "healthy") return color.green("healthy") + suffix;
+  if (report.status === "degraded") return color.yellow("degraded") + suffix;
+  return color.red("unhealthy") + suffix;
+}
+
+function problems(report: HealthReport): string[] {
+  const s = report.summary;
+  const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+  const out: string[] = [];
+  if (!report.provider.ok) out.push("provider failed");
+  if (s.missingRequired > 0)
+    out.push(plural(s.missingRequired, "required secret missing", "required secrets missing"));
+  const optional = s.missing - s.missingRequired;
+  if (optional > 0) out.push(plural(optional, "optional secret missing", "optional secrets missing"));
+  if (s.overdue > 0) out.push(plural(s.overdue, "rotation overdue", "rotations overdue"));
+  if (s.rotationUnknown > 0)
+    out.push(plural(s.rotationUnknown, "rotation date unknown", "rotation dates unknown"));
+  return out;
+}

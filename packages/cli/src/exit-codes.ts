@@ -1,0 +1,76 @@
+import type { SecretErrorCode } from "@org/secrets-core";
+
+/**
+ * The process exit codes, decided here and nowhere else:
+ *
+ * | code | meaning |
+ * |---|---|
+ * | 0 | success; `health`: healthy (or degraded without `--strict`) |
+ * | 1 | the operation failed: provider error, unhealthy, a required secret missing, a conflict, not supported |
+ * | 2 | usage or input error: bad arguments, unknown format, invalid name, malformed manifest, unknown provider, invalid configuration |
+ * | 3 | `health --strict` only: degraded |
+ * | 4 | not found: `get` / `delete` of a secret that does not exist |
+ */
+export const EXIT = Object.freeze({
+  OK: 0,
+  FAILED: 1,
+  USAGE: 2,
+  DEGRADED: 3,
+  NOT_FOUND: 4,
+} as const);
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** Every error code core defines, mapped once. The `Record` makes a new code a type error until it is mapped. */
+const BY_ERROR_CODE: Readonly<Record<SecretErrorCode, ExitCode>> = Object.freeze({
+  PROVIDER_NOT_CONFIGURED: EXIT.USAGE,
+  PROVIDER_NOT_INSTALLED: EXIT.USAGE,
+  PROVIDER_INVALID: EXIT.USAGE,
+  INVALID_NAME: EXIT.USAGE,
+  INVALID_VALUE: EXIT.USAGE,
+  INVALID_CONFIG: EXIT.USAGE,
+  SECRET_NOT_FOUND: EXIT.NOT_FOUND,
+  PROVIDER_UNAVAILABLE: EXIT.FAILED,
+  PROVIDER_ERROR: EXIT.FAILED,
+  AUTHENTICATION_FAILED: EXIT.FAILED,
+  ACCESS_DENIED: EXIT.FAILED,
+  SECRET_SCHEDULED_FOR_DELETION: EXIT.FAILED,
+  CONFLICT: EXIT.FAILED,
+  NOT_SUPPORTED: EXIT.FAILED,
+  TIMEOUT: EXIT.FAILED,
+});
+
+/**
+ * The exit code for an error that ended a command: a `SecretError` by its
+ * stable `code`; anything else is a failure (1). The check is by shape (an
+ * `Error` whose `code` is one of core's codes), so it also holds for errors
+ * from a provider that carries its own copy of core, and this module loads
+ * nothing (`secrets --version` stays fast).
+ */
+export function exitCodeForError(error: unknown): ExitCode {
+  const code = secretErrorCode(error);
+  return code === undefined ? EXIT.FAILED : BY_ERROR_CODE[code];
+}
+
+function secretErrorCode(error: unknown): SecretErrorCode | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code: unknown = (error as { code?: unknown }).code;
+  return typeof code === "string" && Object.hasOwn(BY_ERROR_CODE, code)
+    ? (code as SecretErrorCode)
+    : undefined;
+}
+
+/** `health`: healthy 0; degraded 0, or 3 with `--strict`; unhealthy 1. */
+export function exitCodeForHealth(status: "healthy" | "degraded" | "unhealthy", strict: boolean): ExitCode {
+  if (status === "healthy") return EXIT.OK;
+  if (status === "degraded") return strict ? EXIT.DEGRADED : EXIT.OK;
+  return EXIT.FAILED;
+}
+
+/** `init` and `rotate`: 1 when a required secret is still missing, a named secret is missing, or a write failed. */
+export function exitCodeForResult(result: { ok: boolean }): ExitCode {
+  return result.ok ? EXIT.OK : EXIT.FAILED;
+}
+
+/** A confirmation the user declined: nothing was done, which is not success. */
+export const EXIT_DECLINED: ExitCode = EXIT.FAILED;

@@ -1,0 +1,49 @@
+/** A readable the CLI reads values and answers from; a terminal also offers `setRawMode`. */
+export interface CliInput extends NodeJS.ReadableStream {
+  isTTY?: boolean | undefined;
+  setRawMode?(mode: boolean): unknown;
+}
+
+/** A writable the CLI prints to; a terminal also reports its width. */
+export interface CliOutput extends NodeJS.WritableStream {
+  isTTY?: boolean | undefined;
+  columns?: number | undefined;
+}
+
+/** Everything the CLI touches in the outside world, so tests can run it in-process. */
+export interface CliIO {
+  stdin: CliInput;
+  stdout: CliOutput;
+  stderr: CliOutput;
+  /** The environment the command sees (never mutated). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The project directory: manifests, `.env` and relative paths are resolved from here. */
+  cwd: string;
+  stdinIsTTY: boolean;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+}
+
+/** Fill in what the caller left out from the current process. */
+export function resolveIO(io: Partial<CliIO> = {}): CliIO {
+  const stdin = io.stdin ?? (process.stdin as CliInput);
+  const stdout = io.stdout ?? (process.stdout as CliOutput);
+  const stderr = io.stderr ?? (process.stderr as CliOutput);
+  return {
+    stdin,
+    stdout,
+    stderr,
+    env: io.env ?? process.env,
+    cwd: io.cwd ?? process.cwd(),
+    stdinIsTTY: io.stdinIsTTY ?? stdin.isTTY === true,
+    stdoutIsTTY: io.stdoutIsTTY ?? stdout.isTTY === true,
+    stderrIsTTY: io.stderrIsTTY ?? stderr.isTTY === true,
+  };
+}
+
+/** Colour only on a terminal, and never when `NO_COLOR` is set to anything non-empty. */
+export function useColor(io: CliIO, stream: "stdout" | "stderr" = "stdout"): boolean {
+  const noColor = io.env.NO_COLOR;
+  if (noColor !== undefined && noColor !== "") return false;
+  return stream === "stdout" ? io.stdoutIsTTY : io.stderrIsTTY;
+}

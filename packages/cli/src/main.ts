@@ -1,0 +1,153 @@
+import { type ProviderLoaders, parseLogLevel, redact } from "@org/secrets-core";
+import yargs, { type Argv } from "yargs";
+import { CommandContext } from "./context.js";
+import { EXIT, type ExitCode, exitCodeForError } from "./exit-codes.js";
+import { type CliIO, useColor } from "./io.js";
+import {
+  COMMAND_NAMES,
+  COMMANDS,
+  type CommandSpec,
+  GLOBAL_OPTIONS,
+  type ParsedArgs,
+  TOP_LEVEL_EPILOG,
+} from "./options.js";
+import { oneLine } from "./output.js";
+import { checkArguments } from "./rules.js";
+import { firstCommandToken } from "./tokens.js";
+import { UsageError } from "./usage-error.js";
+
+export interface MainOptions {
+  loaders?: ProviderLoaders | undefined;
+}
+
+/** Parse, run the command, and turn whatever it threw into one line on stderr and an exit code. */
+export async function main(argv: readonly string[], io: CliIO, options: MainOptions = {}): Promise<ExitCode> {
+  try {
+    return await parseAndRun(argv, io, options);
+  } catch (error) {
+    printError(io, error);
+    return exitCodeForError(error);
+  }
+}
+
+async function parseAndRun(argv: readonly string[], io: CliIO, options: MainOptions): Promise<ExitCode> {
+  let exitCode: ExitCode = EXIT.OK;
+  let output = "";
+  const parser = yargs()
+    .scriptName("secrets")
+    .usage(
+      "$0 <command> [options]\n\nManage application secrets in a dotenv file, HashiCorp Vault / OpenBao or AWS Secrets Manager.",
+    )
+    .version(false)
+    .detectLocale(false)
+    .strict()
+    .exitProcess(false)
+    // yargs wraps by cutting words in half; help text is written to fit 80 columns instead.
+    .wrap(null)
+    .options(globalOptions())
+    .option("version", { alias: "V", type: "boolean", global: false, describe: "Print the version" })
+    .help("help")
+    .alias("help", "h")
+    .demandCommand(1, "Missing command")
+    .epilog(TOP_LEVEL_EPILOG)
+    .fail((message, error) => {
+      // yargs reports its own parsing problems as a YError; anything else was thrown by a command.
+      if (error && error.name !== "YError") throw error;
+      throw usageError(message ?? error?.message ?? "Invalid arguments", argv);
+    });
+
+  for (const spec of COMMANDS) {
+    parser.command({
+      command: spec.command,
+      describe: spec.describe,
+      builder: (y: Argv) => describeCommand(y, spec),
+      handler: async (args) => {
+        exitCode = await runCommand(spec, args as unknown as ParsedArgs, io, options);
+      },
+    });
+  }
+
+  parser.completion("completion", "Print a shell completion script (bash; zsh when SHELL is zsh)");
+
+  await parser.parseAsync([...argv], {}, (_error, _args, text) => {
+    output = text ?? "";
+  });
+  if (output !== "") io.stdout.write(output.endsWith("\n") ? output : `${output}\n`);
+  return exitCode;
+}
+
+async function runCommand(
+  spec: CommandSpec,
+  args: ParsedArgs,
+  io: CliIO,
+  options: MainOptions,
+): Promise<ExitCode> {
+  checkArguments(spec.name, args);
+  const context = new CommandContext(io, args, options.loaders);
+  try {
+    const command = await spec.load();
+    return await command.run(args, context);
+  } finally {
+    await context.close().catch((error: unknown) => {
+      context.logger.debug("provider close failed", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+    });
+  }
+}
+
+function globalOptions(): Record<string, (typeof GLOBAL_OPTIONS)[string]> {
+  const out: Record<string, (typeof GLOBAL_OPTIONS)[string]> = {};
+  for (const [name, spec] of Object.entries(GLOBAL_OPTIONS))
+    out[name] = { ...spec, global: true, group: "Global options:" };
+  return out;
+}
+
+function describeCommand(y: Argv, spec: CommandSpec): Argv {
+  for (const [name, positional] of Object.entries(spec.positionals ?? {})) y.positional(name, positional);
+  if (spec.options) y.options(spec.options);
+  for (const [command, description] of spec.examples) y.example(command, description);
+  if (spec.epilog) y.epilog(spec.epilog);
+  return y;
+}
+
+/** yargs' validation messages, made specific where we can tell what was meant. */
+function usageError(message: string, argv: readonly string[]): UsageError {
+  const token = firstCommandToken(argv);
+  const command = token !== undefined && COMMAND_NAMES.has(token) ? token : undefined;
+  if (token !== undefined && command === undefined && /^Unknown arguments?:/.test(message))
+    return new UsageError(`Unknown command '${oneLine(token).slice(0, 40)}'`);
+  const spec = COMMANDS.find((c) => c.name === command);
+  if (spec && message.startsWith("Not enough non-option arguments"))
+    return new UsageError(`Missing argument: usage is secrets ${spec.command}`, { command });
+  return new UsageError(oneLine(message), { command });
+}
+
+/** One line, `Error: <message>`; with `LOG_LEVEL=debug`, the stack and causes too, all redacted. */
+export function printError(io: CliIO, error: unknown): void {
+  const label = useColor(io, "stderr") ? "\u001b[31mError:\u001b[39m" : "Error:";
+  let message = oneLine(redact(error instanceof Error ? error.message : String(error))) || "unknown error";
+  if (error instanceof UsageError) message += ` (${error.hint})`;
+  io.stderr.write(`${label} ${message}\n`);
+  if (isDebug(io) && error instanceof Error) io.stderr.write(`${redact(stackWithCauses(error))}\n`);
+}
+
+function isDebug(io: CliIO): boolean {
+  try {
+    return parseLogLevel(io.env.LOG_LEVEL, "error") === "debug";
+  } catch {
+    return false;
+  }
+}
+
+function stackWithCauses(error: Error): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    const text =
+      current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current);
+    parts.push(depth === 0 ? text : `Caused by: ${text}`);
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join("\n");
+}

@@ -1,0 +1,259 @@
+import type { Options, PositionalOptions } from "yargs";
+import type { CommandContext } from "./context.js";
+import type { ExitCode } from "./exit-codes.js";
+
+/**
+ * Every command and option the CLI has, as data. `main.ts` turns it into a
+ * yargs parser; `rules.ts` checks what yargs cannot express; command modules
+ * are loaded only when their command runs.
+ */
+
+export type CommandName =
+  | "init"
+  | "rotate"
+  | "health"
+  | "export"
+  | "get"
+  | "set"
+  | "delete"
+  | "list"
+  | "restore";
+
+/** What a command module exports. */
+export interface CommandModule {
+  run(args: ParsedArgs, context: CommandContext): Promise<ExitCode>;
+}
+
+/** Parsed arguments as yargs delivers them: kebab-case and camelCase keys, positionals by name. */
+export type ParsedArgs = Readonly<Record<string, unknown>> & { readonly _: ReadonlyArray<string | number> };
+
+export interface CommandSpec {
+  readonly name: CommandName;
+  /** The yargs command string: name and positionals. */
+  readonly command: string;
+  readonly describe: string;
+  readonly positionals?: Readonly<Record<string, PositionalOptions>>;
+  readonly options?: Readonly<Record<string, Options>>;
+  /** `[command line, what it does]`. */
+  readonly examples: ReadonlyArray<readonly [string, string]>;
+  readonly epilog?: string;
+  readonly load: () => Promise<CommandModule>;
+}
+
+/** Options every command takes. */
+export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
+  provider: {
+    type: "string",
+    requiresArg: true,
+    describe: "env, vault, aws or a provider package [$SECRET_PROVIDER, else env]",
+  },
+  manifest: {
+    type: "string",
+    requiresArg: true,
+    describe: "Manifest file [$SECRETS_MANIFEST, else ./secrets.yaml]",
+  },
+  "env-file": {
+    type: "string",
+    alias: "dotenv-file",
+    requiresArg: true,
+    describe: "dotenv file of the env provider [$SECRET_ENV_FILE, else .env]",
+  },
+  json: { type: "boolean", describe: "Print machine-readable JSON" },
+  quiet: { type: "boolean", alias: "q", describe: "Print only data, warnings and errors" },
+};
+
+/** Global options that take a value, with their aliases: the token after them is not a command. */
+export const GLOBAL_OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(
+  Object.entries(GLOBAL_OPTIONS)
+    .filter(([, spec]) => spec.type === "string")
+    .flatMap(([name, spec]) => [name, ...[spec.alias ?? []].flat()])
+    .map((name) => (name.length === 1 ? `-${name}` : `--${name}`)),
+);
+
+const dryRun: Options = { type: "boolean", describe: "Show what would change; write nothing" };
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "init",
+    command: "init",
+    describe: "Create every missing secret the manifest declares",
+    options: {
+      force: { type: "boolean", describe: "Also regenerate secrets that exist (every generatable one)" },
+      "dry-run": dryRun,
+    },
+    examples: [
+      ["$0 init", "Generate what is missing; leave existing secrets alone"],
+      ["$0 init --dry-run", "Show what init would do"],
+      ["$0 init --force", "Regenerate every generatable secret"],
+      ["SECRET_PROVIDER=vault $0 init", "Initialize the secrets in Vault"],
+    ],
+    epilog:
+      "A required secret that cannot be generated is reported as missing, with the\ncommand that sets it, and init exits 1.",
+    load: () => import("./commands/init.js"),
+  },
+  {
+    name: "rotate",
+    command: "rotate [names..]",
+    describe: "Replace secrets with newly generated values",
+    positionals: {
+      names: {
+        type: "string",
+        array: true,
+        describe: "Secrets to rotate (default: every generatable secret that exists)",
+      },
+    },
+    options: { "dry-run": dryRun },
+    examples: [
+      ["$0 rotate", "Rotate every generatable secret"],
+      ["$0 rotate SECRET_KEY JWT_SECRET_KEY", "Rotate two secrets"],
+      ["$0 rotate --dry-run", "Show what would be rotated"],
+    ],
+    load: () => import("./commands/rotate.js"),
+  },
+  {
+    name: "health",
+    command: "health",
+    describe: "Check the provider and every declared secret",
+    options: {
+      strict: { type: "boolean", describe: "Exit 3 when degraded instead of 0" },
+    },
+    examples: [
+      ["$0 health", "Show a table of secrets and the overall status"],
+      ["$0 health --json", "Print the health report as JSON"],
+      ["$0 health --strict", "Fail (exit 3) on missing optional secrets or overdue rotations"],
+    ],
+    epilog: "Exit 0 healthy, 0 degraded (3 with --strict), 1 unhealthy.",
+    load: () => import("./commands/health.js"),
+  },
+  {
+    name: "export",
+    command: "export",
+    describe: "Print or write secrets as env, json, yaml or shell",
+    options: {
+      format: {
+        type: "string",
+        requiresArg: true,
+        demandOption: true,
+        describe: "Output format: env, json, yaml or shell",
+      },
+      output: {
+        type: "string",
+        alias: "o",
+        requiresArg: true,
+        describe: "Write to this file (atomically, mode 0600), not stdout",
+      },
+      all: {
+        type: "boolean",
+        describe: "Add every other secret the provider can list",
+      },
+    },
+    examples: [
+      ["$0 export --format env", "Print the manifest's secrets as a dotenv file"],
+      ["$0 export --format env -o prod.env", "Write them to a file only you can read"],
+      ["$0 export --format json", "Print them as a JSON object"],
+      ['eval "$($0 export --format shell)"', "Load them into the current shell"],
+    ],
+    epilog:
+      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret.",
+    load: () => import("./commands/export.js"),
+  },
+  {
+    name: "get",
+    command: "get <name>",
+    describe: "Print one secret's value",
+    positionals: { name: { type: "string", describe: "Secret name" } },
+    options: {
+      version: {
+        type: "string",
+        requiresArg: true,
+        describe: "A version id, or 'previous' (providers that keep versions)",
+      },
+    },
+    examples: [
+      ["$0 get DATABASE_URL", "Print the value (no newline added unless stdout is a terminal)"],
+      ['export SECRET_KEY="$($0 get SECRET_KEY)"', "Use it in a shell"],
+      ["$0 get SECRET_KEY --version previous", "Print the value before the last change"],
+    ],
+    epilog: "Exit 4 when the secret does not exist.",
+    load: () => import("./commands/get.js"),
+  },
+  {
+    name: "set",
+    command: "set <name> [value]",
+    describe: "Store a secret read from stdin, a file, or a hidden prompt",
+    positionals: {
+      name: { type: "string", describe: "Secret name" },
+      value: {
+        type: "string",
+        describe: "Refused: it would end up in shell history and the process list",
+      },
+    },
+    options: {
+      "from-file": {
+        type: "string",
+        requiresArg: true,
+        describe: "Read the value from this file, byte for byte",
+      },
+    },
+    examples: [
+      ['printf %s "$VALUE" | $0 set SMTP_PASSWORD', "From stdin (printf %s adds no newline)"],
+      ["$0 set TLS_KEY --from-file key.pem", "Read the value from a file"],
+      ["$0 set SMTP_PASSWORD", "On a terminal: type it twice at a hidden prompt"],
+    ],
+    epilog:
+      "The value is stored exactly as given: nothing is trimmed and a trailing newline\nis kept (echo adds one: use printf %s or echo -n).",
+    load: () => import("./commands/set.js"),
+  },
+  {
+    name: "delete",
+    command: "delete <name>",
+    describe: "Delete a secret",
+    positionals: { name: { type: "string", describe: "Secret name" } },
+    options: {
+      yes: { type: "boolean", alias: "y", describe: "Do not ask for confirmation on a terminal" },
+    },
+    examples: [
+      ["$0 delete SMTP_PASSWORD", "Ask, then delete"],
+      ["$0 delete SMTP_PASSWORD --yes", "Delete without asking"],
+    ],
+    epilog: "Exit 4 when the secret does not exist.",
+    load: () => import("./commands/delete.js"),
+  },
+  {
+    name: "list",
+    command: "list",
+    describe: "List secret names (never values)",
+    examples: [
+      ["$0 list", "One name per line"],
+      ["$0 list --json", "A JSON array"],
+    ],
+    epilog:
+      "Providers that can list show every secret they hold; for the others, the\nmanifest's secrets are shown as present or missing.",
+    load: () => import("./commands/list.js"),
+  },
+  {
+    name: "restore",
+    command: "restore <name>",
+    describe: "Cancel a scheduled deletion (providers with a recovery window)",
+    positionals: { name: { type: "string", describe: "Secret name" } },
+    examples: [["$0 restore SMTP_PASSWORD", "Restore a secret deleted within the recovery window"]],
+    load: () => import("./commands/restore.js"),
+  },
+];
+
+export const COMMAND_NAMES: ReadonlySet<string> = new Set([...COMMANDS.map((c) => c.name), "completion"]);
+
+export const TOP_LEVEL_EPILOG = `Environment:
+  SECRET_PROVIDER   env (default), vault, aws, or a provider package
+  SECRETS_MANIFEST  manifest file (default: secrets.yaml in the current directory)
+  SECRET_ENV_FILE   dotenv file of the env provider (default: .env)
+  LOG_LEVEL         debug, info, warn or error (default: error); debug adds stack traces
+  LOG_FORMAT        text (default) or json
+  NO_COLOR          disables colour (also off when output is not a terminal)
+
+Exit codes:
+  0  success; health: healthy, or degraded without --strict
+  1  failed: provider error, unhealthy, required secret missing, conflict
+  2  usage or input error: arguments, format, name, manifest, provider
+  3  health --strict: degraded
+  4  not found: get or delete of a missing secret`;

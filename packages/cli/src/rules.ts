@@ -1,0 +1,49 @@
+import { assertValidSecretName } from "@org/secrets-core";
+import { assertExportFormat } from "@org/secrets-exporters";
+import { COMMANDS, type CommandName, GLOBAL_OPTIONS, type ParsedArgs } from "./options.js";
+import { UsageError } from "./usage-error.js";
+
+/** Why `secrets set NAME VALUE` is refused; printed as the error. */
+export const SET_VALUE_REFUSED =
+  'secrets set does not take the value as an argument: it would be saved in your shell history and visible to other users in the process list; pipe it on stdin (printf %s "$VALUE" | secrets set NAME), use --from-file FILE, or run it in a terminal to be prompted';
+
+/**
+ * The rules between arguments that yargs cannot express. A plain function of
+ * the parsed arguments: throws a `UsageError` (exit 2), an
+ * `InvalidSecretNameError` (exit 2) or, for an unknown export format, the
+ * exporters' `SecretConfigError` (exit 2) naming the valid formats.
+ */
+export function checkArguments(command: CommandName, args: ParsedArgs): void {
+  const spec = COMMANDS.find((c) => c.name === command);
+  if (!spec) throw new UsageError(`Unknown command '${command}'`);
+
+  // A string option given twice arrives as an array; which one was meant is anyone's guess.
+  const stringOptions = Object.entries({ ...GLOBAL_OPTIONS, ...spec.options }).filter(
+    ([, o]) => o.type === "string",
+  );
+  for (const [option] of stringOptions) {
+    const value = args[option];
+    if (Array.isArray(value))
+      throw new UsageError(`--${option} was given more than once`, { command, field: option });
+    if (typeof value === "string" && value.trim() === "")
+      throw new UsageError(`--${option} cannot be empty`, { command, field: option });
+  }
+
+  if (spec.positionals?.name !== undefined) assertValidSecretName(String(args.name ?? ""));
+
+  switch (command) {
+    case "set":
+      if (args.value !== undefined) throw new UsageError(SET_VALUE_REFUSED, { command, field: "value" });
+      break;
+    case "rotate": {
+      const names = (args.names as ReadonlyArray<string | number> | undefined) ?? [];
+      for (const name of names) assertValidSecretName(String(name));
+      break;
+    }
+    case "export":
+      assertExportFormat(args.format);
+      break;
+    default:
+      break;
+  }
+}

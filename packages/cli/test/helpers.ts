@@ -1,0 +1,163 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { PassThrough, Writable } from "node:stream";
+import type { ProviderCapabilities, SecretProvider, SecretRecord } from "@org/secrets-core";
+import { run } from "../src/index.js";
+
+/** Captures everything written to it. */
+export class Capture extends Writable {
+  readonly chunks: Buffer[] = [];
+  isTTY = false;
+  override _write(
+    chunk: Buffer | string,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+    callback();
+  }
+  get text(): string {
+    return Buffer.concat(this.chunks).toString("utf8");
+  }
+}
+
+export interface MemoryProviderOptions {
+  name?: string;
+  capabilities?: Partial<ProviderCapabilities>;
+  /** Every call throws this. */
+  failure?: Error;
+  /** Keep earlier values (capability `versions`). */
+  versions?: boolean;
+  /** Offer `restore` (scheduled deletion). */
+  restore?: boolean;
+}
+
+/** An in-memory provider: what the CLI's in-process tests run against. */
+export function memoryProvider(initial: Record<string, string> = {}, options: MemoryProviderOptions = {}) {
+  const store = new Map<string, SecretRecord>();
+  const history = new Map<string, string[]>();
+  const deleted = new Map<string, SecretRecord>();
+  let version = 0;
+  const write = (name: string, value: string, metadata?: Readonly<Record<string, string>>) => {
+    const previous = store.get(name);
+    if (previous) history.set(name, [...(history.get(name) ?? []), previous.value]);
+    version++;
+    store.set(name, {
+      value,
+      version: String(version),
+      updatedAt: new Date(),
+      ...(metadata ? { metadata } : {}),
+    });
+  };
+  for (const [name, value] of Object.entries(initial)) write(name, value);
+  const guard = () => {
+    if (options.failure) throw options.failure;
+  };
+  const provider: SecretProvider & { store: Map<string, SecretRecord> } = {
+    name: options.name ?? "memory",
+    capabilities: {
+      metadata: true,
+      ...(options.versions ? { versions: true } : {}),
+      ...options.capabilities,
+    },
+    store,
+    async get(name, readOptions) {
+      guard();
+      if (readOptions?.version === "previous") {
+        const earlier = history.get(name);
+        const value = earlier?.[earlier.length - 1];
+        return value === undefined ? undefined : { value };
+      }
+      return store.get(name);
+    },
+    async set(name, value, writeOptions) {
+      guard();
+      write(name, value, writeOptions?.metadata);
+      return { version: String(version) };
+    },
+    async delete(name) {
+      guard();
+      const record = store.get(name);
+      if (record && options.restore) deleted.set(name, record);
+      return store.delete(name);
+    },
+    async check() {
+      guard();
+    },
+    async list() {
+      guard();
+      return [...store.keys()];
+    },
+  };
+  if (options.restore) {
+    provider.restore = async (name: string) => {
+      const record = deleted.get(name);
+      if (record) store.set(name, record);
+      deleted.delete(name);
+    };
+  }
+  return provider;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunInput {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** What stdin holds; it ends after this. */
+  stdin?: string | Buffer;
+  /** A stdin that stays open: the test writes to it (prompts). */
+  stdinStream?: PassThrough & { setRawMode?: (mode: boolean) => unknown; isTTY?: boolean };
+  stdinIsTTY?: boolean;
+  stdoutIsTTY?: boolean;
+  provider?: SecretProvider;
+}
+
+/** `run()` in-process with captured output; `provider` is reachable as `--provider memory`. */
+export async function runCli(argv: string[], input: RunInput = {}): Promise<RunResult> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  let stdin = input.stdinStream;
+  if (!stdin) {
+    stdin = new PassThrough();
+    stdin.end(input.stdin ?? "");
+  }
+  const provider = input.provider;
+  const code = await run(
+    argv,
+    {
+      stdin,
+      stdout,
+      stderr,
+      env: { PATH: process.env.PATH, ...input.env },
+      cwd: input.cwd ?? process.cwd(),
+      stdinIsTTY: input.stdinIsTTY ?? false,
+      stdoutIsTTY: input.stdoutIsTTY ?? false,
+      stderrIsTTY: false,
+    },
+    provider ? { loaders: { memory: async () => ({ createProvider: () => provider }) } } : {},
+  );
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** A temporary directory, removed by the returned function. */
+export function tempDir(prefix = "secrets-cli-"): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * The `yaml` package, to read exports back. It is not a dependency of this
+ * package; it is borrowed from the exporters package, which depends on it.
+ */
+export function loadYamlReader(): { parse(text: string, options?: { version?: "1.1" | "1.2" }): unknown } {
+  const here = createRequire(import.meta.url);
+  const exporters = here.resolve("@org/secrets-exporters/package.json");
+  return createRequire(exporters)("yaml");
+}

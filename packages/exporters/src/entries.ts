@@ -1,0 +1,24 @@
+import { assertValidSecretName, InvalidSecretValueError } from "@org/secrets-core";
+
+/** Secrets to export: a map or a plain object of name → value. Iteration order is output order. */
+export type SecretEntries = ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+
+/**
+ * The entries as `[name, value]` pairs in the caller's order, each name checked
+ * to be a valid secret name and each value to be a string.
+ */
+export function toPairs(entries: SecretEntries): Array<[string, string]> {
+  const pairs: Array<[string, string]> = entries instanceof Map ? [...entries] : Object.entries(entries);
+  for (const [name, value] of pairs) {
+    assertValidSecretName(name);
+    if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
+  }
+  return pairs;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A lone UTF-16 surrogate cannot be written as UTF-8: it would silently become U+FFFD. */
+export function hasLoneSurrogate(value: string): boolean {
+  return LONE_SURROGATE.test(value);
+}

@@ -1,0 +1,250 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { InvalidSecretNameError, InvalidSecretValueError, SecretConfigError } from "@org/secrets-core";
+import { parse as parseDotenv } from "dotenv";
+import jsYaml from "js-yaml";
+import { afterAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import {
+  EXPORT_FORMATS,
+  type ExportFormat,
+  formatSecrets,
+  formatShell,
+  formatYaml,
+  isExportFormat,
+} from "../src/index.js";
+import { HOSTILE_VALUES } from "./hostile.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "exporters-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** One secret per hostile value, named V0, V1… so the test can map them back. */
+function hostileEntries(values: ReadonlyArray<readonly [string, string]>): Map<string, string> {
+  return new Map(values.map(([, value], i) => [`V${i}`, value]));
+}
+
+describe("EXPORT_FORMATS", () => {
+  it("lists the four formats", () => {
+    expect(EXPORT_FORMATS).toEqual(["env", "json", "yaml", "shell"]);
+    expect(isExportFormat("yaml")).toBe(true);
+    expect(isExportFormat("toml")).toBe(false);
+    expect(isExportFormat(undefined)).toBe(false);
+  });
+
+  it("rejects an unknown format with a SecretConfigError naming the valid ones", () => {
+    const attempt = () => formatSecrets({ A: "1" }, "toml" as ExportFormat);
+    expect(attempt).toThrow(SecretConfigError);
+    expect(attempt).toThrow('Unknown export format "toml": use one of env, json, yaml, shell');
+  });
+});
+
+describe.each(EXPORT_FORMATS)("format %s", (format) => {
+  it("keeps the caller's order, from a Map or a plain object", () => {
+    const names = ["ZETA", "ALPHA", "MIDDLE", "_UNDERSCORE"];
+    const fromMap = formatSecrets(new Map(names.map((n) => [n, `v-${n}`])), format);
+    const fromObject = formatSecrets(Object.fromEntries(names.map((n) => [n, `v-${n}`])), format);
+    expect(fromObject).toBe(fromMap);
+    const positions = names.map((n) => fromMap.indexOf(n));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it("ends with a newline", () => {
+    expect(formatSecrets({ A: "1" }, format).endsWith("\n")).toBe(true);
+  });
+
+  it("rejects an invalid secret name before formatting anything", () => {
+    expect(() => formatSecrets({ "BAD-NAME": "x" }, format)).toThrow(InvalidSecretNameError);
+    expect(() => formatSecrets(new Map([["1ABC", "x"]]), format)).toThrow(InvalidSecretNameError);
+  });
+
+  it("rejects a value that is not a string, naming the secret", () => {
+    const entries = { GOOD: "x", NUMBER: 42 } as unknown as Record<string, string>;
+    expect(() => formatSecrets(entries, format)).toThrow(/Invalid value for secret 'NUMBER'/);
+  });
+});
+
+describe("json", () => {
+  it("reads back every hostile value identically", () => {
+    const entries = hostileEntries(HOSTILE_VALUES);
+    const parsed = JSON.parse(formatSecrets(entries, "json")) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual([...entries.keys()]);
+    for (const [name, value] of entries) expect(parsed[name]).toBe(value);
+  });
+
+  it("is pretty-printed with two spaces", () => {
+    expect(formatSecrets({ A: "1", B: "2" }, "json")).toBe('{\n  "A": "1",\n  "B": "2"\n}\n');
+    expect(formatSecrets({}, "json")).toBe("{}\n");
+  });
+
+  it("keeps __proto__ as an ordinary key", () => {
+    const parsed = JSON.parse(formatSecrets(new Map([["__proto__", "x"]]), "json"));
+    expect(Object.keys(parsed)).toEqual(["__proto__"]);
+  });
+});
+
+describe("yaml", () => {
+  const entries = hostileEntries(HOSTILE_VALUES);
+  const text = formatYaml(entries);
+
+  it.each([
+    ["yaml (YAML 1.2)", (t: string) => parseYaml(t) as unknown],
+    ["yaml (YAML 1.1)", (t: string) => parseYaml(t, { version: "1.1" }) as unknown],
+    ["js-yaml", (t: string) => jsYaml.load(t) as unknown],
+    [
+      "js-yaml (failsafe schema)",
+      (t: string) => jsYaml.load(t, { schema: jsYaml.FAILSAFE_SCHEMA }) as unknown,
+    ],
+  ])("%s reads every hostile value back as the identical string", (_reader, read) => {
+    const parsed = read(text) as Record<string, unknown>;
+    expect(Object.keys(parsed)).toEqual([...entries.keys()]);
+    HOSTILE_VALUES.forEach(([label, value], i) => {
+      expect({ label, value: parsed[`V${i}`] }).toEqual({ label, value });
+    });
+  });
+
+  it("quotes keys too, so a name like `on` or `null` stays a string key under YAML 1.1", () => {
+    const names = ["on", "off", "yes", "no", "y", "n", "null", "true", "NO", "Y"];
+    const out = formatYaml(new Map(names.map((n) => [n, n])));
+    const parsed = parseYaml(out, { version: "1.1" }) as Record<string, string>;
+    expect(Object.entries(parsed)).toEqual(names.map((n) => [n, n]));
+  });
+
+  it("writes one line per secret, whatever the value holds", () => {
+    expect(text.split("\n")).toHaveLength(entries.size + 1);
+  });
+
+  it("writes an empty mapping for no secrets", () => {
+    expect(formatYaml({})).toBe("{}\n");
+    expect(parseYaml(formatYaml({}))).toEqual({});
+  });
+
+  it("escapes lone surrogates so they round-trip", () => {
+    const value = "a\uD800b\uDC00";
+    expect((parseYaml(formatYaml({ S: value })) as Record<string, string>).S).toBe(value);
+    expect((jsYaml.load(formatYaml({ S: value })) as Record<string, string>).S).toBe(value);
+  });
+});
+
+describe("shell", () => {
+  it("writes export lines with single quotes", () => {
+    expect(formatShell({ A: "plain", B: "it's", C: "" })).toBe(
+      "export A='plain'\nexport B='it'\\''s'\nexport C=''\n",
+    );
+  });
+
+  it("sh reads every hostile value back exactly", () => {
+    const dir = tempDir();
+    const entries = hostileEntries(HOSTILE_VALUES);
+    writeFileSync(path.join(dir, "secrets.sh"), formatShell(entries));
+    for (const [name, value] of entries) {
+      const result = spawnSync("sh", ["-c", `. ./secrets.sh; printf %s "$${name}"`], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH },
+      });
+      expect(result.stderr).toBe("");
+      expect({ name, value: result.stdout }).toEqual({ name, value });
+    }
+  });
+
+  it("sources cleanly with set -eu and leaves no other variables behind", () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, "secrets.sh"), formatShell({ A: "$(touch pwned)", B: "`touch pwned2`" }));
+    const result = spawnSync("sh", ["-euc", '. ./secrets.sh; printf "%s|%s" "$A" "$B"; ls'], {
+      cwd: dir,
+      encoding: "utf8",
+      env: { PATH: process.env.PATH },
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe("$(touch pwned)|`touch pwned2`secrets.sh\n");
+  });
+
+  it("refuses NUL and lone surrogates, naming the secret but not the value", () => {
+    for (const value of ["a\0b", "x\uD800y"]) {
+      let caught: unknown;
+      try {
+        formatShell({ OK: "fine", BROKEN: value });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(InvalidSecretValueError);
+      expect((caught as Error).message).toContain("'BROKEN'");
+      expect((caught as Error).message).not.toContain(value);
+    }
+  });
+});
+
+describe("env", () => {
+  /** Values dotenv can carry; which ones it cannot is the codec's decision, tested below. */
+  const representableValues = () =>
+    HOSTILE_VALUES.filter(([, value]) => {
+      try {
+        formatSecrets({ PROBE: value }, "env");
+        return true;
+      } catch (error) {
+        if (error instanceof InvalidSecretValueError) return false;
+        throw error;
+      }
+    });
+
+  it("can represent the everyday hostile values", () => {
+    const representable = representableValues();
+    const labels = new Set(representable.map(([label]) => label));
+    for (const label of [
+      "plain",
+      "empty",
+      "leading and trailing spaces",
+      "newline inside",
+      "trailing newline",
+      "single quote",
+      "double quote",
+      "dollar",
+      "backslashes",
+      "hash",
+      "equals",
+      "unicode",
+      "YAML yes",
+      "long",
+    ]) {
+      expect(labels.has(label), label).toBe(true);
+    }
+  });
+
+  it("the dotenv package reads every representable value back identically", () => {
+    const representable = representableValues();
+    const entries = hostileEntries(representable);
+    const parsed = parseDotenv(formatSecrets(entries, "env"));
+    expect(Object.keys(parsed)).toEqual([...entries.keys()]);
+    representable.forEach(([label, value], i) => {
+      expect({ label, value: parsed[`V${i}`] }).toEqual({ label, value });
+    });
+  });
+
+  it.each([
+    ["all three quote characters and a newline", "`'\"\nline two"],
+    ["all three quote characters and leading space", " `'\""],
+    ["a lone surrogate", "abc\uD800def"],
+  ])("a value dotenv cannot represent (%s) throws naming the secret, not the value", (_label, value) => {
+    let caught: unknown;
+    try {
+      formatSecrets({ FIRST: "ok", CULPRIT: value }, "env");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidSecretValueError);
+    expect((caught as InvalidSecretValueError).secret).toBe("CULPRIT");
+    expect((caught as Error).message).toContain("'CULPRIT'");
+    expect((caught as Error).message).not.toContain(value);
+  });
+});
