@@ -46,6 +46,12 @@ export class SecretCache {
     return this.#ttl > 0;
   }
 
+  /** The entry when it is fresh, else `undefined` (the allocation-free hot path). */
+  fresh(name: string): { readonly record: SecretRecord | undefined } | undefined {
+    const entry = this.#entries.get(name);
+    return entry !== undefined && this.#now() - entry.storedAt < this.#ttl ? entry : undefined;
+  }
+
   lookup(name: string): CacheLookup {
     const entry = this.#entries.get(name);
     if (!entry) return { state: "none" };

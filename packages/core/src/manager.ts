@@ -137,8 +137,22 @@ export class SecretManager {
   }
 
   /** The secret's value, or `undefined` when it does not exist. Throws when the provider cannot be asked. */
-  async getSecret(name: string, options: GetOptions = {}): Promise<string | undefined> {
+  async getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
+    if (options === undefined || (options.version === undefined && !options.fresh)) {
+      const hit = this.#cachedRead(name);
+      if (hit !== undefined) return hit.record?.value;
+    }
     return (await this.getSecretRecord(name, options))?.value;
+  }
+
+  /** The hot path: a fresh cache entry for a valid name, counted and logged, or `undefined`. */
+  #cachedRead(name: string): { readonly record: SecretRecord | undefined } | undefined {
+    const entry = this.#cache.fresh(name);
+    if (entry === undefined) return undefined;
+    // Only valid names are ever stored, so a hit needs no validation.
+    this.#metrics.cachedRead(this.#providerName);
+    if (this.#debug) this.#log("get", name, entry.record ? "hit" : "hit_missing", 0);
+    return entry;
   }
 
   /** The secret's value; throws `SecretNotFoundError` (`Required secret 'NAME' not found`) when missing. */
@@ -156,13 +170,11 @@ export class SecretManager {
     assertValidSecretName(name);
     if (options.version !== undefined) return this.#readVersion(name, options.version);
 
-    const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
-    if (cached.state === "fresh" && !options.fresh) {
-      this.#metrics.cacheHit({ provider: this.#providerName, operation: "get" });
-      this.#metrics.request({ provider: this.#providerName, operation: "get", outcome: "hit" });
-      if (this.#debug) this.#log("get", name, cached.record ? "hit" : "hit_missing", 0);
-      return cached.record;
+    if (!options.fresh) {
+      const hit = this.#cachedRead(name);
+      if (hit !== undefined) return hit.record;
     }
+    const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
     const pending = this.#inflight.get(name);
     if (pending && !options.fresh) return pending;
 
@@ -233,8 +245,7 @@ export class SecretManager {
     for (const name of unique) {
       const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
       if (cached.state === "fresh" && !options.fresh) {
-        this.#metrics.cacheHit({ provider: this.#providerName, operation: "get" });
-        this.#metrics.request({ provider: this.#providerName, operation: "get", outcome: "hit" });
+        this.#metrics.cachedRead(this.#providerName);
         if (cached.record) out.set(name, cached.record);
         continue;
       }

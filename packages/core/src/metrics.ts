@@ -24,6 +24,7 @@ export class SecretMetrics {
   readonly #explicit: MeterProvider | undefined;
   #source: MeterProvider | undefined;
   #instruments: Instruments | undefined;
+  #hitAttributes: { provider: string; hit: MetricAttributes; request: MetricAttributes } | undefined;
 
   constructor(meterProvider?: MeterProvider) {
     this.#explicit = meterProvider;
@@ -44,6 +45,25 @@ export class SecretMetrics {
 
   error(attributes: MetricAttributes): void {
     safely(() => this.#get().errors.add(1, attributes));
+  }
+
+  /** A read answered from the cache: one cache hit and one request with outcome `hit`. */
+  cachedRead(provider: string): void {
+    let attrs = this.#hitAttributes;
+    if (attrs === undefined || attrs.provider !== provider) {
+      attrs = {
+        provider,
+        hit: Object.freeze({ provider, operation: "get" }),
+        request: Object.freeze({ provider, operation: "get", outcome: "hit" }),
+      };
+      this.#hitAttributes = attrs;
+    }
+    const { hit, request } = attrs;
+    safely(() => {
+      const instruments = this.#get();
+      instruments.cacheHits.add(1, hit);
+      instruments.requests.add(1, request);
+    });
   }
 
   cacheHit(attributes: MetricAttributes): void {
