@@ -36,7 +36,7 @@ export class CommandContext {
   readonly global: GlobalArgs;
   /**
    * The environment commands and providers see: a copy of the caller's, plus
-   * `SECRET_ENV_FILE` from `--env-file`. A copy, because the env provider keeps
+   * `SECRET_ENV_FILE` from `--dotenv-file`. A copy, because the env provider keeps
    * the environment it is given in step with its writes.
    */
   readonly env: Env;
@@ -50,7 +50,7 @@ export class CommandContext {
     this.global = {
       provider: optionalString(args.provider),
       manifest: optionalString(args.manifest),
-      envFile: optionalString(args.envFile),
+      envFile: optionalString(args.dotenvFile),
       json: args.json === true,
       quiet: args.quiet === true,
     };

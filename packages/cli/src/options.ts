@@ -52,9 +52,8 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, Options>> = {
     requiresArg: true,
     describe: "Manifest file [$SECRETS_MANIFEST, else ./secrets.yaml]",
   },
-  "env-file": {
+  "dotenv-file": {
     type: "string",
-    alias: "dotenv-file",
     requiresArg: true,
     describe: "dotenv file of the env provider [$SECRET_ENV_FILE, else .env]",
   },

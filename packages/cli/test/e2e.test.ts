@@ -153,11 +153,11 @@ describe("init", () => {
     expect(readEnv().DATABASE_URL).toBeUndefined();
   });
 
-  it("honours --env-file for an existing file, and --dotenv-file for a new one", () => {
+  it("honours --dotenv-file for an existing file and for a new one", () => {
     writeFileSync(path.join(dir, ".env.local"), "# local settings\nDATABASE_URL=postgres://local/db\n", {
       mode: 0o600,
     });
-    const existing = secrets(["init", "--env-file", ".env.local"]);
+    const existing = secrets(["init", "--dotenv-file", ".env.local"]);
     expect(existing.code).toBe(0);
     expect(existing.stdout).toMatch(/^DATABASE_URL\s+exists$/m);
     const local = readFileSync(path.join(dir, ".env.local"), "utf8");

@@ -59,7 +59,7 @@ describe("checkArguments", () => {
     expect((check("export", { format: "env", output: "" }) as Error).message).toBe(
       "--output cannot be empty",
     );
-    expect((check("list", { "env-file": " " }) as Error).message).toBe("--env-file cannot be empty");
+    expect((check("list", { "dotenv-file": " " }) as Error).message).toBe("--dotenv-file cannot be empty");
     expect((check("get", { name: "A", version: "" }) as Error).message).toBe("--version cannot be empty");
   });
 
@@ -92,7 +92,7 @@ describe("firstCommandToken", () => {
     [["get", "A"], "get"],
     [["--provider", "env", "list"], "list"],
     [["--json", "health"], "health"],
-    [["--env-file", "list", "get"], "get"],
+    [["--dotenv-file", "list", "get"], "get"],
     [["--", "get"], "get"],
     [["--json"], undefined],
   ])("%j → %s", (argv, expected) => {
