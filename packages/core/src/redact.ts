@@ -7,8 +7,8 @@
 
 export const REDACTED = "[REDACTED]";
 
-/** Shorter values would turn ordinary words in logs into noise; they are never logged by core anyway. */
-const MIN_LENGTH = 4;
+/** Shorter values would turn ordinary words in logs into "[REDACTED]"; core never logs values in the first place. */
+const MIN_LENGTH = 8;
 
 let known: Set<string> | undefined;
 let pattern: RegExp | undefined;

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -93,22 +94,32 @@ export async function resolveProvider(
   return provider;
 }
 
+/**
+ * Whether this copy of core is the ESM build. A provider must be loaded in the
+ * same module format as the core that loads it: its peer dependency on core
+ * then resolves to this very copy, and `instanceof SecretError` holds.
+ */
+const ESM_HOST = typeof __SECRETS_CORE_FORMAT__ === "undefined" || __SECRETS_CORE_FORMAT__ === "esm";
+
+/** Replaced by the build with the output format (`esm` or `cjs`); undefined when run from source. */
+declare const __SECRETS_CORE_FORMAT__: string | undefined;
+
 /** Import a package as the user's project sees it: resolved from the project directory. */
 async function importPackage(packageName: string, cwd: string, label: string): Promise<unknown> {
-  let resolved: string;
+  const require = createRequire(path.join(cwd, "package.json"));
+  let resolved: string | undefined;
   try {
-    resolved = createRequire(path.join(cwd, "package.json")).resolve(packageName);
+    resolved = ESM_HOST ? resolveImportEntry(packageName, require) : require.resolve(packageName);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
-    if (code === "MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
-      throw new ProviderNotInstalledError(label, packageName, undefined, error);
-    }
-    throw new ProviderInvalidError(
-      label,
-      `${packageName} could not be resolved: ${(error as Error)?.message}`,
-      error,
-    );
+    if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED")
+      throw new ProviderInvalidError(
+        label,
+        `${packageName} could not be resolved: ${(error as Error)?.message}`,
+        error,
+      );
   }
+  if (resolved === undefined) throw new ProviderNotInstalledError(label, packageName);
   try {
     return await import(pathToFileURL(resolved).href);
   } catch (error) {
@@ -118,4 +129,47 @@ async function importPackage(packageName: string, cwd: string, label: string): P
       error,
     );
   }
+}
+
+/**
+ * The file an `import` of `packageName` from the project would load: the
+ * package's `exports["."]` under the `import` / `node` / `default` conditions,
+ * else `module` or `main`. (`require.resolve` would pick the CommonJS entry.)
+ */
+function resolveImportEntry(packageName: string, require: NodeJS.Require): string | undefined {
+  for (const dir of require.resolve.paths(packageName) ?? []) {
+    const root = path.join(dir, packageName);
+    let manifest: { exports?: unknown; module?: unknown; main?: unknown };
+    try {
+      manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
+    } catch {
+      continue;
+    }
+    const entry =
+      pickExport(manifest.exports) ?? stringOr(manifest.module) ?? stringOr(manifest.main) ?? "index.js";
+    return path.join(root, entry);
+  }
+  return undefined;
+}
+
+const CONDITIONS = ["import", "node", "default"];
+
+function pickExport(exports: unknown): string | undefined {
+  if (typeof exports === "string") return exports;
+  if (Array.isArray(exports)) {
+    for (const item of exports) {
+      const found = pickExport(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (typeof exports !== "object" || exports === null) return undefined;
+  const map = exports as Record<string, unknown>;
+  if (Object.keys(map).some((key) => key.startsWith("."))) return pickExport(map["."]);
+  for (const condition of CONDITIONS) if (condition in map) return pickExport(map[condition]);
+  return undefined;
+}
+
+function stringOr(value: unknown): string | undefined {
+  return typeof value === "string" ? value : undefined;
 }

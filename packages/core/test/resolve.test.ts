@@ -1,6 +1,8 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   BUILTIN_PROVIDERS,
@@ -43,6 +45,23 @@ writePackage(
   `export function createProvider() { return { name: "half", async get() {} }; }`,
 );
 writeFileSync(path.join(project, "local-provider.mjs"), goodProvider);
+
+// A dual-format package: the format loaded must match the core that loads it.
+{
+  const dir = path.join(project, "node_modules", "@acme", "dual-provider");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({
+      name: "@acme/dual-provider",
+      exports: { ".": { import: "./esm.mjs", require: "./cjs.cjs" }, "./package.json": "./package.json" },
+    }),
+  );
+  const body = (format: string) =>
+    `{ return { name: "dual-${format}", async get() {}, async set() {}, async delete() { return false; }, async check() {} }; }`;
+  writeFileSync(path.join(dir, "esm.mjs"), `export function createProvider() ${body("esm")}`);
+  writeFileSync(path.join(dir, "cjs.cjs"), `exports.createProvider = function () ${body("cjs")};`);
+}
 
 describe("provider resolution", () => {
   it("loads a third-party package from the project directory and checks its shape", async () => {
@@ -119,5 +138,22 @@ describe("provider resolution", () => {
       /SECRET_CACHE_TTL/,
     );
     expect(() => createSecretManagerFromEnv({ env: { LOG_LEVEL: "chatty" } })).toThrow(/LOG_LEVEL/);
+  });
+
+  it("loads a dual package in the format of the core that loads it", async () => {
+    expect((await resolveProvider("@acme/dual-provider", { cwd: project })).name).toBe("dual-esm");
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist");
+    const script = (load: string) =>
+      `${load}.then((core) => core.resolveProvider("@acme/dual-provider", { cwd: ${JSON.stringify(project)} })).then((p) => process.stdout.write(p.name))`;
+    const esm = execFileSync(process.execPath, [
+      "-e",
+      script(`import(${JSON.stringify(`${dist}/index.js`)})`),
+    ]);
+    const cjs = execFileSync(process.execPath, [
+      "-e",
+      script(`Promise.resolve(require(${JSON.stringify(`${dist}/index.cjs`)}))`),
+    ]);
+    expect(String(esm)).toBe("dual-esm");
+    expect(String(cjs)).toBe("dual-cjs");
   });
 });
