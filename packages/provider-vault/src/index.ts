@@ -1,1 +1,23 @@
-export {};
+export { type ParsedVaultConfig, parseDuration, parseVaultConfig } from "./config.js";
+export {
+  DEFAULT_APPROLE_MOUNT,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_KUBERNETES_JWT_FILE,
+  DEFAULT_KUBERNETES_MOUNT,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MOUNT,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  VALUE_FIELD,
+  type VaultAppRoleAuth,
+  type VaultAuthMethod,
+  type VaultAuthOptions,
+  type VaultClientLike,
+  type VaultKubernetesAuth,
+  type VaultLayout,
+  type VaultProviderOptions,
+  type VaultTokenAuth,
+} from "./options.js";
+export { createProvider, createVaultProvider, VaultProvider } from "./provider.js";
+export { Sensitive } from "./sensitive.js";
+export { VaultRequestError } from "./transport.js";

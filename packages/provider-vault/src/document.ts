@@ -1,0 +1,173 @@
+import {
+  type DocumentBackend,
+  DocumentLayout,
+  NotSupportedError,
+  type ReadOptions,
+  type SecretRecord,
+  type StoredDocument,
+  type WriteOptions,
+} from "@org/secrets-core";
+import {
+  isLiveVersion,
+  type KvMetadata,
+  parseVersion,
+  type SecretStore,
+  type Send,
+  type StoreOptions,
+} from "./kv.js";
+import { displayPath } from "./paths.js";
+import { PROVIDER } from "./transport.js";
+
+/** Most earlier document versions read while looking for a secret's previous value. */
+const MAX_HISTORY_READS = 20;
+
+/**
+ * The document layout on KV v2: every secret is a field of the one entry at
+ * `<mount>/data/<prefix>`. Core's `DocumentLayout` does the read-modify-write;
+ * this backend reads the entry with its KV version and writes it with
+ * check-and-set on that version, so concurrent writers never lose a change.
+ */
+export class KvV2Document implements DocumentBackend {
+  readonly #send: Send;
+  readonly #mount: string[];
+  readonly #path: string[];
+  readonly #label: string;
+
+  constructor(options: Pick<StoreOptions, "send" | "mount" | "prefix">) {
+    this.#send = options.send;
+    this.#mount = options.mount;
+    this.#path = options.prefix;
+    this.#label = `${displayPath(options.mount)}/${displayPath(options.prefix)}`;
+  }
+
+  get label(): string {
+    return this.#label;
+  }
+
+  #api(kind: "data" | "metadata" | "destroy"): string[] {
+    return [...this.#mount, kind, ...this.#path];
+  }
+
+  async read(options: ReadOptions = {}): Promise<StoredDocument | undefined> {
+    return this.readVersion(undefined, options.signal);
+  }
+
+  /** The document at `version` (default: current). A deleted document reads as empty, at its version. */
+  async readVersion(version: number | undefined, signal?: AbortSignal): Promise<StoredDocument | undefined> {
+    const response = await this.#send({
+      method: "GET",
+      segments: this.#api("data"),
+      ...(version === undefined ? {} : { query: { version: String(version) } }),
+      accept: [404],
+      signal,
+    });
+    const data = response.body?.data as
+      | { data?: Record<string, unknown> | null; metadata?: { version?: unknown } | null }
+      | undefined;
+    const docVersion = data?.metadata?.version;
+    if (response.status === 404) {
+      // Soft-deleted or destroyed: no fields, but later writes must check-and-set against this version.
+      return typeof docVersion === "number" && version === undefined
+        ? { fields: {}, version: String(docVersion) }
+        : undefined;
+    }
+    const fields: Record<string, string> = {};
+    for (const [key, value] of Object.entries(data?.data ?? {})) {
+      if (typeof value === "string") fields[key] = value;
+      else if (typeof value === "number" || typeof value === "boolean") fields[key] = String(value);
+    }
+    return { fields, version: typeof docVersion === "number" ? String(docVersion) : "0" };
+  }
+
+  async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
+    await this.#send({
+      method: "POST",
+      segments: this.#api("data"),
+      body: { data: fields, options: { cas: expected === undefined ? 0 : Number(expected) } },
+      secret: undefined,
+    });
+  }
+
+  async readMetadata(): Promise<KvMetadata | undefined> {
+    const response = await this.#send({ method: "GET", segments: this.#api("metadata"), accept: [404] });
+    if (response.status === 404) return undefined;
+    const data = response.body?.data as KvMetadata | undefined;
+    return data && typeof data.current_version === "number" ? data : undefined;
+  }
+
+  /** Destroy every version older than the current one (their data is gone for good). */
+  async destroyEarlierVersions(): Promise<void> {
+    const meta = await this.readMetadata();
+    if (!meta) return;
+    const versions = Object.entries(meta.versions ?? {})
+      .map(([v, info]) => ({ v: Number(v), info }))
+      .filter(({ v, info }) => v < meta.current_version && !info.destroyed)
+      .map(({ v }) => v);
+    if (versions.length === 0) return;
+    await this.#send({ method: "POST", segments: this.#api("destroy"), body: { versions } });
+  }
+}
+
+/** The document layout as a `SecretStore`, with versioned reads of single secrets. */
+export class DocumentStore implements SecretStore {
+  readonly #document: KvV2Document;
+  readonly #layout: DocumentLayout;
+
+  constructor(options: Pick<StoreOptions, "send" | "mount" | "prefix">) {
+    this.#document = new KvV2Document(options);
+    this.#layout = new DocumentLayout(this.#document, { provider: PROVIDER, label: this.#document.label });
+  }
+
+  async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
+    if (options.version === undefined) return this.#layout.get(name, options);
+    if (options.version === "previous") return this.#previous(name, options.signal);
+    const version = parseVersion(options.version, name);
+    const doc = await this.#document.readVersion(version, options.signal);
+    const value = doc && Object.hasOwn(doc.fields, name) ? doc.fields[name] : undefined;
+    return value === undefined ? undefined : { value, version: String(version) };
+  }
+
+  /** The value the secret had before its current one: the newest earlier document version where it differs. */
+  async #previous(name: string, signal?: AbortSignal): Promise<SecretRecord | undefined> {
+    const meta = await this.#document.readMetadata();
+    if (!meta) return undefined;
+    const current = await this.#document.readVersion(meta.current_version, signal);
+    const now = current && Object.hasOwn(current.fields, name) ? current.fields[name] : undefined;
+    const earlier = Object.entries(meta.versions ?? {})
+      .map(([v, info]) => ({ v: Number(v), info }))
+      .filter(({ v, info }) => v < meta.current_version && isLiveVersion(info))
+      .sort((a, b) => b.v - a.v)
+      .slice(0, MAX_HISTORY_READS);
+    for (const { v } of earlier) {
+      const doc = await this.#document.readVersion(v, signal);
+      if (!doc || !Object.hasOwn(doc.fields, name)) continue;
+      const value = doc.fields[name];
+      if (value !== undefined && value !== now) return { value, version: String(v) };
+    }
+    return undefined;
+  }
+
+  getMany(names: readonly string[], options?: ReadOptions): Promise<Map<string, SecretRecord>> {
+    return this.#layout.getMany(names, options);
+  }
+
+  list(): Promise<string[]> {
+    return this.#layout.list();
+  }
+
+  set(name: string, value: string, options: WriteOptions = {}): Promise<{ version?: string }> {
+    const { metadata: _ignored, ...rest } = options;
+    return this.#layout.set(name, value, rest);
+  }
+
+  async delete(name: string, permanent: boolean): Promise<boolean> {
+    const existed = await this.#layout.delete(name);
+    // Earlier versions of the document still hold the value; permanent deletion destroys them.
+    if (permanent && existed) await this.#document.destroyEarlierVersions();
+    return existed;
+  }
+
+  async restore(): Promise<void> {
+    throw new NotSupportedError(PROVIDER, "restoring a deleted secret in the document layout");
+  }
+}

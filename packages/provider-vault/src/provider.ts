@@ -1,0 +1,525 @@
+import { readFile } from "node:fs/promises";
+import type { Agent as HttpAgent } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+import path from "node:path";
+import {
+  type CheckOptions,
+  type DeleteOptions,
+  type ListOptions,
+  type Logger,
+  NotSupportedError,
+  type ProviderCapabilities,
+  type ProviderContext,
+  ProviderError,
+  ProviderNotConfiguredError,
+  type ProviderStatus,
+  type ReadOptions,
+  SecretConfigError,
+  type SecretProvider,
+  type SecretRecord,
+  silentLogger,
+  type WriteOptions,
+  type WriteResult,
+} from "@org/secrets-core";
+import { type ResolvedAuth, VaultAuthenticator } from "./auth.js";
+import { parseVaultConfig } from "./config.js";
+import { DocumentStore } from "./document.js";
+import { detectMount, KvV1Store, KvV2Store, type SecretStore } from "./kv.js";
+import {
+  DEFAULT_APPROLE_MOUNT,
+  DEFAULT_CONCURRENCY,
+  DEFAULT_KUBERNETES_MOUNT,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MOUNT,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  type VaultClientLike,
+  type VaultLayout,
+  type VaultProviderOptions,
+} from "./options.js";
+import { displayPath, displayUrl, splitPath } from "./paths.js";
+import { reveal } from "./sensitive.js";
+import { DISPLAY_NAME, PROVIDER, VaultTransport } from "./transport.js";
+
+const V2_PER_SECRET: ProviderCapabilities = Object.freeze({
+  batchRead: false,
+  list: true,
+  versions: true,
+  checkAndSet: true,
+  metadata: true,
+});
+const V2_DOCUMENT: ProviderCapabilities = Object.freeze({
+  batchRead: true,
+  list: true,
+  versions: true,
+  checkAndSet: true,
+  metadata: false,
+});
+const V1_PER_SECRET: ProviderCapabilities = Object.freeze({
+  batchRead: false,
+  list: true,
+  versions: false,
+  checkAndSet: false,
+  metadata: false,
+});
+
+function capabilitiesFor(version: 1 | 2, layout: VaultLayout): ProviderCapabilities {
+  if (version === 1) return V1_PER_SECRET;
+  return layout === "document" ? V2_DOCUMENT : V2_PER_SECRET;
+}
+
+/** Settings without credentials: safe to keep around and to show. */
+interface Settings {
+  url: string | undefined;
+  mount: string[];
+  prefix: string[];
+  layout: VaultLayout;
+  kvVersion: 1 | 2 | undefined;
+  namespace: string | undefined;
+  caCert: string | Buffer | undefined;
+  caCertFile: string | undefined;
+  skipVerify: boolean;
+  timeoutMs: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  concurrency: number;
+  renewToken: boolean;
+  cwd: string;
+}
+
+interface Connection {
+  store: SecretStore;
+  auth: VaultAuthenticator;
+  transport: VaultTransport;
+  version: 1 | 2;
+  mount: string[];
+  prefix: string[];
+  agents: { http?: HttpAgent; https?: HttpsAgent };
+}
+
+/**
+ * HashiCorp Vault / OpenBao KV (v1 and v2) as a secret provider, through node-vault.
+ *
+ * Nothing happens on construction but validating the options; the first call
+ * (or `connect()`) loads node-vault, logs in and detects the mount's KV version.
+ * Until then `capabilities` are those of KV v2 (or of `kvVersion` when given).
+ */
+export class VaultProvider implements SecretProvider {
+  readonly name = PROVIDER;
+  readonly displayName = DISPLAY_NAME;
+  readonly #settings: Settings;
+  readonly #auth: ResolvedAuth;
+  readonly #client: VaultClientLike | undefined;
+  readonly #logger: Logger;
+  #connection: Connection | undefined;
+  #connecting: Promise<Connection> | undefined;
+  #closed = false;
+
+  constructor(options: VaultProviderOptions) {
+    this.#logger = options.logger ?? silentLogger;
+    this.#client = options.client;
+    this.#settings = resolveSettings(options);
+    this.#auth = resolveAuth(options);
+    this.capabilities = capabilitiesFor(this.#settings.kvVersion ?? 2, this.#settings.layout);
+  }
+
+  /**
+   * What this provider can do: exact once connected (KV v1 has no versions,
+   * check-and-set or metadata; only the document layout reads in batches).
+   * A plain property, not a getter, so proxies and spreads see it.
+   */
+  capabilities: ProviderCapabilities;
+
+  /** Load node-vault, log in and detect the mount. Done on first use; call it to fail fast. */
+  async connect(): Promise<void> {
+    await this.#ready();
+  }
+
+  async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
+    const connection = await this.#ready();
+    if (options.version !== undefined && connection.version === 1)
+      throw new NotSupportedError(PROVIDER, "reading earlier versions on a KV v1 mount");
+    return connection.store.get(name, options);
+  }
+
+  async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
+    return (await this.#ready()).store.getMany(names, options);
+  }
+
+  async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    const connection = await this.#ready();
+    return connection.store.set(name, value, options);
+  }
+
+  async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
+    return (await this.#ready()).store.delete(name, options.permanent === true);
+  }
+
+  /** Undelete the current version of a soft-deleted secret (KV v2, per-secret layout). */
+  async restore(name: string): Promise<void> {
+    return (await this.#ready()).store.restore(name);
+  }
+
+  async list(_options?: ListOptions): Promise<string[]> {
+    return (await this.#ready()).store.list();
+  }
+
+  /** Reachable, unsealed, and our token may use the mount. */
+  async check(options: CheckOptions = {}): Promise<ProviderStatus> {
+    const connection = await this.#ready();
+    const { auth, mount, prefix } = connection;
+    if (this.#settings.kvVersion === undefined) {
+      await auth.send({
+        method: "GET",
+        segments: ["sys", "internal", "ui", "mounts", ...mount],
+        signal: options.signal,
+      });
+    } else {
+      const segments = connection.version === 2 ? [...mount, "metadata", ...prefix] : [...mount, ...prefix];
+      await auth.send({ method: "LIST", segments, accept: [404], signal: options.signal });
+    }
+    const details: Record<string, string | number | boolean> = {
+      url: connection.transport.url,
+      mount: `${displayPath(mount)}/`,
+      kv_version: connection.version,
+      layout: this.#settings.layout,
+      auth_method: auth.method,
+    };
+    if (prefix.length > 0) details.prefix = displayPath(prefix);
+    if (this.#settings.namespace) details.namespace = this.#settings.namespace;
+    const ttl = auth.ttlSeconds;
+    if (ttl !== undefined) details.token_ttl_seconds = ttl;
+    return { details };
+  }
+
+  /** Stop token renewal and close kept-alive connections. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const connection = this.#connection ?? (await this.#connecting?.catch(() => undefined));
+    this.#connection = undefined;
+    this.#connecting = undefined;
+    if (!connection) return;
+    connection.auth.close();
+    connection.agents.http?.destroy();
+    connection.agents.https?.destroy();
+  }
+
+  async #ready(): Promise<Connection> {
+    if (this.#closed) throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
+    if (this.#connection) return this.#connection;
+    this.#connecting ??= this.#connect().then(
+      (connection) => {
+        if (this.#closed) {
+          connection.auth.close();
+          connection.agents.http?.destroy();
+          connection.agents.https?.destroy();
+          throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
+        }
+        this.#connection = connection;
+        this.capabilities = capabilitiesFor(connection.version, this.#settings.layout);
+        return connection;
+      },
+      (error: unknown) => {
+        this.#connecting = undefined;
+        throw error;
+      },
+    );
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<Connection> {
+    const settings = this.#settings;
+    const agents: Connection["agents"] = {};
+    let client = this.#client;
+    if (!client) {
+      const url = settings.url as string;
+      const [http, https] = await Promise.all([import("node:http"), import("node:https")]);
+      agents.http = new http.Agent({ keepAlive: true });
+      const ca = await this.#caCert();
+      agents.https = new https.Agent({
+        keepAlive: true,
+        rejectUnauthorized: !settings.skipVerify,
+        ...(ca === undefined ? {} : { ca }),
+      });
+      client = await createNodeVaultClient(url);
+    }
+    let auth: VaultAuthenticator | undefined;
+    const transport = new VaultTransport({
+      client,
+      url: settings.url ?? clientEndpoint(client),
+      namespace: settings.namespace,
+      timeoutMs: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
+      retryDelayMs: settings.retryDelayMs,
+      logger: this.#logger,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
+      credentials: () => auth?.credentials() ?? [],
+    });
+    auth = new VaultAuthenticator({
+      auth: this.#auth,
+      transport,
+      logger: this.#logger,
+      renew: settings.renewToken,
+      cwd: settings.cwd,
+    });
+    const send = auth.send.bind(auth);
+    try {
+      let mount = settings.mount;
+      let prefix = settings.prefix;
+      let version = settings.kvVersion;
+      if (version === undefined) {
+        const info = await detectMount(send, settings.mount);
+        mount = info.mount;
+        prefix = [...info.rest, ...settings.prefix];
+        version = info.version;
+      }
+      if (settings.layout === "document" && version === 1)
+        throw new SecretConfigError(
+          `The document layout needs KV v2 check-and-set, and '${displayPath(mount)}/' is a KV v1 mount: use VAULT_LAYOUT=per-secret or a KV v2 mount`,
+          { field: "VAULT_LAYOUT", provider: PROVIDER },
+        );
+      if (settings.layout === "document" && prefix.length === 0)
+        throw new ProviderNotConfiguredError(
+          PROVIDER,
+          "the document layout needs VAULT_PATH_PREFIX, the entry that holds every secret (for example myapp)",
+          { missing: ["VAULT_PATH_PREFIX"] },
+        );
+      const storeOptions = { send, mount, prefix, logger: this.#logger, concurrency: settings.concurrency };
+      const store: SecretStore =
+        version === 1
+          ? new KvV1Store(storeOptions)
+          : settings.layout === "document"
+            ? new DocumentStore(storeOptions)
+            : new KvV2Store(storeOptions);
+      this.#logger.debug("vault.connected", {
+        url: transport.url,
+        mount: displayPath(mount),
+        kv_version: version,
+        layout: settings.layout,
+        auth_method: auth.method,
+      });
+      return { store, auth, transport, version, mount, prefix, agents };
+    } catch (error) {
+      auth.close();
+      agents.http?.destroy();
+      agents.https?.destroy();
+      throw error;
+    }
+  }
+
+  async #caCert(): Promise<string | Buffer | undefined> {
+    const { caCert, caCertFile, cwd } = this.#settings;
+    if (caCert !== undefined) return caCert;
+    if (caCertFile === undefined) return undefined;
+    const file = path.resolve(cwd, caCertFile);
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new SecretConfigError(
+        `Cannot read the CA certificate file ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}): check VAULT_CACERT`,
+        { field: "VAULT_CACERT", provider: PROVIDER, cause: error },
+      );
+    }
+  }
+}
+
+/** Build a provider and connect it (log in, detect the mount), so its capabilities are exact. */
+export async function createVaultProvider(options: VaultProviderOptions): Promise<VaultProvider> {
+  const provider = new VaultProvider(options);
+  await provider.connect();
+  return provider;
+}
+
+/**
+ * The provider module entry point core calls for `SECRET_PROVIDER=vault`:
+ * configuration from `context.env`, warnings to `context.logger`, relative
+ * paths from `context.cwd`.
+ */
+export async function createProvider(context: ProviderContext): Promise<VaultProvider> {
+  const { config, warnings, errors, missing } = parseVaultConfig(context.env);
+  for (const warning of warnings) context.logger.warn(warning, { provider: PROVIDER });
+  if (missing.length > 0) {
+    const detail = errors
+      .filter((e) => e.field !== undefined && missing.includes(e.field))
+      .map((e) => e.message)
+      .join("; ");
+    throw new ProviderNotConfiguredError(PROVIDER, detail, { missing });
+  }
+  if (errors.length > 0) throw errors[0];
+  return createVaultProvider({ ...config, logger: context.logger, cwd: context.cwd });
+}
+
+async function createNodeVaultClient(url: string): Promise<VaultClientLike> {
+  const mod = (await import("node-vault")) as unknown as { default?: unknown };
+  const factory = (typeof mod.default === "function" ? mod.default : mod) as (
+    options: Record<string, unknown>,
+  ) => VaultClientLike & Record<string, unknown>;
+  const client = factory({
+    endpoint: url,
+    apiVersion: "v1",
+    // node-vault writes request bodies (secret values) to its `debug` logger; never let it.
+    debug: () => {},
+    // node-vault reads VAULT_SKIP_VERIFY itself (any non-empty value disables checks);
+    // the provider passes its own agents instead, built from the parsed setting.
+    rpDefaults: { strictSSL: true },
+  });
+  // node-vault also picks these up from process.env on its own; the provider sends
+  // token and namespace per request, and paths are exactly the ones it encoded.
+  client.token = undefined;
+  client.namespace = undefined;
+  client.pathPrefix = "";
+  return client;
+}
+
+function clientEndpoint(client: VaultClientLike): string {
+  const endpoint = (client as { endpoint?: unknown }).endpoint;
+  return typeof endpoint === "string" ? endpoint : "the configured Vault client";
+}
+
+function resolveSettings(options: VaultProviderOptions): Settings {
+  const cwd = options.cwd ?? process.cwd();
+  let url: string | undefined;
+  if (options.url !== undefined) {
+    url = options.url.trim().replace(/\/+$/, "");
+    let ok = false;
+    try {
+      const parsed = new URL(url);
+      ok = (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.hostname.length > 0;
+    } catch {
+      ok = false;
+    }
+    if (!ok)
+      throw new SecretConfigError(
+        `Invalid Vault address ${JSON.stringify(displayUrl(url))}: use an http:// or https:// address such as https://vault.example.com:8200`,
+        { field: "url", provider: PROVIDER },
+      );
+  } else if (!options.client) {
+    throw new ProviderNotConfiguredError(
+      PROVIDER,
+      "VAULT_URL is not set: set it (or VAULT_ADDR) to the Vault address, for example https://vault.example.com:8200",
+      { missing: ["VAULT_URL"] },
+    );
+  }
+  const segments = (value: string | undefined, field: string, fallback: string[]): string[] => {
+    if (value === undefined) return fallback;
+    try {
+      return splitPath(value, field);
+    } catch (error) {
+      throw new SecretConfigError(`Invalid ${field} ${JSON.stringify(value)}: ${(error as Error).message}`, {
+        field,
+        provider: PROVIDER,
+      });
+    }
+  };
+  const mount = segments(options.mount, "mount", [DEFAULT_MOUNT]);
+  if (mount.length === 0)
+    throw new SecretConfigError(
+      "The Vault mount cannot be empty: set VAULT_MOUNT_POINT, for example secret",
+      {
+        field: "mount",
+        provider: PROVIDER,
+      },
+    );
+  const layout = options.layout ?? "per-secret";
+  if (layout !== "per-secret" && layout !== "document")
+    throw new SecretConfigError(`Invalid layout ${JSON.stringify(layout)}: use per-secret or document`, {
+      field: "layout",
+      provider: PROVIDER,
+    });
+  const prefix = segments(options.prefix, "prefix", []);
+  const number = (value: number | undefined, field: string, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value < min)
+      throw new SecretConfigError(`Invalid ${field} ${value}: use a number of at least ${min}`, {
+        field,
+        provider: PROVIDER,
+      });
+    return value;
+  };
+  if (options.kvVersion !== undefined && options.kvVersion !== 1 && options.kvVersion !== 2)
+    throw new SecretConfigError(`Invalid kvVersion ${String(options.kvVersion)}: use 1 or 2`, {
+      field: "kvVersion",
+      provider: PROVIDER,
+    });
+  return {
+    url,
+    mount,
+    prefix,
+    layout,
+    kvVersion: options.kvVersion,
+    namespace: options.namespace?.trim() || undefined,
+    caCert: options.caCert,
+    caCertFile: options.caCertFile,
+    skipVerify: options.skipVerify === true,
+    timeoutMs: number(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS, 1),
+    maxRetries: Math.floor(number(options.maxRetries, "maxRetries", DEFAULT_MAX_RETRIES, 0)),
+    retryDelayMs: number(options.retryDelayMs, "retryDelayMs", DEFAULT_RETRY_DELAY_MS, 0),
+    concurrency: Math.floor(number(options.concurrency, "concurrency", DEFAULT_CONCURRENCY, 1)),
+    renewToken: options.renewToken !== false,
+    cwd,
+  };
+}
+
+function resolveAuth(options: VaultProviderOptions): ResolvedAuth {
+  const auth =
+    options.auth ??
+    (options.token !== undefined ? { method: "token" as const, token: options.token } : undefined);
+  if (!auth) {
+    if (options.client) return { method: "client" };
+    throw new ProviderNotConfiguredError(
+      PROVIDER,
+      "no Vault credentials: set VAULT_TOKEN (or VAULT_TOKEN_FILE), or VAULT_AUTH_METHOD=approle with VAULT_ROLE_ID and VAULT_SECRET_ID, or VAULT_AUTH_METHOD=kubernetes with VAULT_K8S_ROLE",
+      { missing: ["VAULT_TOKEN"] },
+    );
+  }
+  switch (auth.method) {
+    case "token": {
+      const token = reveal(auth.token);
+      if (!token && !auth.tokenFile)
+        throw new ProviderNotConfiguredError(
+          PROVIDER,
+          "token auth needs a token or a token file (VAULT_TOKEN or VAULT_TOKEN_FILE)",
+          {
+            missing: ["VAULT_TOKEN"],
+          },
+        );
+      return { method: "token", token: token || undefined, tokenFile: token ? undefined : auth.tokenFile };
+    }
+    case "approle": {
+      const roleId = reveal(auth.roleId);
+      if (!roleId && !auth.roleIdFile)
+        throw new ProviderNotConfiguredError(
+          PROVIDER,
+          "AppRole login needs a role id (VAULT_ROLE_ID or VAULT_ROLE_ID_FILE)",
+          {
+            missing: ["VAULT_ROLE_ID"],
+          },
+        );
+      return {
+        method: "approle",
+        roleId: roleId || undefined,
+        roleIdFile: roleId ? undefined : auth.roleIdFile,
+        secretId: reveal(auth.secretId) || undefined,
+        secretIdFile: auth.secretIdFile,
+        mount: auth.mount ?? DEFAULT_APPROLE_MOUNT,
+      };
+    }
+    case "kubernetes":
+      if (!auth.role)
+        throw new ProviderNotConfiguredError(PROVIDER, "Kubernetes login needs a role (VAULT_K8S_ROLE)", {
+          missing: ["VAULT_K8S_ROLE"],
+        });
+      return {
+        method: "kubernetes",
+        role: auth.role,
+        jwtFile: auth.jwtFile,
+        mount: auth.mount ?? DEFAULT_KUBERNETES_MOUNT,
+      };
+    default:
+      throw new SecretConfigError(
+        `Invalid auth method ${JSON.stringify((auth as { method?: unknown }).method)}: use token, approle or kubernetes`,
+        { field: "auth.method", provider: PROVIDER },
+      );
+  }
+}

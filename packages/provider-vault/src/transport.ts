@@ -1,0 +1,459 @@
+import type { Agent as HttpAgent } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+import {
+  AccessDeniedError,
+  AuthenticationError,
+  type Logger,
+  ProviderError,
+  ProviderUnavailableError,
+  redact,
+  SecretConflictError,
+  type SecretError,
+} from "@org/secrets-core";
+import type { VaultClientLike } from "./options.js";
+import { displayPath, displayUrl, encodePath } from "./paths.js";
+
+export const PROVIDER = "vault";
+export const DISPLAY_NAME = "Vault";
+
+export type VaultMethod = "GET" | "POST" | "PATCH" | "DELETE" | "LIST";
+
+export interface VaultRequest {
+  method: VaultMethod;
+  /** Path segments after `/v1/`; each is URL-encoded on its own. */
+  segments: readonly string[];
+  query?: Readonly<Record<string, string>> | undefined;
+  body?: unknown;
+  /** Statuses that are answers to the caller rather than errors (404 for reads). */
+  accept?: readonly number[] | undefined;
+  /** A login: sent without a token; a 4xx answer means the credentials were refused. */
+  login?: string | undefined;
+  /** The secret the request is about, for errors. */
+  secret?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface VaultResponse {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: Vault's JSON bodies are checked field by field where they are read.
+  body: any;
+}
+
+/**
+ * The sanitised `cause` of every error the provider throws for a failed request:
+ * method, path, HTTP status or network code and Vault's own error strings.
+ * Never the raw HTTP client error, which carries the request headers (and so the token).
+ */
+export class VaultRequestError extends Error {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly errors: readonly string[];
+
+  constructor(
+    message: string,
+    details: { method: string; path: string; status?: number; code?: string; errors?: readonly string[] },
+  ) {
+    super(message);
+    this.name = "VaultRequestError";
+    this.method = details.method;
+    this.path = details.path;
+    this.status = details.status;
+    this.code = details.code;
+    this.errors = details.errors ?? [];
+  }
+}
+
+export interface TransportOptions {
+  client: VaultClientLike;
+  /** The address, for messages. */
+  url: string;
+  namespace: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  retryDelayMs: number;
+  logger: Logger;
+  /** Keep-alive agents, when the provider built the client itself. */
+  httpAgent?: HttpAgent | undefined;
+  httpsAgent?: HttpsAgent | undefined;
+  /** Credentials currently held, scrubbed from anything Vault echoes back. */
+  credentials: () => readonly string[];
+}
+
+const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ERR_SOCKET_CONNECTION_TIMEOUT",
+  "ERR_BAD_RESPONSE",
+]);
+const MAX_BACKOFF_MS = 2_000;
+const NO_ROUTE = /no handler for route|unsupported path/i;
+
+type Failure =
+  | { kind: "http"; status: number; body: unknown; errors: string[] }
+  | { kind: "timeout" }
+  | { kind: "network"; code: string; message: string }
+  | { kind: "tls"; code: string; message: string }
+  | { kind: "aborted"; reason: unknown }
+  | { kind: "other"; message: string };
+
+/**
+ * Sends requests through node-vault with a timeout, keep-alive connections,
+ * bounded retries with backoff and jitter (5xx, 429 and network errors only),
+ * and turns every failure into one of core's errors with a message a person
+ * can act on and no token or value in it.
+ */
+export class VaultTransport {
+  readonly #options: TransportOptions;
+  readonly #url: string;
+
+  constructor(options: TransportOptions) {
+    this.#options = options;
+    this.#url = displayUrl(options.url);
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Send one request with `token` (or none), retrying where that is safe. */
+  async send(request: VaultRequest, token: string | undefined): Promise<VaultResponse> {
+    const path = displayPath(request.segments);
+    const maxRetries = Math.max(0, this.#options.maxRetries);
+    for (let attempt = 0; ; attempt++) {
+      const started = Date.now();
+      const outcome = await this.#attempt(request, token);
+      const durationMs = Date.now() - started;
+      if (outcome.ok) {
+        this.#debug(request, path, outcome.response.status, attempt, durationMs);
+        return outcome.response;
+      }
+      const failure = outcome.failure;
+      const retryable = isRetryable(failure) && !request.signal?.aborted;
+      this.#debug(request, path, describeFailure(failure), attempt, durationMs);
+      if (!retryable || attempt >= maxRetries) throw this.#toError(request, path, failure, attempt + 1);
+      const cap = Math.min(MAX_BACKOFF_MS, this.#options.retryDelayMs * 2 ** attempt);
+      await sleep(Math.random() * cap, request.signal);
+    }
+  }
+
+  async #attempt(
+    request: VaultRequest,
+    token: string | undefined,
+  ): Promise<{ ok: true; response: VaultResponse } | { ok: false; failure: Failure }> {
+    if (request.signal?.aborted)
+      return { ok: false, failure: { kind: "aborted", reason: request.signal.reason } };
+    const headers: Record<string, string> = { "X-Vault-Request": "true" };
+    if (token && !request.login) headers["X-Vault-Token"] = token;
+    if (this.#options.namespace) headers["X-Vault-Namespace"] = this.#options.namespace;
+    if (request.method === "PATCH") headers["Content-Type"] = "application/merge-patch+json";
+    let path = `/${encodePath(request.segments)}`;
+    const query = new URLSearchParams(request.query ?? {});
+    // LIST is sent as GET ?list=true: proxies and HTTP clients that reject unknown verbs still pass it.
+    let method: string = request.method;
+    if (method === "LIST") {
+      method = "GET";
+      query.set("list", "true");
+    }
+    const search = query.toString();
+    if (search) path += `?${search}`;
+    const options: { path: string; method: string; [option: string]: unknown } = {
+      path,
+      method,
+      headers,
+      timeout: this.#options.timeoutMs,
+    };
+    if (request.body !== undefined) options.json = request.body;
+    if (this.#options.httpAgent) options.httpAgent = this.#options.httpAgent;
+    if (this.#options.httpsAgent) options.httpsAgent = this.#options.httpsAgent;
+
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const guards = new Promise<Failure>((resolve) => {
+      timer = setTimeout(() => resolve({ kind: "timeout" }), this.#options.timeoutMs);
+      if (request.signal) {
+        onAbort = () => resolve({ kind: "aborted", reason: request.signal?.reason });
+        request.signal.addEventListener("abort", onAbort, { once: true });
+      }
+    });
+    try {
+      const sent = this.#options.client.request(options).then(
+        (body) => ({ ok: true as const, response: { status: 200, body } }),
+        (error: unknown) => classify(error, request.accept),
+      );
+      const result = await Promise.race([sent, guards.then((failure) => ({ ok: false as const, failure }))]);
+      return result;
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) request.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  #debug(
+    request: VaultRequest,
+    path: string,
+    outcome: number | string,
+    attempt: number,
+    durationMs: number,
+  ): void {
+    const logger = this.#options.logger;
+    if (logger.isLevelEnabled && !logger.isLevelEnabled("debug")) return;
+    logger.debug("vault.request", {
+      method: request.method,
+      path,
+      outcome: typeof outcome === "number" ? String(outcome) : outcome,
+      attempt: attempt + 1,
+      duration_ms: durationMs,
+    });
+  }
+
+  /** Anything Vault or the network said, without credentials or known secret values, on one line. */
+  clean(text: string): string {
+    let out = text;
+    for (const credential of this.#options.credentials()) {
+      if (credential.length >= 4) out = out.split(credential).join("[REDACTED]");
+    }
+    return redact(out).replace(/\s+/g, " ").trim().slice(0, 300);
+  }
+
+  #toError(request: VaultRequest, path: string, failure: Failure, attempts: number): SecretError {
+    const method = request.method;
+    const secret = request.secret;
+    const tried = attempts > 1 ? ` (after ${attempts} attempts)` : "";
+    const base = { method, path };
+    switch (failure.kind) {
+      case "timeout": {
+        const cause = new VaultRequestError(
+          `${method} ${path}: no answer within ${this.#options.timeoutMs} ms`,
+          {
+            ...base,
+            code: "ETIMEDOUT",
+          },
+        );
+        return new ProviderUnavailableError(
+          PROVIDER,
+          `Vault at ${this.#url} did not answer ${method} ${path} within ${this.#options.timeoutMs} ms: check the server, or raise VAULT_CLIENT_TIMEOUT`,
+          { ...(secret ? { secret } : {}), cause },
+        );
+      }
+      case "network": {
+        const detail = this.clean(failure.message);
+        const cause = new VaultRequestError(`${method} ${path}: ${detail}`, { ...base, code: failure.code });
+        return new ProviderUnavailableError(
+          PROVIDER,
+          `Cannot reach Vault at ${this.#url} (${detail.includes(failure.code) ? detail : `${failure.code}: ${detail}`})${tried}: check the address and that the server is running`,
+          { ...(secret ? { secret } : {}), cause },
+        );
+      }
+      case "tls": {
+        const detail = this.clean(failure.message);
+        const cause = new VaultRequestError(`${method} ${path}: ${detail}`, { ...base, code: failure.code });
+        return new ProviderUnavailableError(
+          PROVIDER,
+          `TLS verification of Vault at ${this.#url} failed (${failure.code}: ${detail}): set VAULT_CACERT to the CA certificate that signed the server's certificate`,
+          { ...(secret ? { secret } : {}), cause },
+        );
+      }
+      case "aborted":
+        return new ProviderError(PROVIDER, `Request ${method} ${path} to Vault was aborted`, {
+          ...(secret ? { secret } : {}),
+          cause: failure.reason,
+        });
+      case "other": {
+        const detail = this.clean(failure.message);
+        return new ProviderError(PROVIDER, `Vault request ${method} ${path} failed: ${detail}`, {
+          ...(secret ? { secret } : {}),
+          cause: new VaultRequestError(`${method} ${path}: ${detail}`, base),
+        });
+      }
+      case "http":
+        return this.#httpError(request, path, failure, tried);
+    }
+  }
+
+  #httpError(
+    request: VaultRequest,
+    path: string,
+    failure: Extract<Failure, { kind: "http" }>,
+    tried: string,
+  ): SecretError {
+    const { status } = failure;
+    const errors = failure.errors.map((e) => this.clean(e)).filter((e) => e.length > 0);
+    const said = errors.join("; ");
+    const method = request.method;
+    const secret = request.secret;
+    const cause = new VaultRequestError(`${method} ${path}: HTTP ${status}${said ? ` ${said}` : ""}`, {
+      method,
+      path,
+      status,
+      errors,
+    });
+    const withSecret = { ...(secret ? { secret } : {}), cause };
+
+    if (request.login) {
+      if (status < 500 && status !== 429)
+        return new AuthenticationError(
+          PROVIDER,
+          DISPLAY_NAME,
+          `${said || `HTTP ${status}`} (${request.login} login at auth/${displayPath(request.segments.slice(1, -1))})`,
+          cause,
+        );
+    }
+    if (status === 503 && errors.some((e) => /sealed/i.test(e)))
+      return new ProviderUnavailableError(
+        PROVIDER,
+        `Vault is sealed (${this.#url}): unseal it with 'bao operator unseal' or 'vault operator unseal' and retry`,
+        withSecret,
+      );
+    if (status === 400 && errors.some((e) => /check-and-set.*did not match/i.test(e)))
+      return new SecretConflictError(
+        PROVIDER,
+        secret ?? path,
+        `${secret ? `Secret '${secret}'` : path} was changed by someone else (Vault check-and-set did not match): read it again and retry`,
+        cause,
+      );
+    if (status === 401)
+      return new AuthenticationError(PROVIDER, DISPLAY_NAME, said || "the token was not accepted", cause);
+    if (status === 403)
+      return new AccessDeniedError(
+        PROVIDER,
+        `Vault denied ${capabilityFor(request)} on ${path}${said ? ` (${said})` : ""}: the token's policies must grant "${capabilityFor(request)}" on this path`,
+        withSecret,
+      );
+    if (status === 429)
+      return new ProviderUnavailableError(
+        PROVIDER,
+        `Vault at ${this.#url} is rate-limiting requests (HTTP 429 for ${method} ${path})${tried}: retry later`,
+        withSecret,
+      );
+    if (status >= 500)
+      return new ProviderUnavailableError(
+        PROVIDER,
+        `Vault at ${this.#url} answered HTTP ${status} for ${method} ${path}${said ? `: ${said}` : ""}${tried}`,
+        withSecret,
+      );
+    if (status === 404 && errors.some((e) => NO_ROUTE.test(e)))
+      return new ProviderError(
+        PROVIDER,
+        `Vault has no such path ${path}: check VAULT_MOUNT_POINT and that a KV secrets engine is mounted there`,
+        withSecret,
+      );
+    return new ProviderError(
+      PROVIDER,
+      `Vault rejected ${method} ${path}: HTTP ${status}${said ? ` ${said}` : ""}`,
+      withSecret,
+    );
+  }
+}
+
+function capabilityFor(request: VaultRequest): string {
+  switch (request.method) {
+    case "GET":
+      return "read";
+    case "LIST":
+      return "list";
+    case "DELETE":
+      return "delete";
+    case "PATCH":
+      return "patch";
+    default:
+      return request.segments.includes("data") ? "create/update" : "update";
+  }
+}
+
+function isRetryable(failure: Failure): boolean {
+  if (failure.kind === "network") return true;
+  if (failure.kind !== "http") return false;
+  if (failure.status === 429) return true;
+  if (failure.status === 503 && failure.errors.some((e) => /sealed/i.test(e))) return false;
+  return failure.status >= 500 && failure.status !== 501;
+}
+
+function describeFailure(failure: Failure): string {
+  switch (failure.kind) {
+    case "http":
+      return String(failure.status);
+    case "timeout":
+      return "timeout";
+    case "aborted":
+      return "aborted";
+    case "network":
+    case "tls":
+      return failure.code;
+    default:
+      return "error";
+  }
+}
+
+/** Turn what node-vault rejected with into a `Failure`, or an accepted status into a response. */
+function classify(
+  error: unknown,
+  accept: readonly number[] | undefined,
+): { ok: true; response: VaultResponse } | { ok: false; failure: Failure } {
+  const e = error as {
+    response?: { statusCode?: unknown; body?: unknown };
+    code?: unknown;
+    message?: unknown;
+    cause?: { code?: unknown; message?: unknown };
+  } | null;
+  const status = e?.response?.statusCode;
+  if (typeof status === "number") {
+    const body = e?.response?.body;
+    const errors = vaultErrors(body);
+    // A 404 for a path no secrets engine serves (wrong mount) is an error, not a missing secret.
+    const noRoute = status === 404 && errors.some((m) => NO_ROUTE.test(m));
+    if (accept?.includes(status) && !noRoute) return { ok: true, response: { status, body } };
+    return { ok: false, failure: { kind: "http", status, body, errors } };
+  }
+  const message = typeof e?.message === "string" ? e.message : String(error);
+  const code =
+    typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : undefined;
+  if (code === "ECONNABORTED" || code === "ETIMEDOUT") {
+    if (/timeout/i.test(message) || code === "ETIMEDOUT") return { ok: false, failure: { kind: "timeout" } };
+  }
+  if (code && TLS_CODES.test(code)) return { ok: false, failure: { kind: "tls", code, message } };
+  if (code && (NETWORK_CODES.has(code) || /^E[A-Z]+$/.test(code))) {
+    const inner = typeof e?.cause?.code === "string" ? e.cause.code : code;
+    const innerMessage = typeof e?.cause?.message === "string" ? e.cause.message : message;
+    return { ok: false, failure: { kind: "network", code: inner, message: innerMessage } };
+  }
+  if (/socket hang up/i.test(message))
+    return { ok: false, failure: { kind: "network", code: "ECONNRESET", message } };
+  return { ok: false, failure: { kind: "other", message } };
+}
+
+/** Vault's `errors` array, with its multi-error wrapping ("2 errors occurred: * a * b") flattened. */
+function vaultErrors(body: unknown): string[] {
+  const errors = (body as { errors?: unknown } | null | undefined)?.errors;
+  if (!Array.isArray(errors)) return [];
+  const out: string[] = [];
+  for (const entry of errors) {
+    if (typeof entry !== "string") continue;
+    const lines = entry
+      .split("\n")
+      .map((l) => l.replace(/^\s*\*\s*/, "").trim())
+      .filter((l) => l.length > 0 && !/^\d+ errors? occurred:?$/.test(l));
+    out.push(...lines);
+  }
+  return out;
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,230 @@
+/**
+ * The built `secrets` CLI with SECRET_PROVIDER=vault, end to end, against the
+ * real OpenBao server: every command, and sixteen processes running `init` at
+ * the same moment. The CLI resolves the provider from its working directory,
+ * so each run happens in a project folder whose node_modules links this package.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createVaultProvider } from "../src/index.js";
+import { repoRoot } from "./support/bao.js";
+import { root, server, unique } from "./support/vault.js";
+
+const { addr, token } = server();
+const bin = path.join(repoRoot(), "packages", "cli", "dist", "bin.js");
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+let project = "";
+
+/** The secrets of the built-in manifest that `init` generates. */
+const GENERATED = [
+  "SECRET_KEY",
+  "JWT_SECRET_KEY",
+  "BASIC_AUTH_PASSWORD",
+  "TYPESENSE_API_KEY",
+  "SPARK_AUTH_SECRET",
+  "REDIS_PASSWORD",
+  "GRAFANA_ADMIN_PASSWORD",
+];
+
+beforeAll(async () => {
+  if (!existsSync(bin)) throw new Error(`the CLI is not built: ${bin} is missing (run pnpm build)`);
+  project = await fs.mkdtemp(path.join(os.tmpdir(), "vault-cli-project-"));
+  await fs.mkdir(path.join(project, "node_modules", "@org"), { recursive: true });
+  await fs.symlink(packageDir, path.join(project, "node_modules", "@org", "secrets-provider-vault"), "dir");
+  await fs.writeFile(
+    path.join(project, "package.json"),
+    JSON.stringify({ name: "cli-project", private: true }),
+  );
+});
+
+afterAll(async () => {
+  if (project) await fs.rm(project, { recursive: true, force: true });
+});
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `node <bin> args` in the project with only the environment given (plus PATH). */
+function cli(
+  args: string[],
+  env: Record<string, string>,
+  input?: string,
+  script: string[] = [bin],
+): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...script, ...args], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? "", HOME: project, SECRET_PROVIDER: "vault", ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input ?? "");
+  });
+}
+
+function vaultEnv(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { VAULT_URL: addr, VAULT_TOKEN: token, VAULT_PATH_PREFIX: prefix, ...extra };
+}
+
+async function serverValue(prefix: string, name: string): Promise<string | undefined> {
+  const body = await root("GET", `secret/data/${prefix}/${name}`, undefined, { allow: [404] });
+  return body?.data?.data?.value;
+}
+
+describe("secrets CLI with SECRET_PROVIDER=vault", () => {
+  it("init | health | rotate | export | get | set | delete | list | restore", async () => {
+    const prefix = unique("cli");
+    const env = vaultEnv(prefix);
+    const ok = (result: Result) => expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+
+    ok(await cli(["set", "DATABASE_URL"], env, "postgres://app:pw@db:5432/app"));
+    expect(await serverValue(prefix, "DATABASE_URL")).toBe("postgres://app:pw@db:5432/app");
+
+    const init = await cli(["init"], env);
+    ok(init);
+    expect(init.stdout).toMatch(/SECRET_KEY\s+created/);
+    expect(init.stdout).toMatch(/DATABASE_URL\s+exists/);
+    for (const name of GENERATED) expect(await serverValue(prefix, name)).toMatch(/.{16,}/);
+    const meta = await root("GET", `secret/metadata/${prefix}/SECRET_KEY`);
+    expect(meta.data.custom_metadata.rotatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+    const health = await cli(["health"], env);
+    ok(health);
+    expect(health.stdout).toMatch(/^Provider: vault ok/m);
+
+    const before = await serverValue(prefix, "SECRET_KEY");
+    const rotate = await cli(["rotate", "SECRET_KEY"], env);
+    ok(rotate);
+    expect(rotate.stdout).toMatch(/SECRET_KEY\s+rotated/);
+    const after = await serverValue(prefix, "SECRET_KEY");
+    expect(after).not.toBe(before);
+    const previous = await cli(["get", "SECRET_KEY", "--version", "previous"], env);
+    ok(previous);
+    expect(previous.stdout).toBe(before);
+    const byNumber = await cli(["get", "SECRET_KEY", "--version", "1"], env);
+    expect(byNumber.stdout).toBe(before);
+
+    const current = await cli(["get", "SECRET_KEY"], env);
+    ok(current);
+    expect(current.stdout).toBe(after);
+
+    const exported = await cli(["export", "--format", "json"], env);
+    ok(exported);
+    const values = JSON.parse(exported.stdout) as Record<string, string>;
+    for (const name of [...GENERATED, "DATABASE_URL"])
+      expect(values[name]).toBe(await serverValue(prefix, name));
+
+    const list = await cli(["list"], env);
+    ok(list);
+    expect(list.stdout.trim().split("\n").sort()).toEqual([...GENERATED, "DATABASE_URL"].sort());
+
+    ok(await cli(["delete", "REDIS_PASSWORD", "--yes"], env));
+    expect((await cli(["get", "REDIS_PASSWORD"], env)).code).not.toBe(0);
+    expect((await cli(["list"], env)).stdout).not.toContain("REDIS_PASSWORD");
+    ok(await cli(["restore", "REDIS_PASSWORD"], env));
+    expect((await cli(["get", "REDIS_PASSWORD"], env)).stdout).toBe(values.REDIS_PASSWORD);
+
+    // Health reads the rotation time from custom_metadata: an old one is overdue.
+    await root("PATCH", `secret/metadata/${prefix}/JWT_SECRET_KEY`, {
+      custom_metadata: { rotatedAt: "2020-01-01T00:00:00.000Z" },
+    });
+    const overdue = await cli(["health", "--json"], env);
+    const report = JSON.parse(overdue.stdout) as {
+      secrets: Array<{ name: string; rotation?: { overdue: boolean; lastRotated: string } }>;
+    };
+    const jwt = report.secrets.find((s) => s.name === "JWT_SECRET_KEY");
+    expect(jwt?.rotation).toMatchObject({ overdue: true, lastRotated: "2020-01-01T00:00:00.000Z" });
+    expect(report.secrets.find((s) => s.name === "SECRET_KEY")?.rotation?.overdue).toBe(false);
+  });
+
+  it("the document layout: init then export read one entry", async () => {
+    const prefix = unique("cli-doc");
+    const env = vaultEnv(prefix, { VAULT_LAYOUT: "document" });
+    expect((await cli(["set", "DATABASE_URL"], env, "postgres://doc")).code).toBe(0);
+    const init = await cli(["init"], env);
+    expect(init.code, init.stderr).toBe(0);
+    const doc = (await root("GET", `secret/data/${prefix}`)).data.data as Record<string, string>;
+    expect(Object.keys(doc).sort()).toEqual([...GENERATED, "DATABASE_URL"].sort());
+    const exported = JSON.parse((await cli(["export", "--format", "json"], env)).stdout) as Record<
+      string,
+      string
+    >;
+    for (const name of Object.keys(doc)) expect(exported[name]).toBe(doc[name]);
+  });
+
+  it("a missing configuration fails with the spec's message", async () => {
+    const result = await cli(["get", "SECRET_KEY"], {});
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("Secret provider 'vault' not configured: VAULT_URL is not set");
+  });
+
+  it("sixteen processes running init at the same moment agree on one value per secret", async () => {
+    const prefix = unique("race");
+    const env = vaultEnv(prefix);
+    const provider = await createVaultProvider({ url: addr, token, prefix });
+    await provider.set("DATABASE_URL", "postgres://race");
+    await provider.close();
+
+    // A barrier: every child loads, waits for the go file, then runs the built bin.js.
+    const go = path.join(project, `go-${prefix}`);
+    const starter = path.join(project, `start-${prefix}.mjs`);
+    await fs.writeFile(
+      starter,
+      [
+        'import { existsSync } from "node:fs";',
+        'import { pathToFileURL } from "node:url";',
+        "const [go, bin, ...args] = process.argv.slice(2);",
+        "while (!existsSync(go)) await new Promise((resolve) => setTimeout(resolve, 2));",
+        "process.argv = [process.argv[0], bin, ...args];",
+        "await import(pathToFileURL(bin).href);",
+      ].join("\n"),
+    );
+    const runs = Array.from({ length: 16 }, () =>
+      cli(["init", "--json"], env, undefined, [starter, go, bin]),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await fs.writeFile(go, "");
+    const results = await Promise.all(runs);
+
+    const created = new Map<string, number>();
+    for (const result of results) {
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+      const report = JSON.parse(result.stdout) as { secrets: Array<{ name: string; action: string }> };
+      for (const secret of report.secrets) {
+        if (secret.action === "created") created.set(secret.name, (created.get(secret.name) ?? 0) + 1);
+        else expect(["exists", "adopted", "skipped"]).toContain(secret.action);
+      }
+    }
+    for (const name of GENERATED) expect(created.get(name), `${name} created by exactly one process`).toBe(1);
+
+    const exports = await Promise.all(
+      Array.from({ length: 16 }, () => cli(["export", "--format", "json"], env)),
+    );
+    const held: Record<string, string | undefined> = {};
+    for (const name of [...GENERATED, "DATABASE_URL"]) held[name] = await serverValue(prefix, name);
+    for (const result of exports) {
+      expect(result.code, result.stderr).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual(held);
+    }
+    for (const name of GENERATED) {
+      const meta = await root("GET", `secret/metadata/${prefix}/${name}`);
+      expect(meta.data.current_version, `${name} has exactly one version`).toBe(1);
+    }
+  });
+});
