@@ -15,6 +15,7 @@ export function packageBuild(entry: Record<string, string>, extra: Options = {})
     platform: "node",
     splitting: false,
     treeshake: true,
+    keepNames: true,
     shims: false,
     ...extra,
   };

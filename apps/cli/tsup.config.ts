@@ -20,6 +20,7 @@ export default defineConfig({
   platform: "node",
   noExternal: [/.*/],
   splitting: false,
+  keepNames: true,
   clean: true,
   minify: false,
   banner: { js: "#!/usr/bin/env node" },

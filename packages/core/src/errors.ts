@@ -29,7 +29,25 @@ export interface SecretErrorOptions {
   cause?: unknown;
 }
 
+/** Marks errors from any copy of this package (an application can end up with two). */
+const BRAND = Symbol.for("@org/secrets-core.SecretError");
+
 export class SecretError extends Error {
+  /**
+   * `instanceof` also holds for errors made by another copy of core (a CLI run
+   * with npx over a project with its own core, ESM beside CJS): such an error
+   * carries the same brand, and its class chain is compared by name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[BRAND] !== true)
+      return false;
+    for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      if (proto.constructor?.name === this.name) return true;
+    }
+    return false;
+  }
+
   readonly code: SecretErrorCode;
   readonly provider: string | undefined;
   readonly secret: string | undefined;
@@ -40,6 +58,7 @@ export class SecretError extends Error {
     this.code = code;
     this.provider = options.provider;
     this.secret = options.secret;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   /** A plain object for `--json` output and structured logs. */
