@@ -39,10 +39,12 @@ export class SecretError extends Error {
    * carries the same brand, and its class chain is compared by name.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested, on purpose
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
     if (typeof value !== "object" || value === null || (value as Record<symbol, unknown>)[BRAND] !== true)
       return false;
     for (let proto = Object.getPrototypeOf(value); proto !== null; proto = Object.getPrototypeOf(proto)) {
+      // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass being tested, on purpose
       if (proto.constructor?.name === this.name) return true;
     }
     return false;
