@@ -1,0 +1,76 @@
+import {
+  type DocumentBackend,
+  describeName,
+  ProviderError,
+  type ReadOptions,
+  type StoredDocument,
+} from "@org/secrets-core";
+import { DISPLAY_NAME, PROVIDER_NAME } from "./errors.js";
+import { CURRENT, type SecretsManagerStore, type Target } from "./store.js";
+import { versionSelector } from "./versions.js";
+
+/** Secrets Manager's limit on one `SecretString` (and so on the whole document). */
+export const MAX_DOCUMENT_BYTES = 65_536;
+
+/**
+ * The document layout's storage: every secret of the application is a field
+ * of one JSON object, kept in one Secrets Manager secret. Reads are one
+ * `GetSecretValue`; writes go through the store's create (atomic) and checked
+ * put, and core's `DocumentLayout` retries a write that lost a race.
+ */
+export class AwsDocumentBackend implements DocumentBackend {
+  readonly #store: SecretsManagerStore;
+  readonly #target: Target;
+
+  constructor(store: SecretsManagerStore, target: Target) {
+    this.#store = store;
+    this.#target = target;
+  }
+
+  async read(options: ReadOptions = {}): Promise<StoredDocument | undefined> {
+    const selector = options.version === undefined ? CURRENT : versionSelector(options.version);
+    if (selector === undefined) return undefined;
+    const stored = await this.#store.read(this.#target, selector, options.signal);
+    if (!stored) return undefined;
+    return { fields: this.#parse(stored.value), version: stored.versionId ?? "" };
+  }
+
+  async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
+    const sorted: Record<string, string> = {};
+    for (const key of Object.keys(fields).sort()) sorted[key] = fields[key] as string;
+    const text = JSON.stringify(sorted);
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > MAX_DOCUMENT_BYTES)
+      throw new ProviderError(
+        PROVIDER_NAME,
+        `The secrets document '${this.#target.id}' would be ${bytes} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit of ${DISPLAY_NAME}: use the per-secret layout`,
+      );
+    if (expected === undefined) await this.#store.create(this.#target, text, undefined);
+    else await this.#store.writeIfVersion(this.#target, text, expected, undefined);
+  }
+
+  #parse(text: string): Record<string, string> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw this.#invalid("it is not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+      throw this.#invalid("it is not a JSON object");
+    const fields: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parsed)) {
+      if (typeof value === "string") fields[key] = value;
+      else if (typeof value === "number" || typeof value === "boolean") fields[key] = String(value);
+      else throw this.#invalid(`field ${describeName(key)} is ${value === null ? "null" : "not a string"}`);
+    }
+    return fields;
+  }
+
+  #invalid(reason: string): ProviderError {
+    return new ProviderError(
+      PROVIDER_NAME,
+      `The secrets document '${this.#target.id}' cannot be read: ${reason}; the document layout keeps one JSON object of strings in that secret`,
+    );
+  }
+}

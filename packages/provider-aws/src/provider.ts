@@ -1,0 +1,614 @@
+import type {
+  BatchGetSecretValueResponse,
+  DescribeSecretResponse,
+  ListSecretsResponse,
+  SecretsManagerClient,
+  SecretsManagerClientConfig,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  type CheckOptions,
+  chunk,
+  type DeleteOptions,
+  DocumentLayout,
+  InvalidSecretValueError,
+  isValidSecretName,
+  type ListOptions,
+  type Logger,
+  mapConcurrent,
+  type ProviderCapabilities,
+  type ProviderContext,
+  type ProviderStatus,
+  type ReadOptions,
+  SecretConfigError,
+  SecretNotFoundError,
+  type SecretProvider,
+  type SecretRecord,
+  silentLogger,
+  type WriteOptions,
+  type WriteResult,
+} from "@org/secrets-core";
+import {
+  type AwsConfigOptions,
+  type AwsLayout,
+  type AwsProviderConfig,
+  parseAwsConfig,
+  parseAwsOptions,
+} from "./config.js";
+import { AwsDocumentBackend, MAX_DOCUMENT_BYTES as MAX_SECRET_BYTES } from "./document.js";
+import { awsErrorName, DISPLAY_NAME, isAwsError, PROVIDER_NAME, toSecretError } from "./errors.js";
+import { CURRENT, metadataFromTags, SecretsManagerStore, type Target } from "./store.js";
+import { versionSelector } from "./versions.js";
+
+/** `BatchGetSecretValue` takes at most 20 secret ids a call. */
+export const BATCH_SIZE = 20;
+const BATCH_CONCURRENCY = 4;
+const DEFAULT_READ_CONCURRENCY = 8;
+const DOCUMENT_RETRIES = 20;
+
+export interface AwsProviderOptions extends AwsConfigOptions {
+  /** A client you built (credentials, endpoint, retries, middleware…). It is not destroyed by `close()`. */
+  client?: SecretsManagerClient | undefined;
+  /** Extra configuration for the client the provider builds (ignored with `client`). */
+  clientConfig?: SecretsManagerClientConfig | undefined;
+  /**
+   * Delete every secret at once, without a recovery window, as if each delete
+   * passed `permanent: true` (for throw-away environments). Default `false`.
+   */
+  deleteWithoutRecovery?: boolean | undefined;
+  /** Single reads in flight at once when batch reads are not allowed (default 8). */
+  readConcurrency?: number | undefined;
+  logger?: Logger | undefined;
+}
+
+export interface AwsListOptions extends ListOptions {
+  /** Also list secrets in their recovery window (scheduled for deletion). */
+  includeScheduledForDeletion?: boolean | undefined;
+}
+
+/**
+ * AWS Secrets Manager as a secret provider.
+ *
+ * Per-secret layout (default): each secret is its own Secrets Manager secret,
+ * `<prefix>/<NAME>`, its `SecretString` the raw value. Document layout: every
+ * secret is a field of one JSON object in the secret named by the prefix.
+ * The AWS SDK is loaded on first use, never at import.
+ */
+export class AwsSecretsManagerProvider implements SecretProvider {
+  readonly name = PROVIDER_NAME;
+  readonly displayName = DISPLAY_NAME;
+  readonly capabilities: Readonly<ProviderCapabilities>;
+  readonly layout: AwsLayout;
+  /** The application's namespace (per-secret) or the document's name (document). */
+  readonly prefix: string;
+  readonly recoveryWindowDays: number;
+  /** Whether every delete skips the recovery window. */
+  readonly deleteWithoutRecovery: boolean;
+
+  readonly #store: SecretsManagerStore;
+  readonly #logger: Logger;
+  readonly #readConcurrency: number;
+  readonly #document: DocumentLayout | undefined;
+  readonly #documentTarget: Target | undefined;
+  /** Set once `BatchGetSecretValue` was refused: bulk reads then use single reads. */
+  #batchDenied = false;
+  /** Set once `DescribeSecret` was refused: reads then carry no tags or creation date. */
+  #describeDenied = false;
+  /** Set once `ListSecrets` was refused: bulk reads then carry no tags or creation date. */
+  #listDenied = false;
+
+  constructor(options: AwsProviderOptions = {}) {
+    const { config, errors, warnings } = parseAwsOptions(options);
+    if (errors.length > 0) throw errors[0];
+    this.#logger = options.logger ?? silentLogger;
+    for (const warning of warnings)
+      this.#logger.warn(`aws provider: ${warning}`, { provider: PROVIDER_NAME });
+    this.layout = config.layout;
+    this.prefix = config.prefix;
+    this.recoveryWindowDays = config.recoveryWindowDays;
+    this.deleteWithoutRecovery = options.deleteWithoutRecovery === true;
+    const concurrency = options.readConcurrency ?? DEFAULT_READ_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
+      throw new SecretConfigError(
+        `Invalid readConcurrency ${JSON.stringify(concurrency)}: use a whole number from 1 to 100`,
+        { field: "readConcurrency", provider: PROVIDER_NAME },
+      );
+    this.#readConcurrency = concurrency;
+    this.#store = new SecretsManagerStore({
+      client: options.client,
+      clientConfig: options.clientConfig,
+      region: config.region,
+      kmsKeyId: config.kmsKeyId,
+      tags: config.tags,
+      logger: this.#logger,
+    });
+    if (config.layout === "document") {
+      this.#documentTarget = {
+        label: config.prefix,
+        id: config.prefix,
+        restoreHint: "secrets restore <NAME> (any secret name: the whole document is restored)",
+      };
+      this.#document = new DocumentLayout(new AwsDocumentBackend(this.#store, this.#documentTarget), {
+        provider: PROVIDER_NAME,
+        label: `the secrets document '${config.prefix}'`,
+        // Each lost race costs one round trip; leave room for a fleet starting at once.
+        retries: DOCUMENT_RETRIES,
+      });
+      this.capabilities = Object.freeze({
+        batchRead: true,
+        list: true,
+        versions: true,
+        checkAndSet: true,
+        metadata: false,
+      });
+    } else {
+      this.capabilities = Object.freeze({
+        batchRead: true,
+        list: true,
+        versions: true,
+        checkAndSet: true,
+        metadata: true,
+      });
+    }
+  }
+
+  /**
+   * Load the AWS SDK and resolve the region now instead of on the first
+   * request (no request is sent). Throws `ProviderNotConfiguredError` when no
+   * region is configured anywhere.
+   */
+  async connect(): Promise<void> {
+    await this.#store.connect();
+  }
+
+  /** The region in use: as configured, or as the SDK resolved it once connected. */
+  get region(): string | undefined {
+    return this.#store.region;
+  }
+
+  /** The Secrets Manager name of a secret: `<prefix>/<NAME>`, or the document's name. */
+  secretId(name: string): string {
+    if (this.layout === "document") return this.prefix;
+    return this.prefix === "" ? name : `${this.prefix}/${name}`;
+  }
+
+  #target(name: string): Target {
+    return { label: name, id: this.secretId(name), restoreHint: `secrets restore ${name}` };
+  }
+
+  async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
+    if (this.#document) return this.#documentCall(name, () => this.#document!.get(name, options));
+    const target = this.#target(name);
+    if (options.version !== undefined) {
+      const selector = versionSelector(options.version);
+      if (!selector) return undefined;
+      const stored = await this.#store.read(target, selector, options.signal);
+      return stored && { value: stored.value, version: stored.versionId, updatedAt: stored.createdAt };
+    }
+    // The value, and (in parallel) the secret's creation date and metadata tags.
+    const describing = this.#describeDenied ? undefined : this.#describeForMetadata(target, options.signal);
+    describing?.catch(() => undefined);
+    const stored = await this.#store.read(target, CURRENT, options.signal, describing);
+    if (!stored) return undefined;
+    const description = await describing?.catch(() => undefined);
+    const record: SecretRecord = {
+      value: stored.value,
+      version: stored.versionId,
+      updatedAt: stored.createdAt,
+    };
+    if (description?.CreatedDate) record.createdAt = description.CreatedDate;
+    const metadata = metadataFromTags(description?.Tags);
+    if (metadata) record.metadata = metadata;
+    return record;
+  }
+
+  /** `DescribeSecret` for metadata: a refusal is remembered and reads go on without it. */
+  async #describeForMetadata(
+    target: Target,
+    signal?: AbortSignal,
+  ): Promise<DescribeSecretResponse | undefined> {
+    const result = await this.#store.attempt(
+      ({ sdk, client }, o) => client.send(new sdk.DescribeSecretCommand({ SecretId: target.id }), o),
+      signal,
+    );
+    if (result.ok) return result.value;
+    if (isAwsError(result.error, "AccessDeniedException") && !this.#describeDenied) {
+      this.#describeDenied = true;
+      this.#logger.info(
+        "aws provider: secretsmanager:DescribeSecret is not allowed; reads go on without creation dates and metadata tags",
+        { provider: PROVIDER_NAME },
+      );
+    }
+    return undefined;
+  }
+
+  /**
+   * Several secrets: values with `BatchGetSecretValue` in chunks of 20, and in
+   * parallel their tags and creation dates (metadata) with `ListSecrets`: one
+   * request per 100 secrets under the prefix (without a prefix, per 10 names).
+   * Missing names are absent. Earlier versions are read one by one.
+   */
+  async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
+    if (this.#document) return this.#documentCall(undefined, () => this.#document!.getMany(names, options));
+    const unique = [...new Set(names)];
+    if (options.version !== undefined) return this.#readEach(unique, options);
+    if (unique.length === 0) return new Map();
+    const listing = this.#listMetadata(unique, options.signal);
+    listing.catch(() => undefined);
+    const out = this.#batchDenied
+      ? await this.#readEach(unique, options)
+      : await this.#readBatches(unique, options);
+    const metadata = await listing;
+    for (const [name, record] of out) {
+      const entry = metadata.get(name);
+      if (!entry) continue;
+      if (entry.createdAt) record.createdAt = entry.createdAt;
+      if (entry.metadata) record.metadata = entry.metadata;
+    }
+    return out;
+  }
+
+  async #readBatches(names: readonly string[], options: ReadOptions): Promise<Map<string, SecretRecord>> {
+    const out = new Map<string, SecretRecord>();
+    const failures: Array<{ name: string; error: unknown; code: string | undefined }> = [];
+    let denied = false;
+    const leftover: string[] = [];
+    await mapConcurrent(chunk(names, BATCH_SIZE), BATCH_CONCURRENCY, async (batch) => {
+      if (denied) {
+        leftover.push(...batch);
+        return;
+      }
+      try {
+        await this.#readBatch(batch, out, failures, options.signal);
+      } catch (error) {
+        if (!isAwsError(error, "AccessDeniedException")) throw toSecretError(error, this.#batchContext());
+        denied = true;
+        leftover.push(...batch);
+      }
+    });
+    if (denied) {
+      this.#batchDenied = true;
+      this.#logger.info(
+        "aws provider: secretsmanager:BatchGetSecretValue is not allowed; bulk reads use GetSecretValue from now on",
+        { provider: PROVIDER_NAME },
+      );
+      for (const [name, record] of await this.#readEach(leftover, options)) out.set(name, record);
+    }
+    if (failures.length > 0) throw await this.#batchFailure(failures, options.signal);
+    return out;
+  }
+
+  /**
+   * Tags and creation dates of `names`, from `ListSecrets`: the prefix's whole
+   * listing (100 a page), or without a prefix the names themselves (10 a call).
+   * Best effort: a refusal is remembered and bulk reads go on without metadata.
+   */
+  async #listMetadata(
+    names: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<Map<string, { createdAt: Date | undefined; metadata: Record<string, string> | undefined }>> {
+    const out = new Map<
+      string,
+      { createdAt: Date | undefined; metadata: Record<string, string> | undefined }
+    >();
+    if (this.#listDenied) return out;
+    const wanted = new Map(names.map((name) => [this.secretId(name), name]));
+    const filters = this.prefix === "" ? chunk([...wanted.keys()], 10) : [[`${this.prefix}/`]];
+    try {
+      for (const values of filters) {
+        let token: string | undefined;
+        do {
+          const page: ListSecretsResponse = await this.#store
+            .attempt(
+              ({ sdk, client }, o) =>
+                client.send(
+                  new sdk.ListSecretsCommand({
+                    MaxResults: 100,
+                    Filters: [{ Key: "name", Values: values }],
+                    ...(token === undefined ? {} : { NextToken: token }),
+                  }),
+                  o,
+                ),
+              signal,
+            )
+            .then((result) => {
+              if (!result.ok) throw result.error;
+              return result.value;
+            });
+          for (const entry of page.SecretList ?? []) {
+            const name = entry.Name === undefined ? undefined : wanted.get(entry.Name);
+            if (name !== undefined)
+              out.set(name, { createdAt: entry.CreatedDate, metadata: metadataFromTags(entry.Tags) });
+          }
+          token = page.NextToken;
+        } while (token);
+      }
+    } catch (error) {
+      if (isAwsError(error, "AccessDeniedException")) {
+        this.#listDenied = true;
+        this.#logger.info(
+          "aws provider: secretsmanager:ListSecrets is not allowed; bulk reads go on without metadata tags",
+          { provider: PROVIDER_NAME },
+        );
+      } else {
+        this.#logger.debug(
+          "aws provider: reading metadata for a bulk read failed; values are returned without it",
+          {
+            provider: PROVIDER_NAME,
+            error_code: awsErrorName(error),
+          },
+        );
+      }
+    }
+    return out;
+  }
+
+  #batchContext() {
+    return this.#store.context("read secrets in bulk", "BatchGetSecretValue");
+  }
+
+  /** One `BatchGetSecretValue` call (following `NextToken`), its per-secret `Errors` collected. */
+  async #readBatch(
+    batch: readonly string[],
+    out: Map<string, SecretRecord>,
+    failures: Array<{ name: string; error: unknown; code: string | undefined }>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const byId = new Map(batch.map((name) => [this.secretId(name), name]));
+    const { sdk, client } = await this.#store.connect();
+    let token: string | undefined;
+    do {
+      const response: BatchGetSecretValueResponse = await client.send(
+        new sdk.BatchGetSecretValueCommand({
+          SecretIdList: [...byId.keys()],
+          ...(token === undefined ? {} : { NextToken: token }),
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      for (const entry of response.SecretValues ?? []) {
+        const name =
+          (entry.Name !== undefined ? byId.get(entry.Name) : undefined) ??
+          (entry.ARN !== undefined ? byId.get(entry.ARN) : undefined);
+        if (name === undefined) continue;
+        const value = this.#store.decode(this.#target(name), entry.SecretString, entry.SecretBinary);
+        out.set(name, { value, version: entry.VersionId, updatedAt: entry.CreatedDate });
+      }
+      for (const entry of response.Errors ?? []) {
+        const name = entry.SecretId !== undefined ? byId.get(entry.SecretId) : undefined;
+        if (name === undefined || entry.ErrorCode === "ResourceNotFoundException") continue;
+        const error = Object.assign(new Error(entry.Message ?? entry.ErrorCode ?? "failed"), {
+          name: entry.ErrorCode ?? "Error",
+        });
+        failures.push({ name, error, code: entry.ErrorCode });
+      }
+      token = response.NextToken;
+    } while (token);
+  }
+
+  /** The error for a bulk read in which some secrets failed: the most telling one, named. */
+  async #batchFailure(
+    failures: Array<{ name: string; error: unknown; code: string | undefined }>,
+    signal?: AbortSignal,
+  ): Promise<Error> {
+    const rank = (code: string | undefined) =>
+      code === "InvalidRequestException"
+        ? 0
+        : code === "AccessDeniedException"
+          ? 1
+          : code === "DecryptionFailure"
+            ? 2
+            : 3;
+    const first = [...failures].sort((a, b) => rank(a.code) - rank(b.code))[0]!;
+    const target = this.#target(first.name);
+    if (first.code === "InvalidRequestException") {
+      const description = await this.#store.describe(target, signal).catch(() => undefined);
+      if (description?.DeletedDate) return this.#store.scheduled(target, description, first.error);
+    }
+    const error = toSecretError(first.error, this.#store.context("read", "GetSecretValue", target));
+    if (failures.length > 1)
+      this.#logger.debug("aws provider: bulk read failed for several secrets", {
+        provider: PROVIDER_NAME,
+        failed: failures.length,
+        names: failures.map((f) => f.name).join(","),
+      });
+    return error;
+  }
+
+  /** Single reads with bounded concurrency (versions, or when batching is not allowed). */
+  async #readEach(names: readonly string[], options: ReadOptions): Promise<Map<string, SecretRecord>> {
+    const selector = options.version === undefined ? CURRENT : versionSelector(options.version);
+    const out = new Map<string, SecretRecord>();
+    if (!selector) return out;
+    const records = await mapConcurrent(names, this.#readConcurrency, async (name) => {
+      const stored = await this.#store.read(this.#target(name), selector, options.signal);
+      return stored && { value: stored.value, version: stored.versionId, updatedAt: stored.createdAt };
+    });
+    names.forEach((name, i) => {
+      const record = records[i];
+      if (record) out.set(name, record);
+    });
+    return out;
+  }
+
+  async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    if (this.#document) return this.#documentCall(name, () => this.#document!.set(name, value, options));
+    const target = this.#target(name);
+    checkValue(name, value);
+    const { metadata, signal } = options;
+    if (options.ifAbsent) return { version: await this.#store.create(target, value, metadata, signal) };
+    if (options.ifVersion !== undefined)
+      return {
+        version: await this.#store.writeIfVersion(target, value, options.ifVersion, metadata, signal),
+      };
+    return { version: await this.#store.write(target, value, metadata, signal) };
+  }
+
+  /** Delete with the recovery window (default), or at once with `permanent`. `false` when there was nothing to delete. */
+  async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
+    if (this.#document) return this.#documentCall(name, () => this.#document!.delete(name, options));
+    const permanent = options.permanent === true || this.deleteWithoutRecovery;
+    return this.#store.remove(this.#target(name), permanent, this.recoveryWindowDays, options.signal);
+  }
+
+  /**
+   * Cancel a scheduled deletion. In the document layout this restores the
+   * whole document (fields are removed from it at once, without a window).
+   */
+  async restore(name: string): Promise<void> {
+    const target = this.#documentTarget ?? this.#target(name);
+    const found = await this.#store.restore(target);
+    if (!found) {
+      const what = this.#documentTarget
+        ? `The secrets document '${target.id}'`
+        : `Secret '${name}'${target.id === name ? "" : ` (${target.id})`}`;
+      throw new SecretNotFoundError(name, {
+        provider: PROVIDER_NAME,
+        message: `${what} was not found in ${DISPLAY_NAME}: there is nothing to restore (a secret deleted permanently, or past its recovery window, is gone)`,
+      });
+    }
+  }
+
+  /** Names of the application's secrets, sorted; secrets in their recovery window only when asked. */
+  async list(options: AwsListOptions = {}): Promise<string[]> {
+    if (this.#document) return this.#documentCall(undefined, () => this.#document!.list());
+    const includeDeleted = options.includeScheduledForDeletion === true;
+    const start = this.prefix === "" ? "" : `${this.prefix}/`;
+    const ctx = this.#store.context("list secrets", "ListSecrets");
+    const names = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.#store.call(
+        ctx,
+        ({ sdk, client }, o) =>
+          client.send(
+            new sdk.ListSecretsCommand({
+              MaxResults: 100,
+              IncludePlannedDeletion: includeDeleted,
+              ...(start === "" ? {} : { Filters: [{ Key: "name", Values: [start] }] }),
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+            o,
+          ),
+        options.signal,
+      );
+      for (const entry of page.SecretList ?? []) {
+        if (entry.Name === undefined || !entry.Name.startsWith(start)) continue;
+        if (entry.DeletedDate && !includeDeleted) continue;
+        const name = entry.Name.slice(start.length);
+        if (isValidSecretName(name)) names.add(name);
+      }
+      token = page.NextToken;
+    } while (token);
+    return [...names].sort();
+  }
+
+  /**
+   * Reachable, and our credentials accepted? One `ListSecrets` of at most one
+   * entry (document layout: `DescribeSecret` of the document). A refusal
+   * (AccessDenied) still proves the credentials work; it is reported in the details.
+   */
+  async check(options: CheckOptions = {}): Promise<ProviderStatus> {
+    await this.#store.connect();
+    const details: Record<string, string | number | boolean> = {
+      region: this.#store.region ?? "",
+      layout: this.layout,
+      prefix: this.prefix,
+      recoveryWindowDays: this.recoveryWindowDays,
+    };
+    if (this.#documentTarget) {
+      const description = await this.#store.describe(this.#documentTarget, options.signal);
+      if (description?.DeletedDate) throw this.#store.scheduled(this.#documentTarget, description);
+      details.document = description ? "present" : "absent";
+      return { details };
+    }
+    const start = this.prefix === "" ? "" : `${this.prefix}/`;
+    const result = await this.#store.attempt(
+      ({ sdk, client }, o) =>
+        client.send(
+          new sdk.ListSecretsCommand({
+            MaxResults: 1,
+            ...(start === "" ? {} : { Filters: [{ Key: "name", Values: [start] }] }),
+          }),
+          o,
+        ),
+      options.signal,
+    );
+    if (!result.ok) {
+      if (awsErrorName(result.error) !== "AccessDeniedException")
+        throw toSecretError(result.error, this.#store.context("check the connection", "ListSecrets"));
+      details.list = "denied";
+    }
+    return { details };
+  }
+
+  async close(): Promise<void> {
+    await this.#store.close();
+  }
+
+  /** Document layout: say which secret a scheduled deletion stands in the way of. */
+  async #documentCall<T>(name: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (
+        name !== undefined &&
+        this.#documentTarget &&
+        error instanceof Error &&
+        (error as { code?: unknown }).code === "SECRET_SCHEDULED_FOR_DELETION"
+      ) {
+        const description = await this.#store.describe(this.#documentTarget).catch(() => undefined);
+        if (description?.DeletedDate)
+          throw this.#store.scheduled(
+            { ...this.#documentTarget, restoreHint: `secrets restore ${name}` },
+            description,
+            error,
+          );
+      }
+      throw error;
+    }
+  }
+}
+
+/** AWS's limits on a `SecretString`: 1 to 65 536 bytes. */
+function checkValue(name: string, value: string): void {
+  if (value === "") throw new InvalidSecretValueError(name, `${DISPLAY_NAME} cannot store an empty value`);
+  const bytes = Buffer.byteLength(value, "utf8");
+  if (bytes > MAX_SECRET_BYTES)
+    throw new InvalidSecretValueError(
+      name,
+      `${DISPLAY_NAME} stores at most ${MAX_SECRET_BYTES} bytes a secret (this value has ${bytes})`,
+    );
+}
+
+/** A provider from options given in code (validated like the environment). */
+export function createAwsProvider(options: AwsProviderOptions = {}): AwsSecretsManagerProvider {
+  return new AwsSecretsManagerProvider(options);
+}
+
+/**
+ * The factory core calls for `SECRET_PROVIDER=aws`, on first use: configuration
+ * from the environment (`AWS_REGION`, `SECRET_AWS_*`), warnings to the logger,
+ * the first problem thrown as a `SecretConfigError` naming its variable. When
+ * neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set, the SDK is loaded to
+ * find the region of the AWS profile, so a missing region fails here with
+ * `ProviderNotConfiguredError` rather than on the first request.
+ */
+export async function createProvider(context: ProviderContext): Promise<AwsSecretsManagerProvider> {
+  const { config, warnings, errors } = parseAwsConfig(context.env);
+  for (const warning of warnings)
+    context.logger.warn(`aws provider: ${warning}`, { provider: PROVIDER_NAME });
+  if (errors.length > 0) throw errors[0];
+  const provider = new AwsSecretsManagerProvider({ ...fromConfig(config), logger: context.logger });
+  if (config.region === undefined) await provider.connect();
+  return provider;
+}
+
+function fromConfig(config: AwsProviderConfig): AwsProviderOptions {
+  return {
+    region: config.region,
+    prefix: config.prefix,
+    layout: config.layout,
+    kmsKeyId: config.kmsKeyId,
+    tags: config.tags,
+    recoveryWindowDays: config.recoveryWindowDays,
+  };
+}

@@ -1,0 +1,205 @@
+import { ProviderNotConfiguredError, SecretConfigError, silentLogger } from "@org/secrets-core";
+import { describe, expect, it } from "vitest";
+import {
+  AwsSecretsManagerProvider,
+  createAwsProvider,
+  createProvider,
+  DEFAULT_RECOVERY_WINDOW_DAYS,
+  parseAwsConfig,
+  parseAwsOptions,
+} from "../src/index.js";
+
+const fields = (errors: SecretConfigError[]) => errors.map((e) => e.field);
+
+describe("parseAwsConfig", () => {
+  it("has working defaults: per-secret layout, no prefix, 30-day recovery window", () => {
+    const { config, warnings, errors } = parseAwsConfig({ AWS_REGION: "us-east-1" });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual([]);
+    expect(config).toEqual({
+      region: "us-east-1",
+      prefix: "",
+      layout: "per-secret",
+      kmsKeyId: undefined,
+      tags: {},
+      recoveryWindowDays: DEFAULT_RECOVERY_WINDOW_DAYS,
+    });
+    expect(DEFAULT_RECOVERY_WINDOW_DAYS).toBe(30);
+  });
+
+  it("reads every setting", () => {
+    const { config, errors } = parseAwsConfig({
+      AWS_REGION: "eu-central-1",
+      SECRET_AWS_PREFIX: "myapp/production/",
+      SECRET_AWS_LAYOUT: "Document",
+      SECRET_AWS_KMS_KEY_ID: "alias/myapp-secrets",
+      SECRET_AWS_TAGS: "team=payments, env=prod,cost center=42",
+      SECRET_AWS_RECOVERY_WINDOW_DAYS: "7",
+    });
+    expect(errors).toEqual([]);
+    expect(config).toEqual({
+      region: "eu-central-1",
+      prefix: "myapp/production",
+      layout: "document",
+      kmsKeyId: "alias/myapp-secrets",
+      tags: { team: "payments", env: "prod", "cost center": "42" },
+      recoveryWindowDays: 7,
+    });
+  });
+
+  it("accepts tags as a JSON object", () => {
+    const { config, errors } = parseAwsConfig({ SECRET_AWS_TAGS: '{"owner":"team a/b","env":"prod"}' });
+    expect(errors).toEqual([]);
+    expect(config.tags).toEqual({ owner: "team a/b", env: "prod" });
+  });
+
+  it("AWS_REGION wins over AWS_DEFAULT_REGION (with a warning when they differ); AWS_DEFAULT_REGION alone is used", () => {
+    const both = parseAwsConfig({ AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "eu-west-1" });
+    expect(both.config.region).toBe("us-east-1");
+    expect(both.warnings).toEqual(["AWS_REGION=us-east-1 is used; AWS_DEFAULT_REGION=eu-west-1 is ignored"]);
+    expect(parseAwsConfig({ AWS_DEFAULT_REGION: "eu-west-1" }).config.region).toBe("eu-west-1");
+    expect(parseAwsConfig({ AWS_REGION: " ", AWS_DEFAULT_REGION: "eu-west-1" }).config.region).toBe(
+      "eu-west-1",
+    );
+    expect(parseAwsConfig({}).config.region).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { AWS_REGION: "US East 1" },
+      "AWS_REGION",
+      'Invalid AWS_REGION "US East 1": use an AWS region name such as us-east-1',
+    ],
+    [{ AWS_DEFAULT_REGION: "eu_west_1" }, "AWS_DEFAULT_REGION", "Invalid AWS_DEFAULT_REGION"],
+    [
+      { SECRET_AWS_PREFIX: "my app" },
+      "SECRET_AWS_PREFIX",
+      "a Secrets Manager name uses only letters, digits and / _ + = . @ -",
+    ],
+    [{ SECRET_AWS_PREFIX: "/myapp" }, "SECRET_AWS_PREFIX", "do not start it with /"],
+    [{ SECRET_AWS_PREFIX: "a".repeat(400) }, "SECRET_AWS_PREFIX", "at most 383 characters"],
+    [{ SECRET_AWS_LAYOUT: "flat" }, "SECRET_AWS_LAYOUT", "use per-secret (the default) or document"],
+    [{ SECRET_AWS_LAYOUT: "document" }, "SECRET_AWS_PREFIX", "The document layout needs SECRET_AWS_PREFIX"],
+    [{ SECRET_AWS_KMS_KEY_ID: "alias/my key" }, "SECRET_AWS_KMS_KEY_ID", "without spaces"],
+    [{ SECRET_AWS_TAGS: "team" }, "SECRET_AWS_TAGS", '"team" is not key=value'],
+    [{ SECRET_AWS_TAGS: "a=1,a=2" }, "SECRET_AWS_TAGS", 'tag "a" is given twice'],
+    [{ SECRET_AWS_TAGS: "aws:owner=me" }, "SECRET_AWS_TAGS", "uses the prefix aws:, which AWS reserves"],
+    [
+      { SECRET_AWS_TAGS: "secrets:rotatedAt=x" },
+      "SECRET_AWS_TAGS",
+      "uses the prefix secrets:, which holds secret metadata",
+    ],
+    [{ SECRET_AWS_TAGS: "team=a;b" }, "SECRET_AWS_TAGS", 'the value of tag "team" must be'],
+    [{ SECRET_AWS_TAGS: "{nope" }, "SECRET_AWS_TAGS", "not valid JSON"],
+    [{ SECRET_AWS_TAGS: '{"a":1}' }, "SECRET_AWS_TAGS", 'the value of tag "a" must be a string'],
+    [
+      { SECRET_AWS_RECOVERY_WINDOW_DAYS: "6" },
+      "SECRET_AWS_RECOVERY_WINDOW_DAYS",
+      "use a whole number of days from 7 to 30",
+    ],
+    [{ SECRET_AWS_RECOVERY_WINDOW_DAYS: "31" }, "SECRET_AWS_RECOVERY_WINDOW_DAYS", "from 7 to 30"],
+    [{ SECRET_AWS_RECOVERY_WINDOW_DAYS: "7.5" }, "SECRET_AWS_RECOVERY_WINDOW_DAYS", "from 7 to 30"],
+    [
+      { SECRET_AWS_RECOVERY_WINDOW_DAYS: "0" },
+      "SECRET_AWS_RECOVERY_WINDOW_DAYS",
+      "delete with the permanent option",
+    ],
+  ])("rejects %j naming %s", (env, field, message) => {
+    const { errors } = parseAwsConfig(env);
+    expect(fields(errors)).toEqual([field]);
+    expect(errors[0]).toBeInstanceOf(SecretConfigError);
+    expect(errors[0]?.code).toBe("INVALID_CONFIG");
+    expect(errors[0]?.provider).toBe("aws");
+    expect(errors[0]?.message).toContain(message);
+  });
+
+  it("reports every problem at once", () => {
+    const { errors } = parseAwsConfig({
+      AWS_REGION: "nope nope",
+      SECRET_AWS_LAYOUT: "x",
+      SECRET_AWS_RECOVERY_WINDOW_DAYS: "1",
+    });
+    expect(fields(errors)).toEqual(["AWS_REGION", "SECRET_AWS_LAYOUT", "SECRET_AWS_RECOVERY_WINDOW_DAYS"]);
+  });
+
+  it("warns about unknown SECRET_AWS_ variables (typos) and about names AWS confuses with ARN suffixes", () => {
+    expect(parseAwsConfig({ SECRET_AWS_PREFX: "x" }).warnings).toEqual([
+      expect.stringMatching(/^SECRET_AWS_PREFX is not a setting of the aws provider and is ignored/),
+    ]);
+    expect(
+      parseAwsConfig({ SECRET_AWS_LAYOUT: "document", SECRET_AWS_PREFIX: "myapp-abcdef" }).warnings,
+    ).toEqual([expect.stringContaining("ends with a hyphen and six characters")]);
+  });
+});
+
+describe("options given in code", () => {
+  it("are checked with the same rules, naming the option", () => {
+    const { errors } = parseAwsOptions({
+      region: "Somewhere",
+      recoveryWindowDays: 90,
+      tags: { "aws:x": "y" },
+      layout: "document",
+    });
+    expect(fields(errors)).toEqual(["recoveryWindowDays", "tags", "region", "prefix"]);
+    expect(() => createAwsProvider({ readConcurrency: 0 })).toThrow(
+      expect.objectContaining({ field: "readConcurrency", code: "INVALID_CONFIG" }),
+    );
+    expect(() => createAwsProvider({ recoveryWindowDays: 3 })).toThrow(SecretConfigError);
+    expect(() => createAwsProvider({ recoveryWindowDays: 3 })).toThrow(/^Invalid recoveryWindowDays "3"/);
+  });
+
+  it("build a provider with the announced capabilities", () => {
+    const perSecret = createAwsProvider({ prefix: "app" });
+    expect(perSecret).toBeInstanceOf(AwsSecretsManagerProvider);
+    expect(perSecret.name).toBe("aws");
+    expect(perSecret.displayName).toBe("AWS Secrets Manager");
+    expect(perSecret.capabilities).toEqual({
+      batchRead: true,
+      list: true,
+      versions: true,
+      checkAndSet: true,
+      metadata: true,
+    });
+    expect(perSecret.secretId("DATABASE_URL")).toBe("app/DATABASE_URL");
+    expect(createAwsProvider().secretId("DATABASE_URL")).toBe("DATABASE_URL");
+    const document = createAwsProvider({ prefix: "app/prod", layout: "document" });
+    expect(document.capabilities.metadata).toBe(false);
+    expect(document.secretId("DATABASE_URL")).toBe("app/prod");
+  });
+});
+
+describe("createProvider (what core calls for SECRET_PROVIDER=aws)", () => {
+  it("throws the first configuration problem, naming its variable, and logs warnings", async () => {
+    const warned: string[] = [];
+    const logger = { ...silentLogger, warn: (message: string) => warned.push(message) };
+    await expect(
+      createProvider({ env: { SECRET_AWS_LAYOUT: "document" }, cwd: process.cwd(), logger }),
+    ).rejects.toThrow(expect.objectContaining({ field: "SECRET_AWS_PREFIX", code: "INVALID_CONFIG" }));
+    const provider = await createProvider({
+      env: { AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: "us-west-2", SECRET_AWS_PREFIX: "app" },
+      cwd: process.cwd(),
+      logger,
+    });
+    expect(provider.prefix).toBe("app");
+    expect(provider.region).toBe("us-east-1");
+    expect(warned).toEqual([
+      "aws provider: AWS_REGION=us-east-1 is used; AWS_DEFAULT_REGION=us-west-2 is ignored",
+    ]);
+  });
+
+  it("missing region surfaces as ProviderNotConfiguredError on first use, from a client given without one", async () => {
+    const { SecretsManagerClient } = await import("@aws-sdk/client-secrets-manager");
+    const saved = process.env.AWS_REGION;
+    delete process.env.AWS_REGION;
+    try {
+      const client = new SecretsManagerClient({});
+      const provider = createAwsProvider({ client });
+      const check = provider.check();
+      await expect(check).rejects.toBeInstanceOf(ProviderNotConfiguredError);
+      await expect(check).rejects.toThrow(/^Secret provider 'aws' not configured: set AWS_REGION/);
+      client.destroy();
+    } finally {
+      process.env.AWS_REGION = saved;
+    }
+  });
+});

@@ -1,0 +1,180 @@
+import { createServer } from "node:net";
+import {
+  AccessDeniedError,
+  AuthenticationError,
+  ProviderError,
+  ProviderUnavailableError,
+  SecretError,
+} from "@org/secrets-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createAwsProvider } from "../src/index.js";
+import { motoEndpoint, TEST_SECRET_ACCESS_KEY, uniquePrefix } from "./support/aws.js";
+import { FaultProxy } from "./support/fault-proxy.js";
+
+const prefix = uniquePrefix("errors");
+const VALUE = "s3cr3t-value-that-must-never-leak";
+const proxy = new FaultProxy(motoEndpoint());
+let provider: ReturnType<typeof createAwsProvider>;
+
+beforeAll(async () => {
+  await proxy.start();
+  provider = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+  await provider.set("EXISTING", VALUE);
+});
+afterAll(async () => {
+  await provider.close();
+  await proxy.close();
+});
+beforeEach(() => {
+  proxy.clear();
+});
+
+async function failure(action: Promise<unknown>): Promise<SecretError> {
+  const error = await action.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SecretError);
+  const secretError = error as SecretError;
+  expect(secretError.provider).toBe("aws");
+  expect(secretError.message).not.toContain(VALUE);
+  expect(secretError.message).not.toContain(TEST_SECRET_ACCESS_KEY);
+  expect(secretError.message).not.toMatch(/\n/);
+  expect(secretError.cause).toBeDefined();
+  return secretError;
+}
+
+describe("errors are mapped by their name, never by HTTP status", () => {
+  it("ResourceNotFoundException is 'absent', whatever the status it comes with", async () => {
+    proxy.fail("GetSecretValue", { type: "ResourceNotFoundException", status: 400 });
+    expect(await provider.get("EXISTING")).toBeUndefined();
+  });
+
+  it("AccessDeniedException → AccessDeniedError naming the secret and the IAM action to allow", async () => {
+    proxy.fail("GetSecretValue", {
+      type: "AccessDeniedException",
+      message: "User arn:aws:iam::1:user/x is not authorized",
+    });
+    const error = await failure(provider.get("EXISTING"));
+    expect(error).toBeInstanceOf(AccessDeniedError);
+    expect(error.secret).toBe("EXISTING");
+    expect(error.message).toBe(
+      `Access denied by AWS Secrets Manager to read secret 'EXISTING' (${prefix}/EXISTING): allow secretsmanager:GetSecretValue for this caller on ${prefix}/EXISTING`,
+    );
+
+    proxy.clear().fail("PutSecretValue", { type: "AccessDeniedException" });
+    const write = await failure(provider.set("EXISTING", VALUE));
+    expect(write).toBeInstanceOf(AccessDeniedError);
+    expect(write.message).toContain("to write secret 'EXISTING'");
+    expect(write.message).toContain("allow secretsmanager:PutSecretValue");
+
+    proxy.clear().fail("ListSecrets", { type: "AccessDeniedException" });
+    const list = await failure(provider.list());
+    expect(list).toBeInstanceOf(AccessDeniedError);
+    expect(list.message).toBe(
+      "Access denied by AWS Secrets Manager to list secrets: allow secretsmanager:ListSecrets for this caller",
+    );
+  });
+
+  it("ThrottlingException after the SDK's retries → ProviderUnavailableError; every attempt was made", async () => {
+    proxy.fail("GetSecretValue", { type: "ThrottlingException", message: "Rate exceeded" });
+    const error = await failure(provider.get("EXISTING"));
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect(error.code).toBe("PROVIDER_UNAVAILABLE");
+    expect(proxy.count("GetSecretValue")).toBe(3);
+    expect(error.message).toBe(
+      `AWS Secrets Manager throttled the request to read secret 'EXISTING' (${prefix}/EXISTING) after 3 attempts: retry later, or lower the request rate`,
+    );
+  });
+
+  it("a throttled request that succeeds on retry is no error", async () => {
+    proxy.fail("GetSecretValue", { type: "ThrottlingException", times: 1 });
+    expect((await provider.get("EXISTING"))?.value).toBe(VALUE);
+    expect(proxy.count("GetSecretValue")).toBe(2);
+  });
+
+  it("the same status (400) with different names gives different errors", async () => {
+    for (const [type, kind] of [
+      ["AccessDeniedException", AccessDeniedError],
+      ["ThrottlingException", ProviderUnavailableError],
+      ["DecryptionFailure", ProviderError],
+    ] as const) {
+      proxy.clear().fail("GetSecretValue", { type, status: 400 });
+      expect(await failure(provider.get("EXISTING"))).toBeInstanceOf(kind);
+    }
+  });
+
+  it("DecryptionFailure → ProviderError telling to allow kms:Decrypt", async () => {
+    proxy.fail("GetSecretValue", { type: "DecryptionFailure", message: "KMS failed" });
+    const error = await failure(provider.get("EXISTING"));
+    expect(error.code).toBe("PROVIDER_ERROR");
+    expect(error.message).toBe(
+      `AWS Secrets Manager could not decrypt secret 'EXISTING' (${prefix}/EXISTING) with its KMS key: allow kms:Decrypt on that key for this caller, and check the key is enabled`,
+    );
+  });
+
+  it("EncryptionFailure on create names the KMS key setting", async () => {
+    proxy.fail("CreateSecret", { type: "EncryptionFailure" });
+    const error = await failure(provider.set("NEW_ONE", VALUE, { ifAbsent: true }));
+    expect(error.message).toContain("SECRET_AWS_KMS_KEY_ID");
+  });
+
+  it("InvalidParameterException and InvalidRequestException give clear messages, scrubbed of the value sent", async () => {
+    proxy.fail("PutSecretValue", {
+      type: "InvalidParameterException",
+      message: `1 validation error: Value '${VALUE}' at 'secretString' failed to satisfy constraint`,
+    });
+    const invalid = await failure(provider.set("EXISTING", VALUE));
+    expect(invalid.message).toMatch(
+      /^AWS Secrets Manager rejected a parameter of the request to write secret 'EXISTING' .*: 1 validation error: Value \[REDACTED\] at 'secretString'/,
+    );
+
+    proxy
+      .clear()
+      .fail("PutSecretValue", { type: "InvalidRequestException", message: `bad state for ${VALUE}` });
+    const refused = await failure(provider.set("EXISTING", VALUE));
+    expect(refused.message).toMatch(
+      /^AWS Secrets Manager refused to write secret 'EXISTING' .* in its current state/,
+    );
+  });
+
+  it.each([
+    ["UnrecognizedClientException", "the access key id is not recognised"],
+    ["InvalidSignatureException", "the request signature does not match: check AWS_SECRET_ACCESS_KEY"],
+    ["ExpiredTokenException", "the security token has expired"],
+  ])("%s → AuthenticationError (AWS Secrets Manager authentication failed)", async (type, reason) => {
+    proxy.fail("GetSecretValue", { type, message: `The security token included in the request is invalid` });
+    const error = await failure(provider.get("EXISTING"));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toMatch(new RegExp(`^AWS Secrets Manager authentication failed: ${reason}`));
+    proxy.clear().fail("ListSecrets", { type });
+    const check = await failure(provider.check());
+    expect(check).toBeInstanceOf(AuthenticationError);
+  });
+
+  it("check passes when listing is denied (the credentials were accepted) and says so", async () => {
+    proxy.fail("ListSecrets", { type: "AccessDeniedException" });
+    expect((await provider.check()).details).toMatchObject({ list: "denied" });
+  });
+
+  it("an unreachable endpoint → ProviderUnavailableError naming the endpoint", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const endpoint = `http://127.0.0.1:${port}`;
+    const offline = createAwsProvider({ prefix, clientConfig: { endpoint } });
+    const error = await failure(offline.get("EXISTING"));
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect(error.message).toMatch(
+      new RegExp(
+        `^AWS Secrets Manager at ${endpoint} is unreachable \\(ECONNREFUSED after 3 attempts\\) while trying to read secret 'EXISTING'`,
+      ),
+    );
+    const check = await failure(offline.check());
+    expect(check).toBeInstanceOf(ProviderUnavailableError);
+    await offline.close();
+  });
+});
