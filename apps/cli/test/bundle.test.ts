@@ -74,11 +74,23 @@ describe("the bundled CLI, alone in an empty directory", () => {
     expect(result.stdout).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("carries the vault and aws providers: without their settings it says what is missing", () => {
+    const vault = secrets(["health"], { SECRET_PROVIDER: "vault" });
+    expect(vault.code).toBe(2);
+    expect(vault.stderr).toMatch(/^Error: Secret provider 'vault' not configured: .*VAULT_URL.*\n$/);
+    const aws = secrets(["health"], {
+      SECRET_PROVIDER: "aws",
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    });
+    expect(aws.code).toBe(2);
+    expect(aws.stderr).toMatch(/^Error: Secret provider 'aws' not configured: .*AWS_REGION.*\n$/);
+  });
+
   it("names the package to install for a provider it does not bundle", () => {
-    const result = secrets(["health"], { SECRET_PROVIDER: "aws" });
+    const result = secrets(["health"], { SECRET_PROVIDER: "@acme/secrets-provider-nope" });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "Error: Secret provider 'aws' is not installed: run npm install @org/secrets-provider-aws\n",
+      "Error: Secret provider '@acme/secrets-provider-nope' is not installed: run npm install @acme/secrets-provider-nope\n",
     );
   });
 });

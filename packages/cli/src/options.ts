@@ -210,12 +210,18 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { name: { type: "string", describe: "Secret name" } },
     options: {
       yes: { type: "boolean", alias: "y", describe: "Do not ask for confirmation on a terminal" },
+      permanent: {
+        type: "boolean",
+        describe: "Delete at once, skipping the provider's recovery window (AWS, Vault KV v2)",
+      },
     },
     examples: [
       ["$0 delete SMTP_PASSWORD", "Ask, then delete"],
       ["$0 delete SMTP_PASSWORD --yes", "Delete without asking"],
+      ["$0 delete OLD_KEY --permanent --yes", "Delete with no way back"],
     ],
-    epilog: "Exit 4 when the secret does not exist.",
+    epilog:
+      "Where the provider keeps deleted secrets for a while (AWS Secrets Manager's recovery\nwindow, Vault KV v2 versions), `secrets restore NAME` brings one back unless\n--permanent was given. Exit 4 when the secret does not exist.",
     load: () => import("./commands/delete.js"),
   },
   {

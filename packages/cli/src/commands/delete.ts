@@ -4,7 +4,11 @@ import { EXIT, EXIT_DECLINED, type ExitCode } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
 import { confirm } from "../prompt.js";
 
-/** `secrets delete NAME [--yes]`: asks first on a terminal; exit 4 when there is nothing to delete. */
+/**
+ * `secrets delete NAME [--yes] [--permanent]`: asks first on a terminal; exit 4
+ * when there is nothing to delete. Providers with a recovery window (AWS, Vault
+ * KV v2) keep the secret restorable unless `--permanent` is given.
+ */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const name = String(args.name);
   const manager = context.manager();
@@ -19,8 +23,15 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
       return EXIT_DECLINED;
     }
   }
-  if (!(await manager.deleteSecret(name))) throw notFound();
-  if (context.global.json) context.out.printJson({ name, action: "deleted", provider: manager.providerName });
+  const permanent = args.permanent === true;
+  if (!(await manager.deleteSecret(name, { permanent }))) throw notFound();
+  const restorable = !permanent && typeof (await manager.getProvider()).restore === "function";
+  if (context.global.json)
+    context.out.printJson({ name, action: "deleted", provider: manager.providerName, permanent, restorable });
+  else if (restorable)
+    context.out.info(
+      `Deleted ${name} (${manager.providerName}); until the provider purges it: secrets restore ${name}`,
+    );
   else context.out.info(`Deleted ${name} (${manager.providerName})`);
   return EXIT.OK;
 }

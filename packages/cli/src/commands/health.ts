@@ -75,6 +75,7 @@ function problems(report: HealthReport): string[] {
     out.push(plural(s.missingRequired, "required secret missing", "required secrets missing"));
   const optional = s.missing - s.missingRequired;
   if (optional > 0) out.push(plural(optional, "optional secret missing", "optional secrets missing"));
+  if (s.error > 0) out.push(plural(s.error, "secret could not be read", "secrets could not be read"));
   if (s.overdue > 0) out.push(plural(s.overdue, "rotation overdue", "rotations overdue"));
   if (s.rotationUnknown > 0)
     out.push(plural(s.rotationUnknown, "rotation date unknown", "rotation dates unknown"));
