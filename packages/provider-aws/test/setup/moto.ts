@@ -3,7 +3,7 @@
  *
  * Finds `moto_server` in the project-local virtualenv `<repo>/.tools/moto`
  * (where scripts/install-test-tools.sh puts it), or on PATH, or else creates
- * that virtualenv with `pip install "moto[server]==5.2.1"`, starts it on a free 127.0.0.1 port, waits until it
+ * that virtualenv with scripts/install-test-tools.sh, starts it on a free 127.0.0.1 port, waits until it
  * answers, and hands its endpoint (and a Python that has boto3) to the tests.
  * The server is stopped, and waited for, at teardown. Any failure here fails
  * the run: these tests never skip.
@@ -26,7 +26,6 @@ declare module "vitest" {
 }
 
 const run = promisify(execFile);
-const MOTO_VERSION = "5.2.1";
 const REPO_ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const VENV = path.join(REPO_ROOT, ".tools", "moto");
 const VENV_BIN = path.join(VENV, process.platform === "win32" ? "Scripts" : "bin");
@@ -89,14 +88,11 @@ async function ensureVenv(): Promise<Tools> {
   const motoServer = path.join(VENV_BIN, "moto_server");
   const python = path.join(VENV_BIN, "python");
   if (!existsSync(motoServer)) {
-    process.stderr.write(`moto_server not found: installing moto[server]==${MOTO_VERSION} into ${VENV}\n`);
-    await run("python3", ["-m", "venv", VENV], { timeout: 300_000 });
-    await run(
-      python,
-      ["-m", "pip", "install", "--disable-pip-version-check", "--quiet", `moto[server]==${MOTO_VERSION}`],
-      { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 },
-    );
-    if (!existsSync(motoServer)) throw new Error(`installing moto into ${VENV} did not provide moto_server`);
+    // The one installer the README and CI use, into the same place.
+    const script = path.join(REPO_ROOT, "scripts", "install-test-tools.sh");
+    await run("bash", [script, "--venv", "moto"], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+    if (!existsSync(motoServer))
+      throw new Error(`scripts/install-test-tools.sh did not provide ${motoServer}`);
   }
   return { motoServer, python };
 }

