@@ -317,8 +317,14 @@ describe("reading", () => {
   it("reports a directory in place of the file as a SecretError naming the path", async () => {
     const { dir, file, provider } = setup();
     mkdirSync(file);
-    for (const attempt of [provider.get("A"), provider.list(), provider.set("A", "1"), provider.check()]) {
-      const error = await failure(attempt);
+    // One at a time: a rejection must never wait unobserved while another is awaited.
+    for (const attempt of [
+      () => provider.get("A"),
+      () => provider.list(),
+      () => provider.set("A", "1"),
+      () => provider.check(),
+    ]) {
+      const error = await failure(attempt());
       expect(error.message).toContain(file);
       expect(error.provider).toBe("env");
     }
