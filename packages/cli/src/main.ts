@@ -119,8 +119,22 @@ function usageError(message: string, argv: readonly string[]): UsageError {
     return new UsageError(`Unknown command '${oneLine(token).slice(0, 40)}'`);
   const spec = COMMANDS.find((c) => c.name === command);
   if (spec && message.startsWith("Not enough non-option arguments"))
-    return new UsageError(`Missing argument: usage is secrets ${spec.command}`, { command });
+    return new UsageError(`Missing argument: usage is secrets ${spec.usage ?? spec.command}`, { command });
+  if (command === undefined && message === "Missing command") {
+    const unknown = argv.find((arg) => arg.startsWith("-") && !isKnownGlobalFlag(arg));
+    if (unknown !== undefined) return new UsageError(`Unknown option '${oneLine(unknown).slice(0, 40)}'`);
+  }
   return new UsageError(oneLine(message), { command });
+}
+
+/** A global flag (or its alias), `--help` or `--version`, with or without `=value`. */
+function isKnownGlobalFlag(arg: string): boolean {
+  const name = arg.replace(/^-+/, "").split("=")[0] ?? "";
+  if (["help", "h", "version", "V"].includes(name)) return true;
+  return Object.entries(GLOBAL_OPTIONS).some(([key, spec]) => {
+    const aliases = spec.alias === undefined ? [] : Array.isArray(spec.alias) ? spec.alias : [spec.alias];
+    return key === name || aliases.includes(name);
+  });
 }
 
 /** One line, `Error: <message>`; with `LOG_LEVEL=debug`, the stack and causes too, all redacted. */

@@ -31,6 +31,8 @@ export interface CommandSpec {
   readonly name: CommandName;
   /** The yargs command string: name and positionals. */
   readonly command: string;
+  /** How usage errors show the command, where it differs from `command`. */
+  readonly usage?: string;
   readonly describe: string;
   readonly positionals?: Readonly<Record<string, PositionalOptions>>;
   readonly options?: Readonly<Record<string, Options>>;
@@ -179,6 +181,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   {
     name: "set",
     command: "set <name> [value]",
+    usage: "set <name> (the value comes from stdin, --from-file or a prompt)",
     describe: "Store a secret read from stdin, a file, or a hidden prompt",
     positionals: {
       name: { type: "string", describe: "Secret name" },

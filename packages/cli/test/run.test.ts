@@ -88,6 +88,12 @@ describe("usage errors", () => {
     [["bogus"], "Error: Unknown command 'bogus' (run 'secrets --help' for usage)\n"],
     [[], "Error: Missing command (run 'secrets --help' for usage)\n"],
     [["list", "--bogus"], "Error: Unknown argument: bogus (run 'secrets list --help' for usage)\n"],
+    [["--bogus"], "Error: Unknown option '--bogus' (run 'secrets --help' for usage)\n"],
+    [["--json", "--bogus=1"], "Error: Unknown option '--bogus=1' (run 'secrets --help' for usage)\n"],
+    [
+      ["set"],
+      "Error: Missing argument: usage is secrets set <name> (the value comes from stdin, --from-file or a prompt) (run 'secrets set --help' for usage)\n",
+    ],
     [["get"], "Error: Missing argument: usage is secrets get <name> (run 'secrets get --help' for usage)\n"],
     [["get", "A", "B"], "Error: Unknown argument: B (run 'secrets get --help' for usage)\n"],
     [

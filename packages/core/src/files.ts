@@ -33,9 +33,30 @@ export async function writeSecretFile(
   } catch (error) {
     await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
-    throw error;
+    throw fileWriteError(error, file, dir);
   }
   await syncDirectory(dir);
+}
+
+/** A one-line error naming the file the caller asked for (not our temporary file). */
+function fileWriteError(error: unknown, file: string, dir: string): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  const reason =
+    code === "ENOENT"
+      ? `the directory ${dir} does not exist`
+      : code === "EACCES" || code === "EPERM"
+        ? "permission denied"
+        : code === "EISDIR"
+          ? "it is a directory"
+          : code === "ENOTDIR"
+            ? "a part of the path is not a directory"
+            : code === "ENOSPC"
+              ? "no space left on the device"
+              : code === "EROFS"
+                ? "the file system is read-only"
+                : undefined;
+  if (reason === undefined) return error;
+  return new SecretError("INVALID_CONFIG", `Cannot write ${file}: ${reason}`, { cause: error });
 }
 
 async function syncDirectory(dir: string): Promise<void> {

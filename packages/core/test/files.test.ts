@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { withFileLock, writeSecretFile } from "../src/index.js";
+import { SecretError, withFileLock, writeSecretFile } from "../src/index.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "secrets-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +25,15 @@ describe("writeSecretFile", () => {
     writeFileSync(file, "OLD=1\n", { mode: 0o644 });
     await writeSecretFile(file, "NEW=1\n");
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("names the requested file, not a temporary one, when it cannot write", async () => {
+    const target = path.join(dir, "missing-dir", "out.env");
+    const error = await writeSecretFile(target, "X=1\n").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as Error).message).toBe(
+      `Cannot write ${target}: the directory ${path.dirname(target)} does not exist`,
+    );
   });
 
   it("leaves the old file intact and no temporary file when the rename fails", async () => {
