@@ -1,4 +1,6 @@
-import { type Manifest, parseManifest } from "./manifest.js";
+import { type GeneratorOptions, resolveGenerator } from "./generators.js";
+import { MANIFEST_VERSION, type Manifest, type ManifestSecret, validateManifest } from "./manifest.js";
+import { parseRotationPeriod } from "./rotation-period.js";
 
 /** `source` of the manifest used when no file is found. */
 export const BUILT_IN_MANIFEST_SOURCE = "built-in";
@@ -63,10 +65,52 @@ secrets:
     generate: false
 `;
 
+type Entry = [
+  name: string,
+  description: string,
+  required: boolean,
+  generate: GeneratorOptions | false,
+  rotation?: string | undefined,
+  development?: string,
+];
+
+/** The same list as data, so the built-in manifest needs no YAML parser (a test keeps the two equal). */
+const DEFAULT_SECRETS: readonly Entry[] = [
+  ["SECRET_KEY", "Application secret key", true, { kind: "hex", length: 64 }, "90d"],
+  ["JWT_SECRET_KEY", "JWT signing key", true, { kind: "base64url", length: 64 }, "90d"],
+  ["DATABASE_URL", "Database connection string", true, false, undefined, "sqlite:///./dev.db"],
+  ["BASIC_AUTH_PASSWORD", "Basic authentication password", true, { kind: "password", length: 43 }, "90d"],
+  ["TYPESENSE_API_KEY", "Typesense search API key", false, { kind: "alphanumeric", length: 43 }],
+  ["SPARK_AUTH_SECRET", "Spark authentication secret", false, { kind: "hex", length: 64 }],
+  ["REDIS_PASSWORD", "Redis password", false, { kind: "alphanumeric", length: 43 }],
+  ["GRAFANA_ADMIN_PASSWORD", "Grafana admin password", false, { kind: "password", length: 43 }],
+  ["SMTP_PASSWORD", "Email SMTP password", false, false],
+  ["AWS_ACCESS_KEY_ID", "AWS access key", false, false],
+  ["AWS_SECRET_ACCESS_KEY", "AWS secret key", false, false],
+];
+
 let cached: Manifest | undefined;
 
-/** The built-in manifest, parsed on first use. */
+/** The built-in manifest, built on first use. */
 export function defaultManifest(): Manifest {
-  cached ??= parseManifest(DEFAULT_MANIFEST_YAML, BUILT_IN_MANIFEST_SOURCE);
+  cached ??= Object.freeze(
+    validateManifest({
+      version: MANIFEST_VERSION,
+      source: BUILT_IN_MANIFEST_SOURCE,
+      secrets: Object.freeze(
+        DEFAULT_SECRETS.map(([name, description, required, generate, rotation, development]) => {
+          const secret: ManifestSecret = {
+            name,
+            description,
+            required,
+            generate: generate === false ? false : Object.freeze(resolveGenerator(generate)),
+            ...(rotation === undefined ? {} : { rotation: Object.freeze(parseRotationPeriod(rotation)) }),
+            ...(development === undefined ? {} : { development }),
+          };
+          return Object.freeze(secret);
+        }),
+      ),
+    }),
+  );
   return cached;
 }

@@ -1,16 +1,7 @@
+import { createRequire } from "node:module";
 import { assertValidSecretName, isValidSecretName, SecretConfigError, SecretError } from "@org/secrets-core";
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  type Pair,
-  parseDocument,
-  type YAMLError,
-} from "yaml";
+import type * as Yaml from "yaml";
+import type { Alias, Document, Node, Pair, Scalar, YAMLError, YAMLMap, YAMLSeq } from "yaml";
 import {
   GENERATOR_KINDS,
   type GeneratorKind,
@@ -19,6 +10,33 @@ import {
   resolveGenerator,
 } from "./generators.js";
 import { parseRotationPeriod, type RotationPeriod } from "./rotation-period.js";
+
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * `yaml` is loaded on the first parse, not at import: a command that runs on
+ * the built-in manifest (no secrets.yaml) never pays for loading it.
+ */
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
+  return yamlModule;
+}
+
+function isAlias(node: unknown): node is Alias {
+  return yaml().isAlias(node);
+}
+
+function isMap(node: unknown): node is YAMLMap {
+  return yaml().isMap(node);
+}
+
+function isScalar(node: unknown): node is Scalar {
+  return yaml().isScalar(node);
+}
+
+function isSeq(node: unknown): node is YAMLSeq {
+  return yaml().isSeq(node);
+}
 
 /** One secret the application expects. */
 export interface ManifestSecret {
@@ -94,6 +112,7 @@ type AnyNode = Node | null | undefined;
  * @param source the file name shown in errors and kept as `manifest.source`
  */
 export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, schema: "core" });
   const issues: ManifestIssue[] = [];
