@@ -394,14 +394,8 @@ export class KvV2Store implements SecretStore {
     return keys.filter((_, i) => live[i]).sort();
   }
 
-  async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
-    const records = await mapConcurrent(names, this.#concurrency, (name) => this.get(name, options));
-    const out = new Map<string, SecretRecord>();
-    names.forEach((name, i) => {
-      const record = records[i];
-      if (record) out.set(name, record);
-    });
-    return out;
+  getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
+    return readEach(names, this.#concurrency, (name) => this.get(name, options));
   }
 }
 
@@ -488,13 +482,22 @@ export class KvV1Store implements SecretStore {
     return secretKeys(response).sort();
   }
 
-  async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
-    const records = await mapConcurrent(names, this.#concurrency, (name) => this.get(name, options));
-    const out = new Map<string, SecretRecord>();
-    names.forEach((name, i) => {
-      const record = records[i];
-      if (record) out.set(name, record);
-    });
-    return out;
+  getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
+    return readEach(names, this.#concurrency, (name) => this.get(name, options));
   }
+}
+
+/** One read per name, at most `concurrency` at a time; missing names are left out. */
+async function readEach(
+  names: readonly string[],
+  concurrency: number,
+  get: (name: string) => Promise<SecretRecord | undefined>,
+): Promise<Map<string, SecretRecord>> {
+  const records = await mapConcurrent(names, concurrency, get);
+  const out = new Map<string, SecretRecord>();
+  names.forEach((name, i) => {
+    const record = records[i];
+    if (record) out.set(name, record);
+  });
+  return out;
 }
