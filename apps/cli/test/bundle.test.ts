@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,9 +22,9 @@ const { version } = JSON.parse(
 let dir: string;
 
 /** The bundle alone in an empty directory, run with a minimal environment: no node_modules anywhere near it. */
-function secrets(args: string[], env: Record<string, string> = {}) {
+function secrets(args: string[], env: Record<string, string> = {}, cwd = dir) {
   const result = spawnSync(process.execPath, ["secrets.cjs", ...args], {
-    cwd: dir,
+    cwd,
     env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
     encoding: "utf8",
   });
@@ -72,6 +81,27 @@ describe("the bundled CLI, alone in an empty directory", () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
     expect(result.stdout).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("reads a project's secrets.yaml, rotates, exports and deletes with what it carries", () => {
+    const project = mkdtempSync(path.join(dir, "project-"));
+    copyFileSync(path.join(dir, "secrets.cjs"), path.join(project, "secrets.cjs"));
+    writeFileSync(
+      path.join(project, "secrets.yaml"),
+      "version: 1\nsecrets:\n  API_TOKEN: { generate: { kind: base64url, length: 43 }, rotation: 30d }\n",
+    );
+    const inProject = (args: string[]) => secrets(args, {}, project);
+    expect(inProject(["init"]).stdout).toMatch(/^API_TOKEN\s+created$/m);
+    const before = inProject(["get", "API_TOKEN"]).stdout;
+    expect(before).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const rotated = inProject(["rotate"]);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const after = inProject(["get", "API_TOKEN"]).stdout;
+    expect(after).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(after).not.toBe(before);
+    expect(JSON.parse(inProject(["export", "--format", "json"]).stdout)).toEqual({ API_TOKEN: after });
+    expect(inProject(["delete", "API_TOKEN", "--yes"]).code).toBe(0);
+    expect(inProject(["health"]).code).toBe(1);
   });
 
   it("carries the vault and aws providers: without their settings it says what is missing", () => {

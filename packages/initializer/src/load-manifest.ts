@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { type Env, SecretConfigError } from "@org/secrets-core";
 import { defaultManifest } from "./default-manifest.js";
-import { type Manifest, parseManifest } from "./manifest.js";
+import { loadYamlParser, type Manifest, parseManifest } from "./manifest.js";
 
 /** File names looked for in the project directory, in order. */
 export const MANIFEST_FILE_NAMES: readonly string[] = Object.freeze(["secrets.yaml", "secrets.yml"]);
@@ -42,6 +42,7 @@ export async function loadManifest(options: LoadManifestOptions = {}): Promise<M
         { field: fromOption ? "path" : "SECRETS_MANIFEST" },
       );
     }
+    await loadYamlParser();
     return parseManifest(text, shown(file, cwd));
   }
 
@@ -58,7 +59,10 @@ export async function loadManifest(options: LoadManifestOptions = {}): Promise<M
       { field: shown(second.file, cwd) },
     );
   }
-  if (first) return parseManifest(first.text, shown(first.file, cwd));
+  if (first) {
+    await loadYamlParser();
+    return parseManifest(first.text, shown(first.file, cwd));
+  }
   return defaultManifest();
 }
 

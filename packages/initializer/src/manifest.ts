@@ -14,9 +14,15 @@ import { parseRotationPeriod, type RotationPeriod } from "./rotation-period.js";
 let yamlModule: typeof Yaml | undefined;
 
 /**
- * `yaml` is loaded on the first parse, not at import: a command that runs on
- * the built-in manifest (no secrets.yaml) never pays for loading it.
+ * `yaml` is loaded when a manifest file is first read, not at import: a command
+ * that runs on the built-in manifest (no secrets.yaml) never pays for it.
+ * `loadManifest` loads it with `import()` (which bundlers follow); a direct
+ * `parseManifest` call before that loads it synchronously.
  */
+export async function loadYamlParser(): Promise<void> {
+  yamlModule ??= (await import("yaml")) as typeof Yaml;
+}
+
 function yaml(): typeof Yaml {
   yamlModule ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
   return yamlModule;
