@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs } from "node:fs";
+import { type BigIntStats, constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { SecretError } from "./errors.js";
 
@@ -101,8 +101,13 @@ export async function withFileLock<T>(
       break;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      if (await isStale(lock, staleMs)) {
-        await fs.rm(lock, { force: true });
+      const stale = await staleLock(lock, staleMs);
+      if (stale) {
+        // Remove it only if it is still the very file judged stale: between our
+        // look and now its holder may have let go and another process taken a
+        // new lock at the same path, which must not be broken.
+        const now = await fs.stat(lock, { bigint: true }).catch(() => undefined);
+        if (now && now.ino === stale.ino && now.mtimeNs === stale.mtimeNs) await fs.rm(lock, { force: true });
         continue;
       }
       if (Date.now() > deadline) {
@@ -122,20 +127,39 @@ export async function withFileLock<T>(
   }
 }
 
-async function isStale(lock: string, staleMs: number): Promise<boolean> {
+/** A holder that died this recently may be a lock that was just let go: wait a moment longer. */
+const DEAD_HOLDER_GRACE_MS = 1000;
+
+/**
+ * The lock's identity when it is stale: its holder no longer runs (and it is
+ * not brand new), or it is older than `staleMs` with no holder written in it.
+ * Content and identity are read through one handle, so they belong together.
+ */
+async function staleLock(lock: string, staleMs: number): Promise<BigIntStats | undefined> {
+  let handle: fs.FileHandle;
   try {
-    const [content, stat] = await Promise.all([fs.readFile(lock, "utf8"), fs.stat(lock)]);
+    handle = await fs.open(lock, "r");
+  } catch {
+    return undefined; // gone already: try to take it
+  }
+  try {
+    const stat = await handle.stat({ bigint: true });
+    const content = await handle.readFile("utf8");
+    const age = Date.now() - Number(stat.mtimeMs);
     const pid = Number.parseInt(content, 10);
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
+      if (age < DEAD_HOLDER_GRACE_MS) return undefined;
       try {
         process.kill(pid, 0);
+        return undefined;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ESRCH") return true;
+        return (error as NodeJS.ErrnoException).code === "ESRCH" ? stat : undefined;
       }
-      return false;
     }
-    return Date.now() - stat.mtimeMs > staleMs;
+    return age > staleMs ? stat : undefined;
   } catch {
-    return false;
+    return undefined;
+  } finally {
+    await handle.close().catch(() => {});
   }
 }

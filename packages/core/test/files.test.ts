@@ -90,6 +90,36 @@ describe("withFileLock", () => {
     expect(readFileSync(file, "utf8")).toBe("40");
   });
 
+  it("never breaks a live lock when the previous holder has just exited (16 one-shot processes, 3 rounds)", async () => {
+    // Each process takes the lock once and exits right after letting go: a waiter
+    // that read the old holder's pid must not take the new holder's lock for stale.
+    for (let round = 0; round < 3; round++) {
+      const file = path.join(dir, `one-shot-${round}`);
+      writeFileSync(file, "0");
+      const script = `
+        const { withFileLock, writeSecretFile } = await import(${JSON.stringify(dist)});
+        const { readFile } = await import("node:fs/promises");
+        await withFileLock(${JSON.stringify(file)}, async () => {
+          const n = Number(await readFile(${JSON.stringify(file)}, "utf8"));
+          await writeSecretFile(${JSON.stringify(file)}, String(n + 1));
+        });`;
+      const codes = await Promise.all(
+        Array.from(
+          { length: 16 },
+          () =>
+            new Promise<number | null>((resolve) => {
+              const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+                stdio: "inherit",
+              });
+              child.on("exit", resolve);
+            }),
+        ),
+      );
+      expect(codes).toEqual(Array(16).fill(0));
+      expect(readFileSync(file, "utf8")).toBe("16");
+    }
+  });
+
   it("takes over a lock left by a process that no longer exists", async () => {
     const file = path.join(dir, "stale");
     writeFileSync(`${file}.lock`, "999999999\n");
