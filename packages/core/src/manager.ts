@@ -49,6 +49,8 @@ export interface GetOptions {
   version?: string | undefined;
   /** Ask the backend even when a fresh cached value exists. */
   fresh?: boolean | undefined;
+  /** With `false`, a backend failure is thrown even when a cached value could stand in (default `true`). */
+  allowStale?: boolean | undefined;
 }
 
 export interface SetOptions extends Omit<WriteOptions, "signal"> {}
@@ -191,7 +193,7 @@ export class SecretManager {
         return record;
       } catch (error) {
         const wrapped = wrapError(error, provider.name, "get", name);
-        if (cached.state !== "none") {
+        if (cached.state !== "none" && options.allowStale !== false) {
           this.#metrics.error({ provider: this.#providerName, operation: "get", code: wrapped.code });
           this.#metrics.request({ provider: this.#providerName, operation: "get", outcome: "stale" });
           this.#logger.warn("secret.get served a stale cached value after a provider failure", {
@@ -235,7 +237,7 @@ export class SecretManager {
    */
   async getSecretRecords(
     names: readonly string[],
-    options: Pick<GetOptions, "fresh"> = {},
+    options: Pick<GetOptions, "fresh" | "allowStale"> = {},
   ): Promise<Map<string, SecretRecord>> {
     const unique = [...new Set(names)];
     for (const name of unique) assertValidSecretName(name);
@@ -249,7 +251,7 @@ export class SecretManager {
         if (cached.record) out.set(name, cached.record);
         continue;
       }
-      if (cached.state !== "none") stale.set(name, cached.record);
+      if (cached.state !== "none" && options.allowStale !== false) stale.set(name, cached.record);
       toFetch.push(name);
     }
     if (toFetch.length === 0) return out;
@@ -261,7 +263,7 @@ export class SecretManager {
       toFetch.length === 1
     ) {
       const records = await mapConcurrent(toFetch, this.#concurrency, (name) =>
-        this.getSecretRecord(name, { fresh: options.fresh }),
+        this.getSecretRecord(name, { fresh: options.fresh, allowStale: options.allowStale }),
       );
       toFetch.forEach((name, i) => {
         const record = records[i];

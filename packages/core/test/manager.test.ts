@@ -251,6 +251,19 @@ describe("SecretManager fresh reads and write results", () => {
     expect((await manager.getSecretRecords(["A", "A"], { fresh: true })).get("A")?.value).toBe("cached");
   });
 
+  it("allowStale: false reports a backend failure even when a cached value exists", async () => {
+    const { manager, provider } = setup();
+    await manager.setSecret("A", "cached");
+    await manager.getSecret("A");
+    provider.failWith = new Error("down");
+    await expect(manager.getSecretRecord("A", { fresh: true, allowStale: false })).rejects.toThrow(/down/);
+    await expect(manager.getSecretRecords(["A", "B"], { fresh: true, allowStale: false })).rejects.toThrow(
+      /down/,
+    );
+    provider.failWith = undefined;
+    expect(await manager.getSecret("A")).toBe("cached");
+  });
+
   it("writeSecret resolves the version the provider wrote", async () => {
     const { manager } = setup();
     expect(await manager.writeSecret("A", "one")).toEqual({ version: "1" });

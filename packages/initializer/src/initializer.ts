@@ -219,7 +219,7 @@ export class SecretInitializer {
     if (check.ok) {
       const names = manifest.secrets.map((s) => s.name);
       try {
-        records = await this.#manager.getSecretRecords(names, { fresh: true });
+        records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
       } catch (error) {
         // One bad secret (scheduled for deletion, not readable) must not hide the
         // others: ask for each on its own and attribute failures per secret.
@@ -227,7 +227,7 @@ export class SecretInitializer {
         const found = records;
         await mapConcurrent(names, 4, async (name) => {
           try {
-            const record = await this.#manager.getSecretRecord(name, { fresh: true });
+            const record = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });
             if (record) found.set(name, record);
           } catch (each) {
             errors.set(name, isSecretError(each) ? each : wrapError(each, check.provider, "get", name));
@@ -304,7 +304,7 @@ export class SecretInitializer {
     const provider = await this.#manager.getProvider();
     const names = manifest.secrets.map((s) => s.name);
     // Init and rotate act on what the backend holds now, not on what this process cached.
-    const records = await this.#manager.getSecretRecords(names, { fresh: true });
+    const records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
     return { manifest, providerName: provider.name, capabilities: capabilitiesOf(provider), records };
   }
 
@@ -373,7 +373,7 @@ export class SecretInitializer {
     }
     // Another process created it between our read and our write: keep its value.
     try {
-      const winner = await this.#manager.getSecretRecord(name, { fresh: true });
+      const winner = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });
       if (winner !== undefined)
         return result(
           "adopted",

@@ -274,7 +274,17 @@ describe("secret_health_check_status", () => {
     });
     expect(report.status).toBe("degraded");
 
-    // A required secret that cannot be read (in a process that has no cached copy) is unhealthy.
+    // A required secret that cannot be read is unhealthy, even in a process that
+    // still holds a cached copy: health reports what the backend says.
+    provider.readErrors.set(
+      "DATABASE_URL",
+      new ProviderUnavailableError("memory", "DATABASE_URL unreadable"),
+    );
+    const same = await initializer.healthCheck();
+    expect(secret(same, "DATABASE_URL")?.status).toBe("error");
+    expect(same.status).toBe("unhealthy");
+
+    // And in a process that has none.
     const other = setup();
     seedAll(other.provider);
     other.provider.readErrors.set(
