@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { backoffDelay, sleep } from "./backoff.js";
 import type { DeleteOptions, ReadOptions, SecretRecord, WriteOptions } from "./contract.js";
 import { SecretConflictError } from "./errors.js";
 
@@ -127,8 +128,7 @@ export class DocumentLayout {
             );
           throw error;
         }
-        const base = Math.min(1000, 10 * 2 ** attempt);
-        await new Promise((resolve) => setTimeout(resolve, base / 2 + Math.random() * base));
+        await sleep(backoffDelay(attempt, { baseMs: 20, capMs: 2000 }));
       }
     }
   }

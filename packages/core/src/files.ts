@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type BigIntStats, constants, promises as fs } from "node:fs";
 import path from "node:path";
+import { backoffDelay, sleep } from "./backoff.js";
 import { SecretError } from "./errors.js";
 
 export interface WriteSecretFileOptions {
@@ -92,8 +93,7 @@ export async function withFileLock<T>(
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     try {
       const handle = await fs.open(lock, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
       await handle.writeFile(`${process.pid}\n`);
@@ -116,8 +116,7 @@ export async function withFileLock<T>(
           `Timed out waiting for the lock on ${path.basename(file)}: if no other process is writing it, remove ${lock}`,
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
-      delay = Math.min(delay * 2, 100);
+      await sleep(backoffDelay(attempt, { baseMs: 10, capMs: 200 }));
     }
   }
   try {

@@ -1,3 +1,4 @@
+export { backoffDelay, sleep } from "./backoff.js";
 export { chunk, mapConcurrent } from "./concurrency.js";
 export {
   type CoreConfig,

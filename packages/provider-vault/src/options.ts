@@ -71,7 +71,7 @@ export interface VaultProviderOptions {
   timeoutMs?: number | undefined;
   /** Retries after a 5xx, 429 or network error (default 2). */
   maxRetries?: number | undefined;
-  /** Base of the exponential backoff in milliseconds (default 100; full jitter, capped at 2 s). */
+  /** Base of the exponential backoff in milliseconds (default 100; jittered, capped at 2 s). */
   retryDelayMs?: number | undefined;
   /** Most requests in flight for bulk work such as `list` (default 8). */
   concurrency?: number | undefined;

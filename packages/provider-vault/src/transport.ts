@@ -3,12 +3,14 @@ import type { Agent as HttpsAgent } from "node:https";
 import {
   AccessDeniedError,
   AuthenticationError,
+  backoffDelay,
   type Logger,
   ProviderError,
   ProviderUnavailableError,
   redact,
   SecretConflictError,
   type SecretError,
+  sleep,
 } from "@org/secrets-core";
 import type { VaultClientLike } from "./options.js";
 import { displayPath, displayUrl, encodePath } from "./paths.js";
@@ -139,8 +141,10 @@ export class VaultTransport {
       const retryable = isRetryable(failure) && !request.signal?.aborted;
       this.#debug(request, path, describeFailure(failure), attempt, durationMs);
       if (!retryable || attempt >= maxRetries) throw this.#toError(request, path, failure, attempt + 1);
-      const cap = Math.min(MAX_BACKOFF_MS, this.#options.retryDelayMs * 2 ** attempt);
-      await sleep(Math.random() * cap, request.signal);
+      await sleep(
+        backoffDelay(attempt, { baseMs: this.#options.retryDelayMs, capMs: MAX_BACKOFF_MS }),
+        request.signal,
+      );
     }
   }
 
@@ -443,17 +447,4 @@ function vaultErrors(body: unknown): string[] {
     out.push(...lines);
   }
   return out;
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
