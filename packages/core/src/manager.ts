@@ -323,29 +323,25 @@ export class SecretManager {
     registerSecretValue(value);
     const provider = await this.getProvider();
     const capabilities = capabilitiesOf(provider);
-    const started = this.#now();
     this.#cache.invalidate(name);
     try {
-      if (options.ifVersion !== undefined && !capabilities.checkAndSet)
-        throw new NotSupportedError(provider.name, "check-and-set writes (ifVersion)");
-      const { metadata, ...rest } = options;
-      const writeOptions: WriteOptions = { ...rest };
-      if (metadata && capabilities.metadata) writeOptions.metadata = metadata;
-      if (options.ifAbsent && !capabilities.checkAndSet) {
-        // Best effort for providers without atomic create: look first.
-        delete writeOptions.ifAbsent;
-        if ((await provider.get(name, {})) !== undefined)
-          throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
-      }
-      const result = await provider.set(name, value, writeOptions);
-      this.#record("set", name, "success", started);
-      return result && typeof result === "object" && typeof result.version === "string"
-        ? { version: result.version }
-        : {};
-    } catch (error) {
-      const wrapped = wrapError(error, provider.name, "set", name);
-      this.#fail("set", name, wrapped, started);
-      throw wrapped;
+      return await this.#call("set", name, provider, async () => {
+        if (options.ifVersion !== undefined && !capabilities.checkAndSet)
+          throw new NotSupportedError(provider.name, "check-and-set writes (ifVersion)");
+        const { metadata, ...rest } = options;
+        const writeOptions: WriteOptions = { ...rest };
+        if (metadata && capabilities.metadata) writeOptions.metadata = metadata;
+        if (options.ifAbsent && !capabilities.checkAndSet) {
+          // Best effort for providers without atomic create: look first.
+          delete writeOptions.ifAbsent;
+          if ((await provider.get(name, {})) !== undefined)
+            throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
+        }
+        const result = await provider.set(name, value, writeOptions);
+        return result && typeof result === "object" && typeof result.version === "string"
+          ? { version: result.version }
+          : {};
+      });
     } finally {
       this.#cache.invalidate(name);
     }
@@ -355,16 +351,16 @@ export class SecretManager {
   async deleteSecret(name: string, options: Omit<DeleteOptions, "signal"> = {}): Promise<boolean> {
     assertValidSecretName(name);
     const provider = await this.getProvider();
-    const started = this.#now();
     this.#cache.invalidate(name);
     try {
-      const existed = await provider.delete(name, { ...options });
-      this.#record("delete", name, existed ? "success" : "missing", started);
+      const existed = await this.#call(
+        "delete",
+        name,
+        provider,
+        () => provider.delete(name, { ...options }),
+        (done) => (done ? "success" : "missing"),
+      );
       return existed === true;
-    } catch (error) {
-      const wrapped = wrapError(error, provider.name, "delete", name);
-      this.#fail("delete", name, wrapped, started);
-      throw wrapped;
     } finally {
       this.#cache.invalidate(name);
     }
@@ -376,16 +372,9 @@ export class SecretManager {
     const provider = await this.getProvider();
     if (typeof provider.restore !== "function")
       throw new NotSupportedError(provider.name, "restoring deleted secrets");
-    const started = this.#now();
+    const restore = provider.restore.bind(provider);
     this.#cache.invalidate(name);
-    try {
-      await provider.restore(name);
-      this.#record("restore", name, "success", started);
-    } catch (error) {
-      const wrapped = wrapError(error, provider.name, "restore", name);
-      this.#fail("restore", name, wrapped, started);
-      throw wrapped;
-    }
+    await this.#call("restore", name, provider, () => restore(name));
   }
 
   /** Names of the secrets the provider holds, sorted (capability `list`). */
@@ -393,16 +382,9 @@ export class SecretManager {
     const provider = await this.getProvider();
     if (!capabilitiesOf(provider).list || typeof provider.list !== "function")
       throw new NotSupportedError(provider.name, "listing secrets");
-    const started = this.#now();
-    try {
-      const names = await provider.list({});
-      this.#record("list", `${names.length} secrets`, "success", started);
-      return [...names].sort();
-    } catch (error) {
-      const wrapped = wrapError(error, provider.name, "list");
-      this.#fail("list", "", wrapped, started);
-      throw wrapped;
-    }
+    const list = provider.list.bind(provider);
+    const names = await this.#call("list", "", provider, () => list({}));
+    return [...names].sort();
   }
 
   /** Is the backend reachable with working credentials? Never throws. */
@@ -441,18 +423,38 @@ export class SecretManager {
 
   async #readVersion(name: string, version: string): Promise<SecretRecord | undefined> {
     const provider = await this.getProvider();
+    return this.#call(
+      "get",
+      name,
+      provider,
+      async () => {
+        if (!capabilitiesOf(provider).versions)
+          throw new NotSupportedError(provider.name, "reading earlier versions");
+        const record = await provider.get(name, { version });
+        checkRecord(record, provider.name, name);
+        if (record) registerSecretValue(record.value);
+        return record;
+      },
+      (record) => (record ? "success" : "missing"),
+    );
+  }
+
+  /** One provider call: counted, logged at debug, and any failure wrapped (with no value in it). */
+  async #call<T>(
+    operation: Operation,
+    name: string,
+    provider: SecretProvider,
+    fn: () => Promise<T>,
+    outcome: (result: T) => string = () => "success",
+  ): Promise<T> {
     const started = this.#now();
     try {
-      if (!capabilitiesOf(provider).versions)
-        throw new NotSupportedError(provider.name, "reading earlier versions");
-      const record = await provider.get(name, { version });
-      checkRecord(record, provider.name, name);
-      if (record) registerSecretValue(record.value);
-      this.#record("get", name, record ? "success" : "missing", started);
-      return record;
+      const result = await fn();
+      this.#record(operation, name, outcome(result), started);
+      return result;
     } catch (error) {
-      const wrapped = wrapError(error, provider.name, "get", name);
-      this.#fail("get", name, wrapped, started);
+      const wrapped = wrapError(error, provider.name, operation, name || undefined);
+      this.#fail(operation, name, wrapped, started);
       throw wrapped;
     }
   }
