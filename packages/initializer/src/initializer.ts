@@ -5,6 +5,7 @@ import {
   getSecretManager,
   isProduction,
   isSecretError,
+  type LogFields,
   mapConcurrent,
   type ProviderCapabilities,
   SecretConfigError,
@@ -155,14 +156,11 @@ export class SecretInitializer {
       this.#logInit(result, context.providerName, dryRun);
       return result;
     });
-    const ok = secrets.every((s) => s.action !== "missing" && s.action !== "failed");
-    this.#manager.logger.info("secret.init completed", {
+    const ok = this.#complete("secret.init", secrets, {
       provider: context.providerName,
       manifest: context.manifest.source,
-      ok,
       dry_run: dryRun,
       force,
-      ...countActions(secrets),
     });
     return { ok, dryRun, secrets };
   }
@@ -192,13 +190,10 @@ export class SecretInitializer {
       this.#logRotate(result, context.providerName, dryRun);
       return result;
     });
-    const ok = secrets.every((s) => s.action !== "missing" && s.action !== "failed");
-    this.#manager.logger.info("secret.rotate completed", {
+    const ok = this.#complete("secret.rotate", secrets, {
       provider: context.providerName,
       manifest: manifest.source,
-      ok,
       dry_run: dryRun,
-      ...countActions(secrets),
     });
     return { ok, dryRun, secrets };
   }
@@ -432,6 +427,13 @@ export class SecretInitializer {
     }
     if (written.version !== undefined) out.version = written.version;
     return out;
+  }
+
+  /** The run's outcome, logged once: ok unless a secret is missing or failed. */
+  #complete(event: string, secrets: ReadonlyArray<{ action: string }>, fields: LogFields): boolean {
+    const ok = secrets.every((s) => s.action !== "missing" && s.action !== "failed");
+    this.#manager.logger.info(`${event} completed`, { ...fields, ok, ...countActions(secrets) });
+    return ok;
   }
 
   #logInit(result: InitSecretResult, provider: string, dryRun: boolean): void {
