@@ -1,3 +1,4 @@
+import { describeConfigValue } from "./config-value.js";
 import { SecretConfigError } from "./errors.js";
 import { type LogLevel, parseLogLevel } from "./logger.js";
 
@@ -46,9 +47,12 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
     if (raw === undefined || raw === "") return fallback * 1000;
     if (!/^\d+(\.\d+)?$/.test(raw)) {
       errors.push(
-        new SecretConfigError(`Invalid ${name} ${JSON.stringify(raw)}: use a number of seconds, 0 or more`, {
-          field: name,
-        }),
+        new SecretConfigError(
+          `Invalid ${name} ${describeConfigValue(name, raw)}: use a number of seconds, 0 or more`,
+          {
+            field: name,
+          },
+        ),
       );
       return fallback * 1000;
     }
@@ -67,9 +71,12 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
   const rawFormat = env.LOG_FORMAT?.trim().toLowerCase();
   if (rawFormat && rawFormat !== "text" && rawFormat !== "json") {
     errors.push(
-      new SecretConfigError(`Invalid LOG_FORMAT ${JSON.stringify(env.LOG_FORMAT)}: use text or json`, {
-        field: "LOG_FORMAT",
-      }),
+      new SecretConfigError(
+        `Invalid LOG_FORMAT ${describeConfigValue("LOG_FORMAT", env.LOG_FORMAT)}: use text or json`,
+        {
+          field: "LOG_FORMAT",
+        },
+      ),
     );
   }
 

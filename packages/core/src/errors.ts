@@ -32,6 +32,11 @@ export interface SecretErrorOptions {
 /** Marks errors from any copy of this package (an application can end up with two). */
 const BRAND = Symbol.for("@org/secrets-core.SecretError");
 
+/** Give an object built outside the constructor (a scrubbed copy) the brand every copy of core recognises. */
+export function markSecretError(error: object): void {
+  Object.defineProperty(error, BRAND, { value: true });
+}
+
 export class SecretError extends Error {
   /**
    * `instanceof` also holds for errors made by another copy of core (a CLI run

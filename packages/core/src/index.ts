@@ -9,6 +9,7 @@ export {
   type ParsedConfig,
   parseCoreConfig,
 } from "./config.js";
+export { describeConfigValue, isSensitiveConfigName } from "./config-value.js";
 export {
   type CheckOptions,
   capabilitiesOf,
@@ -84,14 +85,26 @@ export {
   SecretManager,
   type SecretManagerOptions,
   type SetOptions,
-  wrapError,
 } from "./manager.js";
 export { HEALTH_STATUS_VALUE, METER_NAME, type MetricAttributes, SecretMetrics } from "./metrics.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
-export { clearRedactions, REDACTED, redact, registerSecretValue } from "./redact.js";
+export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
+export {
+  clearRedactions,
+  FRAGMENT_LENGTH,
+  isSensitiveKey,
+  MIN_FREE_TEXT_LENGTH,
+  MIN_REDACTED_LENGTH,
+  REDACTED,
+  REDACTION_FAILED,
+  redact,
+  registerSecretValue,
+} from "./redact.js";
 export {
   BUILTIN_PROVIDERS,
+  classifyProviderSpec,
   type ProviderLoaders,
+  type ProviderSpecKind,
   type ResolveProviderOptions,
   resolveProvider,
 } from "./resolve.js";

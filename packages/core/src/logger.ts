@@ -1,5 +1,6 @@
+import { describeConfigValue } from "./config-value.js";
 import { SecretConfigError } from "./errors.js";
-import { isSensitiveKey, REDACTED, redact } from "./redact.js";
+import { isSensitiveKey, REDACTED, REDACTION_FAILED, redactOrThrow } from "./redact.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
@@ -35,7 +36,7 @@ export function parseLogLevel(raw: string | undefined, fallback: LogLevel = "war
   const level = ALIASES[raw.trim().toLowerCase()];
   if (!level)
     throw new SecretConfigError(
-      `Invalid LOG_LEVEL ${JSON.stringify(raw)}: use debug, info, warn, error or silent`,
+      `Invalid LOG_LEVEL ${describeConfigValue("LOG_LEVEL", raw)}: use debug, info, warn, error or silent`,
       { field: "LOG_LEVEL" },
     );
   return level;
@@ -65,20 +66,17 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
 
   const emit = (level: Exclude<LogLevel, "silent">, message: string, fields?: LogFields) => {
     if (RANK[level] < threshold) return;
-    const all = { ...base, ...fields };
-    const clean: Record<string, string | number | boolean | null> = {};
-    for (const [key, value] of Object.entries(all)) {
-      if (value === undefined) continue;
-      if (isSensitiveKey(key)) clean[key] = REDACTED;
-      else clean[key] = typeof value === "string" ? redact(value) : value;
+    const time = clock().toISOString();
+    let line: string;
+    try {
+      line = render(format, time, level, message, base, fields);
+    } catch {
+      // Scrubbing (or reading a hostile field) failed: the line is withheld, never written raw.
+      line =
+        format === "json"
+          ? JSON.stringify({ time, level, msg: REDACTION_FAILED })
+          : `${time} ${level.toUpperCase().padEnd(5)} ${REDACTION_FAILED}`;
     }
-    const msg = redact(message);
-    if (format === "json") {
-      write(JSON.stringify({ time: clock().toISOString(), level, msg, ...clean }));
-      return;
-    }
-    let line = `${clock().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}`;
-    for (const [key, value] of Object.entries(clean)) line += ` ${key}=${formatValue(value)}`;
     write(line);
   };
 
@@ -91,9 +89,63 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
   };
 }
 
+const RESERVED = new Set(["time", "level", "msg"]);
+
+/** One line: every field scrubbed; in JSON one object per line, in text no control character unescaped. */
+function render(
+  format: "text" | "json",
+  time: string,
+  level: Exclude<LogLevel, "silent">,
+  message: string,
+  base: LogFields,
+  fields: LogFields | undefined,
+): string {
+  const clean = new Map<string, string | number | boolean | null>();
+  for (const source of [base, fields]) {
+    if (!source) continue;
+    for (const key of Object.keys(source)) {
+      const value = (source as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const name = RESERVED.has(key) ? `${key}_` : key;
+      clean.set(name, isSensitiveKey(key) ? REDACTED : scrubField(value));
+    }
+  }
+  const msg = redactOrThrow(typeof message === "string" ? message : String(message));
+  if (format === "json") {
+    const out: Record<string, unknown> = Object.create(null);
+    out.time = time;
+    out.level = level;
+    out.msg = msg;
+    for (const [key, value] of clean) out[key] = value;
+    return JSON.stringify(out);
+  }
+  let line = `${time} ${level.toUpperCase().padEnd(5)} ${escapeControls(msg)}`;
+  for (const [key, value] of clean) line += ` ${formatKey(key)}=${formatValue(value)}`;
+  return line;
+}
+
+/** Strings are scrubbed; anything else a caller passed despite the types (an Error, an object) becomes a scrubbed string. */
+function scrubField(value: unknown): string | number | boolean | null {
+  if (value === null || typeof value === "number" || typeof value === "boolean") return value;
+  if (typeof value === "string") return redactOrThrow(value);
+  if (value instanceof Error) return redactOrThrow(`${value.name}: ${value.message}`);
+  return redactOrThrow(String(value));
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/g;
+
+function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+function formatKey(key: string): string {
+  return /^[\w.-]+$/.test(key) ? key : escapeControls(JSON.stringify(key));
+}
+
 function formatValue(value: string | number | boolean | null): string {
   if (typeof value !== "string") return String(value);
-  return /^[\w.:/@+[\]-]+$/.test(value) ? value : JSON.stringify(value);
+  return /^[\w.:/@+[\]-]+$/.test(value) ? value : escapeControls(JSON.stringify(value));
 }
 
 /** A logger that drops everything. */

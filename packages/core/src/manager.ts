@@ -13,9 +13,7 @@ import {
 } from "./contract.js";
 import {
   InvalidSecretValueError,
-  isSecretError,
   NotSupportedError,
-  ProviderError,
   ProviderInvalidError,
   SecretConflictError,
   type SecretError,
@@ -24,7 +22,8 @@ import {
 import { type Logger, silentLogger } from "./logger.js";
 import { SecretMetrics } from "./metrics.js";
 import { assertValidSecretName } from "./names.js";
-import { redact, registerSecretValue } from "./redact.js";
+import { wrapError } from "./provider-error.js";
+import { registerSecretValue } from "./redact.js";
 
 export interface SecretManagerOptions {
   /** A provider instance, or a function that resolves one on first use. */
@@ -486,22 +485,6 @@ export class SecretManager {
       duration_ms: durationMs,
     });
   }
-}
-
-/** Turn anything a provider threw into a `SecretError` whose message holds no value. */
-export function wrapError(error: unknown, provider: string, operation: string, name?: string): SecretError {
-  if (isSecretError(error)) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  const clean = redact(detail).replace(/\s+/g, " ").trim().slice(0, 300);
-  const what = name ? `${operation} '${name}'` : operation;
-  return new ProviderError(
-    provider,
-    `Secret provider '${provider}' failed to ${what}${clean ? `: ${clean}` : ""}`,
-    {
-      ...(name ? { secret: name } : {}),
-      cause: error,
-    },
-  );
 }
 
 /** The contract's required shape: a name and the four required methods. */

@@ -2,10 +2,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { describeConfigValue } from "./config-value.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
 import { silentLogger } from "./logger.js";
 import { checkProviderShape } from "./manager.js";
+import { sanitizeError, wrapError } from "./provider-error.js";
 
 /** First-party providers by their short names. */
 export const BUILTIN_PROVIDERS: Readonly<Record<string, string>> = Object.freeze({
@@ -24,7 +26,37 @@ export interface ResolveProviderOptions extends Partial<ProviderContext> {
   builtins?: Readonly<Record<string, string>>;
 }
 
-const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*(?:\/[A-Za-z0-9._~-]+)*$/;
+/**
+ * An npm package name (optionally scoped) and an optional subpath. No segment
+ * may start with a dot (so no `.` or `..`), and there is no room for `%`, `\\`,
+ * `:` or whitespace: nothing URL-ish, percent-encoded or able to climb out of
+ * the package directory.
+ */
+const PACKAGE_SPEC =
+  /^(?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*$/;
+const MAX_PACKAGE_SPEC = 214;
+
+export type ProviderSpecKind = "builtin" | "package" | "path";
+
+/**
+ * What a `SECRET_PROVIDER` value is: a short builtin name, an npm package name
+ * (scope, name, optional subpath without `.` / `..` segments), or an explicit
+ * path starting with `./`, `../` or `/` (a path runs that file). Anything else
+ * is a `SecretConfigError`, before anything is loaded.
+ */
+export function classifyProviderSpec(
+  spec: string,
+  builtins: Readonly<Record<string, string>> = BUILTIN_PROVIDERS,
+): ProviderSpecKind {
+  const name = typeof spec === "string" ? spec.trim() : "";
+  if (name !== "" && Object.hasOwn(builtins, name.toLowerCase())) return "builtin";
+  if (name.startsWith("./") || name.startsWith("../") || name.startsWith("/")) return "path";
+  if (name.length <= MAX_PACKAGE_SPEC && PACKAGE_SPEC.test(name)) return "package";
+  throw new SecretConfigError(
+    `Invalid SECRET_PROVIDER ${describeConfigValue("SECRET_PROVIDER", spec)}: use env, vault, aws, a provider package name (such as @acme/secrets-provider-foo), or a path starting with ./, ../ or /`,
+    { field: "SECRET_PROVIDER" },
+  );
+}
 
 /**
  * Resolve `SECRET_PROVIDER`-style names into a provider: `env`, `vault`, `aws`,
@@ -43,17 +75,12 @@ export async function resolveProvider(
     cwd: options.cwd ?? process.cwd(),
     logger: options.logger ?? silentLogger,
   };
-  const name = spec.trim();
   const builtins = options.builtins ?? BUILTIN_PROVIDERS;
-  const builtin = Object.hasOwn(builtins, name.toLowerCase()) ? builtins[name.toLowerCase()] : undefined;
+  const kind = classifyProviderSpec(spec, builtins);
+  const name = spec.trim();
+  const builtin = kind === "builtin" ? builtins[name.toLowerCase()] : undefined;
   const packageName = builtin ?? name;
-  const isPath = name.startsWith(".") || path.isAbsolute(name);
-  if (!builtin && !isPath && !PACKAGE_NAME.test(name)) {
-    throw new SecretConfigError(
-      `Unknown secret provider ${JSON.stringify(name)}: use env, vault, aws, or the name of a provider package`,
-      { field: "SECRET_PROVIDER" },
-    );
-  }
+  const isPath = kind === "path";
 
   const loader = options.loaders?.[name.toLowerCase()] ?? options.loaders?.[packageName];
   let mod: unknown;
@@ -68,7 +95,7 @@ export async function resolveProvider(
         name,
         file,
         `Secret provider module ${file} could not be loaded`,
-        error,
+        sanitizeError(error),
       );
     }
   } else {
@@ -83,12 +110,9 @@ export async function resolveProvider(
   try {
     provider = await factory(context);
   } catch (error) {
-    if (error instanceof SecretError) throw error;
-    throw new ProviderInvalidError(
-      name,
-      `createProvider() failed: ${(error as Error)?.message ?? String(error)}`,
-      error,
-    );
+    if (error instanceof SecretError) throw wrapError(error, name, "start");
+    const cause = sanitizeError(error);
+    throw new ProviderInvalidError(name, `createProvider() failed: ${cause.message}`, cause);
   }
   checkProviderShape(provider, name);
   return provider;
@@ -115,19 +139,16 @@ async function importPackage(packageName: string, cwd: string, label: string): P
     if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED")
       throw new ProviderInvalidError(
         label,
-        `${packageName} could not be resolved: ${(error as Error)?.message}`,
-        error,
+        `${packageName} could not be resolved (${describeCode(code)})`,
+        sanitizeError(error),
       );
   }
   if (resolved === undefined) throw new ProviderNotInstalledError(label, packageName);
   try {
     return await import(pathToFileURL(resolved).href);
   } catch (error) {
-    throw new ProviderInvalidError(
-      label,
-      `${packageName} could not be loaded: ${(error as Error)?.message}`,
-      error,
-    );
+    const cause = sanitizeError(error);
+    throw new ProviderInvalidError(label, `${packageName} could not be loaded: ${cause.message}`, cause);
   }
 }
 
@@ -168,6 +189,10 @@ function pickExport(exports: unknown): string | undefined {
   if (Object.keys(map).some((key) => key.startsWith("."))) return pickExport(map["."]);
   for (const condition of CONDITIONS) if (condition in map) return pickExport(map[condition]);
   return undefined;
+}
+
+function describeCode(code: unknown): string {
+  return typeof code === "string" && /^[A-Z0-9_]{1,64}$/.test(code) ? code : "unknown error";
 }
 
 function stringOr(value: unknown): string | undefined {

@@ -2,7 +2,7 @@ import type { Env } from "./config.js";
 import { SecretConfigError } from "./errors.js";
 import type { SecretManager } from "./manager.js";
 import { assertValidSecretName } from "./names.js";
-import { redact } from "./redact.js";
+import { MIN_REDACTED_LENGTH, REDACTED, redact } from "./redact.js";
 
 /**
  * The Standard Schema interface (https://standardschema.dev), declared here so
@@ -73,7 +73,8 @@ export async function loadSecretConfig<S extends StandardSchema>(
 ): Promise<InferOutput<S>> {
   const env = options.env ?? process.env;
   const useEnv = options.envPrecedence !== false;
-  const input: Record<string, string | undefined> = {};
+  // Field names come from the caller's mapping; a null prototype keeps `__proto__` and friends inert.
+  const input: Record<string, string | undefined> = Object.create(null);
   const fromProvider: string[] = [];
   for (const [field, name] of Object.entries(secrets)) {
     assertValidSecretName(name);
@@ -90,16 +91,42 @@ export async function loadSecretConfig<S extends StandardSchema>(
   }
   const result = await schema["~standard"].validate(input);
   if (result.issues) {
+    const received = Object.values(input).filter((v): v is string => typeof v === "string");
+    let firstField: string | undefined;
     const problems = result.issues.map((issue) => {
-      const key = issue.path?.[0];
-      const field = typeof key === "object" && key !== null ? key.key : key;
-      const name = field !== undefined ? secrets[String(field)] : undefined;
-      const where = field === undefined ? "config" : name ? `${String(field)} (${name})` : String(field);
-      return `${where}: ${redact(issue.message)}`;
+      const path = (issue.path ?? []).map((segment) =>
+        typeof segment === "object" && segment !== null ? segment.key : segment,
+      );
+      const field = path.length > 0 ? String(path[0]) : undefined;
+      firstField ??= field;
+      const name = field !== undefined && Object.hasOwn(secrets, field) ? secrets[field] : undefined;
+      const shownPath = path.map(String).join(".");
+      const where = field === undefined ? "config" : name ? `${shownPath} (${name})` : shownPath;
+      return `${where}: ${describeIssue(issue.message, received)}`;
     });
     throw new SecretConfigError(`Invalid configuration from secrets: ${problems.join("; ")}`, {
-      field: problems.length === 1 ? String(result.issues[0]?.path?.[0] ?? "") : undefined,
-    } as { field?: string });
+      ...(result.issues.length === 1 && firstField !== undefined ? { field: firstField } : {}),
+    });
   }
   return result.value as InferOutput<S>;
+}
+
+/**
+ * A validator's issue message without the value it received: zod, valibot and
+ * arktype quote the input (`but received "…"`, `(was …)`); those parts are
+ * dropped, and any received value still in the text is scrubbed.
+ */
+function describeIssue(message: unknown, received: readonly string[]): string {
+  if (typeof message !== "string") return "invalid";
+  let text = message
+    .replace(/\s*\((?:was|got|received)\b[^)]*\)/gi, "")
+    .replace(/[,;:]?\s*(?:but\s+)?(?:received|got|was)\s.*$/i, "");
+  text = redact(text, received);
+  for (const value of received) {
+    if (value.length === 0 || value.length >= MIN_REDACTED_LENGTH) continue;
+    for (const quote of ['"', "'", "`"]) text = text.split(`${quote}${value}${quote}`).join(REDACTED);
+  }
+  text = text.replace(/\s+/g, " ").trim();
+  if (text.length > 200) text = `${text.slice(0, 200)}…`;
+  return text || "invalid";
 }

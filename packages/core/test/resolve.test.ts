@@ -110,7 +110,7 @@ describe("provider resolution", () => {
     for (const bad of ["vault!", "Some Thing", "http://x"]) {
       const error = await resolveProvider(bad, { cwd: project }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SecretConfigError);
-      expect((error as Error).message).toMatch(/^Unknown secret provider/);
+      expect((error as Error).message).toMatch(/^Invalid SECRET_PROVIDER/);
     }
   });
 
