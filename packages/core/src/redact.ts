@@ -78,7 +78,9 @@ function isWordChar(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
-const DELIMITERS = new Set([..." \t\r\n\f\v\"'`,;:=&?#@/\\<>()[]{}|!."].map((c) => c.charCodeAt(0)));
+const DELIMITERS = new Set(
+  [..." \t\r\n\f\v\"'`,;:=&?#@/\\<>()[]{}|!.\u2026\u00a0"].map((c) => c.charCodeAt(0)),
+);
 
 function mix(h: number): number {
   let x = h >>> 0;
