@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { inspect } from "node:util";
 import {
   capabilitiesOf,
   checkProviderShape,
@@ -406,6 +407,60 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
       });
     });
 
+    describe("errors echo no value", () => {
+      const session = new Session(options, "provider", uniqueName);
+      beforeAll(() => session.open());
+      afterAll(() => session.close());
+
+      it("errors provoked around a canary value carry it nowhere: message, stack, JSON, inspect, cause chain", async () => {
+        const stored = `canary-${randomBytes(12).toString("hex")}`;
+        const attempted = `canary-${randomBytes(12).toString("hex")}`;
+        const provider = session.provider;
+        const n = session.name();
+        const failures: Array<{ what: string; error: unknown }> = [];
+        const attempt = async (what: string, call: () => Promise<unknown>) => {
+          try {
+            await call();
+          } catch (error) {
+            failures.push({ what, error });
+          }
+        };
+        await provider.set(n, stored);
+        if (announced.checkAndSet) {
+          await attempt("set ifAbsent on an existing secret", () =>
+            provider.set(n, attempted, { ifAbsent: true }),
+          );
+          await attempt("set ifVersion with a made-up version", () =>
+            provider.set(n, attempted, { ifVersion: "not-a-version-this-provider-made" }),
+          );
+        }
+        if (announced.versions)
+          await attempt("get of a made-up version", () => provider.get(n, { version: "no-such-version-0" }));
+        // Names the manager would refuse, sent to the provider directly: refused or not, nothing echoes the value.
+        for (const bad of [`${n}_WITH SPACE`, `${n}_${"N".repeat(600)}`]) {
+          session.remember(bad);
+          await attempt(`set of the name ${bad.slice(0, 40)}…`, () => provider.set(bad, attempted));
+        }
+        const max = (provider as { maxValueBytes?: unknown }).maxValueBytes;
+        if (typeof max === "number" && Number.isInteger(max) && max > 0 && max <= 4 * 1024 * 1024)
+          await attempt("set of a value over maxValueBytes", () =>
+            provider.set(n, `${attempted}${"x".repeat(max)}`),
+          );
+        // And through a manager: what reaches the caller after core's wrapping.
+        const manager = new SecretManager({ provider, cacheTtlMs: 0 });
+        if (announced.checkAndSet)
+          await attempt("manager set ifAbsent on an existing secret", () =>
+            manager.setSecret(n, attempted, { ifAbsent: true }),
+          );
+
+        for (const { what, error } of failures) {
+          const text = describeError(error);
+          for (const secret of [stored, attempted])
+            expect(text.includes(secret), `${what}: the error echoes the value`).toBe(false);
+        }
+      });
+    });
+
     describe("canary", () => {
       const lines: string[] = [];
       const logger = createLogger({ level: "debug", write: (line) => lines.push(line) });
@@ -445,6 +500,30 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
       });
     });
   });
+}
+
+/** Everything a person or a log could see of an error: message, stack, JSON, inspect output, cause chain. */
+function describeError(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  for (
+    let depth = 0;
+    depth < 10 && current !== undefined && current !== null && !seen.has(current);
+    depth++
+  ) {
+    seen.add(current);
+    if (current instanceof Error) parts.push(current.message, String(current.stack));
+    else parts.push(String(current));
+    try {
+      parts.push(JSON.stringify(current) ?? "");
+    } catch {
+      // Circular or otherwise unserialisable: inspect below still shows its fields.
+    }
+    parts.push(inspect(current, { depth: 8, breakLength: Number.POSITIVE_INFINITY }));
+    current = typeof current === "object" ? (current as { cause?: unknown }).cause : undefined;
+  }
+  return parts.join("\n");
 }
 
 function readCapabilities(provider: SecretProvider): ProviderCapabilities {
@@ -512,6 +591,11 @@ class Session {
   get client(): Client {
     if (!this.#client) expect.fail("the provider was not created (see the error of the beforeAll hook)");
     return this.#client;
+  }
+
+  /** Delete this name afterwards too (a name the suite wrote without `name()`). */
+  remember(name: string): void {
+    this.#written.add(name);
   }
 
   /** A unique name, remembered so it is deleted afterwards. */

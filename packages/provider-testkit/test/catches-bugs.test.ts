@@ -58,6 +58,7 @@ describe("the suite catches broken providers", () => {
       "batch-returns-missing",
       "correct",
       "delete-always-true",
+      "echoes-values",
       "forgets-metadata",
       "logs-values",
       "racy-check-and-set",
@@ -100,6 +101,9 @@ describe("the suite catches broken providers", () => {
     );
     expect(failed("logs-values")).toEqual([
       "canary > a secret value appears in no log line or error message, even at debug level",
+    ]);
+    expect(failed("echoes-values")).toEqual([
+      "errors echo no value > errors provoked around a canary value carry it nowhere: message, stack, JSON, inspect, cause chain",
     ]);
     expect(failed("forgets-metadata")).toEqual(
       inEveryMode(
