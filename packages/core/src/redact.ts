@@ -14,7 +14,8 @@
  *   4, more for very long values) is remembered as a 64-bit fingerprint, never as
  *   text; any window of the scanned text whose fingerprint is known is scrubbed,
  *   with its neighbours up to the next delimiter. A whole occurrence, a prefix or
- *   suffix of 16+ characters and any fragment of 19+ characters is caught.
+ *   suffix of 16+ characters and any fragment of 19+ characters (of values up
+ *   to 256 KiB) is caught.
  *
  * Matching ignores ASCII case, and treats `-`/`_` like `+`/`/`, so upper- and
  * lower-cased forms and URL-safe base64 are caught with the standard forms.
@@ -24,7 +25,7 @@
  *
  * Scanning costs one table probe per character of text, however many values are
  * remembered. Memory is bounded: two generations of at most 2^18 fingerprints
- * and 2^16 short forms each (about 5 MiB when full); when the newer generation
+ * (a 4 MiB table) and 2^16 short forms each; when the newer generation
  * fills up, the older one is dropped and its values are no longer scrubbed
  * until they pass through a manager again.
  *
