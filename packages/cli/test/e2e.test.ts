@@ -455,7 +455,7 @@ describe("configuration errors", () => {
       code: 2,
       stdout: "",
       stderr:
-        'Error: Unknown secret provider "not a provider!": use env, vault, aws, or the name of a provider package\n',
+        "Error: Invalid SECRET_PROVIDER (a 15-character value): use env, vault, aws, a provider package name (such as @acme/secrets-provider-foo), or a path starting with ./, ../ or /\n",
     });
     expect(secrets(["list", "--provider", "@acme/nope"]).stderr).toBe(
       "Error: Secret provider '@acme/nope' is not installed: run npm install @acme/nope\n",

@@ -116,7 +116,7 @@ describe("usage errors", () => {
     const result = await runCli(["list", "--provider", "no such provider"], { cwd: dir });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      'Error: Unknown secret provider "no such provider": use env, vault, aws, or the name of a provider package\n',
+      "Error: Invalid SECRET_PROVIDER (a 16-character value): use env, vault, aws, a provider package name (such as @acme/secrets-provider-foo), or a path starting with ./, ../ or /\n",
     );
   });
 

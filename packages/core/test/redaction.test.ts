@@ -19,7 +19,7 @@ describe("redaction", () => {
   });
 
   it("handles values full of regular-expression metacharacters literally", () => {
-    const secret = "a.*+?^${}()|[]\\/b-(x|y)*$";
+    const secret = ["a.*+?^$", "{}()|[]\\/b-(x|y)*$"].join("");
     registerSecretValue(secret);
     expect(redact(`value=${secret};`)).not.toContain(secret);
     expect(redact(`value=${secret};`)).toContain(REDACTED);
