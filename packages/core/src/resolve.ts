@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseCoreConfig } from "./config.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
 import { silentLogger } from "./logger.js";
@@ -42,6 +43,7 @@ export async function resolveProvider(
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
     logger: options.logger ?? silentLogger,
+    timeoutMs: options.timeoutMs ?? parseCoreConfig(options.env ?? process.env).config.timeoutMs,
   };
   const name = spec.trim();
   const builtins = options.builtins ?? BUILTIN_PROVIDERS;
