@@ -57,7 +57,9 @@ export async function resolveProvider(
     );
   }
 
-  const loader = options.loaders?.[name.toLowerCase()] ?? options.loaders?.[packageName];
+  const loaders = options.loaders ?? {};
+  const loaderKey = [name.toLowerCase(), packageName].find((key) => Object.hasOwn(loaders, key));
+  const loader = loaderKey === undefined ? undefined : loaders[loaderKey];
   let mod: unknown;
   if (loader) {
     mod = await loader();

@@ -68,6 +68,11 @@ describe("core configuration", () => {
     expect(parseCoreConfig({ SECRET_TIMEOUT: "99999999" }).config.timeoutMs).toBe(2_147_483_647);
   });
 
+  it("does not take Object.prototype members for log levels", () => {
+    for (const level of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+      expect(parseCoreConfig({ LOG_LEVEL: level }).errors.map((e) => e.field)).toEqual(["LOG_LEVEL"]);
+  });
+
   it("knows production from NODE_ENV or ENVIRONMENT", () => {
     expect(isProduction({ NODE_ENV: "production" })).toBe(true);
     expect(isProduction({ ENVIRONMENT: "Production" })).toBe(true);
