@@ -120,6 +120,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   rmSync(dir, { recursive: true, force: true });
 }
 
+rows.push(await (await import("./stale.mjs")).benchStale(root));
+
 const fmt = (x) =>
   x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);
 console.log(

@@ -102,6 +102,8 @@ interface RefreshState {
 interface Refresh {
   readonly promise: Promise<SecretRecord | undefined>;
   readonly state: RefreshState;
+  /** When the backend call began: the stale wait counts from here, not from when a reader joined. */
+  readonly startedAt: number;
 }
 
 /**
@@ -516,7 +518,7 @@ export class SecretManager {
     })();
     // Readers that served a stale value no longer wait: the failure is handled (logged) above.
     promise.catch(() => undefined);
-    refresh = { promise, state };
+    refresh = { promise, state, startedAt: started };
     this.#inflight.set(name, refresh);
     return refresh;
   }
@@ -564,7 +566,7 @@ export class SecretManager {
     for (const name of names) {
       const promise = all.then((found) => found.get(name));
       promise.catch(() => undefined);
-      const refresh: Refresh = { promise, state };
+      const refresh: Refresh = { promise, state, startedAt: started };
       refreshes.set(name, refresh);
       this.#inflight.set(name, refresh);
     }
@@ -575,7 +577,7 @@ export class SecretManager {
    * What a reader gets from a refresh. Without a stand-in, the refresh's result or
    * error. With one (a cached entry the caller may fall back to): the refresh's
    * result if it succeeds in time; the stand-in if the refresh fails, or (when
-   * `wait` is set) has not succeeded within `staleWaitMs`, provided the stand-in
+   * `wait` is set) has not succeeded within `staleWaitMs` of its start, provided the stand-in
    * is still inside its stale window at that moment. Past the window, the reader
    * waits for the refresh and gets its result or its error.
    */
@@ -598,8 +600,11 @@ export class SecretManager {
         (error: SecretError) => resolve({ kind: "failed", error }),
       );
       if (wait) {
-        timer = setTimeout(() => resolve({ kind: "slow" }), this.#staleWaitMs);
-        timer.unref?.();
+        // Counted from the refresh's start: a reader joining a refresh that is
+        // already slower than the bound gets the stale value at once.
+        const left = refresh.startedAt + this.#staleWaitMs - this.#now();
+        // Not unref'd: a reader is waiting on it, and it is cleared as soon as the reader settles.
+        timer = setTimeout(() => resolve({ kind: "slow" }), Math.max(0, Math.min(left, this.#staleWaitMs)));
       }
     });
     clearTimeout(timer);
