@@ -1,10 +1,13 @@
 import type { SecretRecord } from "./contract.js";
 
-interface Entry {
+/** One stored read result. Entries are never changed in place: a new read stores a new entry. */
+export interface CacheEntry {
   /** `undefined` records a secret that was looked up and found missing. */
-  record: SecretRecord | undefined;
-  storedAt: number;
+  readonly record: SecretRecord | undefined;
+  readonly storedAt: number;
 }
+
+type Entry = CacheEntry;
 
 export interface CacheOptions {
   /** How long a value is served without asking the backend (0 turns the cache off). */
@@ -17,8 +20,8 @@ export interface CacheOptions {
 }
 
 export type CacheLookup =
-  | { state: "fresh"; record: SecretRecord | undefined }
-  | { state: "stale"; record: SecretRecord | undefined }
+  | { state: "fresh"; record: SecretRecord | undefined; entry: CacheEntry }
+  | { state: "stale"; record: SecretRecord | undefined; entry: CacheEntry }
   | { state: "none" };
 
 /**
@@ -56,10 +59,19 @@ export class SecretCache {
     const entry = this.#entries.get(name);
     if (!entry) return { state: "none" };
     const age = this.#now() - entry.storedAt;
-    if (age < this.#ttl) return { state: "fresh", record: entry.record };
-    if (age < this.#ttl + this.#stale) return { state: "stale", record: entry.record };
+    if (age < this.#ttl) return { state: "fresh", record: entry.record, entry };
+    if (age < this.#ttl + this.#stale) return { state: "stale", record: entry.record, entry };
     this.#entries.delete(name);
     return { state: "none" };
+  }
+
+  /**
+   * May `entry` stand in for `name` right now? Only while it is still the
+   * stored entry (no write, delete or clear since) and younger than TTL + stale
+   * window at this very moment, not at the moment the read began.
+   */
+  canServeStale(name: string, entry: CacheEntry): boolean {
+    return this.#entries.get(name) === entry && this.#now() - entry.storedAt < this.#ttl + this.#stale;
   }
 
   generation(name: string): number {

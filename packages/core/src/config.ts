@@ -12,6 +12,10 @@ export interface CoreConfig {
   cacheTtlMs: number;
   /** `SECRET_CACHE_STALE_IF_ERROR` in seconds (default 900): how long past its TTL a cached value may be served when the backend fails. */
   staleIfErrorMs: number;
+  /** `SECRET_TIMEOUT` in seconds (default 10, more than 0): the deadline of every provider call. */
+  timeoutMs: number;
+  /** `SECRET_CACHE_STALE_WAIT` in seconds (default 1): how long a read of a stale cached value waits for a refresh before serving the stale value. */
+  staleWaitMs: number;
   /** `LOG_LEVEL` (default `warn`). */
   logLevel: LogLevel;
   /** `LOG_FORMAT`: `text` (default) or `json`. */
@@ -26,6 +30,10 @@ export interface ParsedConfig<T> {
 
 export const DEFAULT_CACHE_TTL_SECONDS = 300;
 export const DEFAULT_STALE_IF_ERROR_SECONDS = 900;
+export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_STALE_WAIT_SECONDS = 1;
+/** The longest deadline a timer can hold (about 24.8 days); longer ones are shortened to it. */
+export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** Parse core configuration once, where it enters. Every problem names its variable. */
 export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig> {
@@ -61,6 +69,21 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
 
   const cacheTtlMs = seconds("SECRET_CACHE_TTL", DEFAULT_CACHE_TTL_SECONDS);
   const staleIfErrorMs = seconds("SECRET_CACHE_STALE_IF_ERROR", DEFAULT_STALE_IF_ERROR_SECONDS);
+  const staleWaitMs = Math.min(
+    MAX_TIMEOUT_MS,
+    seconds("SECRET_CACHE_STALE_WAIT", DEFAULT_STALE_WAIT_SECONDS),
+  );
+  let timeoutMs = seconds("SECRET_TIMEOUT", DEFAULT_TIMEOUT_SECONDS);
+  if (timeoutMs <= 0) {
+    errors.push(
+      new SecretConfigError(
+        `Invalid SECRET_TIMEOUT ${JSON.stringify(env.SECRET_TIMEOUT?.trim())}: use a number of seconds greater than 0`,
+        { field: "SECRET_TIMEOUT" },
+      ),
+    );
+    timeoutMs = DEFAULT_TIMEOUT_SECONDS * 1000;
+  }
+  timeoutMs = Math.min(MAX_TIMEOUT_MS, timeoutMs);
 
   let logLevel: LogLevel = "warn";
   try {
@@ -85,6 +108,8 @@ export function parseCoreConfig(env: Env = process.env): ParsedConfig<CoreConfig
       provider: ["ENV", "VAULT", "AWS"].includes(provider.toUpperCase()) ? provider.toLowerCase() : provider,
       cacheTtlMs,
       staleIfErrorMs,
+      timeoutMs,
+      staleWaitMs,
       logLevel,
       logFormat: rawFormat === "json" ? "json" : "text",
     },

@@ -4,6 +4,11 @@
  * A provider is the thinnest translation between these calls and one backend.
  * Caching, coalescing, metrics, logging, name validation and error wrapping
  * live in the `SecretManager`, never in a provider.
+ *
+ * Every call core makes carries `options.signal`, an `AbortSignal` that aborts
+ * at the call's deadline (`SECRET_TIMEOUT`). A provider passes it down to its
+ * HTTP client and stops retrying once it fires; core rejects with
+ * `SecretTimeoutError` at the deadline whether or not the provider listens.
  */
 
 /** One stored secret as a provider returns it. Only `value` is required. */
@@ -56,6 +61,10 @@ export interface ListOptions {
   signal?: AbortSignal | undefined;
 }
 
+export interface RestoreOptions {
+  signal?: AbortSignal | undefined;
+}
+
 /** Optional abilities a provider announces; core and the CLI consult them. */
 export interface ProviderCapabilities {
   /** `getMany` reads several secrets in fewer requests than one each. */
@@ -89,6 +98,11 @@ export interface SecretProvider {
   /** Human name for messages, for example `Vault` in `Vault authentication failed`. */
   readonly displayName?: string | undefined;
   readonly capabilities?: Partial<ProviderCapabilities> | undefined;
+  /**
+   * The largest value the backend accepts, in UTF-8 bytes. Core refuses a
+   * larger value before calling `set` (default when undeclared: 1 MiB, 1048576).
+   */
+  readonly maxValueBytes?: number | undefined;
 
   /** The secret's current (or requested) value; `undefined` when it does not exist. Throws when the backend cannot be asked. */
   get(name: string, options?: ReadOptions): Promise<SecretRecord | undefined>;
@@ -106,7 +120,7 @@ export interface SecretProvider {
   /** Names of the secrets held (capability `list`). */
   list?(options?: ListOptions): Promise<string[]>;
   /** Cancel a scheduled deletion, where the backend has one. */
-  restore?(name: string): Promise<void>;
+  restore?(name: string, options?: RestoreOptions): Promise<void>;
   /** Release connections and timers. */
   close?(): Promise<void>;
 }
@@ -118,6 +132,11 @@ export interface ProviderContext {
   /** The project directory: where relative paths such as `.env` are resolved. */
   cwd: string;
   logger: import("./logger.js").Logger;
+  /**
+   * The deadline in milliseconds (`SECRET_TIMEOUT`) for any request the factory
+   * makes while connecting (logging in, reading a token file over the network…).
+   */
+  timeoutMs: number;
 }
 
 /** A provider package exports `createProvider` (by name). */

@@ -15,7 +15,8 @@ export interface ManagerFromEnvOptions extends Partial<Omit<SecretManagerOptions
 
 /**
  * A manager configured from the environment: `SECRET_PROVIDER`, `SECRET_CACHE_TTL`,
- * `SECRET_CACHE_STALE_IF_ERROR`, `LOG_LEVEL`, `LOG_FORMAT`. Invalid settings throw
+ * `SECRET_CACHE_STALE_IF_ERROR`, `SECRET_CACHE_STALE_WAIT`, `SECRET_TIMEOUT`,
+ * `LOG_LEVEL`, `LOG_FORMAT`. Invalid settings throw
  * a `SecretConfigError` naming the variable. The provider is resolved on first use.
  */
 export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}): SecretManager {
@@ -25,6 +26,8 @@ export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}):
   const logger: Logger = options.logger ?? loggerFromEnv(env);
   const spec = options.provider ?? config.provider;
   const cwd = options.cwd ?? process.cwd();
+  // The factory's deadline for connecting is the manager's deadline for every call.
+  const timeoutMs = options.timeoutMs ?? config.timeoutMs;
   return new SecretManager({
     ...options,
     provider:
@@ -34,12 +37,15 @@ export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}):
               env,
               cwd,
               logger,
+              timeoutMs,
               ...(options.loaders ? { loaders: options.loaders } : {}),
             })
         : spec,
     providerName: typeof spec === "string" ? spec : undefined,
     cacheTtlMs: options.cacheTtlMs ?? config.cacheTtlMs,
     staleIfErrorMs: options.staleIfErrorMs ?? config.staleIfErrorMs,
+    staleWaitMs: options.staleWaitMs ?? config.staleWaitMs,
+    timeoutMs,
     logger,
   } as SecretManagerOptions);
 }

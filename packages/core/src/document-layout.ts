@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { backoffDelay, sleep } from "./backoff.js";
-import type { DeleteOptions, ReadOptions, SecretRecord, WriteOptions } from "./contract.js";
+import type { DeleteOptions, ListOptions, ReadOptions, SecretRecord, WriteOptions } from "./contract.js";
 import { SecretConflictError } from "./errors.js";
 
 let versionKey: Buffer | undefined;
@@ -16,7 +16,12 @@ export function valueVersion(value: string): string {
   return createHmac("sha256", versionKey).update(value, "utf8").digest("base64url").slice(0, 22);
 }
 
-/** The whole document as a backend stores it. */
+/**
+ * The whole document as a backend stores it. Field names are secret names, so
+ * any string may be one (`__proto__` included): a backend should build `fields`
+ * with `JSON.parse` or on `Object.create(null)`; the layout only ever reads own
+ * properties and hands `write` a null-prototype object.
+ */
 export interface StoredDocument {
   fields: Record<string, string>;
   /** The backend's version of the whole document, used for check-and-set writes. */
@@ -30,8 +35,13 @@ export interface DocumentBackend {
   /**
    * Replace the document if it is still at version `expected` (`undefined`:
    * only if it does not exist). Throw `SecretConflictError` when it is not.
+   * `options.signal` aborts at the caller's deadline.
    */
-  write(fields: Record<string, string>, expected: string | undefined): Promise<void>;
+  write(
+    fields: Record<string, string>,
+    expected: string | undefined,
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<void>;
 }
 
 export interface DocumentLayoutOptions {
@@ -76,13 +86,13 @@ export class DocumentLayout {
     return out;
   }
 
-  async list(): Promise<string[]> {
-    const doc = await this.#backend.read();
+  async list(options?: ListOptions): Promise<string[]> {
+    const doc = await this.#backend.read(options?.signal ? { signal: options.signal } : undefined);
     return doc ? Object.keys(doc.fields).sort() : [];
   }
 
   async set(name: string, value: string, options: WriteOptions = {}): Promise<{ version: string }> {
-    await this.#update(name, (current) => {
+    await this.#update(name, options.signal, (current) => {
       if (options.ifAbsent && current !== undefined)
         throw new SecretConflictError(this.#options.provider, name, `Secret '${name}' already exists`);
       if (
@@ -95,29 +105,41 @@ export class DocumentLayout {
     return { version: valueVersion(value) };
   }
 
-  async delete(name: string, _options?: DeleteOptions): Promise<boolean> {
+  async delete(name: string, options?: DeleteOptions): Promise<boolean> {
     let existed = false;
-    await this.#update(name, (current) => {
+    await this.#update(name, options?.signal, (current) => {
       existed = current !== undefined;
       return undefined;
     });
     return existed;
   }
 
-  /** Read-modify-write one field, retrying when the document changed under us. */
-  async #update(name: string, change: (current: string | undefined) => string | undefined): Promise<void> {
+  /**
+   * Read-modify-write one field, retrying when the document changed under us,
+   * until `signal` aborts (the caller's deadline): then no further attempt starts.
+   */
+  async #update(
+    name: string,
+    signal: AbortSignal | undefined,
+    change: (current: string | undefined) => string | undefined,
+  ): Promise<void> {
+    const withSignal = signal ? { signal } : undefined;
     for (let attempt = 0; ; attempt++) {
-      const doc = await this.#backend.read();
+      const doc = await this.#backend.read(withSignal);
       const current = doc ? own(doc.fields, name) : undefined;
       const next = change(current);
-      if (next === current && (next !== undefined || !doc || !(name in doc.fields))) return;
-      const fields: Record<string, string> = { ...(doc?.fields ?? {}) };
+      if (next === current) return;
+      // Field names are untrusted keys: copy onto an object with no prototype,
+      // so `__proto__`, `constructor` or `toString` are plain fields like any other.
+      const fields: Record<string, string> = Object.create(null);
+      if (doc) for (const key of Object.keys(doc.fields)) fields[key] = doc.fields[key] as string;
       if (next === undefined) delete fields[name];
       else fields[name] = next;
       try {
-        await this.#backend.write(fields, doc?.version);
+        await this.#backend.write(fields, doc?.version, withSignal);
         return;
       } catch (error) {
+        if (signal?.aborted) throw error;
         if (!(error instanceof SecretConflictError) || attempt >= this.#options.retries) {
           if (error instanceof SecretConflictError)
             throw new SecretConflictError(
@@ -128,7 +150,8 @@ export class DocumentLayout {
             );
           throw error;
         }
-        await sleep(backoffDelay(attempt, { baseMs: 20, capMs: 2000 }));
+        await sleep(backoffDelay(attempt, { baseMs: 20, capMs: 2000 }), signal);
+        if (signal?.aborted) throw error;
       }
     }
   }

@@ -217,3 +217,41 @@ export function describeName(name: unknown): string {
   const shown = name.length > 64 ? `${name.slice(0, 64)}…` : name;
   return JSON.stringify(shown).replace(/^"|"$/g, "'");
 }
+
+export interface SecretTimeoutErrorOptions {
+  /** The provider's short name, for example `vault`. */
+  provider: string;
+  /** What was asked: `get`, `get_many`, `set`, `delete`, `list`, `check`, `restore` or `connect`. */
+  operation: string;
+  /** The deadline that passed, in milliseconds. */
+  timeoutMs: number;
+  /** The secret's name, when the call was about one secret. */
+  secret?: string | undefined;
+  cause?: unknown;
+}
+
+/**
+ * A provider did not settle a call before its deadline (`SECRET_TIMEOUT`):
+ * `Secret provider 'vault' did not answer within 10 s (get 'DATABASE_URL')`.
+ * The call's `AbortSignal` has been aborted when this is thrown.
+ */
+export class SecretTimeoutError extends SecretError {
+  readonly operation: string;
+  readonly timeoutMs: number;
+  constructor(message: string | undefined, options: SecretTimeoutErrorOptions) {
+    const what = options.secret ? `${options.operation} '${options.secret}'` : options.operation;
+    super(
+      "TIMEOUT",
+      message ??
+        `Secret provider '${options.provider}' did not answer within ${formatSeconds(options.timeoutMs)} s (${what})`,
+      { provider: options.provider, secret: options.secret, cause: options.cause },
+    );
+    this.operation = options.operation;
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/** `10000` → `10`, `1500` → `1.5`, `50` → `0.05`. */
+function formatSeconds(ms: number): string {
+  return String(Math.round(ms) / 1000);
+}

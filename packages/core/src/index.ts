@@ -4,6 +4,8 @@ export {
   type CoreConfig,
   DEFAULT_CACHE_TTL_SECONDS,
   DEFAULT_STALE_IF_ERROR_SECONDS,
+  DEFAULT_STALE_WAIT_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
   type Env,
   isProduction,
   type ParsedConfig,
@@ -22,6 +24,7 @@ export {
   type ProviderModule,
   type ProviderStatus,
   type ReadOptions,
+  type RestoreOptions,
   type SecretProvider,
   type SecretRecord,
   type WriteOptions,
@@ -66,6 +69,8 @@ export {
   type SecretErrorOptions,
   SecretNotFoundError,
   SecretScheduledForDeletionError,
+  SecretTimeoutError,
+  type SecretTimeoutErrorOptions,
 } from "./errors.js";
 export { type FileLockOptions, type WriteSecretFileOptions, withFileLock, writeSecretFile } from "./files.js";
 export {
@@ -80,6 +85,7 @@ export {
 } from "./logger.js";
 export {
   checkProviderShape,
+  DEFAULT_MAX_VALUE_BYTES,
   type GetOptions,
   type ProviderCheckResult,
   SecretManager,

@@ -33,7 +33,8 @@ const ALIASES: Record<string, LogLevel> = {
 /** Parse `LOG_LEVEL` (any case; `WARNING`, `TRACE`, `OFF` accepted). */
 export function parseLogLevel(raw: string | undefined, fallback: LogLevel = "warn"): LogLevel {
   if (raw === undefined || raw.trim() === "") return fallback;
-  const level = ALIASES[raw.trim().toLowerCase()];
+  const key = raw.trim().toLowerCase();
+  const level = Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
   if (!level)
     throw new SecretConfigError(
       `Invalid LOG_LEVEL ${describeConfigValue("LOG_LEVEL", raw)}: use debug, info, warn, error or silent`,

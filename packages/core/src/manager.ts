@@ -1,7 +1,13 @@
 import type { MeterProvider } from "@opentelemetry/api";
-import { SecretCache } from "./cache.js";
+import { type CacheEntry, SecretCache } from "./cache.js";
 import { mapConcurrent } from "./concurrency.js";
-import { DEFAULT_CACHE_TTL_SECONDS, DEFAULT_STALE_IF_ERROR_SECONDS } from "./config.js";
+import {
+  DEFAULT_CACHE_TTL_SECONDS,
+  DEFAULT_STALE_IF_ERROR_SECONDS,
+  DEFAULT_STALE_WAIT_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+  MAX_TIMEOUT_MS,
+} from "./config.js";
 import {
   capabilitiesOf,
   type DeleteOptions,
@@ -15,9 +21,11 @@ import {
   InvalidSecretValueError,
   NotSupportedError,
   ProviderInvalidError,
+  SecretConfigError,
   SecretConflictError,
   type SecretError,
   SecretNotFoundError,
+  SecretTimeoutError,
 } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { SecretMetrics } from "./metrics.js";
@@ -25,15 +33,29 @@ import { assertValidSecretName } from "./names.js";
 import { wrapError } from "./provider-error.js";
 import { registerSecretValue } from "./redact.js";
 
+/** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
+export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+
 export interface SecretManagerOptions {
-  /** A provider instance, or a function that resolves one on first use. */
+  /** A provider instance, or a function that resolves one on first use (bounded by `timeoutMs`). */
   provider: SecretProvider | (() => Promise<SecretProvider>);
   /** Name to use in logs and errors before a lazy provider is resolved. */
   providerName?: string;
   /** Cache time-to-live in milliseconds (default 300 000; 0 turns caching off). */
   cacheTtlMs?: number;
-  /** How long past its TTL a cached value is served when the backend fails (default 900 000). */
+  /** How long past its TTL a cached value may still be served (default 900 000). */
   staleIfErrorMs?: number;
+  /**
+   * How long a read of a value past its TTL (but inside its stale window) waits
+   * for the refresh before it serves the stale value (default 1 000). The refresh
+   * goes on in the background and updates the cache when it succeeds.
+   */
+  staleWaitMs?: number;
+  /**
+   * The deadline of every provider call, in milliseconds (default 10 000). The
+   * call's `AbortSignal` aborts then, and the manager rejects with `SecretTimeoutError`.
+   */
+  timeoutMs?: number;
   logger?: Logger;
   /** Defaults to the global OpenTelemetry meter provider. */
   meterProvider?: MeterProvider;
@@ -52,7 +74,10 @@ export interface GetOptions {
   allowStale?: boolean | undefined;
 }
 
-export interface SetOptions extends Omit<WriteOptions, "signal"> {}
+export interface SetOptions extends Omit<WriteOptions, "signal"> {
+  /** Give up early: the provider call is aborted and the write rejects with the signal's reason. */
+  signal?: AbortSignal | undefined;
+}
 
 export interface ProviderCheckResult {
   ok: boolean;
@@ -64,11 +89,27 @@ export interface ProviderCheckResult {
 
 type Operation = "get" | "get_many" | "set" | "delete" | "list" | "check" | "restore";
 
+/** Shared by every reader of one refresh (all names of one batch share one). */
+interface RefreshState {
+  /** A reader stopped waiting and served a stale value: a later failure is logged here. */
+  abandoned: boolean;
+  /** The one warning for serving stale values from this refresh has been logged. */
+  warned: boolean;
+}
+
+/** A backend read of one name in flight, which readers start or join. */
+interface Refresh {
+  readonly promise: Promise<SecretRecord | undefined>;
+  readonly state: RefreshState;
+  /** When the backend call began: the stale wait counts from here, not from when a reader joined. */
+  readonly startedAt: number;
+}
+
 /**
  * The one entry point applications use. It owns everything providers should not:
- * name validation, the TTL cache with stale-if-error, coalescing of concurrent
- * reads, bounded concurrency for bulk reads, metrics, debug logging and error
- * wrapping. It never logs or throws a secret value.
+ * name validation, value checks, deadlines, the TTL cache with stale-if-error,
+ * coalescing of concurrent reads, bounded concurrency for bulk reads, metrics,
+ * debug logging and error wrapping. It never logs or throws a secret value.
  */
 export class SecretManager {
   readonly #source: SecretProvider | (() => Promise<SecretProvider>);
@@ -76,11 +117,13 @@ export class SecretManager {
   #resolving: Promise<SecretProvider> | undefined;
   #providerName: string;
   readonly #cache: SecretCache;
-  readonly #inflight = new Map<string, Promise<SecretRecord | undefined>>();
+  readonly #inflight = new Map<string, Refresh>();
   readonly #logger: Logger;
   readonly #debug: boolean;
   readonly #metrics: SecretMetrics;
   readonly #concurrency: number;
+  readonly #timeoutMs: number;
+  readonly #staleWaitMs: number;
   readonly #now: () => number;
 
   constructor(options: SecretManagerOptions) {
@@ -91,6 +134,13 @@ export class SecretManager {
     }
     this.#providerName = this.#provider?.name ?? options.providerName ?? "unknown";
     this.#now = options.now ?? Date.now;
+    this.#timeoutMs = durationOption("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_SECONDS * 1000, 1);
+    this.#staleWaitMs = durationOption(
+      "staleWaitMs",
+      options.staleWaitMs,
+      DEFAULT_STALE_WAIT_SECONDS * 1000,
+      0,
+    );
     this.#cache = new SecretCache({
       ttlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_SECONDS * 1000,
       staleIfErrorMs: options.staleIfErrorMs ?? DEFAULT_STALE_IF_ERROR_SECONDS * 1000,
@@ -115,20 +165,40 @@ export class SecretManager {
     return this.#metrics;
   }
 
-  /** The provider, resolving it first if it was given lazily. */
+  /** The deadline of every provider call, in milliseconds. */
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  /**
+   * The provider, resolving it first if it was given lazily. Resolving is bounded
+   * by the call deadline: past it this rejects with `SecretTimeoutError`, and the
+   * next call tries again (a resolution that completes late is kept if none other
+   * succeeded meanwhile, else closed).
+   */
   async getProvider(): Promise<SecretProvider> {
     if (this.#provider) return this.#provider;
-    this.#resolving ??= (async () => {
-      const provider = await (this.#source as () => Promise<SecretProvider>)();
-      checkProviderShape(provider, this.#providerName);
-      this.#provider = provider;
-      this.#providerName = provider.name;
-      return provider;
-    })();
+    if (this.#resolving === undefined) {
+      const source = this.#source as () => Promise<SecretProvider>;
+      const attempt = (async () => {
+        const provider = await source();
+        checkProviderShape(provider, this.#providerName);
+        if (this.#provider !== undefined && this.#provider !== provider) {
+          await provider.close?.().catch(() => undefined);
+          return this.#provider;
+        }
+        this.#provider = provider;
+        this.#providerName = provider.name;
+        return provider;
+      })();
+      attempt.catch(() => undefined);
+      this.#resolving = attempt;
+    }
+    const resolving = this.#resolving;
     try {
-      return await this.#resolving;
+      return await this.#bounded("connect", "", () => resolving);
     } catch (error) {
-      this.#resolving = undefined;
+      if (this.#resolving === resolving) this.#resolving = undefined;
       throw error;
     }
   }
@@ -166,7 +236,11 @@ export class SecretManager {
     return record.value;
   }
 
-  /** The secret with its version and metadata, or `undefined` when it does not exist. */
+  /**
+   * The secret with its version and metadata, or `undefined` when it does not exist.
+   * Past its TTL, a cached value inside its stale window is served when the
+   * refresh fails or has not succeeded within `staleWaitMs` (see the README).
+   */
   async getSecretRecord(name: string, options: GetOptions = {}): Promise<SecretRecord | undefined> {
     assertValidSecretName(name);
     if (options.version !== undefined) return this.#readVersion(name, options.version);
@@ -176,43 +250,9 @@ export class SecretManager {
       if (hit !== undefined) return hit.record;
     }
     const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
-    const pending = this.#inflight.get(name);
-    if (pending && !options.fresh) return pending;
-
-    const generation = this.#cache.generation(name);
-    const started = this.#now();
-    const read = (async () => {
-      const provider = await this.getProvider();
-      try {
-        const record = await provider.get(name, {});
-        checkRecord(record, provider.name, name);
-        if (record) registerSecretValue(record.value);
-        this.#cache.store(name, record, generation);
-        this.#record("get", name, record ? "success" : "missing", started);
-        return record;
-      } catch (error) {
-        const wrapped = wrapError(error, provider.name, "get", name);
-        if (cached.state !== "none" && options.allowStale !== false) {
-          this.#metrics.error({ provider: this.#providerName, operation: "get", code: wrapped.code });
-          this.#metrics.request({ provider: this.#providerName, operation: "get", outcome: "stale" });
-          this.#logger.warn("secret.get served a stale cached value after a provider failure", {
-            name,
-            provider: this.#providerName,
-            error_code: wrapped.code,
-            error: wrapped.message,
-          });
-          return cached.record;
-        }
-        this.#fail("get", name, wrapped, started);
-        throw wrapped;
-      }
-    })();
-    this.#inflight.set(name, read);
-    try {
-      return await read;
-    } finally {
-      if (this.#inflight.get(name) === read) this.#inflight.delete(name);
-    }
+    const standIn = cached.state !== "none" && options.allowStale !== false ? cached.entry : undefined;
+    const refresh = this.#startRead(name, !options.fresh);
+    return this.#settle(name, refresh, standIn, !options.fresh, "get");
   }
 
   /**
@@ -222,7 +262,7 @@ export class SecretManager {
    */
   async getSecrets(
     names: readonly string[],
-    options: Pick<GetOptions, "fresh"> = {},
+    options: Pick<GetOptions, "fresh" | "allowStale"> = {},
   ): Promise<Map<string, string>> {
     const records = await this.getSecretRecords(names, options);
     const out = new Map<string, string>();
@@ -231,8 +271,10 @@ export class SecretManager {
   }
 
   /**
-   * Like `getSecrets`, with versions and metadata. With `fresh`, cached values are
-   * not served but still stand in (stale-if-error) when the backend fails.
+   * Like `getSecrets`, with versions and metadata. Each name follows the rules of
+   * a single read: a name with a stale cached entry gets it when the refresh fails
+   * or is slow; a name without one fails the whole call when its read fails. With
+   * `fresh`, cached values are not served but still stand in when the backend fails.
    */
   async getSecretRecords(
     names: readonly string[],
@@ -242,7 +284,7 @@ export class SecretManager {
     for (const name of unique) assertValidSecretName(name);
     const out = new Map<string, SecretRecord>();
     const toFetch: string[] = [];
-    const stale = new Map<string, SecretRecord | undefined>();
+    const standIns = new Map<string, CacheEntry>();
     for (const name of unique) {
       const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
       if (cached.state === "fresh" && !options.fresh) {
@@ -250,13 +292,15 @@ export class SecretManager {
         if (cached.record) out.set(name, cached.record);
         continue;
       }
-      if (cached.state !== "none" && options.allowStale !== false) stale.set(name, cached.record);
+      if (cached.state !== "none" && options.allowStale !== false) standIns.set(name, cached.entry);
       toFetch.push(name);
     }
     if (toFetch.length === 0) return out;
 
-    const provider = await this.getProvider();
+    // A provider that cannot be resolved leaves every name to the single-read rules.
+    const provider = await this.getProvider().catch(() => undefined);
     if (
+      provider === undefined ||
       !capabilitiesOf(provider).batchRead ||
       typeof provider.getMany !== "function" ||
       toFetch.length === 1
@@ -271,38 +315,27 @@ export class SecretManager {
       return out;
     }
 
-    const generations = new Map(toFetch.map((name) => [name, this.#cache.generation(name)]));
-    const started = this.#now();
-    try {
-      const found = await provider.getMany(toFetch, {});
-      if (!(found instanceof Map))
-        throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
-      for (const name of toFetch) {
-        const record = found.get(name);
-        checkRecord(record, provider.name, name);
-        if (record) {
-          registerSecretValue(record.value);
-          out.set(name, record);
-        }
-        this.#cache.store(name, record, generations.get(name) ?? 0);
-      }
-      this.#record("get_many", `${toFetch.length} secrets`, "success", started);
-      return out;
-    } catch (error) {
-      const wrapped = wrapError(error, provider.name, "get_many");
-      if (stale.size === toFetch.length) {
-        this.#metrics.error({ provider: this.#providerName, operation: "get_many", code: wrapped.code });
-        this.#logger.warn("secret.get_many served stale cached values after a provider failure", {
-          provider: this.#providerName,
-          error_code: wrapped.code,
-          error: wrapped.message,
-        });
-        for (const [name, record] of stale) if (record) out.set(name, record);
-        return out;
-      }
-      this.#fail("get_many", `${toFetch.length} secrets`, wrapped, started);
-      throw wrapped;
+    const refreshes = new Map<string, Refresh>();
+    const batch: string[] = [];
+    for (const name of toFetch) {
+      const pending = options.fresh ? undefined : this.#inflight.get(name);
+      if (pending) refreshes.set(name, pending);
+      else batch.push(name);
     }
+    if (batch.length === 1) refreshes.set(batch[0] as string, this.#startRead(batch[0] as string, false));
+    else if (batch.length > 1)
+      for (const [name, r] of this.#startBatch(provider, batch)) refreshes.set(name, r);
+
+    const records = await Promise.all(
+      toFetch.map((name) =>
+        this.#settle(name, refreshes.get(name) as Refresh, standIns.get(name), !options.fresh, "get_many"),
+      ),
+    );
+    toFetch.forEach((name, i) => {
+      const record = records[i];
+      if (record) out.set(name, record);
+    });
+    return out;
   }
 
   /**
@@ -315,48 +348,89 @@ export class SecretManager {
     return true;
   }
 
-  /** `setSecret`, resolving to what the provider reports of the write (the new version, where kept). */
+  /**
+   * `setSecret`, resolving to what the provider reports of the write (the new
+   * version, where kept). A value that is not well-formed UTF-16 text, or larger
+   * than the provider's `maxValueBytes`, is refused with `InvalidSecretValueError`
+   * before anything is sent.
+   */
   async writeSecret(name: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
     assertValidSecretName(name);
     if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
-    registerSecretValue(value);
+    if (!isWellFormedText(value))
+      throw new InvalidSecretValueError(
+        name,
+        "the value is not well-formed text (it holds a lone UTF-16 surrogate, which has no UTF-8 form)",
+      );
     const provider = await this.getProvider();
+    const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: only long values need counting.
+    if (value.length * 3 > limit) {
+      const bytes = Buffer.byteLength(value, "utf8");
+      if (bytes > limit)
+        throw new InvalidSecretValueError(
+          name,
+          `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider.name}'`,
+        );
+    }
+    registerSecretValue(value);
     const capabilities = capabilitiesOf(provider);
+    const { signal, metadata, ...rest } = options;
     this.#cache.invalidate(name);
     try {
-      return await this.#call("set", name, provider, async () => {
-        if (options.ifVersion !== undefined && !capabilities.checkAndSet)
-          throw new NotSupportedError(provider.name, "check-and-set writes (ifVersion)");
-        const { metadata, ...rest } = options;
-        const writeOptions: WriteOptions = { ...rest };
-        if (metadata && capabilities.metadata) writeOptions.metadata = metadata;
-        if (options.ifAbsent && !capabilities.checkAndSet) {
-          // Best effort for providers without atomic create: look first.
-          delete writeOptions.ifAbsent;
-          if ((await provider.get(name, {})) !== undefined)
-            throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
-        }
-        const result = await provider.set(name, value, writeOptions);
-        return result && typeof result === "object" && typeof result.version === "string"
-          ? { version: result.version }
-          : {};
-      });
+      return await this.#call(
+        "set",
+        name,
+        provider,
+        signal,
+        async () => {
+          if (options.ifVersion !== undefined && !capabilities.checkAndSet)
+            throw new NotSupportedError(provider.name, "check-and-set writes (ifVersion)");
+          const writeOptions: WriteOptions = { ...rest };
+          if (metadata && capabilities.metadata) writeOptions.metadata = metadata;
+          if (options.ifAbsent && !capabilities.checkAndSet) {
+            // Best effort for providers without atomic create: look first.
+            delete writeOptions.ifAbsent;
+            const existing = await this.#bounded(
+              "get",
+              name,
+              (s) => provider.get(name, { signal: s }),
+              signal,
+            );
+            if (existing !== undefined)
+              throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
+          }
+          const result = await this.#bounded(
+            "set",
+            name,
+            (s) => provider.set(name, value, { ...writeOptions, signal: s }),
+            signal,
+          );
+          return result && typeof result === "object" && typeof result.version === "string"
+            ? { version: result.version }
+            : {};
+        },
+        undefined,
+        [value],
+      );
     } finally {
       this.#cache.invalidate(name);
     }
   }
 
   /** Delete a secret. Resolves `true` if it existed, `false` if it did not. */
-  async deleteSecret(name: string, options: Omit<DeleteOptions, "signal"> = {}): Promise<boolean> {
+  async deleteSecret(name: string, options: DeleteOptions = {}): Promise<boolean> {
     assertValidSecretName(name);
     const provider = await this.getProvider();
+    const { signal, ...rest } = options;
     this.#cache.invalidate(name);
     try {
       const existed = await this.#call(
         "delete",
         name,
         provider,
-        () => provider.delete(name, { ...options }),
+        signal,
+        () => this.#bounded("delete", name, (s) => provider.delete(name, { ...rest, signal: s }), signal),
         (done) => (done ? "success" : "missing"),
       );
       return existed === true;
@@ -366,14 +440,16 @@ export class SecretManager {
   }
 
   /** Cancel a scheduled deletion (providers with a recovery window). */
-  async restoreSecret(name: string): Promise<void> {
+  async restoreSecret(name: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     assertValidSecretName(name);
     const provider = await this.getProvider();
     if (typeof provider.restore !== "function")
       throw new NotSupportedError(provider.name, "restoring deleted secrets");
     const restore = provider.restore.bind(provider);
     this.#cache.invalidate(name);
-    await this.#call("restore", name, provider, () => restore(name));
+    await this.#call("restore", name, provider, options.signal, () =>
+      this.#bounded("restore", name, (s) => restore(name, { signal: s }), options.signal),
+    );
   }
 
   /** Names of the secrets the provider holds, sorted (capability `list`). */
@@ -382,7 +458,9 @@ export class SecretManager {
     if (!capabilitiesOf(provider).list || typeof provider.list !== "function")
       throw new NotSupportedError(provider.name, "listing secrets");
     const list = provider.list.bind(provider);
-    const names = await this.#call("list", "", provider, () => list({}));
+    const names = await this.#call("list", "", provider, undefined, () =>
+      this.#bounded("list", "", (signal) => list({ signal })),
+    );
     return [...names].sort();
   }
 
@@ -398,7 +476,7 @@ export class SecretManager {
       return { ok: false, provider: this.#providerName, latencyMs: 0, error: wrapped };
     }
     try {
-      const status = await provider.check({});
+      const status = await this.#bounded("check", "", (signal) => provider.check({ signal }));
       const latencyMs = this.#now() - started;
       this.#record("check", "", "success", started);
       return { ok: true, provider: provider.name, latencyMs, details: status ? status.details : undefined };
@@ -420,16 +498,241 @@ export class SecretManager {
     await this.#provider?.close?.();
   }
 
+  /** Start a backend read of `name`, or join the one in flight when `join` is set. */
+  #startRead(name: string, join: boolean): Refresh {
+    if (join) {
+      const pending = this.#inflight.get(name);
+      if (pending) return pending;
+    }
+    const generation = this.#cache.generation(name);
+    const started = this.#now();
+    const state: RefreshState = { abandoned: false, warned: false };
+    let refresh!: Refresh;
+    const promise = (async () => {
+      let providerName = this.#providerName;
+      try {
+        const provider = await this.getProvider();
+        providerName = provider.name;
+        const record = await this.#bounded("get", name, (signal) => provider.get(name, { signal }));
+        checkRecord(record, provider.name, name);
+        if (record) registerSecretValue(record.value);
+        this.#cache.store(name, record, generation);
+        this.#record("get", name, record ? "success" : "missing", started);
+        return record;
+      } catch (error) {
+        const wrapped = wrapError(error, providerName, "get", name);
+        this.#fail("get", name, wrapped, started);
+        if (state.abandoned) this.#backgroundFailure("get", name, wrapped);
+        throw wrapped;
+      } finally {
+        if (this.#inflight.get(name) === refresh) this.#inflight.delete(name);
+      }
+    })();
+    // Readers that served a stale value no longer wait: the failure is handled (logged) above.
+    promise.catch(() => undefined);
+    refresh = { promise, state, startedAt: started };
+    this.#inflight.set(name, refresh);
+    return refresh;
+  }
+
+  /** One `getMany` call for `names`, seen by each name as its own refresh. */
+  #startBatch(provider: SecretProvider, names: readonly string[]): Map<string, Refresh> {
+    const getMany = (provider.getMany as NonNullable<SecretProvider["getMany"]>).bind(provider);
+    const generations = names.map((name) => this.#cache.generation(name));
+    const started = this.#now();
+    const label = `${names.length} secrets`;
+    const state: RefreshState = { abandoned: false, warned: false };
+    const refreshes = new Map<string, Refresh>();
+    const all = (async () => {
+      try {
+        const found = await this.#bounded(
+          "get_many",
+          "",
+          (signal) => getMany(names, { signal }),
+          undefined,
+          `get_many of ${label}`,
+        );
+        if (!(found instanceof Map))
+          throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
+        names.forEach((name, i) => {
+          const record: unknown = found.get(name);
+          checkRecord(record, provider.name, name);
+          if (record) registerSecretValue(record.value);
+          this.#cache.store(name, record, generations[i] ?? 0);
+        });
+        this.#record("get_many", label, "success", started);
+        return found as Map<string, SecretRecord>;
+      } catch (error) {
+        const wrapped = wrapError(error, provider.name, "get_many");
+        this.#fail("get_many", label, wrapped, started);
+        if (state.abandoned) this.#backgroundFailure("get_many", "", wrapped);
+        throw wrapped;
+      } finally {
+        for (const name of names) {
+          const r = refreshes.get(name);
+          if (r !== undefined && this.#inflight.get(name) === r) this.#inflight.delete(name);
+        }
+      }
+    })();
+    all.catch(() => undefined);
+    for (const name of names) {
+      const promise = all.then((found) => found.get(name));
+      promise.catch(() => undefined);
+      const refresh: Refresh = { promise, state, startedAt: started };
+      refreshes.set(name, refresh);
+      this.#inflight.set(name, refresh);
+    }
+    return refreshes;
+  }
+
+  /**
+   * What a reader gets from a refresh. Without a stand-in, the refresh's result or
+   * error. With one (a cached entry the caller may fall back to): the refresh's
+   * result if it succeeds in time; the stand-in if the refresh fails, or (when
+   * `wait` is set) has not succeeded within `staleWaitMs` of its start, provided the stand-in
+   * is still inside its stale window at that moment. Past the window, the reader
+   * waits for the refresh and gets its result or its error.
+   */
+  async #settle(
+    name: string,
+    refresh: Refresh,
+    standIn: CacheEntry | undefined,
+    wait: boolean,
+    operation: Operation,
+  ): Promise<SecretRecord | undefined> {
+    if (standIn === undefined) return refresh.promise;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const first = await new Promise<
+      | { kind: "done"; record: SecretRecord | undefined }
+      | { kind: "failed"; error: SecretError }
+      | { kind: "slow" }
+    >((resolve) => {
+      refresh.promise.then(
+        (record) => resolve({ kind: "done", record }),
+        (error: SecretError) => resolve({ kind: "failed", error }),
+      );
+      if (wait) {
+        // Counted from the refresh's start: a reader joining a refresh that is
+        // already slower than the bound gets the stale value at once.
+        const left = refresh.startedAt + this.#staleWaitMs - this.#now();
+        // Not unref'd: a reader is waiting on it, and it is cleared as soon as the reader settles.
+        timer = setTimeout(() => resolve({ kind: "slow" }), Math.max(0, Math.min(left, this.#staleWaitMs)));
+      }
+    });
+    clearTimeout(timer);
+    if (first.kind === "done") return first.record;
+    if (this.#cache.canServeStale(name, standIn)) {
+      if (first.kind === "slow") refresh.state.abandoned = true;
+      this.#servedStale(operation, name, refresh.state, first.kind === "failed" ? first.error : undefined);
+      return standIn.record;
+    }
+    if (first.kind === "failed") throw first.error;
+    // The stale window closed while we waited: only the backend's answer will do.
+    return refresh.promise;
+  }
+
+  #servedStale(
+    operation: Operation,
+    name: string,
+    state: RefreshState,
+    error: SecretError | undefined,
+  ): void {
+    this.#metrics.request({ provider: this.#providerName, operation, outcome: "stale" });
+    if (state.warned) return;
+    state.warned = true;
+    if (error)
+      this.#logger.warn(`secret.${operation} served a stale cached value after a provider failure`, {
+        name,
+        provider: this.#providerName,
+        error_code: error.code,
+      });
+    else
+      this.#logger.warn(
+        `secret.${operation} served a stale cached value while the provider is slow; refreshing in the background`,
+        { name, provider: this.#providerName, wait_ms: this.#staleWaitMs },
+      );
+  }
+
+  #backgroundFailure(operation: Operation, name: string, error: SecretError): void {
+    this.#logger.warn(`secret.${operation} background refresh failed; the stale cached value stays`, {
+      name: name || undefined,
+      provider: this.#providerName,
+      error_code: error.code,
+    });
+  }
+
+  /**
+   * Run one provider call under the deadline. `fn` gets a signal that aborts at
+   * the deadline (or when `outer` aborts); the returned promise rejects then with
+   * `SecretTimeoutError` (or `outer`'s reason) even if the provider never settles.
+   * The timer is cleared as soon as the call settles.
+   */
+  #bounded<T>(
+    operation: Operation | "connect",
+    name: string,
+    fn: (signal: AbortSignal) => Promise<T>,
+    outer?: AbortSignal | undefined,
+    what?: string,
+  ): Promise<T> {
+    const controller = new AbortController();
+    const timeoutMs = this.#timeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      let done = false;
+      const finish = (): boolean => {
+        if (done) return false;
+        done = true;
+        clearTimeout(timer);
+        outer?.removeEventListener("abort", onAbort);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        if (!finish()) return;
+        const provider = this.#providerName;
+        const error = new SecretTimeoutError(
+          what === undefined
+            ? undefined
+            : `Secret provider '${provider}' did not answer within ${timeoutMs / 1000} s (${what})`,
+          { provider, operation, timeoutMs, secret: name || undefined },
+        );
+        controller.abort(error);
+        reject(error);
+      }, timeoutMs);
+      timer.unref?.();
+      const onAbort = () => {
+        if (!finish()) return;
+        controller.abort(outer?.reason);
+        reject(outer?.reason);
+      };
+      if (outer?.aborted) return onAbort();
+      outer?.addEventListener("abort", onAbort, { once: true });
+      let pending: Promise<T>;
+      try {
+        pending = Promise.resolve(fn(controller.signal));
+      } catch (error) {
+        pending = Promise.reject(error);
+      }
+      pending.then(
+        (value) => {
+          if (finish()) resolve(value);
+        },
+        (error: unknown) => {
+          if (finish()) reject(error);
+        },
+      );
+    });
+  }
+
   async #readVersion(name: string, version: string): Promise<SecretRecord | undefined> {
     const provider = await this.getProvider();
     return this.#call(
       "get",
       name,
       provider,
+      undefined,
       async () => {
         if (!capabilitiesOf(provider).versions)
           throw new NotSupportedError(provider.name, "reading earlier versions");
-        const record = await provider.get(name, { version });
+        const record = await this.#bounded("get", name, (signal) => provider.get(name, { version, signal }));
         checkRecord(record, provider.name, name);
         if (record) registerSecretValue(record.value);
         return record;
@@ -438,13 +741,18 @@ export class SecretManager {
     );
   }
 
-  /** One provider call: counted, logged at debug, and any failure wrapped (with no value in it). */
+  /**
+   * One operation: counted, logged at debug, and any failure wrapped (with no
+   * value in it). A caller's own abort reaches the caller unwrapped.
+   */
   async #call<T>(
     operation: Operation,
     name: string,
     provider: SecretProvider,
+    signal: AbortSignal | undefined,
     fn: () => Promise<T>,
     outcome: (result: T) => string = () => "success",
+    values: readonly string[] = [],
   ): Promise<T> {
     const started = this.#now();
     try {
@@ -452,7 +760,11 @@ export class SecretManager {
       this.#record(operation, name, outcome(result), started);
       return result;
     } catch (error) {
-      const wrapped = wrapError(error, provider.name, operation, name || undefined);
+      if (signal?.aborted && error === signal.reason) {
+        this.#record(operation, name, "aborted", started);
+        throw error;
+      }
+      const wrapped = wrapError(error, provider.name, operation, name || undefined, { values });
       this.#fail(operation, name, wrapped, started);
       throw wrapped;
     }
@@ -487,6 +799,24 @@ export class SecretManager {
   }
 }
 
+/** A duration option in milliseconds: a finite number at least `min`, capped to what a timer can hold. */
+function durationOption(field: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || Number.isNaN(value) || value < min)
+    throw new SecretConfigError(
+      `Invalid ${field} ${String(value)}: use a number of milliseconds, ${min === 0 ? "0 or more" : "more than 0"}`,
+      { field },
+    );
+  return Math.min(MAX_TIMEOUT_MS, Math.round(value));
+}
+
+/** No lone UTF-16 surrogates: the text has a UTF-8 form, so every backend can store it as given. */
+function isWellFormedText(value: string): boolean {
+  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
+  if (typeof native === "function") return native.call(value);
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+}
+
 /** The contract's required shape: a name and the four required methods. */
 export function checkProviderShape(provider: unknown, label: string): asserts provider is SecretProvider {
   if (typeof provider !== "object" || provider === null)
@@ -498,6 +828,11 @@ export function checkProviderShape(provider: unknown, label: string): asserts pr
   if (missing.length > 0) throw new ProviderInvalidError(label, `missing method(s) ${missing.join(", ")}`);
   if (p.capabilities !== undefined && (typeof p.capabilities !== "object" || p.capabilities === null))
     throw new ProviderInvalidError(label, "capabilities must be an object");
+  if (
+    p.maxValueBytes !== undefined &&
+    (typeof p.maxValueBytes !== "number" || !Number.isInteger(p.maxValueBytes) || p.maxValueBytes < 1)
+  )
+    throw new ProviderInvalidError(label, "maxValueBytes must be a whole number of bytes, 1 or more");
 }
 
 function checkRecord(

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { describeConfigValue } from "./config-value.js";
+import { parseCoreConfig } from "./config.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
 import { silentLogger } from "./logger.js";
@@ -74,6 +75,7 @@ export async function resolveProvider(
     env: options.env ?? process.env,
     cwd: options.cwd ?? process.cwd(),
     logger: options.logger ?? silentLogger,
+    timeoutMs: options.timeoutMs ?? parseCoreConfig(options.env ?? process.env).config.timeoutMs,
   };
   const builtins = options.builtins ?? BUILTIN_PROVIDERS;
   const kind = classifyProviderSpec(spec, builtins);
@@ -82,7 +84,9 @@ export async function resolveProvider(
   const packageName = builtin ?? name;
   const isPath = kind === "path";
 
-  const loader = options.loaders?.[name.toLowerCase()] ?? options.loaders?.[packageName];
+  const loaders = options.loaders ?? {};
+  const loaderKey = [name.toLowerCase(), packageName].find((key) => Object.hasOwn(loaders, key));
+  const loader = loaderKey === undefined ? undefined : loaders[loaderKey];
   let mod: unknown;
   if (loader) {
     mod = await loader();

@@ -73,22 +73,26 @@ export async function loadSecretConfig<S extends StandardSchema>(
 ): Promise<InferOutput<S>> {
   const env = options.env ?? process.env;
   const useEnv = options.envPrecedence !== false;
-  // Field names come from the caller's mapping; a null prototype keeps `__proto__` and friends inert.
-  const input: Record<string, string | undefined> = Object.create(null);
+  // Field and secret names are untrusted keys (`constructor`, `__proto__` are valid):
+  // collect in a Map, read the environment's own properties only.
+  const found = new Map<string, string>();
   const fromProvider: string[] = [];
   for (const [field, name] of Object.entries(secrets)) {
     assertValidSecretName(name);
-    const fromEnv = useEnv ? env[name] : undefined;
-    if (fromEnv !== undefined) input[field] = fromEnv;
+    const fromEnv = useEnv && Object.hasOwn(env, name) ? env[name] : undefined;
+    if (typeof fromEnv === "string") found.set(field, fromEnv);
     else fromProvider.push(name);
   }
   if (fromProvider.length > 0) {
     const manager = options.manager ?? (await import("./default-manager.js")).getSecretManager();
     const values = await manager.getSecrets(fromProvider);
     for (const [field, name] of Object.entries(secrets)) {
-      if (input[field] === undefined && values.has(name)) input[field] = values.get(name);
+      const value = values.get(name);
+      if (!found.has(field) && value !== undefined) found.set(field, value);
     }
   }
+  // fromEntries defines own properties, so a field named `__proto__` stays a field.
+  const input: Record<string, string> = Object.fromEntries(found);
   const result = await schema["~standard"].validate(input);
   if (result.issues) {
     const received = Object.values(input).filter((v): v is string => typeof v === "string");

@@ -18,6 +18,8 @@ describe("core configuration", () => {
       SECRET_PROVIDER: "VAULT",
       SECRET_CACHE_TTL: "1.5",
       SECRET_CACHE_STALE_IF_ERROR: "0",
+      SECRET_CACHE_STALE_WAIT: "0.25",
+      SECRET_TIMEOUT: "2.5",
       LOG_LEVEL: "DEBUG",
       LOG_FORMAT: "json",
     });
@@ -25,6 +27,8 @@ describe("core configuration", () => {
       provider: "vault",
       cacheTtlMs: 1500,
       staleIfErrorMs: 0,
+      staleWaitMs: 250,
+      timeoutMs: 2500,
       logLevel: "debug",
       logFormat: "json",
     });
@@ -42,6 +46,31 @@ describe("core configuration", () => {
       "SECRET_CACHE_STALE_IF_ERROR",
       "LOG_FORMAT",
     ]);
+  });
+
+  it("defaults to a 10 s deadline and a 1 s stale wait, and validates both", () => {
+    expect(parseCoreConfig({}).config).toMatchObject({ timeoutMs: 10_000, staleWaitMs: 1000 });
+    expect(parseCoreConfig({ SECRET_CACHE_STALE_WAIT: "0" }).config.staleWaitMs).toBe(0);
+    for (const bad of ["0", "0.0001", "-1", "10s", "1e3", " "]) {
+      const { errors, config } = parseCoreConfig({ SECRET_TIMEOUT: bad });
+      if (bad === " ") {
+        expect(errors).toEqual([]);
+        continue;
+      }
+      expect(errors.map((e) => e.field)).toEqual(["SECRET_TIMEOUT"]);
+      expect(errors[0]?.message).toContain("SECRET_TIMEOUT");
+      expect(config.timeoutMs).toBe(10_000);
+    }
+    expect(parseCoreConfig({ SECRET_CACHE_STALE_WAIT: "soon" }).errors.map((e) => e.field)).toEqual([
+      "SECRET_CACHE_STALE_WAIT",
+    ]);
+    // Longer than a timer can hold: capped, never an instant timeout.
+    expect(parseCoreConfig({ SECRET_TIMEOUT: "99999999" }).config.timeoutMs).toBe(2_147_483_647);
+  });
+
+  it("does not take Object.prototype members for log levels", () => {
+    for (const level of ["constructor", "toString", "__proto__", "hasOwnProperty"])
+      expect(parseCoreConfig({ LOG_LEVEL: level }).errors.map((e) => e.field)).toEqual(["LOG_LEVEL"]);
   });
 
   it("knows production from NODE_ENV or ENVIRONMENT", () => {

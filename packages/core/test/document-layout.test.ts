@@ -87,4 +87,67 @@ describe("DocumentLayout", () => {
     expect(valueVersion("password")).not.toBe(valueVersion("password1"));
     expect(valueVersion("password")).not.toMatch(/^5e884898/); // sha256("password") starts so
   });
+
+  it("round-trips names that are Object.prototype members, through a JSON-stored document", async () => {
+    const backend = new JsonDocument();
+    const layout = new DocumentLayout(backend, { provider: "memory", label: "doc" });
+    const names = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"];
+    for (const name of names) {
+      expect(await layout.get(name)).toBeUndefined();
+      expect(await layout.delete(name)).toBe(false);
+    }
+    expect(backend.writes).toBe(0); // deleting what is not there writes nothing
+    for (const name of names) await layout.set(name, `value of ${name}`);
+    expect(await layout.list()).toEqual([...names].sort());
+    for (const name of names) expect((await layout.get(name))?.value).toBe(`value of ${name}`);
+    const many = await layout.getMany([...names, "MISSING"]);
+    expect([...many.keys()]).toEqual(names);
+    expect(JSON.parse(backend.json ?? "{}")).toHaveProperty(["__proto__"], "value of __proto__");
+    expect(({} as Record<string, unknown>).toString).toBe(Object.prototype.toString);
+    expect(await layout.delete("__proto__")).toBe(true);
+    expect(await layout.delete("constructor")).toBe(true);
+    expect(await layout.list()).toEqual(["hasOwnProperty", "isPrototypeOf", "toString", "valueOf"]);
+    expect(await layout.get("__proto__")).toBeUndefined();
+  });
+
+  it("stops retrying a contended write once the caller's signal aborts", async () => {
+    const backend = new MemoryDocument();
+    const signals: Array<AbortSignal | undefined> = [];
+    const controller = new AbortController();
+    let attempts = 0;
+    backend.write = async (
+      _fields: Record<string, string>,
+      _expected: string | undefined,
+      options?: { signal?: AbortSignal | undefined },
+    ) => {
+      signals.push(options?.signal);
+      if (++attempts === 2) controller.abort(new Error("deadline"));
+      throw new SecretConflictError("memory", "document");
+    };
+    const layout = new DocumentLayout(backend, { provider: "memory", label: "doc", retries: 50 });
+    await expect(layout.set("A", "1", { signal: controller.signal })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
+    expect(attempts).toBe(2);
+    expect(signals.every((s) => s === controller.signal)).toBe(true);
+  });
 });
+
+/** A backend that stores the document as JSON text, as a real one does. */
+class JsonDocument implements DocumentBackend {
+  json: string | undefined;
+  version = 0;
+  writes = 0;
+  async read(): Promise<StoredDocument | undefined> {
+    return this.json === undefined
+      ? undefined
+      : { fields: JSON.parse(this.json) as Record<string, string>, version: String(this.version) };
+  }
+  async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
+    if ((this.json === undefined ? undefined : String(this.version)) !== expected)
+      throw new SecretConflictError("memory", "document");
+    this.writes++;
+    this.version++;
+    this.json = JSON.stringify(fields);
+  }
+}

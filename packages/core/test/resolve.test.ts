@@ -122,6 +122,14 @@ describe("provider resolution", () => {
     expect(provider.name).toBe("acme-foo");
   });
 
+  it("never takes an Object.prototype member for a host loader", async () => {
+    const loaders = { vault: async () => import(path.join(project, "local-provider.mjs")) };
+    for (const spec of ["constructor"]) {
+      const error = await resolveProvider(spec, { cwd: project, loaders }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProviderNotInstalledError);
+    }
+  });
+
   it("builds the process manager from SECRET_PROVIDER, resolving lazily", async () => {
     const manager = createSecretManagerFromEnv({
       env: { SECRET_PROVIDER: "@acme/secrets-provider-foo" },

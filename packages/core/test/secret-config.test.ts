@@ -63,4 +63,18 @@ describe("typed configuration from secrets", () => {
   it("rejects invalid secret names when the config is defined", () => {
     expect(() => defineSecretConfig(z.object({}), { x: "not valid" })).toThrow(/Invalid secret name/);
   });
+
+  it("reads secrets named like Object.prototype members from the provider, not from the environment's prototype", async () => {
+    const AppConfig = defineSecretConfig(z.object({ a: z.string(), b: z.string(), c: z.string() }), {
+      a: "constructor",
+      b: "toString",
+      c: "valueOf",
+    });
+    const { manager } = managerWith({ constructor: "c-value", toString: "t-value", valueOf: "v-value" });
+    expect(await AppConfig.fromSecrets({ manager, env: {} })).toEqual({
+      a: "c-value",
+      b: "t-value",
+      c: "v-value",
+    });
+  });
 });

@@ -58,6 +58,7 @@ describe("the README's third-party provider example", () => {
       env: { ACME_KV_URL: url, ACME_KV_TOKEN: "t0ken" },
       cwd: ".",
       logger: silentLogger,
+      timeoutMs: 10_000,
     });
     const manager = new SecretManager({ provider });
     expect((await manager.checkProvider()).ok).toBe(true);
@@ -72,10 +73,10 @@ describe("the README's third-party provider example", () => {
   });
 
   it("reports missing configuration with the spec's message", () => {
-    expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger })).toThrow(
+    expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger, timeoutMs: 10_000 })).toThrow(
       ProviderNotConfiguredError,
     );
-    expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger })).toThrow(
+    expect(() => createProvider({ env: {}, cwd: ".", logger: silentLogger, timeoutMs: 10_000 })).toThrow(
       "Secret provider 'acme-kv' not configured: set ACME_KV_URL and ACME_KV_TOKEN",
     );
   });
@@ -85,6 +86,7 @@ describe("the README's third-party provider example", () => {
       env: { ACME_KV_URL: url, ACME_KV_TOKEN: "wrong" },
       cwd: ".",
       logger: silentLogger,
+      timeoutMs: 10_000,
     });
     const result = await new SecretManager({ provider }).checkProvider();
     expect(result.error?.message).toBe("Acme KV authentication failed: token rejected");
