@@ -30,7 +30,7 @@ import {
 import { type Logger, silentLogger } from "./logger.js";
 import { SecretMetrics } from "./metrics.js";
 import { assertValidSecretName } from "./names.js";
-import { wrapError } from "./provider-error.js";
+import { markOwnError, wrapError } from "./provider-error.js";
 import { registerSecretValue } from "./redact.js";
 
 /** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
@@ -688,16 +688,19 @@ export class SecretManager {
       const timer = setTimeout(() => {
         if (!finish()) return;
         const provider = this.#providerName;
-        const error = new SecretTimeoutError(
-          what === undefined
-            ? undefined
-            : `Secret provider '${provider}' did not answer within ${timeoutMs / 1000} s (${what})`,
-          { provider, operation, timeoutMs, secret: name || undefined },
+        const error = markOwnError(
+          new SecretTimeoutError(
+            what === undefined
+              ? undefined
+              : `Secret provider '${provider}' did not answer within ${timeoutMs / 1000} s (${what})`,
+            { provider, operation, timeoutMs, secret: name || undefined },
+          ),
         );
         controller.abort(error);
         reject(error);
       }, timeoutMs);
-      timer.unref?.();
+      // Not unref'd: a provider that waits on no socket (a promise that never settles)
+      // must still end at its deadline rather than let the process exit mid-call.
       const onAbort = () => {
         if (!finish()) return;
         controller.abort(outer?.reason);

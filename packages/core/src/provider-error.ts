@@ -13,7 +13,7 @@ import {
   type SecretError,
   type SecretErrorCode,
 } from "./errors.js";
-import { redact } from "./redact.js";
+import { isSensitiveKey, redact } from "./redact.js";
 
 export interface WrapErrorOptions {
   /** Values the failed request carried (a value being written): scrubbed too, even if not remembered. */
@@ -133,6 +133,53 @@ export function sanitizeError(error: unknown, also?: readonly string[], depth = 
   return clean;
 }
 
+/** Field names that carry what a backend sent or what a request held: never copied, whatever their type. */
+const CARRIERS =
+  /^(?:\$?response|body|data|config|headers?|request|options|raw|text|value|values|token|password|credentials?)$/i;
+const MAX_EXTRA_FIELDS = 20;
+
+/**
+ * A subclass's own fields (`timeoutMs`, `operation`, a list of secret names…)
+ * survive when they are plain and harmless: finite numbers, booleans, dates,
+ * and short strings (or short lists of them) that scrubbing leaves unchanged.
+ * Anything that could carry a body is dropped.
+ */
+function copyPlainFields(
+  error: SecretError,
+  fields: Record<string, unknown>,
+  also: readonly string[] | undefined,
+): void {
+  let keys: string[];
+  try {
+    keys = Object.keys(error);
+  } catch {
+    return;
+  }
+  let copied = 0;
+  for (const key of keys) {
+    if (copied >= MAX_EXTRA_FIELDS) break;
+    if (Object.hasOwn(fields, key) || key === "cause" || key === "stack" || key === "message") continue;
+    if (!IDENTIFIER.test(key) || CARRIERS.test(key) || isSensitiveKey(key)) continue;
+    const value = read(error, key);
+    let kept: unknown;
+    if (typeof value === "number") kept = Number.isFinite(value) ? value : undefined;
+    else if (typeof value === "boolean") kept = value;
+    else if (value instanceof Date) kept = new Date(value.getTime());
+    else if (typeof value === "string") kept = cleanShort(value, also);
+    else if (Array.isArray(value) && value.length <= 100) {
+      const items = value.map((item) => (typeof item === "string" ? cleanShort(item, also) : undefined));
+      kept = items.every((item) => item !== undefined) ? items : undefined;
+    }
+    if (kept === undefined) continue;
+    fields[key] = kept;
+    copied++;
+  }
+}
+
+function cleanShort(value: string, also: readonly string[] | undefined): string | undefined {
+  return value.length <= MAX_FIELD && redact(value, also) === value ? value : undefined;
+}
+
 function shortString(value: unknown): string | undefined {
   return typeof value === "string" && value.length <= MAX_FIELD ? value : undefined;
 }
@@ -171,6 +218,7 @@ function rebuildSecretError(
       .slice(0, 100);
   const deletionDate = read(error, "deletionDate");
   if (deletionDate instanceof Date) fields.deletionDate = new Date(deletionDate.getTime());
+  copyPlainFields(error, fields, also);
   for (const [key, value] of Object.entries(fields))
     Object.defineProperty(copy, key, {
       value,
@@ -196,6 +244,15 @@ function rebuildSecretError(
   return copy;
 }
 
+/** Errors core made itself (a deadline, for example): they hold no provider text and pass through as they are. */
+const ownErrors = new WeakSet<object>();
+
+/** Mark an error core created, so `wrapError` hands it on unchanged (its identity matters: it is also a signal's reason). */
+export function markOwnError<E extends SecretError>(error: E): E {
+  ownErrors.add(error);
+  return error;
+}
+
 /**
  * Turn anything a provider threw into a `SecretError` whose message, stack and
  * cause chain hold no value: a `SecretError` keeps its class and code, anything
@@ -212,6 +269,7 @@ export function wrapError(
   const what = name ? `${operation} '${name}'` : operation;
   const secret = name ? { secret: name } : {};
   try {
+    if (typeof error === "object" && error !== null && ownErrors.has(error)) return error as SecretError;
     if (isSecretError(error)) return rebuildSecretError(error, provider, also);
     const cause = sanitizeError(error, also);
     const detail = cause.message;
