@@ -116,6 +116,14 @@ export class EnvProvider implements SecretProvider {
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
     this.#lock = { ...options.lock };
+    for (const field of ["timeoutMs", "staleMs", "heartbeatMs"] as const) {
+      const value = this.#lock[field];
+      if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0))
+        throw new SecretConfigError(`lock.${field} must be a positive number of milliseconds`, {
+          field: `lock.${field}`,
+          provider: PROVIDER,
+        });
+    }
     const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
     if (!Number.isSafeInteger(max) || max <= 0)
       throw new SecretConfigError("maxFileBytes must be a positive whole number of bytes", {
@@ -152,20 +160,63 @@ export class EnvProvider implements SecretProvider {
     formatDotenvLine(name, value);
     if (options.metadata) validateMetadata(name, options.metadata);
     await this.#edit(async (document) => {
-      const current = this.#envValue(name) ?? document.get(name);
-      if (options.ifAbsent && current !== undefined)
-        throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
-      if (
-        options.ifVersion !== undefined &&
-        (current === undefined || valueVersion(current) !== options.ifVersion)
-      )
-        throw new SecretConflictError(PROVIDER, name);
-      const metadata = options.metadata ?? parseAnnotation(document.annotation(name)).metadata;
-      document.set(name, value, { annotation: formatAnnotation(this.#now(), metadata) });
+      this.#apply(document, name, value, options);
       return true;
     }, options.signal);
     this.#syncEnvironment(name, value);
     return { version: valueVersion(value) };
+  }
+
+  /**
+   * Write several secrets in one locked rewrite of the file, all or nothing:
+   * each entry is checked as `set` checks it (value, name, metadata, `ifAbsent`,
+   * `ifVersion`), and if any entry fails, nothing is written and that entry's
+   * error is thrown. A name may appear once. Results are keyed by name.
+   */
+  async setMany(
+    entries: ReadonlyArray<{
+      name: string;
+      value: string;
+      options?: Omit<WriteOptions, "signal"> | undefined;
+    }>,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<Map<string, WriteResult>> {
+    const seen = new Set<string>();
+    for (const { name, value, options: entry } of entries) {
+      formatDotenvLine(name, value);
+      if (entry?.metadata) validateMetadata(name, entry.metadata);
+      if (seen.has(name))
+        throw new SecretConfigError(`'${name}' appears more than once in one setMany call`, {
+          field: name,
+          provider: PROVIDER,
+        });
+      seen.add(name);
+    }
+    const results = new Map<string, WriteResult>();
+    if (entries.length === 0) return results;
+    await this.#edit(async (document) => {
+      for (const { name, value, options: entry } of entries) this.#apply(document, name, value, entry ?? {});
+      return true;
+    }, options.signal);
+    for (const { name, value } of entries) {
+      this.#syncEnvironment(name, value);
+      results.set(name, { version: valueVersion(value) });
+    }
+    return results;
+  }
+
+  /** One write, checked against what the environment and the file hold now (under the lock). */
+  #apply(document: DotenvDocument, name: string, value: string, options: Omit<WriteOptions, "signal">): void {
+    const current = this.#envValue(name) ?? document.get(name);
+    if (options.ifAbsent && current !== undefined)
+      throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
+    if (
+      options.ifVersion !== undefined &&
+      (current === undefined || valueVersion(current) !== options.ifVersion)
+    )
+      throw new SecretConflictError(PROVIDER, name);
+    const metadata = options.metadata ?? parseAnnotation(document.annotation(name)).metadata;
+    document.set(name, value, { annotation: formatAnnotation(this.#now(), metadata) });
   }
 
   async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {

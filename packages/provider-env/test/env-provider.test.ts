@@ -611,3 +611,70 @@ describe("the lock", () => {
     expect(existsSync(lock)).toBe(false);
   });
 });
+
+describe("setMany", () => {
+  it("writes many secrets in one locked rewrite of the file", async () => {
+    const { provider, read } = setup("# head\nKEEP=1\n");
+    const renames = vi.spyOn(fsp, "rename");
+    const entries = Array.from({ length: 200 }, (_, i) => ({
+      name: `S_${i}`,
+      value: `value #${i}`,
+      options: { ifAbsent: true, metadata: { owner: "init" } },
+    }));
+    const results = await provider.setMany(entries);
+    expect(renames).toHaveBeenCalledTimes(1);
+    expect(results.size).toBe(200);
+    expect(results.get("S_7")).toEqual({ version: valueVersion("value #7") });
+    const parsed = dotenvParse(read());
+    expect(Object.keys(parsed)).toHaveLength(201);
+    expect(parsed.S_199).toBe("value #199");
+    expect(read().startsWith("# head\nKEEP=1\n")).toBe(true);
+    expect((await provider.get("S_0"))?.metadata).toEqual({ owner: "init" });
+  });
+
+  it("is all or nothing: one conflicting entry writes none of them", async () => {
+    const original = "EXISTS=1\n";
+    const { provider, read, dir } = setup(original);
+    const renames = vi.spyOn(fsp, "rename");
+    const error = await failure(
+      provider.setMany([
+        { name: "NEW_A", value: "a", options: { ifAbsent: true } },
+        { name: "EXISTS", value: "b", options: { ifAbsent: true } },
+        { name: "NEW_C", value: "c", options: { ifAbsent: true } },
+      ]),
+    );
+    expect(error).toBeInstanceOf(SecretConflictError);
+    expect(error.secret).toBe("EXISTS");
+    expect(renames).not.toHaveBeenCalled();
+    expect(read()).toBe(original);
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+
+  it("refuses a bad entry or a repeated name before taking the lock", async () => {
+    const { provider, file } = setup();
+    const opened = vi.spyOn(fsp, "open");
+    expect(await failure(provider.setMany([{ name: "__proto__", value: "x" }]))).toBeInstanceOf(
+      InvalidSecretNameError,
+    );
+    expect(await failure(provider.setMany([{ name: "A", value: "\ud800" }]))).toBeInstanceOf(
+      InvalidSecretValueError,
+    );
+    const repeated = await failure(
+      provider.setMany([
+        { name: "A", value: "1" },
+        { name: "A", value: "2" },
+      ]),
+    );
+    expect(repeated).toBeInstanceOf(SecretConfigError);
+    expect(repeated.message).toContain("'A'");
+    expect(opened.mock.calls.filter(([p]) => String(p).startsWith(file))).toHaveLength(0);
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe("configuration of the lock", () => {
+  it("refuses a lock option that is not a positive number, naming it", () => {
+    expect(() => createEnvProvider({ lock: { staleMs: -5 } })).toThrow(/lock\.staleMs/);
+    expect(() => createEnvProvider({ lock: { timeoutMs: Number.NaN } })).toThrow(/lock\.timeoutMs/);
+  });
+});
