@@ -289,6 +289,7 @@ async function acquire(
   const owner: LockOwner = { ...currentOwner(), pid: process.pid, id: randomBytes(8).toString("hex") };
   // The lock we are watching and since when (our own clock) its heartbeat has not moved.
   let watched: { key: string; since: number } | undefined;
+  let unseen = 0;
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     let handle: fs.FileHandle | undefined;
@@ -306,15 +307,19 @@ async function acquire(
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const sighting = await look(lock);
-    if (sighting === undefined) continue; // let go meanwhile: try again at once
     const now = performance.now();
-    if (watched?.key !== sighting.key) watched = { key: sighting.key, since: now };
-    if (isStale(sighting, staleMs, now - watched.since)) {
-      await takeOver(lock, sighting);
-      watched = undefined;
-      continue;
+    if (sighting === undefined) {
+      // Let go meanwhile: try again at once, the first time (a lock we cannot read is waited for).
+      if (!unseen++) continue;
+    } else {
+      unseen = 0;
+      if (watched?.key !== sighting.key) watched = { key: sighting.key, since: now };
+      if (isStale(sighting, staleMs, now - watched.since) && (await takeOver(lock, sighting))) {
+        watched = undefined;
+        continue;
+      }
     }
-    if (now - started > timeoutMs) throw lockTimeout(lock, timeoutMs, sighting.owner);
+    if (now - started > timeoutMs) throw lockTimeout(lock, timeoutMs, sighting?.owner);
     await sleep(backoffDelay(attempt, { baseMs: 10, capMs: 250 }), signal);
   }
 }
@@ -376,14 +381,16 @@ function isStale(sighting: LockSighting, staleMs: number, unchangedForMs: number
  * other has just made), then checked to be the very file judged stale. If it is
  * not (its holder let go and another process locked meanwhile) it is put back.
  */
-async function takeOver(lock: string, stale: LockSighting): Promise<void> {
+async function takeOver(lock: string, stale: LockSighting): Promise<boolean> {
   const again = await look(lock);
-  if (!again || again.key !== stale.key) return;
+  if (!again) return true; // gone already: try to lock at once
+  if (again.key !== stale.key) return false;
   const aside = `${lock}.${randomBytes(6).toString("hex")}.stale`;
   try {
     await fs.rename(lock, aside);
-  } catch {
-    return; // someone else moved it first
+  } catch (error) {
+    // Moved by another waiter first (try again), or we may not move it (wait, then time out).
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
   }
   const moved = await look(aside);
   if (moved && moved.key !== stale.key) {
@@ -391,6 +398,7 @@ async function takeOver(lock: string, stale: LockSighting): Promise<void> {
     await fs.link(aside, lock).catch(() => {});
   }
   await fs.rm(aside, { force: true }).catch(() => {});
+  return true;
 }
 
 /** Remove our lock file, unless it is no longer ours (then it belongs to whoever took it over). */

@@ -320,6 +320,23 @@ describe("withFileLock", () => {
     expect(readdirSync(dir).filter((f) => f.startsWith(".counter-16x10."))).toEqual([]);
   });
 
+  it("a lock path it cannot read (a directory) is waited for up to the bound, then reported", async () => {
+    const file = path.join(dir, "unreadable");
+    mkdirSync(`${file}.lock`);
+    let runs = 0;
+    const error = await withFileLock(
+      file,
+      async () => {
+        runs++;
+      },
+      { timeoutMs: 300 },
+    ).catch((e: unknown) => e);
+    expect((error as SecretError).code).toBe("TIMEOUT");
+    expect((error as Error).message).toContain(`${file}.lock`);
+    expect(runs).toBe(0);
+    rmSync(`${file}.lock`, { recursive: true });
+  });
+
   it("refuses option values that are not positive numbers, naming the option", async () => {
     const file = path.join(dir, "options");
     await expect(withFileLock(file, async () => 1, { staleMs: -1 })).rejects.toThrow(/staleMs/);
