@@ -15,7 +15,12 @@
  *   There is no `$` expansion and no other escape (not even `\\`).
  * - When a key appears more than once, the last assignment wins.
  * - A key named `__proto__` is dropped (it cannot be an own property of the
- *   plain object `dotenv` builds).
+ *   plain object `dotenv` builds), so this codec drops it too and refuses to
+ *   write it: an application loading the file with `dotenv` would silently
+ *   miss it. Every other name, `constructor` and `toString` included, is an
+ *   ordinary key: names are only ever keys of a `Map`.
+ * - Input longer than `maxLength` (default 16 MiB, `DEFAULT_DOTENV_MAX_LENGTH`)
+ *   is refused with a `SecretConfigError` before it is scanned.
  */
 
 import { InvalidSecretNameError, InvalidSecretValueError, SecretConfigError } from "./errors.js";
@@ -41,8 +46,31 @@ export function isDotenvKey(name: string): boolean {
   return KEY.test(name) && name !== "__proto__";
 }
 
-/** Parse dotenv text with exactly the result of `dotenv.parse(text)`, as a map in first-appearance order. */
-export function parseDotenv(text: string): Map<string, string> {
+/** The longest dotenv text parsed by default: 16 MiB (16777216 UTF-16 code units; a 16 MiB UTF-8 file never decodes to more). */
+export const DEFAULT_DOTENV_MAX_LENGTH = 16 * 1024 * 1024;
+
+export interface DotenvParseOptions {
+  /** Refuse longer text (UTF-16 code units, default `DEFAULT_DOTENV_MAX_LENGTH`). */
+  maxLength?: number | undefined;
+}
+
+/** Refuse text over the limit, naming the limit and never the content. */
+function assertLength(text: string, maxLength: number | undefined): void {
+  if (typeof text !== "string") throw new SecretConfigError("Dotenv text must be a string");
+  const limit = maxLength ?? DEFAULT_DOTENV_MAX_LENGTH;
+  if (text.length > limit)
+    throw new SecretConfigError(
+      `The dotenv text is ${text.length} characters long, over the limit of ${limit} characters`,
+      { field: "maxLength" },
+    );
+}
+
+/**
+ * Parse dotenv text with exactly the result of `dotenv.parse(text)`, as a map in first-appearance order.
+ * @throws SecretConfigError when the text is longer than `options.maxLength`.
+ */
+export function parseDotenv(text: string, options: DotenvParseOptions = {}): Map<string, string> {
+  assertLength(text, options.maxLength);
   const values = new Map<string, string>();
   for (const statement of scan(normalizeLineBreaks(text).text)) values.set(statement.key, statement.value);
   return values;
@@ -264,7 +292,7 @@ export function formatDotenvLine(name: string, value: string): string {
 // ---------------------------------------------------------------------------
 // Editing documents
 
-export interface DotenvDocumentOptions {
+export interface DotenvDocumentOptions extends DotenvParseOptions {
   /**
    * Makes a comment line `# <prefix> <text>` directly above an assignment that
    * assignment's annotation: `annotation(name)` returns `<text>`, `set` can
@@ -308,6 +336,7 @@ export class DotenvDocument {
   readonly #prefix: string | undefined;
 
   private constructor(text: string, options: DotenvDocumentOptions) {
+    assertLength(text, options.maxLength);
     this.#text = text;
     this.#analysis = analyze(text);
     const prefix = options.annotationPrefix;

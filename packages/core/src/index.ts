@@ -72,7 +72,16 @@ export {
   SecretTimeoutError,
   type SecretTimeoutErrorOptions,
 } from "./errors.js";
-export { type FileLockOptions, type WriteSecretFileOptions, withFileLock, writeSecretFile } from "./files.js";
+export {
+  DEFAULT_LEFTOVER_AGE_MS,
+  DEFAULT_LOCK_HEARTBEAT_MS,
+  DEFAULT_LOCK_STALE_MS,
+  DEFAULT_LOCK_TIMEOUT_MS,
+  type FileLockOptions,
+  type WriteSecretFileOptions,
+  withFileLock,
+  writeSecretFile,
+} from "./files.js";
 export {
   type CreateLoggerOptions,
   createLogger,

@@ -505,3 +505,84 @@ describe("DotenvDocument", () => {
     expect(doc.toString()).toBe(text);
   });
 });
+
+describe("names that are properties of Object.prototype", () => {
+  const names = [
+    "constructor",
+    "toString",
+    "valueOf",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toLocaleString",
+    "__defineGetter__",
+    "__lookupSetter__",
+    "prototype",
+  ];
+
+  it("round-trip through format, parse and edit as ordinary keys", () => {
+    const text = names.map((name, i) => `${formatDotenvLine(name, `value ${i}`)}\n`).join("");
+    const parsed = parseDotenv(text);
+    expect([...parsed.keys()]).toEqual(names);
+    for (const [i, name] of names.entries()) expect(parsed.get(name)).toBe(`value ${i}`);
+    expect(dotenvParse(text).constructor).toBe("value 0");
+
+    const doc = DotenvDocument.parse("A=1\n", { annotationPrefix: "secrets:" });
+    for (const name of names) {
+      expect(doc.has(name)).toBe(false);
+      expect(doc.get(name)).toBeUndefined();
+      expect(doc.annotation(name)).toBeUndefined();
+      expect(doc.delete(name)).toBe(false);
+    }
+    for (const [i, name] of names.entries()) doc.set(name, `v${i}`, { annotation: `n=${i}` });
+    names.forEach((name, i) => {
+      expect(doc.get(name)).toBe(`v${i}`);
+      expect(doc.annotation(name)).toBe(`n=${i}`);
+    });
+    expect(doc.delete("constructor")).toBe(true);
+    expect(doc.names()).toEqual(["A", ...names.slice(1)]);
+    const reread = parseDotenv(doc.toString());
+    expect(reread.size).toBe(names.length);
+    expect(Object.fromEntries(reread)).toEqual(dotenvParse(doc.toString()));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("__proto__ is dropped on reading, as dotenv drops it, and refused on writing with a clear error", () => {
+    const parsed = parseDotenv("__proto__=x\nconstructor=y\n");
+    expect([...parsed.keys()]).toEqual(["constructor"]);
+    const doc = DotenvDocument.parse("__proto__=x\n");
+    expect(doc.has("__proto__")).toBe(false);
+    expect(() => doc.set("__proto__", "v")).toThrow(InvalidSecretNameError);
+    expect(doc.toString()).toBe("__proto__=x\n");
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+});
+
+describe("size limits", () => {
+  it("refuses text over maxLength before scanning it, naming the limit and not the content", () => {
+    const text = `SECRET=${"s".repeat(100)}\n`;
+    for (const parse of [
+      () => parseDotenv(text, { maxLength: 64 }),
+      () => DotenvDocument.parse(text, { maxLength: 64 }),
+    ]) {
+      let error: unknown;
+      try {
+        parse();
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(SecretConfigError);
+      expect((error as Error).message).toBe(
+        `The dotenv text is ${text.length} characters long, over the limit of 64 characters`,
+      );
+      expect((error as Error).message).not.toContain("sss");
+    }
+    expect(parseDotenv(text, { maxLength: text.length }).get("SECRET")).toHaveLength(100);
+  });
+
+  it("the default limit is 16 MiB", () => {
+    const big = `A=${"x".repeat(16 * 1024 * 1024)}`;
+    expect(() => parseDotenv(big)).toThrow(/over the limit of 16777216 characters/);
+    expect(parseDotenv(big.slice(0, 16 * 1024 * 1024)).get("A")).toHaveLength(16 * 1024 * 1024 - 2);
+  });
+});

@@ -1,7 +1,19 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { readFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +22,35 @@ import { SecretError, withFileLock, writeSecretFile } from "../src/index.js";
 const dir = mkdtempSync(path.join(tmpdir(), "secrets-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/index.js");
+
+/** This host as a lock file records it: host name and PID namespace. */
+function thisHost(): { host: string; ns: string } {
+  let ns = "";
+  try {
+    ns = readlinkSync("/proc/self/ns/pid");
+  } catch {}
+  return { host: hostname(), ns };
+}
+
+/** A lock file as a holder writes it. */
+function writeLock(file: string, owner: { host: string; ns: string; pid: number; id?: string }): string {
+  const lock = `${file}.lock`;
+  writeFileSync(lock, `${JSON.stringify({ id: "0123456789abcdef", ...owner })}\n`);
+  return lock;
+}
+
+/** A pid no process has (beyond the kernel's maximum). */
+const DEAD_PID = 999_999_999;
+
+function runNode(script: string): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" });
+    child.on("exit", resolve);
+  });
+}
+
+const tagOf = (owner: { host: string; ns: string }) =>
+  createHash("sha256").update(`${owner.host}\0${owner.ns}`).digest("hex").slice(0, 8);
 
 describe("writeSecretFile", () => {
   it("writes with mode 0600 and leaves no temporary file", async () => {
@@ -120,16 +161,245 @@ describe("withFileLock", () => {
     }
   });
 
-  it("takes over a lock left by a process that no longer exists", async () => {
+  it("takes over a lock left on this host by a process that no longer exists", async () => {
     const file = path.join(dir, "stale");
-    writeFileSync(`${file}.lock`, "999999999\n");
+    writeLock(file, { ...thisHost(), pid: DEAD_PID });
     await expect(withFileLock(file, async () => "ran", { timeoutMs: 2000 })).resolves.toBe("ran");
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
-  it("times out with a message that names the lock file", async () => {
+  it("times out with a message that names the lock file while a live holder heartbeats", async () => {
     const file = path.join(dir, "held");
-    writeFileSync(`${file}.lock`, `${process.ppid}\n`);
-    await expect(withFileLock(file, async () => "ran", { timeoutMs: 50 })).rejects.toThrow(/held\.lock/);
-    rmSync(`${file}.lock`);
+    const lock = writeLock(file, { ...thisHost(), pid: process.ppid });
+    const error = await withFileLock(file, async () => "ran", { timeoutMs: 50 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as SecretError).code).toBe("TIMEOUT");
+    expect((error as Error).message).toContain(lock);
+    expect((error as Error).message.split("\n")).toHaveLength(1);
+    rmSync(lock);
+  });
+
+  it("takes over a lock naming an unrelated live process when its heartbeat is old", async () => {
+    const file = path.join(dir, "live-pid-old-heartbeat");
+    // The parent of this test runner is alive, and unrelated to the lock.
+    const lock = writeLock(file, { ...thisHost(), pid: process.ppid });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(lock, hourAgo, hourAgo);
+    let runs = 0;
+    await withFileLock(
+      file,
+      async () => {
+        runs++;
+        // Ours now: the old holder's record is gone.
+        expect(readFileSync(lock, "utf8")).toContain(`"pid":${process.pid}`);
+      },
+      { timeoutMs: 10_000 },
+    );
+    expect(runs).toBe(1);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("respects a lock from another host whose pid it cannot see, as long as it heartbeats", async () => {
+    const file = path.join(dir, "other-host-live");
+    const lock = writeLock(file, {
+      host: "another-host",
+      ns: "pid:[1]",
+      pid: DEAD_PID,
+      id: "feedfacefeedface",
+    });
+    // The other host's holder refreshing its heartbeat.
+    const beat = setInterval(() => {
+      const now = new Date();
+      utimesSync(lock, now, now);
+    }, 40);
+    let runs = 0;
+    try {
+      const error = await withFileLock(
+        file,
+        async () => {
+          runs++;
+        },
+        { staleMs: 400, timeoutMs: 2_000 },
+      ).catch((e: unknown) => e);
+      expect((error as SecretError).code).toBe("TIMEOUT");
+      expect((error as Error).message).toContain(lock);
+      expect((error as Error).message).toContain("host another-host");
+    } finally {
+      clearInterval(beat);
+    }
+    expect(runs).toBe(0);
+    expect(JSON.parse(readFileSync(lock, "utf8")).id).toBe("feedfacefeedface");
+    rmSync(lock);
+  });
+
+  it("takes over a lock from another host once its heartbeat has stopped for staleMs", async () => {
+    const file = path.join(dir, "other-host-dead");
+    // A fresh modification time: only watching it not move tells the holder is gone.
+    const lock = writeLock(file, { host: "another-host", ns: "pid:[1]", pid: process.ppid });
+    let runs = 0;
+    await withFileLock(
+      file,
+      async () => {
+        runs++;
+      },
+      { staleMs: 300, timeoutMs: 10_000 },
+    );
+    expect(runs).toBe(1);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it("a holder that runs longer than staleMs keeps its lock because it heartbeats", async () => {
+    const file = path.join(dir, "long-holder");
+    const script = `
+      const { withFileLock } = await import(${JSON.stringify(dist)});
+      await withFileLock(${JSON.stringify(file)}, async () => {
+        process.stdout.write("held\\n");
+        await new Promise((resolve) => process.stdin.once("data", resolve));
+      }, { staleMs: 300, heartbeatMs: 50 });
+      process.stdout.write("released\\n");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    let out = "";
+    const saw = (text: string) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          if (out.includes(text)) {
+            child.stdout?.off("data", onData);
+            resolve();
+          }
+        };
+        const onData = (chunk: Buffer) => {
+          out += chunk.toString();
+          check();
+        };
+        child.stdout?.on("data", onData);
+        check();
+      });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    await saw("held");
+    // Waits far longer than staleMs: the holder's heartbeat keeps its lock.
+    let runs = 0;
+    const error = await withFileLock(
+      file,
+      async () => {
+        runs++;
+      },
+      { staleMs: 300, timeoutMs: 1_500 },
+    ).catch((e: unknown) => e);
+    expect((error as SecretError).code).toBe("TIMEOUT");
+    expect(runs).toBe(0);
+    child.stdin?.end("go\n");
+    await saw("released");
+    expect(await exited).toBe(0);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+    await withFileLock(file, async () => {
+      runs++;
+    });
+    expect(runs).toBe(1);
+  });
+
+  it("16 processes each taking the lock 10 times to increment a counter lose no update", async () => {
+    const file = path.join(dir, "counter-16x10");
+    writeFileSync(file, "0");
+    const script = `
+      const { withFileLock, writeSecretFile } = await import(${JSON.stringify(dist)});
+      const { readFile } = await import("node:fs/promises");
+      for (let i = 0; i < 10; i++) {
+        await withFileLock(${JSON.stringify(file)}, async () => {
+          const n = Number(await readFile(${JSON.stringify(file)}, "utf8"));
+          await writeSecretFile(${JSON.stringify(file)}, String(n + 1), { locked: true });
+        });
+      }`;
+    const codes = await Promise.all(Array.from({ length: 16 }, () => runNode(script)));
+    expect(codes).toEqual(Array(16).fill(0));
+    expect(readFileSync(file, "utf8")).toBe("160");
+    expect(readdirSync(dir).filter((f) => f.startsWith("counter-16x10") && f !== "counter-16x10")).toEqual(
+      [],
+    );
+    expect(readdirSync(dir).filter((f) => f.startsWith(".counter-16x10."))).toEqual([]);
+  });
+
+  it("a lock path it cannot read (a directory) is waited for up to the bound, then reported", async () => {
+    const file = path.join(dir, "unreadable");
+    mkdirSync(`${file}.lock`);
+    let runs = 0;
+    const error = await withFileLock(
+      file,
+      async () => {
+        runs++;
+      },
+      { timeoutMs: 300 },
+    ).catch((e: unknown) => e);
+    expect((error as SecretError).code).toBe("TIMEOUT");
+    expect((error as Error).message).toContain(`${file}.lock`);
+    expect(runs).toBe(0);
+    rmSync(`${file}.lock`, { recursive: true });
+  });
+
+  it("refuses option values that are not positive numbers, naming the option", async () => {
+    const file = path.join(dir, "options");
+    await expect(withFileLock(file, async () => 1, { staleMs: -1 })).rejects.toThrow(/staleMs/);
+    await expect(withFileLock(file, async () => 1, { staleMs: 300, heartbeatMs: 200 })).rejects.toThrow(
+      /heartbeatMs/,
+    );
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+});
+
+describe("leftover temporary files", () => {
+  const base = "target.env";
+  const leftover = (kind: "l" | "u", tag: string, pid: number, random = "aaaaaaaaaaaa") =>
+    `.${base}.${kind}-${tag}-${pid}-${random}.tmp`;
+
+  it("removes the leftovers of dead writers and old ones, never a live writer's or another target's", async () => {
+    const sub = mkdtempSync(path.join(dir, "leftovers-"));
+    const here = tagOf(thisHost());
+    const elsewhere = "0badc0de";
+    const names = {
+      deadHere: leftover("u", here, DEAD_PID, "000000000001"),
+      liveHere: leftover("u", here, process.ppid, "000000000002"),
+      liveHereOld: leftover("u", here, process.ppid, "000000000003"),
+      otherHost: leftover("u", elsewhere, DEAD_PID, "000000000004"),
+      otherHostOld: leftover("u", elsewhere, DEAD_PID, "000000000005"),
+      lockedLive: leftover("l", here, process.ppid, "000000000006"),
+      otherTarget: `.${base}.local.u-${here}-${DEAD_PID}-000000000007.tmp`,
+      unrelated: `.${base}.notes`,
+    };
+    for (const name of Object.values(names)) writeFileSync(path.join(sub, name), "SECRET=copy\n");
+    const old = new Date(Date.now() - 3_600_000);
+    utimesSync(path.join(sub, names.liveHereOld), old, old);
+    utimesSync(path.join(sub, names.otherHostOld), old, old);
+
+    await writeSecretFile(path.join(sub, base), "A=1\n");
+    expect(readdirSync(sub).sort()).toEqual(
+      [base, names.liveHere, names.otherHost, names.lockedLive, names.otherTarget, names.unrelated].sort(),
+    );
+
+    // A writer that holds the lock knows every locked writer before it is gone.
+    await writeSecretFile(path.join(sub, base), "A=2\n", { locked: true });
+    expect(readdirSync(sub).sort()).toEqual(
+      [base, names.liveHere, names.otherHost, names.otherTarget, names.unrelated].sort(),
+    );
+    expect(readFileSync(path.join(sub, base), "utf8")).toBe("A=2\n");
+  });
+
+  it("a writer killed after writing its temporary file: the next write removes the copy", async () => {
+    const sub = mkdtempSync(path.join(dir, "killed-"));
+    const file = path.join(sub, base);
+    writeFileSync(file, "OLD=1\n");
+    const script = `
+      const fs = (await import("node:fs")).promises;
+      const { writeSecretFile } = await import(${JSON.stringify(dist)});
+      fs.rename = () => { process.kill(process.pid, "SIGKILL"); return new Promise(() => {}); };
+      await writeSecretFile(${JSON.stringify(file)}, "NEW=1\\n");`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: "inherit" });
+    const signal = await new Promise((resolve) => child.on("exit", (_code, sig) => resolve(sig)));
+    expect(signal).toBe("SIGKILL");
+    expect(readdirSync(sub).filter((f) => f.endsWith(".tmp"))).toHaveLength(1);
+    expect(readFileSync(file, "utf8")).toBe("OLD=1\n");
+
+    await writeSecretFile(file, "NEXT=1\n");
+    expect(readdirSync(sub)).toEqual([base]);
   });
 });

@@ -14,7 +14,8 @@ export interface Annotation {
 
 /** Read an annotation's `key=value` pairs; anything malformed is ignored. */
 export function parseAnnotation(text: string | undefined): Annotation {
-  const annotation: Annotation = { updatedAt: undefined, metadata: {} };
+  // Keys come from the file: a null-prototype object, so `__proto__` or `constructor` are plain keys.
+  const annotation: Annotation = { updatedAt: undefined, metadata: Object.create(null) };
   if (text === undefined) return annotation;
   for (const token of text.split(/\s+/)) {
     const eq = token.indexOf("=");

@@ -4,6 +4,7 @@ import {
   AccessDeniedError,
   type CheckOptions,
   type DeleteOptions,
+  type FileLockOptions,
   type Logger,
   NotSupportedError,
   type ProviderCapabilities,
@@ -24,7 +25,7 @@ import {
   withFileLock,
   writeSecretFile,
 } from "@org/secrets-core";
-import { DotenvDocument, formatDotenvLine } from "@org/secrets-core/dotenv";
+import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument, formatDotenvLine } from "@org/secrets-core/dotenv";
 import { ANNOTATION_PREFIX, formatAnnotation, parseAnnotation, validateMetadata } from "./annotation.js";
 
 /** The environment variable that names the dotenv file. */
@@ -51,7 +52,21 @@ export interface EnvProviderOptions {
   logger?: Logger | undefined;
   /** The clock used for `updatedAt` (for tests). */
   now?: (() => Date) | undefined;
+  /**
+   * The cross-process lock around every write (see `withFileLock`): how long to
+   * wait (default 30 s), when a holder's heartbeat counts as stale (default 15 s)
+   * and how often a holder refreshes it (default 2 s).
+   */
+  lock?: Omit<FileLockOptions, "signal"> | undefined;
+  /**
+   * The largest dotenv file read or written, in bytes (default 16 MiB). A larger
+   * file is refused with an error naming the file and the limit.
+   */
+  maxFileBytes?: number | undefined;
 }
+
+/** The largest dotenv file the provider reads or writes by default: 16 MiB. */
+export const DEFAULT_MAX_FILE_BYTES = DEFAULT_DOTENV_MAX_LENGTH;
 
 interface CachedDocument {
   key: string;
@@ -80,6 +95,8 @@ export class EnvProvider implements SecretProvider {
   readonly #writeEnvironment: boolean;
   readonly #logger: Logger;
   readonly #now: () => Date;
+  readonly #lock: Omit<FileLockOptions, "signal">;
+  readonly #maxFileBytes: number;
   #cached: CachedDocument | undefined;
   #warnedMode = false;
   readonly #warnedShadowed = new Set<string>();
@@ -98,6 +115,22 @@ export class EnvProvider implements SecretProvider {
     this.#writeEnvironment = options.writeEnvironment ?? true;
     this.#logger = options.logger ?? silentLogger;
     this.#now = options.now ?? (() => new Date());
+    this.#lock = { ...options.lock };
+    for (const field of ["timeoutMs", "staleMs", "heartbeatMs"] as const) {
+      const value = this.#lock[field];
+      if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0))
+        throw new SecretConfigError(`lock.${field} must be a positive number of milliseconds`, {
+          field: `lock.${field}`,
+          provider: PROVIDER,
+        });
+    }
+    const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    if (!Number.isSafeInteger(max) || max <= 0)
+      throw new SecretConfigError("maxFileBytes must be a positive whole number of bytes", {
+        field: "maxFileBytes",
+        provider: PROVIDER,
+      });
+    this.#maxFileBytes = max;
   }
 
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
@@ -127,29 +160,72 @@ export class EnvProvider implements SecretProvider {
     formatDotenvLine(name, value);
     if (options.metadata) validateMetadata(name, options.metadata);
     await this.#edit(async (document) => {
-      const current = this.#envValue(name) ?? document.get(name);
-      if (options.ifAbsent && current !== undefined)
-        throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
-      if (
-        options.ifVersion !== undefined &&
-        (current === undefined || valueVersion(current) !== options.ifVersion)
-      )
-        throw new SecretConflictError(PROVIDER, name);
-      const metadata = options.metadata ?? parseAnnotation(document.annotation(name)).metadata;
-      document.set(name, value, { annotation: formatAnnotation(this.#now(), metadata) });
+      this.#apply(document, name, value, options);
       return true;
-    });
+    }, options.signal);
     this.#syncEnvironment(name, value);
     return { version: valueVersion(value) };
   }
 
-  async delete(name: string, _options?: DeleteOptions): Promise<boolean> {
+  /**
+   * Write several secrets in one locked rewrite of the file, all or nothing:
+   * each entry is checked as `set` checks it (value, name, metadata, `ifAbsent`,
+   * `ifVersion`), and if any entry fails, nothing is written and that entry's
+   * error is thrown. A name may appear once. Results are keyed by name.
+   */
+  async setMany(
+    entries: ReadonlyArray<{
+      name: string;
+      value: string;
+      options?: Omit<WriteOptions, "signal"> | undefined;
+    }>,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<Map<string, WriteResult>> {
+    const seen = new Set<string>();
+    for (const { name, value, options: entry } of entries) {
+      formatDotenvLine(name, value);
+      if (entry?.metadata) validateMetadata(name, entry.metadata);
+      if (seen.has(name))
+        throw new SecretConfigError(`'${name}' appears more than once in one setMany call`, {
+          field: name,
+          provider: PROVIDER,
+        });
+      seen.add(name);
+    }
+    const results = new Map<string, WriteResult>();
+    if (entries.length === 0) return results;
+    await this.#edit(async (document) => {
+      for (const { name, value, options: entry } of entries) this.#apply(document, name, value, entry ?? {});
+      return true;
+    }, options.signal);
+    for (const { name, value } of entries) {
+      this.#syncEnvironment(name, value);
+      results.set(name, { version: valueVersion(value) });
+    }
+    return results;
+  }
+
+  /** One write, checked against what the environment and the file hold now (under the lock). */
+  #apply(document: DotenvDocument, name: string, value: string, options: Omit<WriteOptions, "signal">): void {
+    const current = this.#envValue(name) ?? document.get(name);
+    if (options.ifAbsent && current !== undefined)
+      throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
+    if (
+      options.ifVersion !== undefined &&
+      (current === undefined || valueVersion(current) !== options.ifVersion)
+    )
+      throw new SecretConflictError(PROVIDER, name);
+    const metadata = options.metadata ?? parseAnnotation(document.annotation(name)).metadata;
+    document.set(name, value, { annotation: formatAnnotation(this.#now(), metadata) });
+  }
+
+  async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
     let inFile = false;
     if ((await this.#read()).has(name)) {
       await this.#edit(async (document) => {
         inFile = document.delete(name);
         return inFile;
-      });
+      }, options.signal);
     }
     const inEnv = this.#envValue(name) !== undefined;
     this.#syncEnvironment(name, undefined);
@@ -212,6 +288,8 @@ export class EnvProvider implements SecretProvider {
   }
 
   #envValue(name: string): string | undefined {
+    // Own properties only: `constructor` or `toString` are names, not inherited methods.
+    if (!Object.hasOwn(this.#env, name)) return undefined;
     const value = this.#env[name];
     return typeof value === "string" ? value : undefined;
   }
@@ -256,39 +334,93 @@ export class EnvProvider implements SecretProvider {
     this.#warnIfExposed(Number(stats.mode));
     const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
     if (this.#cached?.key === key) return this.#cached.document;
-    let text: string;
-    try {
-      text = await fs.readFile(this.path, "utf8");
-    } catch (error) {
-      throw fileError(error, "read", this.path);
-    }
+    const bytes = await this.#readBounded(this.path);
     // Keyed by the stat taken before reading: if the file changed in between, the next read sees a new key.
-    const document = this.#parse(text);
+    const document = this.#parse(bytes === undefined ? "" : bytes.toString("utf8"));
     this.#cached = { key, document };
     return document;
   }
 
+  /**
+   * The file's bytes, at most `maxFileBytes` of them (`undefined` when it does
+   * not exist). A larger file is refused with an error naming the file and the
+   * limit, before it is read into memory.
+   */
+  async #readBounded(file: string): Promise<Buffer | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw fileError(error, "read", file);
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw notAFile(file);
+      if (stats.size > this.#maxFileBytes) throw this.#tooLarge(file, "is", stats.size);
+      // Read until the end, but never past the limit: the file may have grown since the stat.
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const chunk = Buffer.alloc(Math.min(1 << 20, this.#maxFileBytes + 1 - total));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > this.#maxFileBytes) throw this.#tooLarge(file, "is", total);
+        chunks.push(chunk.subarray(0, bytesRead));
+      }
+      return Buffer.concat(chunks, total);
+    } catch (error) {
+      throw fileError(error, "read", file);
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  }
+
+  #tooLarge(file: string, verb: "is" | "would be", size: number): SecretConfigError {
+    return new SecretConfigError(
+      `Cannot use ${file}: it ${verb} ${size} bytes, over the limit of ${this.#maxFileBytes} bytes for a dotenv file (option maxFileBytes)`,
+      { field: "maxFileBytes", provider: PROVIDER },
+    );
+  }
+
   #parse(text: string): DotenvDocument {
-    return DotenvDocument.parse(text, { annotationPrefix: ANNOTATION_PREFIX });
+    // The byte limit has been checked: a file within it never decodes to more characters.
+    return DotenvDocument.parse(text, {
+      annotationPrefix: ANNOTATION_PREFIX,
+      maxLength: Math.max(this.#maxFileBytes, DEFAULT_DOTENV_MAX_LENGTH),
+    });
   }
 
   /**
    * Read-modify-write the file under the cross-process lock. `change` edits the
    * document and says whether to write it; it may throw to abandon the edit.
    */
-  async #edit(change: (document: DotenvDocument) => Promise<boolean>): Promise<void> {
+  async #edit(
+    change: (document: DotenvDocument) => Promise<boolean>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const target = await this.#writeTarget();
     try {
-      await withFileLock(target, async () => {
-        const document = this.#parse(await this.#readForWrite(target));
-        if (!(await change(document))) return;
-        try {
-          await writeSecretFile(target, document.toString());
-        } catch (error) {
-          throw fileError(error, "write", target);
-        }
-      });
+      await withFileLock(
+        target,
+        async () => {
+          const document = this.#parse(await this.#readForWrite(target));
+          if (!(await change(document))) return;
+          const text = document.toString();
+          const size = Buffer.byteLength(text, "utf8");
+          if (size > this.#maxFileBytes) throw this.#tooLarge(target, "would be", size);
+          try {
+            // Every writer of the file holds the lock: leftovers of earlier locked writers are removed.
+            await writeSecretFile(target, text, { locked: true });
+          } catch (error) {
+            throw fileError(error, "write", target);
+          }
+        },
+        { ...this.#lock, signal },
+      );
     } catch (error) {
+      if (signal?.aborted && error === signal.reason) throw error;
       throw fileError(error, "lock", target);
     } finally {
       this.#cached = undefined;
@@ -306,15 +438,8 @@ export class EnvProvider implements SecretProvider {
 
   /** The current text, which must be valid UTF-8: rewriting it otherwise would damage other lines. */
   async #readForWrite(file: string): Promise<string> {
-    let bytes: Buffer;
-    try {
-      const stats = await fs.stat(file);
-      if (!stats.isFile()) throw notAFile(file);
-      bytes = await fs.readFile(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
-      throw fileError(error, "read", file);
-    }
+    const bytes = await this.#readBounded(file);
+    if (bytes === undefined) return "";
     try {
       return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch (error) {

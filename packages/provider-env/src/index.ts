@@ -1,6 +1,7 @@
 export {
   createEnvProvider,
   createProvider,
+  DEFAULT_MAX_FILE_BYTES,
   ENV_FILE_VARIABLE,
   EnvProvider,
   type EnvProviderOptions,

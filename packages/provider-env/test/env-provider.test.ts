@@ -292,26 +292,27 @@ describe("reading", () => {
 
   it("re-reads the file only when it changed", async () => {
     const { provider, file } = setup("A=1\n");
-    const readFile = vi.spyOn(fsp, "readFile");
+    const opened = vi.spyOn(fsp, "open");
+    const reads = () => opened.mock.calls.filter(([p]) => p === file).length;
     expect((await provider.get("A"))?.value).toBe("1");
     expect((await provider.get("A"))?.value).toBe("1");
     await provider.getMany(["A"]);
     await provider.list();
-    expect(readFile).toHaveBeenCalledTimes(1);
+    expect(reads()).toBe(1);
     // Same size, new content, written by someone else.
     writeFileSync(file, "A=2\n");
     expect((await provider.get("A"))?.value).toBe("2");
-    expect(readFile).toHaveBeenCalledTimes(2);
+    expect(reads()).toBe(2);
     rmSync(file);
     expect(await provider.get("A")).toBeUndefined();
   });
 
   it("getMany reads the file once for many names", async () => {
-    const { provider } = setup("A=1\nB=2\nC=3\n");
-    const readFile = vi.spyOn(fsp, "readFile");
+    const { provider, file } = setup("A=1\nB=2\nC=3\n");
+    const opened = vi.spyOn(fsp, "open");
     const found = await provider.getMany(["A", "C", "MISSING"]);
     expect(Object.fromEntries([...found].map(([k, r]) => [k, r.value]))).toEqual({ A: "1", C: "3" });
-    expect(readFile).toHaveBeenCalledTimes(1);
+    expect(opened.mock.calls.filter(([p]) => p === file)).toHaveLength(1);
   });
 
   it("reports a directory in place of the file as a SecretError naming the path", async () => {
@@ -501,5 +502,179 @@ describe("configuration", () => {
       checkAndSet: true,
       metadata: true,
     });
+  });
+});
+
+describe("names that are properties of Object.prototype", () => {
+  const names = ["constructor", "toString", "valueOf", "hasOwnProperty", "__defineGetter__", "prototype"];
+
+  it("are read, written, listed and deleted as ordinary secrets", async () => {
+    const { provider, read } = setup("A=1\n");
+    for (const name of names) {
+      expect(await provider.get(name)).toBeUndefined();
+      expect(await provider.delete(name)).toBe(false);
+    }
+    expect((await provider.getMany(names)).size).toBe(0);
+    for (const [i, name] of names.entries()) await provider.set(name, `value ${i}`);
+    for (const [i, name] of names.entries()) expect((await provider.get(name))?.value).toBe(`value ${i}`);
+    const many = await provider.getMany(names);
+    expect([...many.keys()]).toEqual(names);
+    expect(await provider.list()).toEqual(["A", ...names].sort());
+    const parsed = dotenvParse(read());
+    for (const [i, name] of names.entries())
+      expect(Object.hasOwn(parsed, name) && parsed[name]).toBe(`value ${i}`);
+    expect(await provider.delete("constructor")).toBe(true);
+    expect(await provider.get("constructor")).toBeUndefined();
+    expect((await provider.list()).length).toBe(names.length);
+  });
+
+  it("an environment object's inherited members are not taken for values", async () => {
+    const env: Record<string, string | undefined> = { toString: "from-env" };
+    const { provider } = setup("constructor=from-file\n", env);
+    expect((await provider.get("constructor"))?.value).toBe("from-file");
+    expect((await provider.get("toString"))?.value).toBe("from-env");
+    expect(await provider.get("hasOwnProperty")).toBeUndefined();
+  });
+
+  it("metadata keys such as __proto__ and constructor round-trip", async () => {
+    const { provider } = setup();
+    const metadata = JSON.parse('{"__proto__":"a","constructor":"b","owner":"ops"}') as Record<
+      string,
+      string
+    >;
+    await provider.set("S", "v", { metadata });
+    const record = await provider.get("S");
+    expect(Object.keys(record?.metadata ?? {}).sort()).toEqual(["__proto__", "constructor", "owner"]);
+    expect(record?.metadata?.constructor).toBe("b");
+    expect(Object.getOwnPropertyDescriptor(record?.metadata, "__proto__")?.value).toBe("a");
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+});
+
+describe("the file size limit", () => {
+  it("refuses to read a file over maxFileBytes, naming the file and the limit, never its content", async () => {
+    const dir = freshDir();
+    const file = path.join(dir, ".env");
+    const content = `SECRET=${"s".repeat(200)}\n`;
+    writeFileSync(file, content, { mode: 0o600 });
+    const provider = createEnvProvider({ path: file, env: {}, maxFileBytes: 100 });
+    for (const attempt of [provider.get("SECRET"), provider.list(), provider.set("OTHER", "x")]) {
+      const error = await failure(attempt);
+      expect(error).toBeInstanceOf(SecretConfigError);
+      expect(error.message).toBe(
+        `Cannot use ${file}: it is ${content.length} bytes, over the limit of 100 bytes for a dotenv file (option maxFileBytes)`,
+      );
+    }
+    expect(readFileSync(file, "utf8")).toBe(content);
+  });
+
+  it("refuses a write that would grow the file past maxFileBytes and leaves it as it was", async () => {
+    const dir = freshDir();
+    const file = path.join(dir, ".env");
+    writeFileSync(file, "A=1\n", { mode: 0o600 });
+    const provider = createEnvProvider({ path: file, env: {}, maxFileBytes: 100 });
+    const error = await failure(provider.set("BIG", "b".repeat(200)));
+    expect(error).toBeInstanceOf(SecretConfigError);
+    expect(error.message).toMatch(/would be \d+ bytes, over the limit of 100 bytes/);
+    expect(error.message).not.toContain("bbb");
+    expect(readFileSync(file, "utf8")).toBe("A=1\n");
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+
+  it("refuses a limit that is not a positive whole number", () => {
+    expect(() => createEnvProvider({ maxFileBytes: 0 })).toThrow(/maxFileBytes/);
+  });
+});
+
+describe("the lock", () => {
+  it("waits for a live holder up to the configured bound, then fails naming the lock file", async () => {
+    const { provider, file } = setup("A=1\n");
+    // A holder elsewhere (another host) that keeps refreshing its heartbeat.
+    const lock = `${file}.lock`;
+    writeFileSync(lock, `${JSON.stringify({ host: "elsewhere", ns: "", pid: 1, id: "abcdabcdabcdabcd" })}\n`);
+    const beat = setInterval(() => {
+      const now = new Date();
+      fsp.utimes(lock, now, now).catch(() => {});
+    }, 30);
+    const slow = createEnvProvider({ path: file, env: {}, lock: { timeoutMs: 400, staleMs: 300 } });
+    try {
+      const error = await failure(slow.set("B", "2"));
+      expect(error.code).toBe("TIMEOUT");
+      expect(error.message).toContain(lock);
+    } finally {
+      clearInterval(beat);
+    }
+    expect(await provider.get("B")).toBeUndefined();
+    // Once it stops heartbeating, it is taken over.
+    await slow.set("B", "2");
+    expect((await provider.get("B"))?.value).toBe("2");
+    expect(existsSync(lock)).toBe(false);
+  });
+});
+
+describe("setMany", () => {
+  it("writes many secrets in one locked rewrite of the file", async () => {
+    const { provider, read } = setup("# head\nKEEP=1\n");
+    const renames = vi.spyOn(fsp, "rename");
+    const entries = Array.from({ length: 200 }, (_, i) => ({
+      name: `S_${i}`,
+      value: `value #${i}`,
+      options: { ifAbsent: true, metadata: { owner: "init" } },
+    }));
+    const results = await provider.setMany(entries);
+    expect(renames).toHaveBeenCalledTimes(1);
+    expect(results.size).toBe(200);
+    expect(results.get("S_7")).toEqual({ version: valueVersion("value #7") });
+    const parsed = dotenvParse(read());
+    expect(Object.keys(parsed)).toHaveLength(201);
+    expect(parsed.S_199).toBe("value #199");
+    expect(read().startsWith("# head\nKEEP=1\n")).toBe(true);
+    expect((await provider.get("S_0"))?.metadata).toEqual({ owner: "init" });
+  });
+
+  it("is all or nothing: one conflicting entry writes none of them", async () => {
+    const original = "EXISTS=1\n";
+    const { provider, read, dir } = setup(original);
+    const renames = vi.spyOn(fsp, "rename");
+    const error = await failure(
+      provider.setMany([
+        { name: "NEW_A", value: "a", options: { ifAbsent: true } },
+        { name: "EXISTS", value: "b", options: { ifAbsent: true } },
+        { name: "NEW_C", value: "c", options: { ifAbsent: true } },
+      ]),
+    );
+    expect(error).toBeInstanceOf(SecretConflictError);
+    expect(error.secret).toBe("EXISTS");
+    expect(renames).not.toHaveBeenCalled();
+    expect(read()).toBe(original);
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+
+  it("refuses a bad entry or a repeated name before taking the lock", async () => {
+    const { provider, file } = setup();
+    const opened = vi.spyOn(fsp, "open");
+    expect(await failure(provider.setMany([{ name: "__proto__", value: "x" }]))).toBeInstanceOf(
+      InvalidSecretNameError,
+    );
+    expect(await failure(provider.setMany([{ name: "A", value: "\ud800" }]))).toBeInstanceOf(
+      InvalidSecretValueError,
+    );
+    const repeated = await failure(
+      provider.setMany([
+        { name: "A", value: "1" },
+        { name: "A", value: "2" },
+      ]),
+    );
+    expect(repeated).toBeInstanceOf(SecretConfigError);
+    expect(repeated.message).toContain("'A'");
+    expect(opened.mock.calls.filter(([p]) => String(p).startsWith(file))).toHaveLength(0);
+    expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe("configuration of the lock", () => {
+  it("refuses a lock option that is not a positive number, naming it", () => {
+    expect(() => createEnvProvider({ lock: { staleMs: -5 } })).toThrow(/lock\.staleMs/);
+    expect(() => createEnvProvider({ lock: { timeoutMs: Number.NaN } })).toThrow(/lock\.timeoutMs/);
   });
 });

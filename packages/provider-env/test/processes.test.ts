@@ -141,5 +141,7 @@ describe("several processes writing one dotenv file", () => {
     const parsed = dotenvParse(readFileSync(file, "utf8"));
     expect(parsed).toEqual({ KEEP: "1", AFTER: "recovered" });
     expect(existsSync(`${file}.lock`)).toBe(false);
+    // The killed writer's full copy of the secrets is gone too.
+    expect(readdirSync(dir)).toEqual([".env"]);
   });
 });
