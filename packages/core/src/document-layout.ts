@@ -111,7 +111,8 @@ export class DocumentLayout {
       const current = doc ? own(doc.fields, name) : undefined;
       const next = change(current);
       if (next === current && (next !== undefined || !doc || !(name in doc.fields))) return;
-      const fields: Record<string, string> = { ...(doc?.fields ?? {}) };
+      // Null prototype: a secret named `__proto__` is a field, not the object's prototype.
+      const fields: Record<string, string> = Object.assign(Object.create(null), doc?.fields);
       if (next === undefined) delete fields[name];
       else fields[name] = next;
       try {
