@@ -71,7 +71,8 @@ export interface VaultProviderOptions {
   timeoutMs?: number | undefined;
   /**
    * Longest time connecting (login and mount detection, together) may take, in milliseconds
-   * (default: `timeoutMs`). `createProvider` sets it to the deadline core gives every call.
+   * (default: no overall bound, each request bounded by `timeoutMs`). `createProvider` sets it
+   * to the deadline core gives every call (`SECRET_TIMEOUT`).
    */
   connectTimeoutMs?: number | undefined;
   /**

@@ -82,7 +82,7 @@ interface Settings {
   caCertFile: string | undefined;
   skipVerify: boolean;
   timeoutMs: number;
-  connectTimeoutMs: number;
+  connectTimeoutMs: number | undefined;
   redirectAllow: string[];
   maxRetries: number;
   retryDelayMs: number;
@@ -211,6 +211,7 @@ export class VaultProvider implements SecretProvider {
     this.#connecting = undefined;
     if (!connection) return;
     connection.auth.close();
+    connection.transport.close();
     connection.agents.http?.destroy();
     connection.agents.https?.destroy();
   }
@@ -227,6 +228,7 @@ export class VaultProvider implements SecretProvider {
       (connection) => {
         if (this.#closed) {
           connection.auth.close();
+          connection.transport.close();
           connection.agents.http?.destroy();
           connection.agents.https?.destroy();
           throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
@@ -246,7 +248,8 @@ export class VaultProvider implements SecretProvider {
   async #connect(signal: AbortSignal | undefined): Promise<Connection> {
     const settings = this.#settings;
     // Connecting (login, mount detection) is bounded as a whole, not just per request.
-    const deadline = Date.now() + settings.connectTimeoutMs;
+    const deadline =
+      settings.connectTimeoutMs === undefined ? undefined : Date.now() + settings.connectTimeoutMs;
     const agents: Connection["agents"] = {};
     let client = this.#client;
     if (!client) {
@@ -330,6 +333,7 @@ export class VaultProvider implements SecretProvider {
       return { store, auth, transport, version, mount, prefix, agents };
     } catch (error) {
       auth.close();
+      transport.close();
       agents.http?.destroy();
       agents.https?.destroy();
       throw error;
@@ -487,7 +491,10 @@ function resolveSettings(options: VaultProviderOptions): Settings {
     caCertFile: options.caCertFile,
     skipVerify: options.skipVerify === true,
     timeoutMs,
-    connectTimeoutMs: number(options.connectTimeoutMs, "connectTimeoutMs", timeoutMs, 1),
+    connectTimeoutMs:
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : number(options.connectTimeoutMs, "connectTimeoutMs", timeoutMs, 1),
     redirectAllow: redirectOrigins(options.redirectAllow),
     maxRetries: Math.floor(number(options.maxRetries, "maxRetries", DEFAULT_MAX_RETRIES, 0)),
     retryDelayMs: number(options.retryDelayMs, "retryDelayMs", DEFAULT_RETRY_DELAY_MS, 0),

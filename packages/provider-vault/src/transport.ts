@@ -120,6 +120,8 @@ type Failure =
 export class VaultTransport {
   readonly #options: TransportOptions;
   readonly #url: string;
+  /** Aborted by `close()`: every request in flight (a background token lookup too) ends with it. */
+  readonly #shutdown = new AbortController();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -130,8 +132,18 @@ export class VaultTransport {
     return this.#url;
   }
 
+  /** Abort every request in flight and refuse new ones. */
+  close(): void {
+    this.#shutdown.abort(new Error("the Vault provider was closed"));
+  }
+
   /** Send one request with `token` (or none), retrying where that is safe. */
-  async send(request: VaultRequest, token: string | undefined): Promise<VaultResponse> {
+  async send(caller: VaultRequest, token: string | undefined): Promise<VaultResponse> {
+    const shutdown = this.#shutdown.signal;
+    const request: VaultRequest = {
+      ...caller,
+      signal: caller.signal ? AbortSignal.any([caller.signal, shutdown]) : shutdown,
+    };
     const path = displayPath(request.segments);
     const maxRetries = Math.max(0, this.#options.maxRetries);
     for (let attempt = 0; ; attempt++) {
@@ -277,14 +289,17 @@ export class VaultTransport {
     const base = { method, path };
     switch (failure.kind) {
       case "timeout": {
-        const within = `within ${failure.ms ?? this.#options.timeoutMs} ms`;
+        const ms = failure.ms ?? this.#options.timeoutMs;
+        // Cut short by the caller's deadline (or the one for connecting), rather than by VAULT_CLIENT_TIMEOUT.
+        const within =
+          ms < this.#options.timeoutMs ? `before the deadline (${ms} ms were left)` : `within ${ms} ms`;
         const cause = new VaultRequestError(`${method} ${path}: no answer ${within}`, {
           ...base,
           code: "ETIMEDOUT",
         });
         return new ProviderUnavailableError(
           PROVIDER,
-          `Vault at ${this.#url} did not answer ${method} ${path} ${within}: check the server, or raise VAULT_CLIENT_TIMEOUT`,
+          `Vault at ${this.#url} did not answer ${method} ${path} ${within}: check the server, or raise ${ms < this.#options.timeoutMs ? "SECRET_TIMEOUT" : "VAULT_CLIENT_TIMEOUT"}`,
           { ...(secret ? { secret } : {}), cause },
         );
       }
@@ -326,6 +341,18 @@ export class VaultTransport {
         );
       }
       case "aborted":
+        if ((failure.reason as { name?: unknown } | undefined)?.name === "TimeoutError")
+          return new ProviderUnavailableError(
+            PROVIDER,
+            `Vault at ${this.#url} did not answer ${method} ${path} before the caller's deadline`,
+            {
+              ...(secret ? { secret } : {}),
+              cause: new VaultRequestError(`${method} ${path}: deadline passed`, {
+                ...base,
+                code: "ETIMEDOUT",
+              }),
+            },
+          );
         return new ProviderError(PROVIDER, `Request ${method} ${path} to Vault was aborted`, {
           ...(secret ? { secret } : {}),
           cause: failure.reason,

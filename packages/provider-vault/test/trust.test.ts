@@ -287,7 +287,10 @@ describe("a server that accepts connections and never answers", () => {
     const sent = proxy.requests.length;
     const closedBefore = proxy.closed;
     const error = await p.get("SECRET_KEY", { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as Error).message).toMatch(
+      /did not answer GET secret\/data\/.*\/SECRET_KEY before the caller's deadline$/,
+    );
     expect(proxy.requests.length - sent).toBe(1);
     // The request went out on the kept-alive connection, and aborting it closed that socket.
     expect(proxy.connections - connectionsBefore).toBe(1);
@@ -301,7 +304,8 @@ describe("a server that accepts connections and never answers", () => {
     const error = await p
       .set("SECRET_KEY", "never-answered", { signal: AbortSignal.timeout(300) })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as Error).message).toMatch(/did not answer POST .* before the caller's deadline$/);
     expect(proxy.requests).toHaveLength(1);
     await vi.waitFor(() => expect(proxy.open).toBe(0), { timeout: 5_000 });
   }, 15_000);
@@ -310,7 +314,10 @@ describe("a server that accepts connections and never answers", () => {
     const p = provider(unique("hang-retry"), { maxRetries: 5, retryDelayMs: 60_000 });
     proxy.inject({ kind: "reset" }, { kind: "reset" }, { kind: "reset" });
     const error = await p.get("SECRET_KEY", { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ProviderError);
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as Error).message).toMatch(
+      /did not answer GET secret\/data\/.*\/SECRET_KEY before the caller's deadline$/,
+    );
     expect(proxy.requests).toHaveLength(1);
   }, 15_000);
 
@@ -336,7 +343,7 @@ describe("a server that accepts connections and never answers", () => {
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(
       new RegExp(
-        `^Vault at ${url.replaceAll(".", "\\.")} did not answer GET sys/internal/ui/mounts/secret within \\d+ ms`,
+        `^Vault at ${url.replaceAll(".", "\\.")} did not answer GET sys/internal/ui/mounts/secret before the deadline \\(\\d+ ms were left\\): check the server, or raise SECRET_TIMEOUT$`,
       ),
     );
     // One mount lookup, not retried (the token lookup beside it is closed with the provider).
