@@ -260,6 +260,30 @@ describe("answers that echo the request or the secret never reach an error", () 
     });
   }
 
+  it("an AppRole login answered with an echo of the role id and secret id", async () => {
+    const mount = unique("approle-echo");
+    await root("POST", `sys/auth/${mount}`, { type: "approle" });
+    await root("POST", `auth/${mount}/role/app`, { token_policies: ["default"] });
+    const roleId = (await root("GET", `auth/${mount}/role/app/role-id`)).data.role_id as string;
+    const secretId = (await root("POST", `auth/${mount}/role/app/secret-id`, {})).data.secret_id as string;
+    for (const status of [400, 403, 500]) {
+      const p = provider(unique("approle-echo"), {
+        token: undefined,
+        auth: { method: "approle", roleId, secretId, mount },
+      });
+      proxy.inject({ kind: "echo", status });
+      const error = await p.check().catch((e: unknown) => e);
+      expectClean(error, [roleId, secretId]);
+      expect((error as Error).message).toMatch(
+        status === 500
+          ? /answered HTTP 500/
+          : new RegExp(
+              `^Vault authentication failed: (HTTP ${status}|invalid token) \\(AppRole login at auth/${mount}\\)$`,
+            ),
+      );
+    }
+  });
+
   it("a 500 with an echo, retried, names the status and the attempts only", async () => {
     const prefix = unique("echo-retry");
     const p = provider(prefix, { maxRetries: 2 });
