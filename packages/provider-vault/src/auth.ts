@@ -41,6 +41,9 @@ export interface AuthenticatorOptions {
   cwd: string;
 }
 
+/** The caller's signal and deadline, carried into the requests a login or token check makes for it. */
+type Bounds = Pick<VaultRequest, "signal" | "deadline">;
+
 /** Renew when two thirds of the token's time to live have passed. */
 const RENEW_AT = 2 / 3;
 const MIN_RENEW_DELAY_MS = 250;
@@ -96,10 +99,10 @@ export class VaultAuthenticator {
   }
 
   /** The token to send, logging in first when needed. `undefined` when the user's client carries its own. */
-  async token(): Promise<string | undefined> {
+  async token(bounds: Bounds = {}): Promise<string | undefined> {
     if (this.#auth.method === "client") return undefined;
     if (this.#token !== undefined) return this.#token;
-    this.#acquiring ??= this.#acquire().finally(() => {
+    this.#acquiring ??= this.#acquire(bounds).finally(() => {
       this.#acquiring = undefined;
     });
     return this.#acquiring;
@@ -111,13 +114,14 @@ export class VaultAuthenticator {
    * file) and send once more; if it does, the policy denies the request.
    */
   async send(request: VaultRequest): Promise<VaultResponse> {
-    const token = await this.token();
+    const bounds: Bounds = { signal: request.signal, deadline: request.deadline };
+    const token = await this.token(bounds);
     try {
       return await this.#transport.send(request, token);
     } catch (error) {
       if (!(error instanceof AccessDeniedError) || this.#auth.method === "client") throw error;
-      if (!(await this.#recover(token))) throw error;
-      return this.#transport.send(request, await this.token());
+      if (!(await this.#recover(token, bounds))) throw error;
+      return this.#transport.send(request, await this.token(bounds));
     }
   }
 
@@ -128,12 +132,12 @@ export class VaultAuthenticator {
   }
 
   /** `true` when a new token was obtained and the request is worth sending again. */
-  async #recover(failed: string | undefined): Promise<boolean> {
+  async #recover(failed: string | undefined, bounds: Bounds): Promise<boolean> {
     const pending = this.#recovering;
     if (pending && pending.token === failed) return pending.promise;
     if (this.#token !== failed) return true; // somebody already replaced it
     const promise = (async () => {
-      const alive = await this.#isAlive(failed);
+      const alive = await this.#isAlive(failed, bounds);
       if (alive) return false; // the token works: the policy is what denies the request
       const auth = this.#auth;
       if (auth.method === "token") {
@@ -153,7 +157,7 @@ export class VaultAuthenticator {
       }
       this.#logger.info("vault.login.expired", { auth_method: auth.method });
       this.#token = undefined;
-      await this.token();
+      await this.token(bounds);
       return true;
     })();
     this.#recovering = { token: failed, promise };
@@ -165,16 +169,16 @@ export class VaultAuthenticator {
   }
 
   /** Does `token` still authenticate? Every token may look itself up unless its policies forbid even that. */
-  async #isAlive(token: string | undefined): Promise<boolean> {
+  async #isAlive(token: string | undefined, bounds: Bounds): Promise<boolean> {
     if (token === undefined) return false;
     const response = await this.#transport.send(
-      { method: "GET", segments: ["auth", "token", "lookup-self"], accept: [403] },
+      { method: "GET", segments: ["auth", "token", "lookup-self"], accept: [403], ...bounds },
       token,
     );
     return response.status !== 403;
   }
 
-  async #acquire(): Promise<string | undefined> {
+  async #acquire(bounds: Bounds = {}): Promise<string | undefined> {
     const auth = this.#auth;
     switch (auth.method) {
       case "client":
@@ -197,21 +201,27 @@ export class VaultAuthenticator {
             : undefined);
         const body: Record<string, string> = { role_id: roleId };
         if (secretId !== undefined) body.secret_id = secretId;
-        return this.#login("AppRole", auth.mount, body);
+        return this.#login("AppRole", auth.mount, body, bounds);
       }
       case "kubernetes": {
         const jwt = await this.#readCredential(
           auth.jwtFile ?? DEFAULT_KUBERNETES_JWT_FILE,
           "Kubernetes service-account token file (VAULT_K8S_JWT_FILE)",
         );
-        return this.#login("Kubernetes", auth.mount, { role: auth.role, jwt });
+        return this.#login("Kubernetes", auth.mount, { role: auth.role, jwt }, bounds);
       }
     }
   }
 
-  async #login(label: string, mount: string, body: Record<string, string>): Promise<string> {
+  async #login(label: string, mount: string, body: Record<string, string>, bounds: Bounds): Promise<string> {
     const response = await this.#transport.send(
-      { method: "POST", segments: ["auth", ...splitPath(mount, "auth mount"), "login"], body, login: label },
+      {
+        method: "POST",
+        segments: ["auth", ...splitPath(mount, "auth mount"), "login"],
+        body,
+        login: label,
+        ...bounds,
+      },
       undefined,
     );
     const auth = response.body?.auth as

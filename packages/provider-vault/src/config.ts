@@ -1,5 +1,6 @@
 import { type Env, type ParsedConfig, SecretConfigError } from "@org/secrets-core";
 import type { VaultAuthOptions, VaultLayout, VaultProviderOptions } from "./options.js";
+import { addressProblem, originProblem } from "./paths.js";
 import { Sensitive } from "./sensitive.js";
 import { PROVIDER } from "./transport.js";
 
@@ -23,6 +24,7 @@ export interface ParsedVaultConfig extends ParsedConfig<VaultProviderOptions> {
  * | `VAULT_MOUNT_POINT`, `VAULT_PATH_PREFIX`, `VAULT_LAYOUT`, `VAULT_KV_VERSION` | where secrets live |
  * | `VAULT_NAMESPACE`, `VAULT_CACERT`, `VAULT_SKIP_VERIFY` | namespace and TLS |
  * | `VAULT_CLIENT_TIMEOUT` (`VAULT_TIMEOUT`), `VAULT_MAX_RETRIES` | requests |
+ * | `VAULT_REDIRECT_ALLOW` | origins redirects may lead to |
  */
 export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   const warnings: string[] = [];
@@ -39,12 +41,10 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   const urlVar = ["VAULT_URL", "VAULT_ADDR", "BAO_ADDR"].find((name) => get(name) !== undefined);
   if (urlVar) {
     const url = get(urlVar) as string;
-    if (isHttpUrl(url)) config.url = url;
+    const problem = addressProblem(url);
+    if (problem === undefined) config.url = url;
     else
-      invalid(
-        urlVar,
-        `Invalid ${urlVar} ${JSON.stringify(url)}: use an http:// or https:// address such as https://vault.example.com:8200`,
-      );
+      invalid(urlVar, `Invalid ${urlVar}: ${problem}; use an address such as https://vault.example.com:8200`);
   } else {
     missing.push("VAULT_URL");
     errors.push(
@@ -61,30 +61,18 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   const mount = get("VAULT_MOUNT_POINT");
   if (mount) {
     if (checkPath(mount)) config.mount = mount;
-    else
-      invalid(
-        "VAULT_MOUNT_POINT",
-        `Invalid VAULT_MOUNT_POINT ${JSON.stringify(mount)}: '.' and '..' are not allowed`,
-      );
+    else invalid("VAULT_MOUNT_POINT", "Invalid VAULT_MOUNT_POINT: '.' and '..' segments are not allowed");
   }
   const prefix = get("VAULT_PATH_PREFIX");
   if (prefix) {
     if (checkPath(prefix)) config.prefix = prefix;
-    else
-      invalid(
-        "VAULT_PATH_PREFIX",
-        `Invalid VAULT_PATH_PREFIX ${JSON.stringify(prefix)}: '.' and '..' are not allowed`,
-      );
+    else invalid("VAULT_PATH_PREFIX", "Invalid VAULT_PATH_PREFIX: '.' and '..' segments are not allowed");
   }
 
   const layout = get("VAULT_LAYOUT")?.toLowerCase();
   if (layout) {
     if (layout === "per-secret" || layout === "document") config.layout = layout as VaultLayout;
-    else
-      invalid(
-        "VAULT_LAYOUT",
-        `Invalid VAULT_LAYOUT ${JSON.stringify(get("VAULT_LAYOUT"))}: use per-secret or document`,
-      );
+    else invalid("VAULT_LAYOUT", "Invalid VAULT_LAYOUT: use per-secret or document");
   }
   if (config.layout === "document" && !config.prefix) {
     missing.push("VAULT_PATH_PREFIX");
@@ -99,7 +87,7 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   const kvVersion = get("VAULT_KV_VERSION");
   if (kvVersion) {
     if (kvVersion === "1" || kvVersion === "2") config.kvVersion = kvVersion === "1" ? 1 : 2;
-    else invalid("VAULT_KV_VERSION", `Invalid VAULT_KV_VERSION ${JSON.stringify(kvVersion)}: use 1 or 2`);
+    else invalid("VAULT_KV_VERSION", "Invalid VAULT_KV_VERSION: use 1 or 2");
   }
 
   const namespace = get("VAULT_NAMESPACE");
@@ -117,7 +105,7 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
         "VAULT_SKIP_VERIFY is set: Vault's TLS certificate is not verified, so anyone on the network path can read secrets and tokens; use VAULT_CACERT outside development",
       );
     } else if (lower !== "0" && lower !== "false") {
-      warnings.push(`VAULT_SKIP_VERIFY=${JSON.stringify(skip)} is not 1 or true: TLS verification stays on`);
+      warnings.push("VAULT_SKIP_VERIFY is set to something other than 1 or true: TLS verification stays on");
     }
   }
 
@@ -125,21 +113,28 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   if (timeoutVar) {
     const ms = parseDuration(get(timeoutVar) as string);
     if (ms !== undefined && ms > 0) config.timeoutMs = ms;
-    else
-      invalid(
-        timeoutVar,
-        `Invalid ${timeoutVar} ${JSON.stringify(get(timeoutVar))}: use seconds (30) or a duration (30s, 1500ms, 1m)`,
-      );
+    else invalid(timeoutVar, `Invalid ${timeoutVar}: use seconds (30) or a duration (30s, 1500ms, 1m)`);
   }
 
   const retries = get("VAULT_MAX_RETRIES");
   if (retries) {
     if (/^\d{1,2}$/.test(retries)) config.maxRetries = Number(retries);
-    else
+    else invalid("VAULT_MAX_RETRIES", "Invalid VAULT_MAX_RETRIES: use a whole number from 0 to 99");
+  }
+
+  const redirect = get("VAULT_REDIRECT_ALLOW");
+  if (redirect) {
+    const entries = redirect
+      .split(",")
+      .map((e) => e.trim())
+      .filter((e) => e.length > 0);
+    const bad = entries.map((e, i) => [i + 1, originProblem(e)] as const).find(([, problem]) => problem);
+    if (bad)
       invalid(
-        "VAULT_MAX_RETRIES",
-        `Invalid VAULT_MAX_RETRIES ${JSON.stringify(retries)}: use a whole number from 0 to 99`,
+        "VAULT_REDIRECT_ALLOW",
+        `Invalid VAULT_REDIRECT_ALLOW entry ${bad[0]}: ${bad[1]}; list origins separated by commas, such as https://vault-1.internal:8200,https://vault-2.internal:8200`,
       );
+    else config.redirectAllow = entries;
   }
 
   return { config, warnings, errors, missing };
@@ -169,10 +164,7 @@ function parseAuth(
     if (rawMethod === "token" || rawMethod === "approle") method = rawMethod;
     else if (rawMethod === "kubernetes" || rawMethod === "k8s") method = "kubernetes";
     else {
-      invalid(
-        "VAULT_AUTH_METHOD",
-        `Invalid VAULT_AUTH_METHOD ${JSON.stringify(get("VAULT_AUTH_METHOD"))}: use token, approle or kubernetes`,
-      );
+      invalid("VAULT_AUTH_METHOD", "Invalid VAULT_AUTH_METHOD: use token, approle or kubernetes");
       return undefined;
     }
   } else if (token || tokenFile) method = "token";
@@ -229,15 +221,6 @@ function parseAuth(
       if (mount) auth.mount = mount;
       return auth;
     }
-  }
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname.length > 0;
-  } catch {
-    return false;
   }
 }
 

@@ -71,16 +71,26 @@ export class KvV2Document implements DocumentBackend {
         ? { fields: {}, version: String(docVersion) }
         : undefined;
     }
-    const fields: Record<string, string> = {};
-    for (const [key, value] of Object.entries(data?.data ?? {})) {
+    // Every key is a secret name from the backend: kept in a null-prototype object,
+    // so `__proto__` or `constructor` are fields like any other.
+    const fields: Record<string, string> = Object.create(null);
+    const stored = data?.data;
+    const entries =
+      stored && typeof stored === "object" && !Array.isArray(stored) ? Object.entries(stored) : [];
+    for (const [key, value] of entries) {
       if (typeof value === "string") fields[key] = value;
       else if (typeof value === "number" || typeof value === "boolean") fields[key] = String(value);
     }
     return { fields, version: typeof docVersion === "number" ? String(docVersion) : "0" };
   }
 
-  async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
+  async write(
+    fields: Record<string, string>,
+    expected: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
     await this.#send({
+      signal,
       method: "POST",
       segments: this.#api("data"),
       body: { data: fields, options: { cas: expected === undefined ? 0 : Number(expected) } },
@@ -88,23 +98,28 @@ export class KvV2Document implements DocumentBackend {
     });
   }
 
-  async readMetadata(): Promise<KvMetadata | undefined> {
-    const response = await this.#send({ method: "GET", segments: this.#api("metadata"), accept: [404] });
+  async readMetadata(signal?: AbortSignal): Promise<KvMetadata | undefined> {
+    const response = await this.#send({
+      method: "GET",
+      segments: this.#api("metadata"),
+      accept: [404],
+      signal,
+    });
     if (response.status === 404) return undefined;
     const data = response.body?.data as KvMetadata | undefined;
     return data && typeof data.current_version === "number" ? data : undefined;
   }
 
   /** Destroy every version older than the current one (their data is gone for good). */
-  async destroyEarlierVersions(): Promise<void> {
-    const meta = await this.readMetadata();
+  async destroyEarlierVersions(signal?: AbortSignal): Promise<void> {
+    const meta = await this.readMetadata(signal);
     if (!meta) return;
     const versions = Object.entries(meta.versions ?? {})
       .map(([v, info]) => ({ v: Number(v), info }))
       .filter(({ v, info }) => v < meta.current_version && !info.destroyed)
       .map(({ v }) => v);
     if (versions.length === 0) return;
-    await this.#send({ method: "POST", segments: this.#api("destroy"), body: { versions } });
+    await this.#send({ method: "POST", segments: this.#api("destroy"), body: { versions }, signal });
   }
 }
 
@@ -129,7 +144,7 @@ export class DocumentStore implements SecretStore {
 
   /** The value the secret had before its current one: the newest earlier document version where it differs. */
   async #previous(name: string, signal?: AbortSignal): Promise<SecretRecord | undefined> {
-    const meta = await this.#document.readMetadata();
+    const meta = await this.#document.readMetadata(signal);
     if (!meta) return undefined;
     const current = await this.#document.readVersion(meta.current_version, signal);
     const now = current && Object.hasOwn(current.fields, name) ? current.fields[name] : undefined;
@@ -151,7 +166,7 @@ export class DocumentStore implements SecretStore {
     return this.#layout.getMany(names, options);
   }
 
-  list(): Promise<string[]> {
+  list(_signal?: AbortSignal): Promise<string[]> {
     return this.#layout.list();
   }
 
@@ -160,10 +175,10 @@ export class DocumentStore implements SecretStore {
     return this.#layout.set(name, value, rest);
   }
 
-  async delete(name: string, permanent: boolean): Promise<boolean> {
-    const existed = await this.#layout.delete(name);
+  async delete(name: string, permanent: boolean, signal?: AbortSignal): Promise<boolean> {
+    const existed = await this.#layout.delete(name, { signal });
     // Earlier versions of the document still hold the value; permanent deletion destroys them.
-    if (permanent && existed) await this.#document.destroyEarlierVersions();
+    if (permanent && existed) await this.#document.destroyEarlierVersions(signal);
     return existed;
   }
 

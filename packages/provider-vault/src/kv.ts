@@ -61,10 +61,10 @@ export async function detectMount(send: Send, segments: readonly string[]): Prom
 export interface SecretStore {
   get(name: string, options?: ReadOptions): Promise<SecretRecord | undefined>;
   set(name: string, value: string, options?: WriteOptions): Promise<{ version?: string }>;
-  delete(name: string, permanent: boolean): Promise<boolean>;
-  list(): Promise<string[]>;
+  delete(name: string, permanent: boolean, signal?: AbortSignal): Promise<boolean>;
+  list(signal?: AbortSignal): Promise<string[]>;
   getMany(names: readonly string[], options?: ReadOptions): Promise<Map<string, SecretRecord>>;
-  restore(name: string): Promise<void>;
+  restore(name: string, signal?: AbortSignal): Promise<void>;
 }
 
 export interface StoreOptions {
@@ -120,9 +120,10 @@ function parseDate(text: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-function stringMap(map: unknown): Record<string, string> | undefined {
-  if (typeof map !== "object" || map === null) return undefined;
-  const out: Record<string, string> = {};
+/** A backend's object as string fields, in a null-prototype object: any key (even `__proto__`) is data. */
+export function stringMap(map: unknown): Record<string, string> | undefined {
+  if (typeof map !== "object" || map === null || Array.isArray(map)) return undefined;
+  const out: Record<string, string> = Object.create(null);
   for (const [key, value] of Object.entries(map)) if (typeof value === "string") out[key] = value;
   return Object.keys(out).length > 0 ? out : undefined;
 }
@@ -236,7 +237,7 @@ export class KvV2Store implements SecretStore {
         }
       | undefined;
     const fields = d?.data ?? {};
-    const value = fields[VALUE_FIELD];
+    const value = ownField(fields, VALUE_FIELD);
     if (typeof value !== "string") {
       const names = Object.keys(fields);
       throw new ProviderError(
@@ -340,11 +341,11 @@ export class KvV2Store implements SecretStore {
     }
   }
 
-  async delete(name: string, permanent: boolean): Promise<boolean> {
-    const meta = await this.readMetadata(name);
+  async delete(name: string, permanent: boolean, signal?: AbortSignal): Promise<boolean> {
+    const meta = await this.readMetadata(name, signal);
     if (!meta) return false;
     if (permanent) {
-      await this.#send({ method: "DELETE", segments: this.#api("metadata", name), secret: name });
+      await this.#send({ method: "DELETE", segments: this.#api("metadata", name), secret: name, signal });
       return true;
     }
     const current = meta.current_version;
@@ -355,12 +356,13 @@ export class KvV2Store implements SecretStore {
       segments: this.#api("delete", name),
       body: { versions: [current] },
       secret: name,
+      signal,
     });
     return true;
   }
 
-  async restore(name: string): Promise<void> {
-    const meta = await this.readMetadata(name);
+  async restore(name: string, signal?: AbortSignal): Promise<void> {
+    const meta = await this.readMetadata(name, signal);
     if (!meta)
       throw new SecretNotFoundError(name, {
         provider: PROVIDER,
@@ -380,15 +382,21 @@ export class KvV2Store implements SecretStore {
       segments: this.#api("undelete", name),
       body: { versions: [current] },
       secret: name,
+      signal,
     });
   }
 
   /** Names under the prefix whose current version is readable (soft-deleted secrets are left out). */
-  async list(): Promise<string[]> {
-    const response = await this.#send({ method: "LIST", segments: this.#api("metadata"), accept: [404] });
+  async list(signal?: AbortSignal): Promise<string[]> {
+    const response = await this.#send({
+      method: "LIST",
+      segments: this.#api("metadata"),
+      accept: [404],
+      signal,
+    });
     const keys = secretKeys(response);
     const live = await mapConcurrent(keys, this.#concurrency, async (key) => {
-      const meta = await this.readMetadata(key);
+      const meta = await this.readMetadata(key, signal);
       return meta !== undefined && isLiveVersion(meta.versions?.[String(meta.current_version)]);
     });
     return keys.filter((_, i) => live[i]).sort();
@@ -432,7 +440,7 @@ export class KvV1Store implements SecretStore {
     });
     if (response.status === 404) return undefined;
     const fields = (response.body?.data ?? {}) as Record<string, unknown>;
-    const value = fields[VALUE_FIELD];
+    const value = ownField(fields, VALUE_FIELD);
     if (typeof value !== "string")
       throw new ProviderError(
         PROVIDER,
@@ -458,15 +466,16 @@ export class KvV1Store implements SecretStore {
     return {};
   }
 
-  async delete(name: string): Promise<boolean> {
+  async delete(name: string, _permanent: boolean, signal?: AbortSignal): Promise<boolean> {
     const existing = await this.#send({
       method: "GET",
       segments: this.#path(name),
       accept: [404],
       secret: name,
+      signal,
     });
     if (existing.status === 404) return false;
-    await this.#send({ method: "DELETE", segments: this.#path(name), secret: name });
+    await this.#send({ method: "DELETE", segments: this.#path(name), secret: name, signal });
     return true;
   }
 
@@ -477,14 +486,19 @@ export class KvV1Store implements SecretStore {
     );
   }
 
-  async list(): Promise<string[]> {
-    const response = await this.#send({ method: "LIST", segments: this.#path(), accept: [404] });
+  async list(signal?: AbortSignal): Promise<string[]> {
+    const response = await this.#send({ method: "LIST", segments: this.#path(), accept: [404], signal });
     return secretKeys(response).sort();
   }
 
   getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
     return readEach(names, this.#concurrency, (name) => this.get(name, options));
   }
+}
+
+/** A field the object holds itself, never one inherited from `Object.prototype`. */
+export function ownField(fields: object, key: string): unknown {
+  return Object.hasOwn(fields, key) ? (fields as Record<string, unknown>)[key] : undefined;
 }
 
 /** One read per name, at most `concurrency` at a time; missing names are left out. */

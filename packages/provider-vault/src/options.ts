@@ -69,6 +69,18 @@ export interface VaultProviderOptions {
   skipVerify?: boolean | undefined;
   /** Per-request timeout in milliseconds (default 10 000). */
   timeoutMs?: number | undefined;
+  /**
+   * Longest time connecting (login and mount detection, together) may take, in milliseconds
+   * (default: no overall bound, each request bounded by `timeoutMs`). `createProvider` sets it
+   * to the deadline core gives every call (`SECRET_TIMEOUT`).
+   */
+  connectTimeoutMs?: number | undefined;
+  /**
+   * Origins besides `url` that Vault may redirect requests to, with the token and the body,
+   * such as the nodes of an HA cluster: `["https://vault-1.internal:8200"]`. Redirects to
+   * any other origin are refused. Not used with `client` (a client you built follows its own rules).
+   */
+  redirectAllow?: readonly string[] | undefined;
   /** Retries after a 5xx, 429 or network error (default 2). */
   maxRetries?: number | undefined;
   /** Base of the exponential backoff in milliseconds (default 100; jittered, capped at 2 s). */

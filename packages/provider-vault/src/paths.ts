@@ -39,3 +39,41 @@ export function displayUrl(url: string): string {
     return url;
   }
 }
+
+/**
+ * What is wrong with a Vault address, in words that never repeat it (it may
+ * hold credentials or a token in its query); `undefined` when it is fine.
+ */
+export function addressProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return /^[a-z][a-z0-9+.-]*:/i.test(text.trim())
+      ? "it is not a valid address"
+      : "it is not an address: the scheme is missing (http:// or https://)";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "the scheme must be http:// or https://";
+  if (!url.hostname) return "the host is missing";
+  if (url.username || url.password)
+    return "credentials in the address are not allowed (use VAULT_TOKEN or another auth method)";
+  if (url.search || url.hash) return "a query or fragment is not allowed";
+  return undefined;
+}
+
+/** What is wrong with an address meant as an origin, in words that never repeat it; `undefined` when fine. */
+export function originProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return "not an address: use an origin such as https://vault-1.internal:8200";
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    return "the scheme must be http:// or https://, as in https://vault-1.internal:8200";
+  if (url.username || url.password) return "credentials in the address are not allowed";
+  if (!url.hostname) return "the host is missing";
+  if ((url.pathname !== "/" && url.pathname !== "") || url.search || url.hash)
+    return "give only scheme, host and port, without a path, query or fragment";
+  return undefined;
+}

@@ -5,6 +5,7 @@ import path from "node:path";
 import {
   type CheckOptions,
   type DeleteOptions,
+  InvalidSecretValueError,
   type ListOptions,
   type Logger,
   NotSupportedError,
@@ -24,6 +25,7 @@ import {
 import { type ResolvedAuth, VaultAuthenticator } from "./auth.js";
 import { parseVaultConfig } from "./config.js";
 import { DocumentStore } from "./document.js";
+import { requestPromise } from "./http.js";
 import { detectMount, KvV1Store, KvV2Store, type SecretStore } from "./kv.js";
 import {
   DEFAULT_APPROLE_MOUNT,
@@ -37,7 +39,7 @@ import {
   type VaultLayout,
   type VaultProviderOptions,
 } from "./options.js";
-import { displayPath, displayUrl, splitPath } from "./paths.js";
+import { addressProblem, displayPath, originProblem, splitPath } from "./paths.js";
 import { reveal } from "./sensitive.js";
 import { DISPLAY_NAME, PROVIDER, VaultTransport } from "./transport.js";
 
@@ -80,6 +82,8 @@ interface Settings {
   caCertFile: string | undefined;
   skipVerify: boolean;
   timeoutMs: number;
+  connectTimeoutMs: number | undefined;
+  redirectAllow: string[];
   maxRetries: number;
   retryDelayMs: number;
   concurrency: number;
@@ -131,42 +135,49 @@ export class VaultProvider implements SecretProvider {
   capabilities: ProviderCapabilities;
 
   /** Load node-vault, log in and detect the mount. Done on first use; call it to fail fast. */
-  async connect(): Promise<void> {
-    await this.#ready();
+  async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+    await this.#ready(options.signal);
   }
 
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
-    const connection = await this.#ready();
+    const connection = await this.#ready(options.signal);
     if (options.version !== undefined && connection.version === 1)
       throw new NotSupportedError(PROVIDER, "reading earlier versions on a KV v1 mount");
     return connection.store.get(name, options);
   }
 
   async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
-    return (await this.#ready()).store.getMany(names, options);
+    return (await this.#ready(options.signal)).store.getMany(names, options);
   }
 
   async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
-    const connection = await this.#ready();
+    // Refused before anything is sent: JSON would carry a lone surrogate as U+FFFD,
+    // and the secret would silently read back as a different value.
+    if (typeof value !== "string" || !isWellFormed(value))
+      throw new InvalidSecretValueError(
+        name,
+        "it is not well-formed Unicode (it contains an unpaired UTF-16 surrogate), which Vault cannot store as given",
+      );
+    const connection = await this.#ready(options.signal);
     return connection.store.set(name, value, options);
   }
 
   async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
-    return (await this.#ready()).store.delete(name, options.permanent === true);
+    return (await this.#ready(options.signal)).store.delete(name, options.permanent === true, options.signal);
   }
 
   /** Undelete the current version of a soft-deleted secret (KV v2, per-secret layout). */
-  async restore(name: string): Promise<void> {
-    return (await this.#ready()).store.restore(name);
+  async restore(name: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
+    return (await this.#ready(options.signal)).store.restore(name, options.signal);
   }
 
-  async list(_options?: ListOptions): Promise<string[]> {
-    return (await this.#ready()).store.list();
+  async list(options: ListOptions = {}): Promise<string[]> {
+    return (await this.#ready(options.signal)).store.list(options.signal);
   }
 
   /** Reachable, unsealed, and our token may use the mount. */
   async check(options: CheckOptions = {}): Promise<ProviderStatus> {
-    const connection = await this.#ready();
+    const connection = await this.#ready(options.signal);
     const { auth, mount, prefix } = connection;
     if (this.#settings.kvVersion === undefined) {
       await auth.send({
@@ -200,17 +211,24 @@ export class VaultProvider implements SecretProvider {
     this.#connecting = undefined;
     if (!connection) return;
     connection.auth.close();
+    connection.transport.close();
     connection.agents.http?.destroy();
     connection.agents.https?.destroy();
   }
 
-  async #ready(): Promise<Connection> {
+  async #ready(signal?: AbortSignal): Promise<Connection> {
     if (this.#closed) throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
     if (this.#connection) return this.#connection;
-    this.#connecting ??= this.#connect().then(
+    const connecting = this.#connecting ?? this.#startConnecting(signal);
+    return signal ? untilAborted(connecting, signal) : connecting;
+  }
+
+  #startConnecting(signal: AbortSignal | undefined): Promise<Connection> {
+    this.#connecting = this.#connect(signal).then(
       (connection) => {
         if (this.#closed) {
           connection.auth.close();
+          connection.transport.close();
           connection.agents.http?.destroy();
           connection.agents.https?.destroy();
           throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
@@ -227,8 +245,11 @@ export class VaultProvider implements SecretProvider {
     return this.#connecting;
   }
 
-  async #connect(): Promise<Connection> {
+  async #connect(signal: AbortSignal | undefined): Promise<Connection> {
     const settings = this.#settings;
+    // Connecting (login, mount detection) is bounded as a whole, not just per request.
+    const deadline =
+      settings.connectTimeoutMs === undefined ? undefined : Date.now() + settings.connectTimeoutMs;
     const agents: Connection["agents"] = {};
     let client = this.#client;
     if (!client) {
@@ -241,7 +262,15 @@ export class VaultProvider implements SecretProvider {
         rejectUnauthorized: !settings.skipVerify,
         ...(ca === undefined ? {} : { ca }),
       });
-      client = await createNodeVaultClient(url);
+      client = await createNodeVaultClient(
+        url,
+        requestPromise({
+          httpAgent: agents.http,
+          httpsAgent: agents.https,
+          allowedOrigins: new Set(settings.redirectAllow),
+          defaultTimeoutMs: settings.timeoutMs,
+        }),
+      );
     }
     let auth: VaultAuthenticator | undefined;
     const transport = new VaultTransport({
@@ -264,12 +293,14 @@ export class VaultProvider implements SecretProvider {
       cwd: settings.cwd,
     });
     const send = auth.send.bind(auth);
+    const connectSend: typeof send = (request) =>
+      send({ ...request, signal: request.signal ?? signal, deadline: request.deadline ?? deadline });
     try {
       let mount = settings.mount;
       let prefix = settings.prefix;
       let version = settings.kvVersion;
       if (version === undefined) {
-        const info = await detectMount(send, settings.mount);
+        const info = await detectMount(connectSend, settings.mount);
         mount = info.mount;
         prefix = [...info.rest, ...settings.prefix];
         version = info.version;
@@ -302,6 +333,7 @@ export class VaultProvider implements SecretProvider {
       return { store, auth, transport, version, mount, prefix, agents };
     } catch (error) {
       auth.close();
+      transport.close();
       agents.http?.destroy();
       agents.https?.destroy();
       throw error;
@@ -347,10 +379,19 @@ export async function createProvider(context: ProviderContext): Promise<VaultPro
     throw new ProviderNotConfiguredError(PROVIDER, detail, { missing });
   }
   if (errors.length > 0) throw errors[0];
-  return createVaultProvider({ ...config, logger: context.logger, cwd: context.cwd });
+  // The deadline core gives every call also bounds connecting (login, mount detection).
+  const deadline = (context as { timeoutMs?: unknown }).timeoutMs;
+  const connectTimeoutMs =
+    typeof deadline === "number" && Number.isFinite(deadline) && deadline > 0 ? deadline : undefined;
+  return createVaultProvider({
+    ...config,
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+    logger: context.logger,
+    cwd: context.cwd,
+  });
 }
 
-async function createNodeVaultClient(url: string): Promise<VaultClientLike> {
+async function createNodeVaultClient(url: string, transport: unknown): Promise<VaultClientLike> {
   const mod = (await import("node-vault")) as unknown as { default?: unknown };
   const factory = (typeof mod.default === "function" ? mod.default : mod) as (
     options: Record<string, unknown>,
@@ -363,6 +404,8 @@ async function createNodeVaultClient(url: string): Promise<VaultClientLike> {
     // node-vault reads VAULT_SKIP_VERIFY itself (any non-empty value disables checks);
     // the provider passes its own agents instead, built from the parsed setting.
     rpDefaults: { strictSSL: true },
+    // Every request goes through the provider's own HTTP client: redirects, aborts and timeouts are ours.
+    "request-promise": transport,
   });
   // node-vault also picks these up from process.env on its own; the provider sends
   // token and namespace per request, and paths are exactly the ones it encoded.
@@ -382,16 +425,10 @@ function resolveSettings(options: VaultProviderOptions): Settings {
   let url: string | undefined;
   if (options.url !== undefined) {
     url = options.url.trim().replace(/\/+$/, "");
-    let ok = false;
-    try {
-      const parsed = new URL(url);
-      ok = (parsed.protocol === "http:" || parsed.protocol === "https:") && parsed.hostname.length > 0;
-    } catch {
-      ok = false;
-    }
-    if (!ok)
+    const problem = addressProblem(url);
+    if (problem !== undefined)
       throw new SecretConfigError(
-        `Invalid Vault address ${JSON.stringify(displayUrl(url))}: use an http:// or https:// address such as https://vault.example.com:8200`,
+        `Invalid Vault address: ${problem}; use an address such as https://vault.example.com:8200`,
         { field: "url", provider: PROVIDER },
       );
   } else if (!options.client) {
@@ -406,7 +443,7 @@ function resolveSettings(options: VaultProviderOptions): Settings {
     try {
       return splitPath(value, field);
     } catch (error) {
-      throw new SecretConfigError(`Invalid ${field} ${JSON.stringify(value)}: ${(error as Error).message}`, {
+      throw new SecretConfigError(`Invalid ${field}: ${(error as Error).message}`, {
         field,
         provider: PROVIDER,
       });
@@ -423,7 +460,7 @@ function resolveSettings(options: VaultProviderOptions): Settings {
     );
   const layout = options.layout ?? "per-secret";
   if (layout !== "per-secret" && layout !== "document")
-    throw new SecretConfigError(`Invalid layout ${JSON.stringify(layout)}: use per-secret or document`, {
+    throw new SecretConfigError("Invalid layout: use per-secret or document", {
       field: "layout",
       provider: PROVIDER,
     });
@@ -437,6 +474,7 @@ function resolveSettings(options: VaultProviderOptions): Settings {
       });
     return value;
   };
+  const timeoutMs = number(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS, 1);
   if (options.kvVersion !== undefined && options.kvVersion !== 1 && options.kvVersion !== 2)
     throw new SecretConfigError(`Invalid kvVersion ${String(options.kvVersion)}: use 1 or 2`, {
       field: "kvVersion",
@@ -452,7 +490,12 @@ function resolveSettings(options: VaultProviderOptions): Settings {
     caCert: options.caCert,
     caCertFile: options.caCertFile,
     skipVerify: options.skipVerify === true,
-    timeoutMs: number(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS, 1),
+    timeoutMs,
+    connectTimeoutMs:
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : number(options.connectTimeoutMs, "connectTimeoutMs", timeoutMs, 1),
+    redirectAllow: redirectOrigins(options.redirectAllow),
     maxRetries: Math.floor(number(options.maxRetries, "maxRetries", DEFAULT_MAX_RETRIES, 0)),
     retryDelayMs: number(options.retryDelayMs, "retryDelayMs", DEFAULT_RETRY_DELAY_MS, 0),
     concurrency: Math.floor(number(options.concurrency, "concurrency", DEFAULT_CONCURRENCY, 1)),
@@ -517,9 +560,54 @@ function resolveAuth(options: VaultProviderOptions): ResolvedAuth {
         mount: auth.mount ?? DEFAULT_KUBERNETES_MOUNT,
       };
     default:
-      throw new SecretConfigError(
-        `Invalid auth method ${JSON.stringify((auth as { method?: unknown }).method)}: use token, approle or kubernetes`,
-        { field: "auth.method", provider: PROVIDER },
-      );
+      throw new SecretConfigError("Invalid auth method: use token, approle or kubernetes", {
+        field: "auth.method",
+        provider: PROVIDER,
+      });
   }
+}
+
+/** `https://vault-1.internal:8200` (and the like) as origins; anything else is a configuration error. */
+function redirectOrigins(list: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const [i, entry] of (list ?? []).entries()) {
+    const problem = originProblem(entry);
+    if (problem)
+      throw new SecretConfigError(`Invalid redirectAllow entry ${i + 1}: ${problem}`, {
+        field: "redirectAllow",
+        provider: PROVIDER,
+      });
+    out.push(new URL(entry.trim()).origin);
+  }
+  return out;
+}
+
+/** No lone surrogates: the string survives UTF-8 (and so JSON on the wire) unchanged. */
+function isWellFormed(value: string): boolean {
+  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
+  if (typeof native === "function") return native.call(value);
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+}
+
+/** Wait for `promise`, but stop waiting (not the work) when `signal` fires. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+function abortError(signal: AbortSignal): ProviderError {
+  return new ProviderError(PROVIDER, "Connecting to Vault was aborted", { cause: signal.reason });
 }

@@ -12,6 +12,7 @@ import {
   type SecretError,
   sleep,
 } from "@org/secrets-core";
+import { HttpFailure } from "./http.js";
 import type { VaultClientLike } from "./options.js";
 import { displayPath, displayUrl, encodePath } from "./paths.js";
 
@@ -33,6 +34,8 @@ export interface VaultRequest {
   /** The secret the request is about, for errors. */
   secret?: string | undefined;
   signal?: AbortSignal | undefined;
+  /** When the caller's deadline passes (epoch ms): attempts are cut short and no retry starts after it. */
+  deadline?: number | undefined;
 }
 
 export interface VaultResponse {
@@ -43,8 +46,10 @@ export interface VaultResponse {
 
 /**
  * The sanitised `cause` of every error the provider throws for a failed request:
- * method, path, HTTP status or network code and Vault's own error strings.
- * Never the raw HTTP client error, which carries the request headers (and so the token).
+ * method, path, HTTP status or network code, and those of Vault's error strings
+ * that are on the allow-list of known phrases (`errors`, in our spelling).
+ * Never the raw HTTP client error, which carries the request headers (and so
+ * the token), and never Vault's answer, which may echo what was sent.
  */
 export class VaultRequestError extends Error {
   readonly method: string;
@@ -96,14 +101,14 @@ const NETWORK_CODES = new Set([
   "ERR_BAD_RESPONSE",
 ]);
 const MAX_BACKOFF_MS = 2_000;
-const NO_ROUTE = /no handler for route|unsupported path/i;
 
 type Failure =
   | { kind: "http"; status: number; body: unknown; errors: string[] }
-  | { kind: "timeout" }
+  | { kind: "timeout"; ms?: number }
   | { kind: "network"; code: string; message: string }
   | { kind: "tls"; code: string; message: string }
   | { kind: "aborted"; reason: unknown }
+  | { kind: "redirect"; status: number | undefined; target: string | undefined; message: string }
   | { kind: "other"; message: string };
 
 /**
@@ -115,6 +120,8 @@ type Failure =
 export class VaultTransport {
   readonly #options: TransportOptions;
   readonly #url: string;
+  /** Aborted by `close()`: every request in flight (a background token lookup too) ends with it. */
+  readonly #shutdown = new AbortController();
 
   constructor(options: TransportOptions) {
     this.#options = options;
@@ -125,8 +132,18 @@ export class VaultTransport {
     return this.#url;
   }
 
+  /** Abort every request in flight and refuse new ones. */
+  close(): void {
+    this.#shutdown.abort(new Error("the Vault provider was closed"));
+  }
+
   /** Send one request with `token` (or none), retrying where that is safe. */
-  async send(request: VaultRequest, token: string | undefined): Promise<VaultResponse> {
+  async send(caller: VaultRequest, token: string | undefined): Promise<VaultResponse> {
+    const shutdown = this.#shutdown.signal;
+    const request: VaultRequest = {
+      ...caller,
+      signal: caller.signal ? AbortSignal.any([caller.signal, shutdown]) : shutdown,
+    };
     const path = displayPath(request.segments);
     const maxRetries = Math.max(0, this.#options.maxRetries);
     for (let attempt = 0; ; attempt++) {
@@ -138,14 +155,28 @@ export class VaultTransport {
         return outcome.response;
       }
       const failure = outcome.failure;
-      const retryable = isRetryable(failure) && !request.signal?.aborted;
       this.#debug(request, path, describeFailure(failure), attempt, durationMs);
-      if (!retryable || attempt >= maxRetries) throw this.#toError(request, path, failure, attempt + 1);
-      await sleep(
-        backoffDelay(attempt, { baseMs: this.#options.retryDelayMs, capMs: MAX_BACKOFF_MS }),
-        request.signal,
-      );
+      const delay = backoffDelay(attempt, { baseMs: this.#options.retryDelayMs, capMs: MAX_BACKOFF_MS });
+      // No retry once the caller gave up, or when the wait alone would pass the deadline.
+      const retryable =
+        isRetryable(failure) &&
+        !request.signal?.aborted &&
+        (request.deadline === undefined || Date.now() + delay < request.deadline);
+      if (!retryable || attempt >= maxRetries)
+        throw this.#toError(request, path, failure, attempt + 1, token);
+      try {
+        await sleep(delay, request.signal);
+      } catch (reason) {
+        throw this.#toError(request, path, { kind: "aborted", reason }, attempt + 1, token);
+      }
     }
+  }
+
+  /** The time this attempt may take: the per-request timeout, cut short by the deadline. */
+  #attemptTimeout(request: VaultRequest): number {
+    const timeout = this.#options.timeoutMs;
+    if (request.deadline === undefined) return timeout;
+    return Math.max(1, Math.min(timeout, request.deadline - Date.now()));
   }
 
   async #attempt(
@@ -168,11 +199,15 @@ export class VaultTransport {
     }
     const search = query.toString();
     if (search) path += `?${search}`;
+    const timeoutMs = this.#attemptTimeout(request);
+    const controller = new AbortController();
     const options: { path: string; method: string; [option: string]: unknown } = {
       path,
       method,
       headers,
-      timeout: this.#options.timeoutMs,
+      timeout: timeoutMs,
+      // Our own HTTP client destroys the socket when this fires (see http.ts).
+      signal: controller.signal,
     };
     if (request.body !== undefined) options.json = request.body;
     if (this.#options.httpAgent) options.httpAgent = this.#options.httpAgent;
@@ -180,10 +215,18 @@ export class VaultTransport {
 
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
+    // A guard for clients that ignore the signal (a client the user built): the
+    // call ends at the timeout or the caller's abort whatever the client does.
     const guards = new Promise<Failure>((resolve) => {
-      timer = setTimeout(() => resolve({ kind: "timeout" }), this.#options.timeoutMs);
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve({ kind: "timeout" });
+      }, timeoutMs);
       if (request.signal) {
-        onAbort = () => resolve({ kind: "aborted", reason: request.signal?.reason });
+        onAbort = () => {
+          controller.abort(request.signal?.reason);
+          resolve({ kind: "aborted", reason: request.signal?.reason });
+        };
         request.signal.addEventListener("abort", onAbort, { once: true });
       }
     });
@@ -193,6 +236,8 @@ export class VaultTransport {
         (error: unknown) => classify(error, request.accept),
       );
       const result = await Promise.race([sent, guards.then((failure) => ({ ok: false as const, failure }))]);
+      if (!result.ok && result.failure.kind === "timeout")
+        return { ok: false, failure: { kind: "timeout", ms: timeoutMs } };
       return result;
     } finally {
       clearTimeout(timer);
@@ -218,37 +263,48 @@ export class VaultTransport {
     });
   }
 
-  /** Anything Vault or the network said, without credentials or known secret values, on one line. */
-  clean(text: string): string {
+  /**
+   * Text for a message, scrubbed of the credentials held, of the values this
+   * request carries, and of every value core has seen; on one line.
+   */
+  clean(text: string, request?: VaultRequest, token?: string): string {
     let out = text;
-    for (const credential of this.#options.credentials()) {
-      if (credential.length >= 4) out = out.split(credential).join("[REDACTED]");
+    const values = [...this.#options.credentials(), ...(token ? [token] : []), ...bodyStrings(request?.body)];
+    for (const value of values.sort((a, b) => b.length - a.length)) {
+      if (value.length > 0) out = out.split(value).join("[REDACTED]");
     }
     return redact(out).replace(/\s+/g, " ").trim().slice(0, 300);
   }
 
-  #toError(request: VaultRequest, path: string, failure: Failure, attempts: number): SecretError {
+  #toError(
+    request: VaultRequest,
+    path: string,
+    failure: Failure,
+    attempts: number,
+    token: string | undefined,
+  ): SecretError {
     const method = request.method;
     const secret = request.secret;
     const tried = attempts > 1 ? ` (after ${attempts} attempts)` : "";
     const base = { method, path };
     switch (failure.kind) {
       case "timeout": {
-        const cause = new VaultRequestError(
-          `${method} ${path}: no answer within ${this.#options.timeoutMs} ms`,
-          {
-            ...base,
-            code: "ETIMEDOUT",
-          },
-        );
+        const ms = failure.ms ?? this.#options.timeoutMs;
+        // Cut short by the caller's deadline (or the one for connecting), rather than by VAULT_CLIENT_TIMEOUT.
+        const within =
+          ms < this.#options.timeoutMs ? `before the deadline (${ms} ms were left)` : `within ${ms} ms`;
+        const cause = new VaultRequestError(`${method} ${path}: no answer ${within}`, {
+          ...base,
+          code: "ETIMEDOUT",
+        });
         return new ProviderUnavailableError(
           PROVIDER,
-          `Vault at ${this.#url} did not answer ${method} ${path} within ${this.#options.timeoutMs} ms: check the server, or raise VAULT_CLIENT_TIMEOUT`,
+          `Vault at ${this.#url} did not answer ${method} ${path} ${within}: check the server, or raise ${ms < this.#options.timeoutMs ? "SECRET_TIMEOUT" : "VAULT_CLIENT_TIMEOUT"}`,
           { ...(secret ? { secret } : {}), cause },
         );
       }
       case "network": {
-        const detail = this.clean(failure.message);
+        const detail = this.clean(failure.message, request, token);
         const cause = new VaultRequestError(`${method} ${path}: ${detail}`, { ...base, code: failure.code });
         return new ProviderUnavailableError(
           PROVIDER,
@@ -257,21 +313,52 @@ export class VaultTransport {
         );
       }
       case "tls": {
-        const detail = this.clean(failure.message);
+        const detail = this.clean(failure.message, request, token);
         const cause = new VaultRequestError(`${method} ${path}: ${detail}`, { ...base, code: failure.code });
         return new ProviderUnavailableError(
           PROVIDER,
-          `TLS verification of Vault at ${this.#url} failed (${failure.code}: ${detail}): set VAULT_CACERT to the CA certificate that signed the server's certificate`,
+          `TLS verification of Vault at ${this.#url} failed (${detail.startsWith(failure.code) ? detail : `${failure.code}: ${detail}`}): set VAULT_CACERT to the CA certificate that signed the server's certificate`,
           { ...(secret ? { secret } : {}), cause },
         );
       }
+      case "redirect": {
+        const status = failure.status === undefined ? "" : ` (HTTP ${failure.status})`;
+        const cause = new VaultRequestError(`${method} ${path}: redirect refused${status}`, {
+          ...base,
+          ...(failure.status === undefined ? {} : { status: failure.status }),
+          code: "EREDIRECT",
+        });
+        const why = failure.target
+          ? `to another origin, ${failure.target}, which is not allowed: no token or data was sent there. If it is a Vault node you trust (such as the active node of an HA cluster), add it to VAULT_REDIRECT_ALLOW`
+          : `and the redirect was not followed (${this.clean(failure.message, request, token)})`;
+        return new ProviderError(
+          PROVIDER,
+          `Vault at ${this.#url} redirected ${method} ${path}${status} ${why}`,
+          {
+            ...(secret ? { secret } : {}),
+            cause,
+          },
+        );
+      }
       case "aborted":
+        if ((failure.reason as { name?: unknown } | undefined)?.name === "TimeoutError")
+          return new ProviderUnavailableError(
+            PROVIDER,
+            `Vault at ${this.#url} did not answer ${method} ${path} before the caller's deadline`,
+            {
+              ...(secret ? { secret } : {}),
+              cause: new VaultRequestError(`${method} ${path}: deadline passed`, {
+                ...base,
+                code: "ETIMEDOUT",
+              }),
+            },
+          );
         return new ProviderError(PROVIDER, `Request ${method} ${path} to Vault was aborted`, {
           ...(secret ? { secret } : {}),
           cause: failure.reason,
         });
       case "other": {
-        const detail = this.clean(failure.message);
+        const detail = this.clean(failure.message, request, token);
         return new ProviderError(PROVIDER, `Vault request ${method} ${path} failed: ${detail}`, {
           ...(secret ? { secret } : {}),
           cause: new VaultRequestError(`${method} ${path}: ${detail}`, base),
@@ -289,7 +376,8 @@ export class VaultTransport {
     tried: string,
   ): SecretError {
     const { status } = failure;
-    const errors = failure.errors.map((e) => this.clean(e)).filter((e) => e.length > 0);
+    // Only phrases from the allow-list, in our spelling: Vault's own text is never copied.
+    const errors = knownPhrases(failure.errors);
     const said = errors.join("; ");
     const method = request.method;
     const secret = request.secret;
@@ -310,13 +398,13 @@ export class VaultTransport {
           cause,
         );
     }
-    if (status === 503 && errors.some((e) => /sealed/i.test(e)))
+    if (status === 503 && errors.includes(PHRASE.sealed))
       return new ProviderUnavailableError(
         PROVIDER,
         `Vault is sealed (${this.#url}): unseal it with 'bao operator unseal' or 'vault operator unseal' and retry`,
         withSecret,
       );
-    if (status === 400 && errors.some((e) => /check-and-set.*did not match/i.test(e)))
+    if (status === 400 && errors.includes(PHRASE.casMismatch))
       return new SecretConflictError(
         PROVIDER,
         secret ?? path,
@@ -343,7 +431,7 @@ export class VaultTransport {
         `Vault at ${this.#url} answered HTTP ${status} for ${method} ${path}${said ? `: ${said}` : ""}${tried}`,
         withSecret,
       );
-    if (status === 404 && errors.some((e) => NO_ROUTE.test(e)))
+    if (status === 404 && errors.includes(PHRASE.noRoute))
       return new ProviderError(
         PROVIDER,
         `Vault has no such path ${path}: check VAULT_MOUNT_POINT and that a KV secrets engine is mounted there`,
@@ -355,6 +443,63 @@ export class VaultTransport {
       withSecret,
     );
   }
+}
+
+/** The phrases of Vault's `errors` that may appear in a message, each in our own spelling. */
+export const PHRASE = Object.freeze({
+  permissionDenied: "permission denied",
+  sealed: "Vault is sealed",
+  casMismatch: "check-and-set parameter did not match the current version",
+  casRequired: "check-and-set parameter required for this call",
+  noRoute: "no handler for route",
+  invalidToken: "invalid token",
+  missingToken: "missing client token",
+  invalidRoleOrSecretId: "invalid role or secret ID",
+  invalidSecretId: "invalid secret id",
+  invalidRoleId: "invalid role ID",
+  standby: "local node not active but active cluster node not found",
+  rateLimited: "rate limit quota exceeded",
+  internal: "internal error",
+  badRequest: "bad request",
+  unsupportedOperation: "unsupported operation",
+  notFound: "not found",
+});
+
+/**
+ * Each of Vault's error strings matched against the allow-list: the phrase
+ * when a string is exactly one of them (or, for routes, starts the known way),
+ * nothing otherwise. Anything else Vault said is dropped, because Vault echoes
+ * request data (and so values) in some of its messages.
+ */
+export function knownPhrases(errors: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of errors) {
+    const text = raw.trim().replace(/\.$/, "");
+    let phrase: string | undefined;
+    if (/^no handler for route\b/i.test(text) || /^unsupported path$/i.test(text)) phrase = PHRASE.noRoute;
+    else if (/^(error performing token check: )?Vault is sealed$/i.test(text)) phrase = PHRASE.sealed;
+    else if (/^(rate limit quota exceeded|request path .{0,200}: rate limit quota exceeded)$/i.test(text))
+      phrase = PHRASE.rateLimited;
+    else {
+      for (const known of Object.values(PHRASE)) {
+        if (text.toLowerCase() === known.toLowerCase()) {
+          phrase = known;
+          break;
+        }
+      }
+    }
+    if (phrase !== undefined && !out.includes(phrase)) out.push(phrase);
+  }
+  return out;
+}
+
+/** Every string inside a request body: the values being written, credentials sent to log in. */
+function bodyStrings(body: unknown, out: string[] = [], depth = 0): string[] {
+  if (typeof body === "string") out.push(body);
+  else if (body !== null && typeof body === "object" && depth < 5) {
+    for (const value of Object.values(body)) bodyStrings(value, out, depth + 1);
+  }
+  return out;
 }
 
 function capabilityFor(request: VaultRequest): string {
@@ -376,7 +521,7 @@ function isRetryable(failure: Failure): boolean {
   if (failure.kind === "network") return true;
   if (failure.kind !== "http") return false;
   if (failure.status === 429) return true;
-  if (failure.status === 503 && failure.errors.some((e) => /sealed/i.test(e))) return false;
+  if (failure.status === 503 && knownPhrases(failure.errors).includes(PHRASE.sealed)) return false;
   return failure.status >= 500 && failure.status !== 501;
 }
 
@@ -388,6 +533,8 @@ function describeFailure(failure: Failure): string {
       return "timeout";
     case "aborted":
       return "aborted";
+    case "redirect":
+      return "redirect";
     case "network":
     case "tls":
       return failure.code;
@@ -396,15 +543,41 @@ function describeFailure(failure: Failure): string {
   }
 }
 
+/** Node's own wording for connection errors: `connect ECONNREFUSED 127.0.0.1:8200`, `socket hang up`. */
+const NODE_NETWORK_MESSAGE = /^((connect|getaddrinfo|read|write) [A-Z_]+( [\w.:[\]-]+)?|socket hang up)$/;
+
 /** Turn what node-vault rejected with into a `Failure`, or an accepted status into a response. */
 function classify(
   error: unknown,
   accept: readonly number[] | undefined,
 ): { ok: true; response: VaultResponse } | { ok: false; failure: Failure } {
+  if (error instanceof HttpFailure) {
+    switch (error.kind) {
+      case "timeout":
+        return { ok: false, failure: { kind: "timeout" } };
+      case "aborted":
+        return { ok: false, failure: { kind: "aborted", reason: error.cause } };
+      case "redirect":
+        return {
+          ok: false,
+          failure: { kind: "redirect", status: error.status, target: error.target, message: error.message },
+        };
+      case "tls":
+        return { ok: false, failure: { kind: "tls", code: error.code ?? "TLS", message: error.message } };
+      case "too-large":
+        return { ok: false, failure: { kind: "other", message: error.message } };
+      default:
+        return {
+          ok: false,
+          failure: { kind: "network", code: error.code ?? "ECONNRESET", message: error.message },
+        };
+    }
+  }
   const e = error as {
     response?: { statusCode?: unknown; body?: unknown };
     code?: unknown;
     message?: unknown;
+    name?: unknown;
     cause?: { code?: unknown; message?: unknown };
   } | null;
   const status = e?.response?.statusCode;
@@ -412,25 +585,38 @@ function classify(
     const body = e?.response?.body;
     const errors = vaultErrors(body);
     // A 404 for a path no secrets engine serves (wrong mount) is an error, not a missing secret.
-    const noRoute = status === 404 && errors.some((m) => NO_ROUTE.test(m));
+    const noRoute = status === 404 && knownPhrases(errors).includes(PHRASE.noRoute);
     if (accept?.includes(status) && !noRoute) return { ok: true, response: { status, body } };
-    return { ok: false, failure: { kind: "http", status, body, errors } };
+    return { ok: false, failure: { kind: "http", status, body: undefined, errors } };
   }
-  const message = typeof e?.message === "string" ? e.message : String(error);
+  // A client the user built: keep its error's code and Node's own connection wording, nothing else.
+  const rawMessage = typeof e?.message === "string" ? e.message : "";
   const code =
     typeof e?.code === "string" ? e.code : typeof e?.cause?.code === "string" ? e.cause.code : undefined;
   if (code === "ECONNABORTED" || code === "ETIMEDOUT") {
-    if (/timeout/i.test(message) || code === "ETIMEDOUT") return { ok: false, failure: { kind: "timeout" } };
+    if (/timeout/i.test(rawMessage) || code === "ETIMEDOUT")
+      return { ok: false, failure: { kind: "timeout" } };
   }
-  if (code && TLS_CODES.test(code)) return { ok: false, failure: { kind: "tls", code, message } };
+  if (code && TLS_CODES.test(code)) return { ok: false, failure: { kind: "tls", code, message: code } };
   if (code && (NETWORK_CODES.has(code) || /^E[A-Z]+$/.test(code))) {
     const inner = typeof e?.cause?.code === "string" ? e.cause.code : code;
-    const innerMessage = typeof e?.cause?.message === "string" ? e.cause.message : message;
-    return { ok: false, failure: { kind: "network", code: inner, message: innerMessage } };
+    const innerMessage = typeof e?.cause?.message === "string" ? e.cause.message : rawMessage;
+    return {
+      ok: false,
+      failure: {
+        kind: "network",
+        code: inner,
+        message: NODE_NETWORK_MESSAGE.test(innerMessage) ? innerMessage : inner,
+      },
+    };
   }
-  if (/socket hang up/i.test(message))
-    return { ok: false, failure: { kind: "network", code: "ECONNRESET", message } };
-  return { ok: false, failure: { kind: "other", message } };
+  if (/^socket hang up$/i.test(rawMessage))
+    return { ok: false, failure: { kind: "network", code: "ECONNRESET", message: "socket hang up" } };
+  const name = typeof e?.name === "string" && /^\w{1,40}$/.test(e.name) ? e.name : "an error";
+  return {
+    ok: false,
+    failure: { kind: "other", message: `the HTTP client failed with ${name}${code ? ` (${code})` : ""}` },
+  };
 }
 
 /** Vault's `errors` array, with its multi-error wrapping ("2 errors occurred: * a * b") flattened. */

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVaultProvider } from "../src/index.js";
 import { repoRoot } from "./support/bao.js";
+import { FaultProxy } from "./support/fault-proxy.js";
 import { root, server, unique } from "./support/vault.js";
 
 const { addr, token } = server();
@@ -227,4 +228,49 @@ describe("secrets CLI with SECRET_PROVIDER=vault", () => {
       expect(meta.data.current_version, `${name} has exactly one version`).toBe(1);
     }
   });
+});
+
+describe("secrets CLI against a Vault that accepts connections and never answers", () => {
+  const proxy = new FaultProxy(addr);
+  let hungUrl = "";
+  beforeAll(async () => {
+    hungUrl = await proxy.start();
+    proxy.hang = true;
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  // The per-request timeout is set too: each bound alone must end the command.
+  const hungEnv = (prefix: string, extra: Record<string, string> = {}) => ({
+    VAULT_URL: hungUrl,
+    VAULT_TOKEN: token,
+    VAULT_PATH_PREFIX: prefix,
+    SECRET_TIMEOUT: "2",
+    VAULT_CLIENT_TIMEOUT: "2",
+    ...extra,
+  });
+
+  for (const args of [["get", "SECRET_KEY"], ["health"], ["init"]]) {
+    it(`${args[0]} ends with exit 1 and one clear line, no stack`, async () => {
+      const before = proxy.requests.length;
+      const result = await cli(args, hungEnv(unique("hung")));
+      expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(1);
+      const output = `${result.stdout}\n${result.stderr}`;
+      expect(output).toMatch(/did not answer|within 2 s|within 2000 ms|timed out/i);
+      expect(output).not.toContain(token);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+      expect(proxy.requests.length).toBeGreaterThan(before);
+    }, 30_000);
+  }
+
+  it("the per-request timeout alone (VAULT_CLIENT_TIMEOUT) ends `get` too", async () => {
+    const result = await cli(["get", "SECRET_KEY"], {
+      VAULT_URL: hungUrl,
+      VAULT_TOKEN: token,
+      VAULT_CLIENT_TIMEOUT: "1500ms",
+    });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toMatch(/did not answer GET sys\/internal\/ui\/mounts\/secret within 1500 ms/);
+  }, 30_000);
 });

@@ -127,7 +127,9 @@ describe("parseVaultConfig", () => {
     }
     const yes = parseVaultConfig({ ...base, VAULT_SKIP_VERIFY: "yes" });
     expect(yes.config.skipVerify).toBeUndefined();
-    expect(yes.warnings).toEqual(['VAULT_SKIP_VERIFY="yes" is not 1 or true: TLS verification stays on']);
+    expect(yes.warnings).toEqual([
+      "VAULT_SKIP_VERIFY is set to something other than 1 or true: TLS verification stays on",
+    ]);
   });
 
   it("reads the other settings", () => {
@@ -204,13 +206,13 @@ describe("VaultProvider options", () => {
       "Secret provider 'vault' not configured: no Vault credentials",
     );
     expect(() => new VaultProvider({ url: "ftp://x", token: "t" })).toThrow(
-      /^Invalid Vault address "ftp:\/\/x"/,
+      /^Invalid Vault address: the scheme must be http:\/\/ or https:\/\//,
     );
     expect(() => new VaultProvider({ url: "http://x:1", token: "t", mount: "/" })).toThrow(
       "The Vault mount cannot be empty",
     );
     expect(() => new VaultProvider({ url: "http://x:1", token: "t", prefix: "a/../b" })).toThrow(
-      /Invalid prefix "a\/..\/b"/,
+      /Invalid prefix: prefix cannot contain '.' or '..' segments/,
     );
     expect(() => new VaultProvider({ url: "http://x:1", token: "t", timeoutMs: 0 })).toThrow(
       /Invalid timeoutMs/,
@@ -224,7 +226,68 @@ describe("VaultProvider options", () => {
 
   it("shows user info of an address nowhere", () => {
     expect(() => new VaultProvider({ url: "mailto://user:pw@x", token: "t" })).toThrow(
-      'Invalid Vault address "mailto://x": use an http:// or https:// address such as https://vault.example.com:8200',
+      "Invalid Vault address: the scheme must be http:// or https://; use an address such as https://vault.example.com:8200",
     );
+    expect(() => new VaultProvider({ url: "https://user:hunter2-pw@x:8200", token: "t" })).toThrow(
+      "Invalid Vault address: credentials in the address are not allowed (use VAULT_TOKEN or another auth method); use an address such as https://vault.example.com:8200",
+    );
+  });
+
+  it("never repeats what a VAULT_* variable held, saying what is wrong instead", () => {
+    const cases: Array<[Record<string, string>, string, RegExp]> = [
+      [
+        { VAULT_URL: "https://admin:Pa55-word-xyz@vault:8200" },
+        "VAULT_URL",
+        /credentials in the address are not allowed/,
+      ],
+      [
+        { VAULT_URL: "https://vault:8200/?token=s.qwertyuiop123" },
+        "VAULT_URL",
+        /a query or fragment is not allowed/,
+      ],
+      [{ VAULT_URL: "vault.internal-s.qwertyuiop123" }, "VAULT_URL", /the scheme is missing/],
+      [
+        { VAULT_URL: "ftp://vault-s.qwertyuiop123" },
+        "VAULT_URL",
+        /the scheme must be http:\/\/ or https:\/\//,
+      ],
+      [{ VAULT_URL: "http://" }, "VAULT_URL", /not a valid address|host is missing/],
+      [{ VAULT_AUTH_METHOD: "s.qwertyuiop123" }, "VAULT_AUTH_METHOD", /use token, approle or kubernetes/],
+      [{ VAULT_LAYOUT: "s.qwertyuiop123" }, "VAULT_LAYOUT", /use per-secret or document/],
+      [{ VAULT_KV_VERSION: "s.qwertyuiop123" }, "VAULT_KV_VERSION", /use 1 or 2/],
+      [{ VAULT_CLIENT_TIMEOUT: "s.qwertyuiop123" }, "VAULT_CLIENT_TIMEOUT", /use seconds/],
+      [{ VAULT_MAX_RETRIES: "s.qwertyuiop123" }, "VAULT_MAX_RETRIES", /whole number/],
+      [{ VAULT_MOUNT_POINT: "s.qwertyuiop123/../x" }, "VAULT_MOUNT_POINT", /'\.' and '\.\.' segments/],
+      [{ VAULT_PATH_PREFIX: "s.qwertyuiop123/.." }, "VAULT_PATH_PREFIX", /'\.' and '\.\.' segments/],
+      [
+        { VAULT_REDIRECT_ALLOW: "https://a:8200,https://u:s.qwertyuiop123@b:8200" },
+        "VAULT_REDIRECT_ALLOW",
+        /entry 2: credentials/,
+      ],
+      [
+        { VAULT_REDIRECT_ALLOW: "https://b:8200/v1/secret?x=s.qwertyuiop123" },
+        "VAULT_REDIRECT_ALLOW",
+        /without a path, query or fragment/,
+      ],
+    ];
+    for (const [env, field, reason] of cases) {
+      const { errors, warnings } = parseVaultConfig({
+        VAULT_URL: "https://vault:8200",
+        VAULT_TOKEN: "s.token-in-env",
+        ...env,
+      });
+      const error = errors.find((e) => e.field === field);
+      expect(error, field).toBeDefined();
+      expect(error?.message).toMatch(reason);
+      const text = [...errors.map((e) => `${e.message} ${e.stack}`), ...warnings].join("\n");
+      for (const secret of ["s.qwertyuiop123", "Pa55-word-xyz", "s.token-in-env", "admin"])
+        expect(text, field).not.toContain(secret);
+    }
+    const ok = parseVaultConfig({
+      ...base,
+      VAULT_REDIRECT_ALLOW: " https://vault-1.internal:8200 ,http://10.0.0.2:8200",
+    });
+    expect(ok.errors).toEqual([]);
+    expect(ok.config.redirectAllow).toEqual(["https://vault-1.internal:8200", "http://10.0.0.2:8200"]);
   });
 });
