@@ -214,9 +214,14 @@ function metadataOf(error: unknown): Metadata {
   };
 }
 
-/** A request id is kept only when it looks like one and holds nothing that was sent. */
+/**
+ * A request id is kept only when it has the shape of AWS's (a UUID) and holds
+ * nothing that was sent: it comes from a response header, which anything
+ * between us and AWS could fill with a value.
+ */
 function safeRequestId(id: string | undefined, sensitive: readonly string[]): string | undefined {
-  if (id === undefined || !/^[A-Za-z0-9][A-Za-z0-9-]{7,127}$/.test(id)) return undefined;
+  if (id === undefined || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+    return undefined;
   for (const value of sensitive) if (value.length >= 4 ? id.includes(value) : id === value) return undefined;
   if (scrub(id) !== id) return undefined;
   return id;

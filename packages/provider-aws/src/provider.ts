@@ -202,11 +202,23 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       const stored = await this.#store.read(target, selector, options.signal);
       return stored && { value: stored.value, version: stored.versionId, updatedAt: stored.createdAt };
     }
-    // The value, and (in parallel) the secret's creation date and metadata tags.
-    const describing = this.#describeDenied ? undefined : this.#describeForMetadata(target, options.signal);
+    // The value, and (in parallel) the secret's creation date and metadata tags. When the
+    // read fails or finds nothing, the description is not waited for: it is cancelled.
+    const side = new AbortController();
+    const sideSignal = options.signal ? AbortSignal.any([options.signal, side.signal]) : side.signal;
+    const describing = this.#describeDenied ? undefined : this.#describeForMetadata(target, sideSignal);
     describing?.catch(() => undefined);
-    const stored = await this.#store.read(target, CURRENT, options.signal, describing);
-    if (!stored) return undefined;
+    let stored: Awaited<ReturnType<SecretsManagerStore["read"]>>;
+    try {
+      stored = await this.#store.read(target, CURRENT, options.signal, describing);
+    } catch (error) {
+      side.abort();
+      throw error;
+    }
+    if (!stored) {
+      side.abort();
+      return undefined;
+    }
     const description = await describing?.catch(() => undefined);
     const record: SecretRecord = {
       value: stored.value,
