@@ -37,7 +37,14 @@ import {
   parseAwsOptions,
 } from "./config.js";
 import { AwsDocumentBackend, MAX_DOCUMENT_BYTES as MAX_SECRET_BYTES } from "./document.js";
-import { awsErrorName, DISPLAY_NAME, isAwsError, PROVIDER_NAME, toSecretError } from "./errors.js";
+import {
+  awsErrorName,
+  DISPLAY_NAME,
+  isAwsError,
+  PROVIDER_NAME,
+  requestFailure,
+  toSecretError,
+} from "./errors.js";
 import { BinarySecretError, CURRENT, metadataFromTags, SecretsManagerStore, type Target } from "./store.js";
 import { versionSelector } from "./versions.js";
 
@@ -368,7 +375,8 @@ export class AwsSecretsManagerProvider implements SecretProvider {
           "aws provider: reading metadata for a bulk read failed; values are returned without it",
           {
             provider: PROVIDER_NAME,
-            error_code: awsErrorName(error),
+            // Only a known AWS error name: the answer could put anything in its error type.
+            error_code: requestFailure(error).awsErrorName,
           },
         );
       }

@@ -209,7 +209,7 @@ export class SecretsManagerStore {
     try {
       return await run(connection, signal ? { abortSignal: signal } : {});
     } catch (error) {
-      throw toSecretError(error, ctx);
+      throw this.#cancelled(error, signal, ctx) ?? toSecretError(error, ctx);
     }
   }
 

@@ -13,6 +13,7 @@ import { boto3, countingClient, motoEndpoint, uniquePrefix } from "./support/aws
 const prefix = uniquePrefix("isolation");
 /** A key, not the accessor: `obj[PROTO]` reads and writes a field named `__proto__`. */
 const PROTO: string = "__proto__";
+const CONSTRUCTOR: string = "constructor";
 const counting = countingClient({ endpoint: motoEndpoint() });
 const provider = createAwsProvider({ prefix, client: counting.client });
 
@@ -125,7 +126,7 @@ describe("names that are property names of every object", () => {
     const backend = new AwsDocumentBackend(store, { label: docName, id: docName, restoreHint: "" });
     const fields = Object.create(null) as Record<string, string>;
     fields[PROTO] = "proto-value";
-    fields.constructor = "constructor-value";
+    fields[CONSTRUCTOR] = "constructor-value";
     fields.PLAIN = "plain-value";
     await backend.write(fields, undefined);
     const stored = await boto3(
