@@ -229,6 +229,25 @@ describe("an endpoint that echoes values back in its errors", () => {
     },
   );
 
+  it("per-secret errors of a bulk read that repeat a value (in Message or as the code) are not copied", async () => {
+    const value = "bulk-echoed-value-§§";
+    await direct.set("BULK_A", "bulk-readable-a");
+    await direct.set("BULK_B", "bulk-readable-b");
+    for (const code of ["DecryptionFailure", value]) {
+      proxy.clear().rewrite("BatchGetSecretValue", (body) => ({
+        ...body,
+        SecretValues: [],
+        Errors: [
+          { SecretId: `${prefix}/BULK_A`, ErrorCode: code, Message: `cannot decrypt ${value}` },
+          { SecretId: `${prefix}/BULK_B`, ErrorCode: "AccessDeniedException", Message: value },
+        ],
+      }));
+      const error = await rejection(provider.getMany(["BULK_A", "BULK_B"]));
+      expectClean(error, value, "§§");
+      expect(error.message).toMatch(/\(reading secret 'BULK_[AB]' failed too\)$/);
+    }
+  });
+
   it("a value of 100 KB is refused before it is sent: no request, nothing of it in the error", async () => {
     const value = `${"v".repeat(100 * 1024)}TAIL-OF-THE-VALUE`;
     proxy.echo("PutSecretValue").echo("CreateSecret");
