@@ -19,6 +19,8 @@ export interface AwsProviderConfig {
   tags: Readonly<Record<string, string>>;
   /** Days a deleted secret can still be restored (7–30). */
   recoveryWindowDays: number;
+  /** The longest one HTTP attempt may take, in milliseconds (the overall deadline is core's). */
+  requestTimeoutMs: number;
 }
 
 /** The environment variables this provider reads, besides the AWS SDK's own. */
@@ -28,7 +30,17 @@ export const AWS_PROVIDER_ENV = Object.freeze({
   kmsKeyId: "SECRET_AWS_KMS_KEY_ID",
   tags: "SECRET_AWS_TAGS",
   recoveryWindowDays: "SECRET_AWS_RECOVERY_WINDOW_DAYS",
+  requestTimeout: "SECRET_AWS_REQUEST_TIMEOUT",
 } as const);
+
+/** The AWS SDK's endpoint variables for Secrets Manager, validated (not interpreted) by the provider. */
+export const ENDPOINT_ENV = Object.freeze(["AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"] as const);
+
+/** How long one HTTP attempt may take (connect, send, each pause in the answer): 5 s by default. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 5_000;
+export const MIN_REQUEST_TIMEOUT_MS = 50;
+export const MAX_REQUEST_TIMEOUT_MS = 300_000;
+const MAX_REGION_LENGTH = 50;
 
 export const DEFAULT_RECOVERY_WINDOW_DAYS = 30;
 export const MIN_RECOVERY_WINDOW_DAYS = 7;
@@ -56,16 +68,81 @@ class Problems {
   }
 }
 
+/** What is wrong with a region name, in words that do not repeat it (it may be a pasted secret). */
+function regionProblem(region: string): string | undefined {
+  if (REGION.test(region) && region.length <= MAX_REGION_LENGTH) return undefined;
+  if (region.length > MAX_REGION_LENGTH)
+    return `it is ${region.length} characters long (at most ${MAX_REGION_LENGTH})`;
+  if (/[A-Z]/.test(region)) return "it has upper-case letters";
+  if (/\s/.test(region)) return "it has spaces in it";
+  if (/[^a-z0-9-]/.test(region)) return "it has characters other than lower-case letters, digits and hyphens";
+  return "it starts or ends with a hyphen, or has two in a row";
+}
+
 function validateRegion(raw: string, field: string, problems: Problems): string | undefined {
   const region = raw.trim();
-  if (!REGION.test(region)) {
+  const problem = regionProblem(region);
+  if (problem !== undefined) {
     problems.add(
       field,
-      `Invalid ${field} ${JSON.stringify(raw)}: use an AWS region name such as us-east-1 (lower-case letters, digits and hyphens)`,
+      `Invalid ${field}: ${problem}; use an AWS region name such as us-east-1 (lower-case letters, digits and hyphens)`,
     );
     return undefined;
   }
   return region;
+}
+
+/**
+ * What is wrong with an endpoint URL, without repeating it: a URL may carry
+ * credentials (`https://user:password@host`) or a token in its query.
+ */
+export function endpointProblem(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    return "it is not an absolute URL; use http(s)://host[:port]";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return "it must start with https:// (or http:// for a local endpoint)";
+  if (url.username !== "" || url.password !== "")
+    return "it must not hold a user name or password (credentials come from the AWS credential chain)";
+  if (url.search !== "" || url.hash !== "") return "it must not have a query string or fragment";
+  return undefined;
+}
+
+/** The SDK's endpoint variables, checked where they enter (the SDK reads them from `process.env`). */
+function validateEndpoints(env: Env, problems: Problems): void {
+  if ((env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS ?? "").trim().toLowerCase() === "true") return;
+  for (const field of ENDPOINT_ENV) {
+    const raw = (env[field] ?? "").trim();
+    if (raw === "") continue;
+    const problem = endpointProblem(raw);
+    if (problem !== undefined) problems.add(field, `Invalid ${field}: ${problem}`);
+  }
+}
+
+/** Seconds (decimals allowed) to milliseconds, for the per-attempt timeout. */
+function validateRequestTimeout(
+  raw: string | number,
+  field: string,
+  problems: Problems,
+  unit: "s" | "ms",
+): number {
+  const text = String(raw).trim();
+  if (text === "") return DEFAULT_REQUEST_TIMEOUT_MS;
+  const n = /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : Number.NaN;
+  const ms = unit === "s" ? Math.round(n * 1000) : n;
+  if (!Number.isFinite(ms) || ms < MIN_REQUEST_TIMEOUT_MS || ms > MAX_REQUEST_TIMEOUT_MS) {
+    problems.add(
+      field,
+      unit === "s"
+        ? `Invalid ${field}: use a number of seconds from ${MIN_REQUEST_TIMEOUT_MS / 1000} to ${MAX_REQUEST_TIMEOUT_MS / 1000}, decimals allowed (default ${DEFAULT_REQUEST_TIMEOUT_MS / 1000})`
+        : `Invalid ${field}: use a number of milliseconds from ${MIN_REQUEST_TIMEOUT_MS} to ${MAX_REQUEST_TIMEOUT_MS} (default ${DEFAULT_REQUEST_TIMEOUT_MS})`,
+    );
+    return DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+  return Math.round(ms);
 }
 
 function validatePrefix(raw: string, field: string, problems: Problems): string {
@@ -144,7 +221,7 @@ function parseTagText(raw: string, field: string, problems: Problems): Record<st
       );
       return undefined;
     }
-    const out: Record<string, string> = {};
+    const out: Record<string, string> = Object.create(null);
     for (const [key, value] of Object.entries(parsed)) {
       if (typeof value !== "string") {
         problems.add(field, `Invalid ${field}: the value of tag ${JSON.stringify(key)} must be a string`);
@@ -154,7 +231,7 @@ function parseTagText(raw: string, field: string, problems: Problems): Record<st
     }
     return out;
   }
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   for (const part of text.split(",")) {
     if (part.trim() === "") continue;
     const eq = part.indexOf("=");
@@ -180,7 +257,7 @@ function validateTags(
   field: string,
   problems: Problems,
 ): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   const entries = Object.entries(tags);
   if (entries.length > MAX_CONFIG_TAGS) {
     problems.add(field, `Invalid ${field}: at most ${MAX_CONFIG_TAGS} tags (${entries.length} given)`);
@@ -250,9 +327,11 @@ export function parseAwsConfig(env: Env = process.env): ParsedConfig<AwsProvider
   let region: string | undefined;
   if (awsRegion !== "") {
     region = validateRegion(awsRegion, "AWS_REGION", problems);
-    if (defaultRegion !== "" && defaultRegion !== awsRegion)
+    if (region !== undefined && defaultRegion !== "" && defaultRegion !== awsRegion)
       problems.warnings.push(
-        `AWS_REGION=${awsRegion} is used; AWS_DEFAULT_REGION=${defaultRegion} is ignored`,
+        regionProblem(defaultRegion) === undefined
+          ? `AWS_REGION=${region} is used; AWS_DEFAULT_REGION=${defaultRegion} is ignored`
+          : `AWS_REGION=${region} is used; AWS_DEFAULT_REGION is ignored`,
       );
   } else if (defaultRegion !== "") {
     region = validateRegion(defaultRegion, "AWS_DEFAULT_REGION", problems);
@@ -264,14 +343,21 @@ export function parseAwsConfig(env: Env = process.env): ParsedConfig<AwsProvider
     prefix: validatePrefix(read(AWS_PROVIDER_ENV.prefix), AWS_PROVIDER_ENV.prefix, problems),
     layout: validateLayout(read(AWS_PROVIDER_ENV.layout), AWS_PROVIDER_ENV.layout, problems),
     kmsKeyId: validateKmsKeyId(read(AWS_PROVIDER_ENV.kmsKeyId), AWS_PROVIDER_ENV.kmsKeyId, problems),
-    tags: tagText ? validateTags(tagText, AWS_PROVIDER_ENV.tags, problems) : {},
+    tags: tagText ? validateTags(tagText, AWS_PROVIDER_ENV.tags, problems) : Object.create(null),
     recoveryWindowDays: validateRecoveryWindow(
       read(AWS_PROVIDER_ENV.recoveryWindowDays),
       AWS_PROVIDER_ENV.recoveryWindowDays,
       problems,
     ),
+    requestTimeoutMs: validateRequestTimeout(
+      read(AWS_PROVIDER_ENV.requestTimeout),
+      AWS_PROVIDER_ENV.requestTimeout,
+      problems,
+      "s",
+    ),
   };
   checkDocumentName(config, AWS_PROVIDER_ENV.prefix, problems);
+  validateEndpoints(env, problems);
 
   const known = new Set<string>(Object.values(AWS_PROVIDER_ENV));
   for (const name of Object.keys(env)) {
@@ -291,6 +377,8 @@ export interface AwsConfigOptions {
   kmsKeyId?: string | undefined;
   tags?: Readonly<Record<string, string>> | undefined;
   recoveryWindowDays?: number | undefined;
+  /** The longest one HTTP attempt may take, in milliseconds (default 5000); see `SECRET_AWS_REQUEST_TIMEOUT`. */
+  requestTimeoutMs?: number | undefined;
 }
 
 /** Validate options given in code; every problem names its option. */
@@ -309,7 +397,7 @@ export function parseAwsOptions(options: AwsConfigOptions): ParsedConfig<AwsProv
       problems.add("recoveryWindowDays", "Invalid recoveryWindowDays: expected a number of days");
     else recovery = validateRecoveryWindow(options.recoveryWindowDays, "recoveryWindowDays", problems);
   }
-  let tags: Record<string, string> = {};
+  let tags: Record<string, string> = Object.create(null);
   if (options.tags !== undefined) {
     if (typeof options.tags !== "object" || options.tags === null || Array.isArray(options.tags))
       problems.add("tags", "Invalid tags: expected an object of tag keys to string values");
@@ -322,7 +410,19 @@ export function parseAwsOptions(options: AwsConfigOptions): ParsedConfig<AwsProv
     kmsKeyId: validateKmsKeyId(text(options.kmsKeyId, "kmsKeyId"), "kmsKeyId", problems),
     tags,
     recoveryWindowDays: recovery,
+    requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   };
+  if (options.requestTimeoutMs !== undefined) {
+    if (typeof options.requestTimeoutMs !== "number")
+      problems.add("requestTimeoutMs", "Invalid requestTimeoutMs: expected a number of milliseconds");
+    else
+      config.requestTimeoutMs = validateRequestTimeout(
+        options.requestTimeoutMs,
+        "requestTimeoutMs",
+        problems,
+        "ms",
+      );
+  }
   checkDocumentName(config, "prefix", problems);
   return { config, warnings: problems.warnings, errors: problems.errors };
 }

@@ -36,7 +36,8 @@ export class AwsDocumentBackend implements DocumentBackend {
   }
 
   async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
-    const sorted: Record<string, string> = {};
+    // Field names are untrusted keys (`__proto__` is a valid secret name): no prototype to hit.
+    const sorted: Record<string, string> = Object.create(null);
     for (const key of Object.keys(fields).sort()) sorted[key] = fields[key] as string;
     const text = JSON.stringify(sorted);
     const bytes = Buffer.byteLength(text, "utf8");
@@ -58,7 +59,8 @@ export class AwsDocumentBackend implements DocumentBackend {
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       throw this.#invalid("it is not a JSON object");
-    const fields: Record<string, string> = {};
+    // JSON.parse keeps `__proto__` as an own field; copying it into `{}` would set the prototype instead.
+    const fields: Record<string, string> = Object.create(null);
     for (const [key, value] of Object.entries(parsed)) {
       if (typeof value === "string") fields[key] = value;
       else if (typeof value === "number" || typeof value === "boolean") fields[key] = String(value);

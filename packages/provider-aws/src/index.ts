@@ -4,14 +4,18 @@ export {
   type AwsLayout,
   type AwsProviderConfig,
   DEFAULT_RECOVERY_WINDOW_DAYS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  ENDPOINT_ENV,
   MAX_RECOVERY_WINDOW_DAYS,
+  MAX_REQUEST_TIMEOUT_MS,
   METADATA_TAG_PREFIX,
   MIN_RECOVERY_WINDOW_DAYS,
+  MIN_REQUEST_TIMEOUT_MS,
   parseAwsConfig,
   parseAwsOptions,
 } from "./config.js";
 export { MAX_DOCUMENT_BYTES } from "./document.js";
-export { awsErrorName } from "./errors.js";
+export { AwsRequestFailure, awsErrorName } from "./errors.js";
 export {
   type AwsListOptions,
   type AwsProviderOptions,
@@ -20,3 +24,4 @@ export {
   createAwsProvider,
   createProvider,
 } from "./provider.js";
+export { BinarySecretError, DEFAULT_MAX_ATTEMPTS } from "./store.js";

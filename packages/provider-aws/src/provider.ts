@@ -20,6 +20,7 @@ import {
   type ProviderStatus,
   type ReadOptions,
   SecretConfigError,
+  SecretError,
   SecretNotFoundError,
   type SecretProvider,
   type SecretRecord,
@@ -31,12 +32,20 @@ import {
   type AwsConfigOptions,
   type AwsLayout,
   type AwsProviderConfig,
+  endpointProblem,
   parseAwsConfig,
   parseAwsOptions,
 } from "./config.js";
 import { AwsDocumentBackend, MAX_DOCUMENT_BYTES as MAX_SECRET_BYTES } from "./document.js";
-import { awsErrorName, DISPLAY_NAME, isAwsError, PROVIDER_NAME, toSecretError } from "./errors.js";
-import { CURRENT, metadataFromTags, SecretsManagerStore, type Target } from "./store.js";
+import {
+  awsErrorName,
+  DISPLAY_NAME,
+  isAwsError,
+  PROVIDER_NAME,
+  requestFailure,
+  toSecretError,
+} from "./errors.js";
+import { BinarySecretError, CURRENT, metadataFromTags, SecretsManagerStore, type Target } from "./store.js";
 import { versionSelector } from "./versions.js";
 
 /** `BatchGetSecretValue` takes at most 20 secret ids a call. */
@@ -44,9 +53,15 @@ export const BATCH_SIZE = 20;
 const BATCH_CONCURRENCY = 4;
 const DEFAULT_READ_CONCURRENCY = 8;
 const DOCUMENT_RETRIES = 20;
+/** The failure code of a secret holding binary data, in a bulk read. */
+const BINARY = "binary";
 
 export interface AwsProviderOptions extends AwsConfigOptions {
-  /** A client you built (credentials, endpoint, retries, middleware…). It is not destroyed by `close()`. */
+  /**
+   * A client you built (credentials, endpoint, retries, middleware…). It is not
+   * destroyed by `close()`, and its timeouts and retries are yours: the provider
+   * still passes every call's deadline (`signal`) to it as `abortSignal`.
+   */
   client?: SecretsManagerClient | undefined;
   /** Extra configuration for the client the provider builds (ignored with `client`). */
   clientConfig?: SecretsManagerClientConfig | undefined;
@@ -76,6 +91,8 @@ export interface AwsListOptions extends ListOptions {
 export class AwsSecretsManagerProvider implements SecretProvider {
   readonly name = PROVIDER_NAME;
   readonly displayName = DISPLAY_NAME;
+  /** The largest value Secrets Manager stores (`SecretString`), in UTF-8 bytes. */
+  readonly maxValueBytes = MAX_SECRET_BYTES;
   readonly capabilities: Readonly<ProviderCapabilities>;
   readonly layout: AwsLayout;
   /** The application's namespace (per-secret) or the document's name (document). */
@@ -113,12 +130,20 @@ export class AwsSecretsManagerProvider implements SecretProvider {
         { field: "readConcurrency", provider: PROVIDER_NAME },
       );
     this.#readConcurrency = concurrency;
+    const endpoint = options.clientConfig?.endpoint;
+    const endpointError = typeof endpoint === "string" ? endpointProblem(endpoint) : undefined;
+    if (endpointError !== undefined)
+      throw new SecretConfigError(`Invalid clientConfig.endpoint: ${endpointError}`, {
+        field: "clientConfig.endpoint",
+        provider: PROVIDER_NAME,
+      });
     this.#store = new SecretsManagerStore({
       client: options.client,
       clientConfig: options.clientConfig,
       region: config.region,
       kmsKeyId: config.kmsKeyId,
       tags: config.tags,
+      requestTimeoutMs: config.requestTimeoutMs,
       logger: this.#logger,
     });
     if (config.layout === "document") {
@@ -184,11 +209,23 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       const stored = await this.#store.read(target, selector, options.signal);
       return stored && { value: stored.value, version: stored.versionId, updatedAt: stored.createdAt };
     }
-    // The value, and (in parallel) the secret's creation date and metadata tags.
-    const describing = this.#describeDenied ? undefined : this.#describeForMetadata(target, options.signal);
+    // The value, and (in parallel) the secret's creation date and metadata tags. When the
+    // read fails or finds nothing, the description is not waited for: it is cancelled.
+    const side = new AbortController();
+    const sideSignal = options.signal ? AbortSignal.any([options.signal, side.signal]) : side.signal;
+    const describing = this.#describeDenied ? undefined : this.#describeForMetadata(target, sideSignal);
     describing?.catch(() => undefined);
-    const stored = await this.#store.read(target, CURRENT, options.signal, describing);
-    if (!stored) return undefined;
+    let stored: Awaited<ReturnType<SecretsManagerStore["read"]>>;
+    try {
+      stored = await this.#store.read(target, CURRENT, options.signal, describing);
+    } catch (error) {
+      side.abort();
+      throw error;
+    }
+    if (!stored) {
+      side.abort();
+      return undefined;
+    }
     const description = await describing?.catch(() => undefined);
     const record: SecretRecord = {
       value: stored.value,
@@ -209,6 +246,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const result = await this.#store.attempt(
       ({ sdk, client }, o) => client.send(new sdk.DescribeSecretCommand({ SecretId: target.id }), o),
       signal,
+      this.#store.context("describe", "DescribeSecret", target),
     );
     if (result.ok) return result.value;
     if (isAwsError(result.error, "AccessDeniedException") && !this.#describeDenied) {
@@ -309,6 +347,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
                   o,
                 ),
               signal,
+              this.#store.context("list secrets", "ListSecrets"),
             )
             .then((result) => {
               if (!result.ok) throw result.error;
@@ -323,6 +362,8 @@ export class AwsSecretsManagerProvider implements SecretProvider {
         } while (token);
       }
     } catch (error) {
+      // The deadline passed: the bulk read fails with it, metadata or not.
+      if (error instanceof SecretError) return out;
       if (isAwsError(error, "AccessDeniedException")) {
         this.#listDenied = true;
         this.#logger.info(
@@ -334,7 +375,8 @@ export class AwsSecretsManagerProvider implements SecretProvider {
           "aws provider: reading metadata for a bulk read failed; values are returned without it",
           {
             provider: PROVIDER_NAME,
-            error_code: awsErrorName(error),
+            // Only a known AWS error name: the answer could put anything in its error type.
+            error_code: requestFailure(error).awsErrorName,
           },
         );
       }
@@ -369,22 +411,32 @@ export class AwsSecretsManagerProvider implements SecretProvider {
           (entry.Name !== undefined ? byId.get(entry.Name) : undefined) ??
           (entry.ARN !== undefined ? byId.get(entry.ARN) : undefined);
         if (name === undefined) continue;
-        const value = this.#store.decode(this.#target(name), entry.SecretString, entry.SecretBinary);
+        let value: string;
+        try {
+          value = this.#store.decode(this.#target(name), entry.SecretString, entry.SecretBinary);
+        } catch (error) {
+          failures.push({ name, error, code: error instanceof BinarySecretError ? BINARY : undefined });
+          continue;
+        }
         out.set(name, { value, version: entry.VersionId, updatedAt: entry.CreatedDate });
       }
       for (const entry of response.Errors ?? []) {
         const name = entry.SecretId !== undefined ? byId.get(entry.SecretId) : undefined;
         if (name === undefined || entry.ErrorCode === "ResourceNotFoundException") continue;
-        const error = Object.assign(new Error(entry.Message ?? entry.ErrorCode ?? "failed"), {
-          name: entry.ErrorCode ?? "Error",
-        });
+        // Only the error code is kept: the entry's Message is the service's text.
+        const error = Object.assign(new Error("failed"), { name: entry.ErrorCode ?? "Error" });
         failures.push({ name, error, code: entry.ErrorCode });
       }
       token = response.NextToken;
     } while (token);
   }
 
-  /** The error for a bulk read in which some secrets failed: the most telling one, named. */
+  /**
+   * The error for a bulk read in which some secrets failed: the most telling
+   * one, its message naming every other secret that failed too, so a caller
+   * can read the others one by one. Secrets holding binary data are named
+   * together in one `BinarySecretError`.
+   */
   async #batchFailure(
     failures: Array<{ name: string; error: unknown; code: string | undefined }>,
     signal?: AbortSignal,
@@ -396,20 +448,31 @@ export class AwsSecretsManagerProvider implements SecretProvider {
           ? 1
           : code === "DecryptionFailure"
             ? 2
-            : 3;
-    const first = [...failures].sort((a, b) => rank(a.code) - rank(b.code))[0]!;
+            : code === BINARY
+              ? 4
+              : 3;
+    const sorted = [...failures].sort((a, b) => rank(a.code) - rank(b.code));
+    const first = sorted[0]!;
     const target = this.#target(first.name);
+    let error: SecretError | undefined;
     if (first.code === "InvalidRequestException") {
       const description = await this.#store.describe(target, signal).catch(() => undefined);
-      if (description?.DeletedDate) return this.#store.scheduled(target, description, first.error);
+      if (description?.DeletedDate) error = this.#store.scheduled(target, description, first.error);
     }
-    const error = toSecretError(first.error, this.#store.context("read", "GetSecretValue", target));
-    if (failures.length > 1)
+    const binary = sorted.filter((f) => f.code === BINARY);
+    if (error === undefined && first.code === BINARY)
+      error = new BinarySecretError(binary.map((f) => this.#target(f.name)));
+    error ??= toSecretError(first.error, this.#store.context("read", "GetSecretValue", target));
+    const named = new Set(error instanceof BinarySecretError ? error.secrets : [first.name]);
+    const others = sorted.filter((f) => !named.has(f.name)).map((f) => `'${f.name}'`);
+    if (others.length > 0) {
+      // The first error keeps its class (and code); its message names the rest.
+      error.message = `${error.message} (reading ${others.length === 1 ? "secret" : "secrets"} ${others.join(", ")} failed too)`;
       this.#logger.debug("aws provider: bulk read failed for several secrets", {
         provider: PROVIDER_NAME,
         failed: failures.length,
-        names: failures.map((f) => f.name).join(","),
       });
+    }
     return error;
   }
 
@@ -430,9 +493,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 
   async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
+    checkValue(name, value, this.#document === undefined);
     if (this.#document) return this.#documentCall(name, () => this.#document!.set(name, value, options));
     const target = this.#target(name);
-    checkValue(name, value);
     const { metadata, signal } = options;
     if (options.ifAbsent) return { version: await this.#store.create(target, value, metadata, signal) };
     if (options.ifVersion !== undefined)
@@ -453,9 +516,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
    * Cancel a scheduled deletion. In the document layout this restores the
    * whole document (fields are removed from it at once, without a window).
    */
-  async restore(name: string): Promise<void> {
+  async restore(name: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
     const target = this.#documentTarget ?? this.#target(name);
-    const found = await this.#store.restore(target);
+    const found = await this.#store.restore(target, options.signal);
     if (!found) {
       const what = this.#documentTarget
         ? `The secrets document '${target.id}'`
@@ -531,6 +594,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
           o,
         ),
       options.signal,
+      this.#store.context("check the connection", "ListSecrets"),
     );
     if (!result.ok) {
       if (awsErrorName(result.error) !== "AccessDeniedException")
@@ -568,14 +632,28 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 }
 
-/** AWS's limits on a `SecretString`: 1 to 65 536 bytes. */
-function checkValue(name: string, value: string): void {
-  if (value === "") throw new InvalidSecretValueError(name, `${DISPLAY_NAME} cannot store an empty value`);
+/**
+ * AWS's limits on a `SecretString`: 1 to 65 536 bytes of well-formed text.
+ * Checked before anything is sent; messages give sizes, never the value.
+ */
+function checkValue(name: string, value: string, perSecret: boolean): void {
+  if (typeof value !== "string")
+    throw new InvalidSecretValueError(name, `expected text, got ${value === null ? "null" : typeof value}`);
+  if (perSecret && value === "")
+    throw new InvalidSecretValueError(name, `${DISPLAY_NAME} cannot store an empty value`);
+  // In a `u` regular expression a surrogate pair is one code point: only a lone surrogate matches.
+  if (/\p{Cs}/u.test(value))
+    throw new InvalidSecretValueError(
+      name,
+      "it is not well-formed text (it holds a lone UTF-16 surrogate), which cannot be stored as UTF-8",
+    );
+  // A UTF-16 code unit is at most 3 UTF-8 bytes: only long values need counting.
+  if (value.length * 3 <= MAX_SECRET_BYTES) return;
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes > MAX_SECRET_BYTES)
     throw new InvalidSecretValueError(
       name,
-      `${DISPLAY_NAME} stores at most ${MAX_SECRET_BYTES} bytes a secret (this value has ${bytes})`,
+      `${DISPLAY_NAME} stores at most ${MAX_SECRET_BYTES} bytes a secret (this value has ${bytes} bytes in UTF-8)`,
     );
 }
 
@@ -598,8 +676,41 @@ export async function createProvider(context: ProviderContext): Promise<AwsSecre
     context.logger.warn(`aws provider: ${warning}`, { provider: PROVIDER_NAME });
   if (errors.length > 0) throw errors[0];
   const provider = new AwsSecretsManagerProvider({ ...fromConfig(config), logger: context.logger });
-  if (config.region === undefined) await provider.connect();
+  if (config.region === undefined) {
+    // No request is sent here (the SDK reads the region from the profile files), but it is still bounded.
+    const timeoutMs = (context as { timeoutMs?: number }).timeoutMs;
+    try {
+      await withinDeadline(provider.connect(), timeoutMs);
+    } catch (error) {
+      await provider.close();
+      throw error;
+    }
+  }
   return provider;
+}
+
+/** `work`, or a `TIMEOUT` error once `timeoutMs` passed (for work that holds no socket to abort). */
+async function withinDeadline<T>(work: Promise<T>, timeoutMs: number | undefined): Promise<T> {
+  if (timeoutMs === undefined || !Number.isFinite(timeoutMs) || timeoutMs <= 0) return work;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SecretError(
+            "TIMEOUT",
+            `Secret provider '${PROVIDER_NAME}' did not finish connecting within ${timeoutMs / 1000} s (resolving the AWS region)`,
+            { provider: PROVIDER_NAME },
+          ),
+        ),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function fromConfig(config: AwsProviderConfig): AwsProviderOptions {
@@ -610,5 +721,6 @@ function fromConfig(config: AwsProviderConfig): AwsProviderOptions {
     kmsKeyId: config.kmsKeyId,
     tags: config.tags,
     recoveryWindowDays: config.recoveryWindowDays,
+    requestTimeoutMs: config.requestTimeoutMs,
   };
 }

@@ -18,8 +18,10 @@ import {
   type AwsErrorContext,
   awsErrorName,
   DISPLAY_NAME,
+  displayEndpoint,
   isAwsError,
   PROVIDER_NAME,
+  requestFailure,
   scheduledForDeletion,
   toSecretError,
 } from "./errors.js";
@@ -51,8 +53,13 @@ export interface StoreOptions {
   region: string | undefined;
   kmsKeyId: string | undefined;
   tags: Readonly<Record<string, string>>;
+  /** The longest one HTTP attempt of the client the store builds may take. */
+  requestTimeoutMs: number;
   logger: Logger;
 }
+
+/** Attempts (the first and its retries) of the client the store builds. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
 
 interface Connection {
   sdk: SdkModule;
@@ -95,13 +102,15 @@ export class SecretsManagerStore {
   /** Where requests go, for messages: the configured endpoint, or the regional AWS one. */
   endpoint(): string {
     const configured = this.#options.clientConfig?.endpoint;
-    if (typeof configured === "string") return configured;
+    if (typeof configured === "string") return displayEndpoint(configured);
     if (configured && typeof configured === "object" && "hostname" in configured)
-      return `${configured.protocol}//${configured.hostname}${configured.port ? `:${configured.port}` : ""}${configured.path}`;
+      return displayEndpoint(
+        `${configured.protocol}//${configured.hostname}${configured.port ? `:${configured.port}` : ""}`,
+      );
     if (this.#options.client === undefined && process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== "true") {
       const fromEnv =
         process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER?.trim() || process.env.AWS_ENDPOINT_URL?.trim();
-      if (fromEnv) return fromEnv;
+      if (fromEnv) return displayEndpoint(fromEnv);
     }
     return this.#region
       ? `https://secretsmanager.${this.#region}.amazonaws.com`
@@ -132,10 +141,19 @@ export class SecretsManagerStore {
         error,
       );
     }
+    const timeout = this.#options.requestTimeoutMs;
     const client =
       this.#options.client ??
       new sdk.SecretsManagerClient({
         ...(this.#region === undefined ? {} : { region: this.#region }),
+        maxAttempts: DEFAULT_MAX_ATTEMPTS,
+        // Every attempt is bounded: connecting, the whole exchange, and each silence on the socket.
+        requestHandler: {
+          connectionTimeout: timeout,
+          requestTimeout: timeout,
+          throwOnRequestTimeout: true,
+          socketTimeout: timeout,
+        },
         ...this.#options.clientConfig,
       });
     let region: string | undefined;
@@ -146,7 +164,7 @@ export class SecretsManagerStore {
       throw new ProviderNotConfiguredError(
         PROVIDER_NAME,
         "set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)",
-        { missing: ["AWS_REGION"], cause: error },
+        { missing: ["AWS_REGION"], cause: requestFailure(error) },
       );
     }
     if (!region) {
@@ -191,19 +209,41 @@ export class SecretsManagerStore {
     try {
       return await run(connection, signal ? { abortSignal: signal } : {});
     } catch (error) {
-      throw toSecretError(error, ctx);
+      throw this.#cancelled(error, signal, ctx) ?? toSecretError(error, ctx);
     }
+  }
+
+  /**
+   * `client.send` options for `signal`, and the error for a request it
+   * cancelled: once the caller's deadline passed, nothing goes on, and no
+   * caller mistakes the cancellation for an answer ("absent", "denied"…).
+   */
+  #cancelled(
+    error: unknown,
+    signal: AbortSignal | undefined,
+    ctx?: AwsErrorContext,
+  ): SecretError | undefined {
+    if (!signal?.aborted) return undefined;
+    return toSecretError(
+      awsErrorName(error) === "AbortError"
+        ? error
+        : Object.assign(new Error("aborted"), { name: "AbortError", cause: signal.reason }),
+      ctx ?? this.context(`complete a request`, "*"),
+    );
   }
 
   /** Run one SDK call and hand back the raw failure (for callers that branch on the error name). */
   async attempt<T>(
     run: (connection: Connection, options: { abortSignal?: AbortSignal }) => Promise<T>,
     signal?: AbortSignal,
+    ctx?: AwsErrorContext,
   ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     const connection = await this.connect();
     try {
       return { ok: true, value: await run(connection, signal ? { abortSignal: signal } : {}) };
     } catch (error) {
+      const cancelled = this.#cancelled(error, signal, ctx);
+      if (cancelled) throw cancelled;
       return { ok: false, error };
     }
   }
@@ -213,6 +253,7 @@ export class SecretsManagerStore {
     const result = await this.attempt(
       ({ sdk, client }, o) => client.send(new sdk.DescribeSecretCommand({ SecretId: target.id }), o),
       signal,
+      this.context("describe", "DescribeSecret", target),
     );
     if (result.ok) return result.value;
     if (isAwsError(result.error, "ResourceNotFoundException")) return undefined;
@@ -249,6 +290,7 @@ export class SecretsManagerStore {
     const result = await this.attempt(
       ({ sdk, client }, o) => client.send(new sdk.GetSecretValueCommand(input), o),
       signal,
+      this.context("read", "GetSecretValue", target),
     );
     if (result.ok) {
       const out = result.value;
@@ -275,11 +317,7 @@ export class SecretsManagerStore {
       try {
         return decoder.decode(binary);
       } catch {
-        throw new ProviderError(
-          PROVIDER_NAME,
-          `Secret ${shown(target)} holds binary data that is not UTF-8 text; this toolkit reads text values only`,
-          { secret: target.label },
-        );
+        throw new BinarySecretError(target);
       }
     }
     throw new ProviderError(PROVIDER_NAME, `Secret ${shown(target)} has no value in ${DISPLAY_NAME}`, {
@@ -318,6 +356,7 @@ export class SecretsManagerStore {
     const result = await this.attempt(
       ({ sdk, client }, o) => client.send(new sdk.CreateSecretCommand(input), o),
       signal,
+      this.context("create", "CreateSecret", target, [value]),
     );
     if (result.ok) return result.value.VersionId ?? token;
     const name = awsErrorName(result.error);
@@ -331,7 +370,7 @@ export class SecretsManagerStore {
           PROVIDER_NAME,
           target.label,
           `Secret '${target.label}' already exists in ${DISPLAY_NAME}`,
-          result.error,
+          requestFailure(result.error),
         );
     }
     throw toSecretError(result.error, this.context("create", "CreateSecret", target, [value]));
@@ -425,10 +464,11 @@ export class SecretsManagerStore {
           o,
         ),
       signal,
+      this.context("write", "PutSecretValue", target, [value]),
     );
     if (!result.ok) {
       if (isAwsError(result.error, "ResourceExistsException"))
-        throw new SecretConflictError(PROVIDER_NAME, target.label, undefined, result.error);
+        throw new SecretConflictError(PROVIDER_NAME, target.label, undefined, requestFailure(result.error));
       throw toSecretError(result.error, this.context("write", "PutSecretValue", target, [value]));
     }
     await this.verify(target, mine, expected, signal);
@@ -509,6 +549,7 @@ export class SecretsManagerStore {
     const result = await this.attempt(
       ({ sdk, client }, o) => client.send(new sdk.RestoreSecretCommand({ SecretId: target.id }), o),
       signal,
+      this.context("restore", "RestoreSecret", target),
     );
     if (result.ok) return true;
     if (isAwsError(result.error, "ResourceNotFoundException")) return false;
@@ -530,7 +571,11 @@ export class SecretsManagerStore {
       ? { SecretId: target.id, ForceDeleteWithoutRecovery: true }
       : { SecretId: target.id, RecoveryWindowInDays: recoveryWindowDays };
     const send = () =>
-      this.attempt(({ sdk, client }, o) => client.send(new sdk.DeleteSecretCommand(input), o), signal);
+      this.attempt(
+        ({ sdk, client }, o) => client.send(new sdk.DeleteSecretCommand(input), o),
+        signal,
+        this.context("delete", "DeleteSecret", target),
+      );
     // A forced delete of a secret that does not exist succeeds; look first, to answer "did it exist".
     if (permanent && !(await this.describe(target, signal))) return false;
     const result = await send();
@@ -563,6 +608,28 @@ export function successorVersionId(expected: string): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
+/**
+ * A secret that holds binary data (`SecretBinary`) that is not UTF-8 text:
+ * this toolkit reads text only. Thrown by a single read; bulk reads name every
+ * such secret (see the provider's `getMany`).
+ */
+export class BinarySecretError extends ProviderError {
+  /** Every secret of the read that holds binary data: one for a single read, possibly several for a bulk read. */
+  readonly secrets: readonly string[];
+  constructor(targets: Target | readonly Target[]) {
+    const all = Array.isArray(targets) ? (targets as readonly Target[]) : [targets as Target];
+    const first = all[0]!;
+    const which =
+      all.length === 1 ? `Secret ${shown(first)} holds` : `Secrets ${all.map(shown).join(", ")} hold`;
+    super(
+      PROVIDER_NAME,
+      `${which} binary data (SecretBinary) that is not UTF-8 text; this toolkit reads text values only: store the value as text (for example base64) or read it with another tool`,
+      { secret: first.label },
+    );
+    this.secrets = all.map((t) => t.label);
+  }
+}
+
 /** `'NAME' (prefix/NAME)`, or `'NAME'` when the two are the same. */
 function shown(target: Target): string {
   return target.id === target.label ? `'${target.label}'` : `'${target.label}' (${target.id})`;
@@ -586,7 +653,7 @@ export function metadataTags(metadata: Readonly<Record<string, string>> | undefi
 /** Metadata read back from tags. */
 export function metadataFromTags(tags: readonly Tag[] | undefined): Record<string, string> | undefined {
   if (!tags) return undefined;
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = Object.create(null);
   let found = false;
   for (const { Key, Value } of tags) {
     if (Key?.startsWith(METADATA_TAG_PREFIX) && Value !== undefined) {

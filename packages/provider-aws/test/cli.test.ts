@@ -366,3 +366,43 @@ describe("the CLI never loads the AWS SDK when it does not use it", () => {
     expect(stderr).toContain("SDK_MODULES=0");
   });
 });
+
+describe("a hung endpoint (accepts connections, never answers)", () => {
+  it(
+    "secrets get and secrets health end with exit 1 and a one-line message, and give up their sockets",
+    async () => {
+      const proxy = await new FaultProxy(motoEndpoint()).start();
+      try {
+        proxy.hang("all");
+        const env = {
+          SECRET_PROVIDER: "aws",
+          SECRET_AWS_PREFIX: uniquePrefix("cli-hang"),
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.endpoint,
+          SECRET_TIMEOUT: "2",
+          SECRET_AWS_REQUEST_TIMEOUT: "0.3",
+        };
+        const get = await secrets(["get", "SECRET_KEY"], env);
+        expect(get.code).toBe(1);
+        expect(get.stdout).toBe("");
+        // Core's deadline or the provider's own attempts, whichever ends first: both say nobody answered.
+        expect(get.stderr).toMatch(
+          /^Error: (AWS Secrets Manager at http:\/\/127\.0\.0\.1:\d+ did not answer in time after 3 attempts while trying to read secret 'SECRET_KEY' .*|Secret provider 'aws' did not answer within 2 s .*)\n$/,
+        );
+        expect(proxy.count("GetSecretValue")).toBeGreaterThanOrEqual(1);
+
+        const health = await secrets(["health"], env);
+        expect(health.code).toBe(1);
+        expect(health.stdout).toMatch(/Provider: aws failed: .*did not answer/);
+        expect(`${health.stdout}${health.stderr}`).not.toMatch(/\n\s+at /);
+        // Every request the two commands left hanging was given up: the processes are gone, and so are their sockets.
+        await expect
+          .poll(() => proxy.hungRequests.filter((r) => !r.closed).length, { timeout: 10_000 })
+          .toBe(0);
+        expect(proxy.hung).toBeGreaterThanOrEqual(2);
+      } finally {
+        await proxy.close();
+      }
+    },
+    SLOW,
+  );
+});

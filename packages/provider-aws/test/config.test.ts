@@ -5,6 +5,7 @@ import {
   createAwsProvider,
   createProvider,
   DEFAULT_RECOVERY_WINDOW_DAYS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   parseAwsConfig,
   parseAwsOptions,
 } from "../src/index.js";
@@ -23,7 +24,9 @@ describe("parseAwsConfig", () => {
       kmsKeyId: undefined,
       tags: {},
       recoveryWindowDays: DEFAULT_RECOVERY_WINDOW_DAYS,
+      requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
     });
+    expect(DEFAULT_REQUEST_TIMEOUT_MS).toBe(5000);
     expect(DEFAULT_RECOVERY_WINDOW_DAYS).toBe(30);
   });
 
@@ -44,6 +47,7 @@ describe("parseAwsConfig", () => {
       kmsKeyId: "alias/myapp-secrets",
       tags: { team: "payments", env: "prod", "cost center": "42" },
       recoveryWindowDays: 7,
+      requestTimeoutMs: 5000,
     });
   });
 
@@ -68,7 +72,7 @@ describe("parseAwsConfig", () => {
     [
       { AWS_REGION: "US East 1" },
       "AWS_REGION",
-      'Invalid AWS_REGION "US East 1": use an AWS region name such as us-east-1',
+      "Invalid AWS_REGION: it has upper-case letters; use an AWS region name such as us-east-1",
     ],
     [{ AWS_DEFAULT_REGION: "eu_west_1" }, "AWS_DEFAULT_REGION", "Invalid AWS_DEFAULT_REGION"],
     [
@@ -129,6 +133,114 @@ describe("parseAwsConfig", () => {
     expect(
       parseAwsConfig({ SECRET_AWS_LAYOUT: "document", SECRET_AWS_PREFIX: "myapp-abcdef" }).warnings,
     ).toEqual([expect.stringContaining("ends with a hyphen and six characters")]);
+  });
+});
+
+describe("region and endpoint errors say what is wrong without repeating the value", () => {
+  const SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzz";
+  const URL_SECRET = "wJalrXUtnFEMIK7MDENGbPxRfiCYzz";
+  it.each([
+    ["AWS_REGION", SECRET, "it has upper-case letters"],
+    ["AWS_REGION", `us-east-1 ${SECRET.toLowerCase()}`, "it has spaces in it"],
+    [
+      "AWS_REGION",
+      `us-east-1/${SECRET.toLowerCase()}`,
+      "it has characters other than lower-case letters, digits and hyphens",
+    ],
+    ["AWS_REGION", "-us-east-1", "it starts or ends with a hyphen, or has two in a row"],
+    ["AWS_REGION", "a".repeat(80), "it is 80 characters long (at most 50)"],
+    ["AWS_DEFAULT_REGION", SECRET, "it has upper-case letters"],
+  ])("%s=%s", (field, value, reason) => {
+    const { errors, warnings } = parseAwsConfig({ [field]: value });
+    expect(fields(errors)).toEqual([field]);
+    expect(errors[0]?.message).toBe(
+      `Invalid ${field}: ${reason}; use an AWS region name such as us-east-1 (lower-case letters, digits and hyphens)`,
+    );
+    expect(JSON.stringify([errors.map((e) => e.message), warnings, errors[0]?.stack])).not.toContain(value);
+  });
+
+  it("an invalid AWS_DEFAULT_REGION beside a valid AWS_REGION is ignored with a warning that does not repeat it", () => {
+    const { errors, warnings } = parseAwsConfig({ AWS_REGION: "us-east-1", AWS_DEFAULT_REGION: SECRET });
+    expect(errors).toEqual([]);
+    expect(warnings).toEqual(["AWS_REGION=us-east-1 is used; AWS_DEFAULT_REGION is ignored"]);
+  });
+
+  it.each([
+    [
+      "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+      `https://admin:${URL_SECRET}@sm.example.com`,
+      "it must not hold a user name or password",
+    ],
+    [
+      "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+      `https://sm.example.com/?token=${URL_SECRET}`,
+      "it must not have a query string or fragment",
+    ],
+    [
+      "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+      `https://sm.example.com/#${URL_SECRET}`,
+      "it must not have a query string or fragment",
+    ],
+    ["AWS_ENDPOINT_URL", `ftp://${URL_SECRET}.example.com`, "it must start with https://"],
+    ["AWS_ENDPOINT_URL", `not a url ${URL_SECRET}`, "it is not an absolute URL"],
+    ["AWS_ENDPOINT_URL", `https://admin:${SECRET}@x.example.com`, "it is not an absolute URL"],
+  ])("%s=%s", (field, value, reason) => {
+    const { errors, warnings } = parseAwsConfig({ AWS_REGION: "us-east-1", [field]: value });
+    expect(fields(errors)).toEqual([field]);
+    expect(errors[0]?.message.startsWith(`Invalid ${field}: ${reason}`)).toBe(true);
+    const shown = JSON.stringify([errors.map((e) => e.message), warnings, errors[0]?.stack]);
+    expect(shown).not.toContain(URL_SECRET);
+    expect(shown).not.toContain("K7MDENG");
+  });
+
+  it("a valid endpoint is accepted; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true turns the check off, as it turns the variables off", () => {
+    expect(parseAwsConfig({ AWS_ENDPOINT_URL_SECRETS_MANAGER: "http://127.0.0.1:4566" }).errors).toEqual([]);
+    expect(
+      parseAwsConfig({
+        AWS_ENDPOINT_URL: `https://u:${URL_SECRET}@x.example.com`,
+        AWS_IGNORE_CONFIGURED_ENDPOINT_URLS: "true",
+      }).errors,
+    ).toEqual([]);
+  });
+
+  it("clientConfig.endpoint is checked the same way", () => {
+    const error = (() => {
+      try {
+        createAwsProvider({ clientConfig: { endpoint: `https://u:${URL_SECRET}@x.example.com` } });
+      } catch (e) {
+        return e as SecretConfigError;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(SecretConfigError);
+    expect(error?.field).toBe("clientConfig.endpoint");
+    expect(error?.message).toBe(
+      "Invalid clientConfig.endpoint: it must not hold a user name or password (credentials come from the AWS credential chain)",
+    );
+    expect(String(error?.stack)).not.toContain(URL_SECRET);
+  });
+});
+
+describe("the per-attempt timeout", () => {
+  it("SECRET_AWS_REQUEST_TIMEOUT is seconds, decimals allowed; requestTimeoutMs is milliseconds", () => {
+    expect(parseAwsConfig({ SECRET_AWS_REQUEST_TIMEOUT: "0.25" }).config.requestTimeoutMs).toBe(250);
+    expect(parseAwsConfig({ SECRET_AWS_REQUEST_TIMEOUT: "12" }).config.requestTimeoutMs).toBe(12_000);
+    expect(parseAwsOptions({ requestTimeoutMs: 750 }).config.requestTimeoutMs).toBe(750);
+    expect(parseAwsConfig({ SECRET_AWS_REQUEST_TIMEOUT: "12" }).warnings).toEqual([]);
+  });
+
+  it.each(["0", "-1", "abc", "1e3", "0.01", "301"])("SECRET_AWS_REQUEST_TIMEOUT=%s is refused", (value) => {
+    const { errors } = parseAwsConfig({ SECRET_AWS_REQUEST_TIMEOUT: value });
+    expect(fields(errors)).toEqual(["SECRET_AWS_REQUEST_TIMEOUT"]);
+    expect(errors[0]?.message).toBe(
+      "Invalid SECRET_AWS_REQUEST_TIMEOUT: use a number of seconds from 0.05 to 300, decimals allowed (default 5)",
+    );
+  });
+
+  it("requestTimeoutMs out of range is refused", () => {
+    expect(() => createAwsProvider({ requestTimeoutMs: 0 })).toThrow(
+      expect.objectContaining({ field: "requestTimeoutMs", code: "INVALID_CONFIG" }),
+    );
   });
 });
 
