@@ -1,844 +1,561 @@
-import type { MeterProvider } from "@opentelemetry/api";
-import { type CacheEntry, SecretCache } from "./cache.js";
-import { mapConcurrent } from "./concurrency.js";
+import { createRequire } from "node:module";
+import { assertValidSecretName, isValidSecretName, SecretConfigError, SecretError } from "@org/secrets-core";
+import type * as Yaml from "yaml";
+import type { Alias, Document, Node, Pair, Scalar, YAMLError, YAMLMap, YAMLSeq } from "yaml";
 import {
-  DEFAULT_CACHE_TTL_SECONDS,
-  DEFAULT_STALE_IF_ERROR_SECONDS,
-  DEFAULT_STALE_WAIT_SECONDS,
-  DEFAULT_TIMEOUT_SECONDS,
-  MAX_TIMEOUT_MS,
-} from "./config.js";
-import {
-  capabilitiesOf,
-  type DeleteOptions,
-  type ProviderCapabilities,
-  type SecretProvider,
-  type SecretRecord,
-  type WriteOptions,
-  type WriteResult,
-} from "./contract.js";
-import {
-  InvalidSecretValueError,
-  isSecretError,
-  NotSupportedError,
-  ProviderError,
-  ProviderInvalidError,
-  SecretConfigError,
-  SecretConflictError,
-  type SecretError,
-  SecretNotFoundError,
-  SecretTimeoutError,
-} from "./errors.js";
-import { type Logger, silentLogger } from "./logger.js";
-import { SecretMetrics } from "./metrics.js";
-import { assertValidSecretName } from "./names.js";
-import { redact, registerSecretValue } from "./redact.js";
+  GENERATOR_KINDS,
+  type GeneratorKind,
+  type GeneratorOptions,
+  type GeneratorSpec,
+  resolveGenerator,
+} from "./generators.js";
+import { parseRotationPeriod, type RotationPeriod } from "./rotation-period.js";
 
-/** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
-export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+let yamlModule: typeof Yaml | undefined;
 
-export interface SecretManagerOptions {
-  /** A provider instance, or a function that resolves one on first use (bounded by `timeoutMs`). */
-  provider: SecretProvider | (() => Promise<SecretProvider>);
-  /** Name to use in logs and errors before a lazy provider is resolved. */
-  providerName?: string;
-  /** Cache time-to-live in milliseconds (default 300 000; 0 turns caching off). */
-  cacheTtlMs?: number;
-  /** How long past its TTL a cached value may still be served (default 900 000). */
-  staleIfErrorMs?: number;
-  /**
-   * How long a read of a value past its TTL (but inside its stale window) waits
-   * for the refresh before it serves the stale value (default 1 000). The refresh
-   * goes on in the background and updates the cache when it succeeds.
-   */
-  staleWaitMs?: number;
-  /**
-   * The deadline of every provider call, in milliseconds (default 10 000). The
-   * call's `AbortSignal` aborts then, and the manager rejects with `SecretTimeoutError`.
-   */
-  timeoutMs?: number;
-  logger?: Logger;
-  /** Defaults to the global OpenTelemetry meter provider. */
-  meterProvider?: MeterProvider;
-  /** Most backend calls in flight for bulk operations (default 8). */
-  concurrency?: number;
-  /** Clock, for tests. */
-  now?: () => number;
+/**
+ * `yaml` is loaded when a manifest file is first read, not at import: a command
+ * that runs on the built-in manifest (no secrets.yaml) never pays for it.
+ * `loadManifest` loads it with `import()` (which bundlers follow); a direct
+ * `parseManifest` call before that loads it synchronously.
+ */
+export async function loadYamlParser(): Promise<void> {
+  yamlModule ??= (await import("yaml")) as typeof Yaml;
 }
 
-export interface GetOptions {
-  /** A provider-specific version id, or `"previous"`. Needs the `versions` capability; never cached. */
-  version?: string | undefined;
-  /** Ask the backend even when a fresh cached value exists. */
-  fresh?: boolean | undefined;
-  /** With `false`, a backend failure is thrown even when a cached value could stand in (default `true`). */
-  allowStale?: boolean | undefined;
+function yaml(): typeof Yaml {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof Yaml;
+  return yamlModule;
 }
 
-export interface SetOptions extends Omit<WriteOptions, "signal"> {
-  /** Give up early: the provider call is aborted and the write rejects with the signal's reason. */
-  signal?: AbortSignal | undefined;
+function isAlias(node: unknown): node is Alias {
+  return yaml().isAlias(node);
 }
 
-export interface ProviderCheckResult {
-  ok: boolean;
-  provider: string;
-  latencyMs: number;
-  details?: Record<string, string | number | boolean> | undefined;
-  error?: SecretError | undefined;
+function isMap(node: unknown): node is YAMLMap {
+  return yaml().isMap(node);
 }
 
-type Operation = "get" | "get_many" | "set" | "delete" | "list" | "check" | "restore";
-
-/** Shared by every reader of one refresh (all names of one batch share one). */
-interface RefreshState {
-  /** A reader stopped waiting and served a stale value: a later failure is logged here. */
-  abandoned: boolean;
-  /** The one warning for serving stale values from this refresh has been logged. */
-  warned: boolean;
+function isScalar(node: unknown): node is Scalar {
+  return yaml().isScalar(node);
 }
 
-/** A backend read of one name in flight, which readers start or join. */
-interface Refresh {
-  readonly promise: Promise<SecretRecord | undefined>;
-  readonly state: RefreshState;
+function isSeq(node: unknown): node is YAMLSeq {
+  return yaml().isSeq(node);
+}
+
+/** One secret the application expects. */
+export interface ManifestSecret {
+  readonly name: string;
+  readonly description?: string | undefined;
+  /** A required secret that is missing makes the application unable to start. */
+  readonly required: boolean;
+  /** How to generate a value, or `false` when someone has to provide it. */
+  readonly generate: GeneratorSpec | false;
+  /** How often it should be rotated; absent when rotation is not tracked. */
+  readonly rotation?: RotationPeriod | undefined;
+  /** A value used only with the `env` provider outside production, when the secret is missing. */
+  readonly development?: string | undefined;
+}
+
+/** The secrets an application expects, in declaration order. */
+export interface Manifest {
+  readonly version: 1;
+  /** Where it came from: a file path, or `"built-in"`. */
+  readonly source: string;
+  readonly secrets: readonly ManifestSecret[];
+}
+
+/** One problem found in a manifest file. */
+export interface ManifestIssue {
+  readonly message: string;
+  /** 1-based. */
+  readonly line: number;
+  /** 1-based. */
+  readonly column: number;
+  /** The key path, for example `secrets.SECRET_KEY.generate.kind`; empty for syntax errors. */
+  readonly path: string;
 }
 
 /**
- * The one entry point applications use. It owns everything providers should not:
- * name validation, value checks, deadlines, the TTL cache with stale-if-error,
- * coalescing of concurrent reads, bounded concurrency for bulk reads, metrics,
- * debug logging and error wrapping. It never logs or throws a secret value.
+ * A manifest that cannot be used. The message is the first problem as
+ * `file:line:col: what is wrong`; `issues` holds every problem found.
  */
-export class SecretManager {
-  readonly #source: SecretProvider | (() => Promise<SecretProvider>);
-  #provider: SecretProvider | undefined;
-  #resolving: Promise<SecretProvider> | undefined;
-  #providerName: string;
-  readonly #cache: SecretCache;
-  readonly #inflight = new Map<string, Refresh>();
-  readonly #logger: Logger;
-  readonly #debug: boolean;
-  readonly #metrics: SecretMetrics;
-  readonly #concurrency: number;
-  readonly #timeoutMs: number;
-  readonly #staleWaitMs: number;
-  readonly #now: () => number;
+export class ManifestError extends SecretConfigError {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly issues: readonly ManifestIssue[];
 
-  constructor(options: SecretManagerOptions) {
-    this.#source = options.provider;
-    if (typeof options.provider !== "function") {
-      checkProviderShape(options.provider, options.provider?.name ?? "provider");
-      this.#provider = options.provider;
-    }
-    this.#providerName = this.#provider?.name ?? options.providerName ?? "unknown";
-    this.#now = options.now ?? Date.now;
-    this.#timeoutMs = durationOption("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_SECONDS * 1000, 1);
-    this.#staleWaitMs = durationOption(
-      "staleWaitMs",
-      options.staleWaitMs,
-      DEFAULT_STALE_WAIT_SECONDS * 1000,
-      0,
-    );
-    this.#cache = new SecretCache({
-      ttlMs: options.cacheTtlMs ?? DEFAULT_CACHE_TTL_SECONDS * 1000,
-      staleIfErrorMs: options.staleIfErrorMs ?? DEFAULT_STALE_IF_ERROR_SECONDS * 1000,
-      now: this.#now,
+  constructor(file: string, issues: readonly [ManifestIssue, ...ManifestIssue[]]) {
+    const first = issues[0];
+    const more =
+      issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
+    super(`${file}:${first.line}:${first.column}: ${first.message}${more}`, {
+      field: `${file}:${first.line}:${first.column}`,
     });
-    this.#logger = options.logger ?? silentLogger;
-    this.#debug = this.#logger.isLevelEnabled?.("debug") ?? true;
-    this.#metrics = new SecretMetrics(options.meterProvider);
-    this.#concurrency = Math.max(1, options.concurrency ?? 8);
+    this.file = file;
+    this.line = first.line;
+    this.column = first.column;
+    this.issues = issues;
+  }
+}
+
+/** The one manifest format version this release reads. */
+export const MANIFEST_VERSION = 1;
+
+/** Problems collected before a manifest is given up on; the error says how many were found. */
+const MAX_ISSUES = 100;
+
+/** Thrown inside the parse to stop at `MAX_ISSUES`; never escapes `parseManifest`. */
+class TooManyIssues extends Error {}
+
+const TOP_KEYS = ["version", "secrets"] as const;
+const SECRET_KEYS = ["description", "required", "generate", "rotation", "development"] as const;
+const GENERATOR_KEYS = ["kind", "length", "lower", "upper", "digits", "symbols"] as const;
+
+type AnyNode = Node | null | undefined;
+
+/**
+ * Parse and validate a manifest. Every problem is reported with its position;
+ * the first one becomes the message of the `ManifestError` thrown.
+ *
+ * @param text the YAML text
+ * @param source the file name shown in errors and kept as `manifest.source`
+ */
+export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
+  const { LineCounter, parseDocument } = yaml();
+  const lineCounter = new LineCounter();
+  // Duplicate keys are found by the walker with a Set: yaml's own check compares
+  // each key with every earlier one, which is quadratic in the size of a mapping.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, schema: "core" });
+  const issues: ManifestIssue[] = [];
+  const report = (offset: number, path: string, message: string) => {
+    const { line, col } = lineCounter.linePos(offset);
+    issues.push({ message, line, column: col, path });
+    // A file full of mistakes is not worth walking to the end: stop at a bounded number of problems.
+    if (issues.length >= MAX_ISSUES) throw new TooManyIssues();
+  };
+  // Issues are reported in document order as the walk meets them.
+  const fail = (): never => {
+    const [first, ...rest] = issues;
+    throw new ManifestError(source, [
+      first ?? { message: "invalid manifest", line: 1, column: 1, path: "" },
+      ...rest,
+    ]);
+  };
+
+  let secrets: ManifestSecret[] | undefined;
+  try {
+    for (const problem of [...doc.errors, ...doc.warnings])
+      report(problem.pos[0], "", yamlMessage(problem, text));
+    if (issues.length > 0) fail();
+    const walker = new Walker(doc, report);
+    secrets = walker.manifest(doc.contents);
+  } catch (error) {
+    if (!(error instanceof TooManyIssues)) throw error;
+  }
+  if (issues.length > 0 || secrets === undefined) fail();
+  return Object.freeze({
+    version: MANIFEST_VERSION,
+    source,
+    secrets: Object.freeze((secrets as ManifestSecret[]).map(freezeSecret)),
+  });
+}
+
+function freezeSecret(secret: ManifestSecret): ManifestSecret {
+  if (secret.generate) Object.freeze(secret.generate);
+  if (secret.rotation) Object.freeze(secret.rotation);
+  return Object.freeze(secret);
+}
+
+class Walker {
+  /** Each alias and the node it refers to, found in one pass over the document. */
+  readonly #aliases = new Map<Alias, Node | null>();
+
+  constructor(
+    doc: Document,
+    private readonly report: (offset: number, path: string, message: string) => void,
+  ) {
+    // yaml's Alias.resolve walks the whole document on every call, which makes
+    // many aliases quadratic; one walk in document order resolves them all
+    // (an alias refers to the last anchor of its name before it).
+    const anchors = new Map<string, Node>();
+    yaml().visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) this.#aliases.set(node, anchors.get(node.source) ?? null);
+        else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
   }
 
-  /** The provider's short name (`env`, `vault`, `aws`…). */
-  get providerName(): string {
-    return this.#providerName;
-  }
-
-  get logger(): Logger {
-    return this.#logger;
-  }
-
-  get metrics(): SecretMetrics {
-    return this.#metrics;
-  }
-
-  /** The deadline of every provider call, in milliseconds. */
-  get timeoutMs(): number {
-    return this.#timeoutMs;
-  }
-
-  /**
-   * The provider, resolving it first if it was given lazily. Resolving is bounded
-   * by the call deadline: past it this rejects with `SecretTimeoutError`, and the
-   * next call tries again (a resolution that completes late is kept if none other
-   * succeeded meanwhile, else closed).
-   */
-  async getProvider(): Promise<SecretProvider> {
-    if (this.#provider) return this.#provider;
-    if (this.#resolving === undefined) {
-      const source = this.#source as () => Promise<SecretProvider>;
-      const attempt = (async () => {
-        const provider = await source();
-        checkProviderShape(provider, this.#providerName);
-        if (this.#provider !== undefined && this.#provider !== provider) {
-          await provider.close?.().catch(() => undefined);
-          return this.#provider;
-        }
-        this.#provider = provider;
-        this.#providerName = provider.name;
-        return provider;
-      })();
-      attempt.catch(() => undefined);
-      this.#resolving = attempt;
-    }
-    const resolving = this.#resolving;
-    try {
-      return await this.#bounded("connect", "", () => resolving);
-    } catch (error) {
-      if (this.#resolving === resolving) this.#resolving = undefined;
-      throw error;
-    }
-  }
-
-  async getCapabilities(): Promise<ProviderCapabilities> {
-    return capabilitiesOf(await this.getProvider());
-  }
-
-  /** The secret's value, or `undefined` when it does not exist. Throws when the provider cannot be asked. */
-  async getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
-    if (options === undefined || (options.version === undefined && !options.fresh)) {
-      const hit = this.#cachedRead(name);
-      if (hit !== undefined) return hit.record?.value;
-    }
-    return (await this.getSecretRecord(name, options))?.value;
-  }
-
-  /** The hot path: a fresh cache entry for a valid name, counted and logged, or `undefined`. */
-  #cachedRead(name: string): { readonly record: SecretRecord | undefined } | undefined {
-    const entry = this.#cache.fresh(name);
-    if (entry === undefined) return undefined;
-    // Only valid names are ever stored, so a hit needs no validation.
-    this.#metrics.cachedRead(this.#providerName);
-    if (this.#debug) this.#log("get", name, entry.record ? "hit" : "hit_missing", 0);
-    return entry;
-  }
-
-  /** The secret's value; throws `SecretNotFoundError` (`Required secret 'NAME' not found`) when missing. */
-  async getRequiredSecret(name: string, options: GetOptions = {}): Promise<string> {
-    const record = await this.getSecretRecord(name, options);
-    if (record === undefined) {
-      this.#metrics.error({ provider: this.#providerName, operation: "get", code: "SECRET_NOT_FOUND" });
-      throw new SecretNotFoundError(name, { provider: this.#providerName });
-    }
-    return record.value;
-  }
-
-  /**
-   * The secret with its version and metadata, or `undefined` when it does not exist.
-   * Past its TTL, a cached value inside its stale window is served when the
-   * refresh fails or has not succeeded within `staleWaitMs` (see the README).
-   */
-  async getSecretRecord(name: string, options: GetOptions = {}): Promise<SecretRecord | undefined> {
-    assertValidSecretName(name);
-    if (options.version !== undefined) return this.#readVersion(name, options.version);
-
-    if (!options.fresh) {
-      const hit = this.#cachedRead(name);
-      if (hit !== undefined) return hit.record;
-    }
-    const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
-    const standIn = cached.state !== "none" && options.allowStale !== false ? cached.entry : undefined;
-    const refresh = this.#startRead(name, !options.fresh);
-    return this.#settle(name, refresh, standIn, !options.fresh, "get");
-  }
-
-  /**
-   * Several secrets at once, in the fewest backend calls: fresh cached values
-   * first, then one batch read where the provider has one, else reads with
-   * bounded concurrency. Missing names are absent from the result.
-   */
-  async getSecrets(
-    names: readonly string[],
-    options: Pick<GetOptions, "fresh" | "allowStale"> = {},
-  ): Promise<Map<string, string>> {
-    const records = await this.getSecretRecords(names, options);
-    const out = new Map<string, string>();
-    for (const [name, record] of records) out.set(name, record.value);
-    return out;
-  }
-
-  /**
-   * Like `getSecrets`, with versions and metadata. Each name follows the rules of
-   * a single read: a name with a stale cached entry gets it when the refresh fails
-   * or is slow; a name without one fails the whole call when its read fails. With
-   * `fresh`, cached values are not served but still stand in when the backend fails.
-   */
-  async getSecretRecords(
-    names: readonly string[],
-    options: Pick<GetOptions, "fresh" | "allowStale"> = {},
-  ): Promise<Map<string, SecretRecord>> {
-    const unique = [...new Set(names)];
-    for (const name of unique) assertValidSecretName(name);
-    const out = new Map<string, SecretRecord>();
-    const toFetch: string[] = [];
-    const standIns = new Map<string, CacheEntry>();
-    for (const name of unique) {
-      const cached = this.#cache.enabled ? this.#cache.lookup(name) : ({ state: "none" } as const);
-      if (cached.state === "fresh" && !options.fresh) {
-        this.#metrics.cachedRead(this.#providerName);
-        if (cached.record) out.set(name, cached.record);
+  /** A mapping's pairs with their keys; a key seen before in the same mapping is reported and left out. */
+  pairs(map: YAMLMap, parent: string, onBadKey?: () => void): Array<[Pair, string]> {
+    const seen = new Set<string>();
+    const out: Array<[Pair, string]> = [];
+    for (const pair of map.items) {
+      const key = this.key(pair, parent);
+      if (key === undefined) {
+        onBadKey?.();
         continue;
       }
-      if (cached.state !== "none" && options.allowStale !== false) standIns.set(name, cached.entry);
-      toFetch.push(name);
+      if (seen.has(key)) {
+        this.report(
+          start(pair.key as AnyNode, pair),
+          parent ? `${parent}.${key}` : key,
+          `duplicate key ${JSON.stringify(key)}: each key may appear once in a mapping`,
+        );
+        onBadKey?.();
+        continue;
+      }
+      seen.add(key);
+      out.push([pair, key]);
     }
-    if (toFetch.length === 0) return out;
-
-    // A provider that cannot be resolved leaves every name to the single-read rules.
-    const provider = await this.getProvider().catch(() => undefined);
-    if (
-      provider === undefined ||
-      !capabilitiesOf(provider).batchRead ||
-      typeof provider.getMany !== "function" ||
-      toFetch.length === 1
-    ) {
-      const records = await mapConcurrent(toFetch, this.#concurrency, (name) =>
-        this.getSecretRecord(name, { fresh: options.fresh, allowStale: options.allowStale }),
-      );
-      toFetch.forEach((name, i) => {
-        const record = records[i];
-        if (record) out.set(name, record);
-      });
-      return out;
-    }
-
-    const refreshes = new Map<string, Refresh>();
-    const batch: string[] = [];
-    for (const name of toFetch) {
-      const pending = options.fresh ? undefined : this.#inflight.get(name);
-      if (pending) refreshes.set(name, pending);
-      else batch.push(name);
-    }
-    if (batch.length === 1) refreshes.set(batch[0] as string, this.#startRead(batch[0] as string, false));
-    else if (batch.length > 1)
-      for (const [name, r] of this.#startBatch(provider, batch)) refreshes.set(name, r);
-
-    const records = await Promise.all(
-      toFetch.map((name) =>
-        this.#settle(name, refreshes.get(name) as Refresh, standIns.get(name), !options.fresh, "get_many"),
-      ),
-    );
-    toFetch.forEach((name, i) => {
-      const record = records[i];
-      if (record) out.set(name, record);
-    });
     return out;
   }
 
-  /**
-   * Create or replace a secret. Resolves `true` on success and throws on failure
-   * (never a silent `false`). With `ifAbsent` or `ifVersion` the write is a
-   * check-and-set and a lost race throws `SecretConflictError`.
-   */
-  async setSecret(name: string, value: string, options: SetOptions = {}): Promise<boolean> {
-    await this.writeSecret(name, value, options);
-    return true;
-  }
-
-  /**
-   * `setSecret`, resolving to what the provider reports of the write (the new
-   * version, where kept). A value that is not well-formed UTF-16 text, or larger
-   * than the provider's `maxValueBytes`, is refused with `InvalidSecretValueError`
-   * before anything is sent.
-   */
-  async writeSecret(name: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
-    assertValidSecretName(name);
-    if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
-    if (!isWellFormedText(value))
-      throw new InvalidSecretValueError(
-        name,
-        "the value is not well-formed text (it holds a lone UTF-16 surrogate, which has no UTF-8 form)",
-      );
-    const provider = await this.getProvider();
-    const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
-    // A UTF-16 code unit is at most 3 bytes of UTF-8: only long values need counting.
-    if (value.length * 3 > limit) {
-      const bytes = Buffer.byteLength(value, "utf8");
-      if (bytes > limit)
-        throw new InvalidSecretValueError(
-          name,
-          `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider.name}'`,
+  manifest(contents: AnyNode): ManifestSecret[] | undefined {
+    const root = this.deref(contents);
+    if (root === undefined || root === null || (isScalar(root) && root.value === null)) {
+      this.report(0, "", "the manifest is empty: start it with version: 1 and a secrets mapping");
+      return undefined;
+    }
+    if (!isMap(root)) {
+      this.report(start(root), "", "the manifest must be a mapping with the keys version and secrets");
+      return undefined;
+    }
+    let version: Pair | undefined;
+    let secretsPair: Pair | undefined;
+    for (const [pair, key] of this.pairs(root, "")) {
+      if (key === "version") version = pair;
+      else if (key === "secrets") secretsPair = pair;
+      else this.unknownKey(pair, "", key, TOP_KEYS, "at the top level");
+    }
+    if (!version) this.report(start(root), "", "missing version: add version: 1 at the top");
+    else {
+      const value = this.deref(version.value as AnyNode);
+      if (!isScalar(value) || value.value !== MANIFEST_VERSION) {
+        const shown = isScalar(value) ? JSON.stringify(value.value) : "a collection";
+        this.report(
+          start(value, version),
+          "version",
+          `unsupported manifest version ${shown}: this release reads version ${MANIFEST_VERSION}`,
         );
-    }
-    registerSecretValue(value);
-    const capabilities = capabilitiesOf(provider);
-    const { signal, metadata, ...rest } = options;
-    this.#cache.invalidate(name);
-    try {
-      return await this.#call("set", name, provider, signal, async () => {
-        if (options.ifVersion !== undefined && !capabilities.checkAndSet)
-          throw new NotSupportedError(provider.name, "check-and-set writes (ifVersion)");
-        const writeOptions: WriteOptions = { ...rest };
-        if (metadata && capabilities.metadata) writeOptions.metadata = metadata;
-        if (options.ifAbsent && !capabilities.checkAndSet) {
-          // Best effort for providers without atomic create: look first.
-          delete writeOptions.ifAbsent;
-          const existing = await this.#bounded("get", name, (s) => provider.get(name, { signal: s }), signal);
-          if (existing !== undefined)
-            throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
-        }
-        const result = await this.#bounded(
-          "set",
-          name,
-          (s) => provider.set(name, value, { ...writeOptions, signal: s }),
-          signal,
-        );
-        return result && typeof result === "object" && typeof result.version === "string"
-          ? { version: result.version }
-          : {};
-      });
-    } finally {
-      this.#cache.invalidate(name);
-    }
-  }
-
-  /** Delete a secret. Resolves `true` if it existed, `false` if it did not. */
-  async deleteSecret(name: string, options: DeleteOptions = {}): Promise<boolean> {
-    assertValidSecretName(name);
-    const provider = await this.getProvider();
-    const { signal, ...rest } = options;
-    this.#cache.invalidate(name);
-    try {
-      const existed = await this.#call(
-        "delete",
-        name,
-        provider,
-        signal,
-        () => this.#bounded("delete", name, (s) => provider.delete(name, { ...rest, signal: s }), signal),
-        (done) => (done ? "success" : "missing"),
-      );
-      return existed === true;
-    } finally {
-      this.#cache.invalidate(name);
-    }
-  }
-
-  /** Cancel a scheduled deletion (providers with a recovery window). */
-  async restoreSecret(name: string, options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-    assertValidSecretName(name);
-    const provider = await this.getProvider();
-    if (typeof provider.restore !== "function")
-      throw new NotSupportedError(provider.name, "restoring deleted secrets");
-    const restore = provider.restore.bind(provider);
-    this.#cache.invalidate(name);
-    await this.#call("restore", name, provider, options.signal, () =>
-      this.#bounded("restore", name, (s) => restore(name, { signal: s }), options.signal),
-    );
-  }
-
-  /** Names of the secrets the provider holds, sorted (capability `list`). */
-  async listSecrets(): Promise<string[]> {
-    const provider = await this.getProvider();
-    if (!capabilitiesOf(provider).list || typeof provider.list !== "function")
-      throw new NotSupportedError(provider.name, "listing secrets");
-    const list = provider.list.bind(provider);
-    const names = await this.#call("list", "", provider, undefined, () =>
-      this.#bounded("list", "", (signal) => list({ signal })),
-    );
-    return [...names].sort();
-  }
-
-  /** Is the backend reachable with working credentials? Never throws. */
-  async checkProvider(): Promise<ProviderCheckResult> {
-    const started = this.#now();
-    let provider: SecretProvider;
-    try {
-      provider = await this.getProvider();
-    } catch (error) {
-      const wrapped = wrapError(error, this.#providerName, "check");
-      this.#fail("check", "", wrapped, started);
-      return { ok: false, provider: this.#providerName, latencyMs: 0, error: wrapped };
-    }
-    try {
-      const status = await this.#bounded("check", "", (signal) => provider.check({ signal }));
-      const latencyMs = this.#now() - started;
-      this.#record("check", "", "success", started);
-      return { ok: true, provider: provider.name, latencyMs, details: status ? status.details : undefined };
-    } catch (error) {
-      const wrapped = wrapError(error, provider.name, "check");
-      this.#fail("check", "", wrapped, started);
-      return { ok: false, provider: provider.name, latencyMs: this.#now() - started, error: wrapped };
-    }
-  }
-
-  /** Drop cached values: one name, or all. */
-  invalidate(name?: string): void {
-    if (name === undefined) this.#cache.clear();
-    else this.#cache.invalidate(name);
-  }
-
-  async close(): Promise<void> {
-    this.#cache.clear();
-    await this.#provider?.close?.();
-  }
-
-  /** Start a backend read of `name`, or join the one in flight when `join` is set. */
-  #startRead(name: string, join: boolean): Refresh {
-    if (join) {
-      const pending = this.#inflight.get(name);
-      if (pending) return pending;
-    }
-    const generation = this.#cache.generation(name);
-    const started = this.#now();
-    const state: RefreshState = { abandoned: false, warned: false };
-    let refresh!: Refresh;
-    const promise = (async () => {
-      let providerName = this.#providerName;
-      try {
-        const provider = await this.getProvider();
-        providerName = provider.name;
-        const record = await this.#bounded("get", name, (signal) => provider.get(name, { signal }));
-        checkRecord(record, provider.name, name);
-        if (record) registerSecretValue(record.value);
-        this.#cache.store(name, record, generation);
-        this.#record("get", name, record ? "success" : "missing", started);
-        return record;
-      } catch (error) {
-        const wrapped = wrapError(error, providerName, "get", name);
-        this.#fail("get", name, wrapped, started);
-        if (state.abandoned) this.#backgroundFailure("get", name, wrapped);
-        throw wrapped;
-      } finally {
-        if (this.#inflight.get(name) === refresh) this.#inflight.delete(name);
       }
-    })();
-    // Readers that served a stale value no longer wait: the failure is handled (logged) above.
-    promise.catch(() => undefined);
-    refresh = { promise, state };
-    this.#inflight.set(name, refresh);
-    return refresh;
+    }
+    if (!secretsPair) {
+      this.report(start(root), "", "missing secrets: add a secrets mapping of secret names");
+      return undefined;
+    }
+    const secretsNode = this.deref(secretsPair.value as AnyNode);
+    if (isScalar(secretsNode) && secretsNode.value === null) return [];
+    if (!isMap(secretsNode)) {
+      this.report(start(secretsNode, secretsPair), "secrets", "secrets must be a mapping of secret names");
+      return undefined;
+    }
+    const out: ManifestSecret[] = [];
+    for (const [pair, name] of this.pairs(secretsNode, "secrets")) {
+      const secret = this.secret(pair, name);
+      if (secret) out.push(secret);
+    }
+    return out;
   }
 
-  /** One `getMany` call for `names`, seen by each name as its own refresh. */
-  #startBatch(provider: SecretProvider, names: readonly string[]): Map<string, Refresh> {
-    const getMany = (provider.getMany as NonNullable<SecretProvider["getMany"]>).bind(provider);
-    const generations = names.map((name) => this.#cache.generation(name));
-    const started = this.#now();
-    const label = `${names.length} secrets`;
-    const state: RefreshState = { abandoned: false, warned: false };
-    const refreshes = new Map<string, Refresh>();
-    const all = (async () => {
-      try {
-        const found = await this.#bounded(
-          "get_many",
-          "",
-          (signal) => getMany(names, { signal }),
-          undefined,
-          `get_many of ${label}`,
-        );
-        if (!(found instanceof Map))
-          throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
-        names.forEach((name, i) => {
-          const record: unknown = found.get(name);
-          checkRecord(record, provider.name, name);
-          if (record) registerSecretValue(record.value);
-          this.#cache.store(name, record, generations[i] ?? 0);
-        });
-        this.#record("get_many", label, "success", started);
-        return found as Map<string, SecretRecord>;
-      } catch (error) {
-        const wrapped = wrapError(error, provider.name, "get_many");
-        this.#fail("get_many", label, wrapped, started);
-        if (state.abandoned) this.#backgroundFailure("get_many", "", wrapped);
-        throw wrapped;
-      } finally {
-        for (const name of names) {
-          const r = refreshes.get(name);
-          if (r !== undefined && this.#inflight.get(name) === r) this.#inflight.delete(name);
+  secret(pair: Pair, name: string): ManifestSecret | undefined {
+    const path = `secrets.${name}`;
+    try {
+      assertValidSecretName(name);
+    } catch (error) {
+      this.report(start(pair.key as AnyNode, pair), path, lowerFirst(messageOf(error)));
+      return undefined;
+    }
+    const body = this.deref(pair.value as AnyNode);
+    // `NAME:` with nothing after it declares a required secret someone has to provide.
+    if (body === null || body === undefined || (isScalar(body) && body.value === null))
+      return { name, required: true, generate: false };
+    if (!isMap(body)) {
+      this.report(start(body, pair), path, `${path} must be a mapping of ${SECRET_KEYS.join(", ")}`);
+      return undefined;
+    }
+
+    let ok = true;
+    let description: string | undefined;
+    let required = true;
+    let generate: GeneratorSpec | false = false;
+    let rotation: RotationPeriod | undefined;
+    let development: string | undefined;
+    const fields = this.pairs(body, path, () => {
+      ok = false;
+    });
+    for (const [field, key] of fields) {
+      const value = this.deref(field.value as AnyNode);
+      const at = start(value, field);
+      const fieldPath = `${path}.${key}`;
+      switch (key) {
+        case "description": {
+          const text = this.string(value, at, fieldPath);
+          if (text === undefined) ok = false;
+          else description = text;
+          break;
+        }
+        case "required": {
+          const flag = this.boolean(value, at, fieldPath);
+          if (flag === undefined) ok = false;
+          else required = flag;
+          break;
+        }
+        case "generate": {
+          const spec = this.generator(value, at, fieldPath);
+          if (spec === undefined) ok = false;
+          else generate = spec;
+          break;
+        }
+        case "rotation": {
+          const text = this.string(value, at, fieldPath, "a period such as 90d");
+          if (text === undefined) {
+            ok = false;
+            break;
+          }
+          try {
+            rotation = parseRotationPeriod(text);
+          } catch (error) {
+            this.report(at, fieldPath, `${fieldPath}: ${lowerFirst(messageOf(error))}`);
+            ok = false;
+          }
+          break;
+        }
+        case "development": {
+          const text = this.string(value, at, fieldPath);
+          if (text === undefined) ok = false;
+          else if (text === "") {
+            this.report(at, fieldPath, `${fieldPath} must not be empty: remove it or give a value`);
+            ok = false;
+          } else development = text;
+          break;
+        }
+        default:
+          this.unknownKey(field, path, key, SECRET_KEYS, `in secret ${name}`);
+          ok = false;
+      }
+    }
+    if (!ok) return undefined;
+    const secret: {
+      -readonly [K in keyof ManifestSecret]: ManifestSecret[K];
+    } = { name, required, generate };
+    if (description !== undefined) secret.description = description;
+    if (rotation !== undefined) secret.rotation = rotation;
+    if (development !== undefined) secret.development = development;
+    return secret;
+  }
+
+  generator(node: AnyNode, at: number, path: string): GeneratorSpec | false | undefined {
+    if (isScalar(node) && node.value === false) return false;
+    const options: { -readonly [K in keyof GeneratorOptions]: GeneratorOptions[K] } = { kind: "hex" };
+    const positions = new Map<string, number>();
+    if (isScalar(node) && typeof node.value === "string") {
+      // Shorthand: `generate: hex` takes the defaults of that kind.
+      if (!this.kind(node.value, at, path)) return undefined;
+      options.kind = node.value as GeneratorKind;
+    } else if (isMap(node)) {
+      let ok = true;
+      let sawKind = false;
+      const fields = this.pairs(node, path, () => {
+        ok = false;
+      });
+      for (const [field, key] of fields) {
+        const value = this.deref(field.value as AnyNode);
+        const valueAt = start(value, field);
+        const fieldPath = `${path}.${key}`;
+        positions.set(key, valueAt);
+        if (key === "kind") {
+          sawKind = true;
+          const kind = this.string(value, valueAt, fieldPath, `one of ${GENERATOR_KINDS.join(", ")}`);
+          if (kind === undefined || !this.kind(kind, valueAt, fieldPath)) ok = false;
+          else options.kind = kind as GeneratorKind;
+        } else if (key === "length") {
+          if (!isScalar(value) || typeof value.value !== "number" || !Number.isInteger(value.value)) {
+            this.report(valueAt, fieldPath, `${fieldPath} must be a whole number of characters`);
+            ok = false;
+          } else options.length = value.value;
+        } else if (key === "lower" || key === "upper" || key === "digits" || key === "symbols") {
+          const flag = this.boolean(value, valueAt, fieldPath);
+          if (flag === undefined) ok = false;
+          else options[key] = flag;
+        } else {
+          this.unknownKey(field, path, key, GENERATOR_KEYS, `in ${path}`);
+          ok = false;
         }
       }
-    })();
-    all.catch(() => undefined);
-    for (const name of names) {
-      const promise = all.then((found) => found.get(name));
-      promise.catch(() => undefined);
-      const refresh: Refresh = { promise, state };
-      refreshes.set(name, refresh);
-      this.#inflight.set(name, refresh);
-    }
-    return refreshes;
-  }
-
-  /**
-   * What a reader gets from a refresh. Without a stand-in, the refresh's result or
-   * error. With one (a cached entry the caller may fall back to): the refresh's
-   * result if it succeeds in time; the stand-in if the refresh fails, or (when
-   * `wait` is set) has not succeeded within `staleWaitMs`, provided the stand-in
-   * is still inside its stale window at that moment. Past the window, the reader
-   * waits for the refresh and gets its result or its error.
-   */
-  async #settle(
-    name: string,
-    refresh: Refresh,
-    standIn: CacheEntry | undefined,
-    wait: boolean,
-    operation: Operation,
-  ): Promise<SecretRecord | undefined> {
-    if (standIn === undefined) return refresh.promise;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const first = await new Promise<
-      | { kind: "done"; record: SecretRecord | undefined }
-      | { kind: "failed"; error: SecretError }
-      | { kind: "slow" }
-    >((resolve) => {
-      refresh.promise.then(
-        (record) => resolve({ kind: "done", record }),
-        (error: SecretError) => resolve({ kind: "failed", error }),
-      );
-      if (wait) {
-        timer = setTimeout(() => resolve({ kind: "slow" }), this.#staleWaitMs);
-        timer.unref?.();
+      if (!sawKind) {
+        this.report(at, path, `${path} needs a kind: one of ${GENERATOR_KINDS.join(", ")}`);
+        ok = false;
       }
-    });
-    clearTimeout(timer);
-    if (first.kind === "done") return first.record;
-    if (this.#cache.canServeStale(name, standIn)) {
-      if (first.kind === "slow") refresh.state.abandoned = true;
-      this.#servedStale(operation, name, refresh.state, first.kind === "failed" ? first.error : undefined);
-      return standIn.record;
+      if (!ok) return undefined;
+    } else {
+      this.report(
+        at,
+        path,
+        `${path} must be false, a generator kind (${GENERATOR_KINDS.join(", ")}) or a mapping such as { kind: hex, length: 64 }`,
+      );
+      return undefined;
     }
-    if (first.kind === "failed") throw first.error;
-    // The stale window closed while we waited: only the backend's answer will do.
-    return refresh.promise;
-  }
-
-  #servedStale(
-    operation: Operation,
-    name: string,
-    state: RefreshState,
-    error: SecretError | undefined,
-  ): void {
-    this.#metrics.request({ provider: this.#providerName, operation, outcome: "stale" });
-    if (state.warned) return;
-    state.warned = true;
-    if (error)
-      this.#logger.warn(`secret.${operation} served a stale cached value after a provider failure`, {
-        name,
-        provider: this.#providerName,
-        error_code: error.code,
-      });
-    else
-      this.#logger.warn(
-        `secret.${operation} served a stale cached value while the provider is slow; refreshing in the background`,
-        { name, provider: this.#providerName, wait_ms: this.#staleWaitMs },
-      );
-  }
-
-  #backgroundFailure(operation: Operation, name: string, error: SecretError): void {
-    this.#logger.warn(`secret.${operation} background refresh failed; the stale cached value stays`, {
-      name: name || undefined,
-      provider: this.#providerName,
-      error_code: error.code,
-    });
-  }
-
-  /**
-   * Run one provider call under the deadline. `fn` gets a signal that aborts at
-   * the deadline (or when `outer` aborts); the returned promise rejects then with
-   * `SecretTimeoutError` (or `outer`'s reason) even if the provider never settles.
-   * The timer is cleared as soon as the call settles.
-   */
-  #bounded<T>(
-    operation: Operation | "connect",
-    name: string,
-    fn: (signal: AbortSignal) => Promise<T>,
-    outer?: AbortSignal | undefined,
-    what?: string,
-  ): Promise<T> {
-    const controller = new AbortController();
-    const timeoutMs = this.#timeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      let done = false;
-      const finish = (): boolean => {
-        if (done) return false;
-        done = true;
-        clearTimeout(timer);
-        outer?.removeEventListener("abort", onAbort);
-        return true;
-      };
-      const timer = setTimeout(() => {
-        if (!finish()) return;
-        const provider = this.#providerName;
-        const error = new SecretTimeoutError(
-          what === undefined
-            ? undefined
-            : `Secret provider '${provider}' did not answer within ${timeoutMs / 1000} s (${what})`,
-          { provider, operation, timeoutMs, secret: name || undefined },
-        );
-        controller.abort(error);
-        reject(error);
-      }, timeoutMs);
-      timer.unref?.();
-      const onAbort = () => {
-        if (!finish()) return;
-        controller.abort(outer?.reason);
-        reject(outer?.reason);
-      };
-      if (outer?.aborted) return onAbort();
-      outer?.addEventListener("abort", onAbort, { once: true });
-      let pending: Promise<T>;
-      try {
-        pending = Promise.resolve(fn(controller.signal));
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
-      pending.then(
-        (value) => {
-          if (finish()) resolve(value);
-        },
-        (error: unknown) => {
-          if (finish()) reject(error);
-        },
-      );
-    });
-  }
-
-  async #readVersion(name: string, version: string): Promise<SecretRecord | undefined> {
-    const provider = await this.getProvider();
-    return this.#call(
-      "get",
-      name,
-      provider,
-      undefined,
-      async () => {
-        if (!capabilitiesOf(provider).versions)
-          throw new NotSupportedError(provider.name, "reading earlier versions");
-        const record = await this.#bounded("get", name, (signal) => provider.get(name, { version, signal }));
-        checkRecord(record, provider.name, name);
-        if (record) registerSecretValue(record.value);
-        return record;
-      },
-      (record) => (record ? "success" : "missing"),
-    );
-  }
-
-  /**
-   * One operation: counted, logged at debug, and any failure wrapped (with no
-   * value in it). A caller's own abort reaches the caller unwrapped.
-   */
-  async #call<T>(
-    operation: Operation,
-    name: string,
-    provider: SecretProvider,
-    signal: AbortSignal | undefined,
-    fn: () => Promise<T>,
-    outcome: (result: T) => string = () => "success",
-  ): Promise<T> {
-    const started = this.#now();
     try {
-      const result = await fn();
-      this.#record(operation, name, outcome(result), started);
-      return result;
+      return resolveGenerator(options);
     } catch (error) {
-      if (signal?.aborted && error === signal.reason) {
-        this.#record(operation, name, "aborted", started);
-        throw error;
-      }
-      const wrapped = wrapError(error, provider.name, operation, name || undefined);
-      this.#fail(operation, name, wrapped, started);
-      throw wrapped;
+      const field = error instanceof SecretConfigError ? error.field : undefined;
+      const where = (field !== undefined ? positions.get(field) : undefined) ?? at;
+      this.report(where, path, `${path}: ${lowerFirst(messageOf(error))}`);
+      return undefined;
     }
   }
 
-  #record(operation: Operation, name: string, outcome: string, started: number): void {
-    this.#metrics.request({ provider: this.#providerName, operation, outcome });
-    if (this.#debug) this.#log(operation, name, outcome, this.#now() - started);
-  }
-
-  #fail(operation: Operation, name: string, error: SecretError, started: number): void {
-    this.#metrics.request({ provider: this.#providerName, operation, outcome: "error" });
-    this.#metrics.error({ provider: this.#providerName, operation, code: error.code });
-    if (this.#debug)
-      this.#logger.debug(`secret.${operation}`, {
-        name: name || undefined,
-        provider: this.#providerName,
-        outcome: "error",
-        error_code: error.code,
-        error: error.message,
-        duration_ms: this.#now() - started,
-      });
-  }
-
-  #log(operation: Operation, name: string, outcome: string, durationMs: number): void {
-    this.#logger.debug(`secret.${operation}`, {
-      name: name || undefined,
-      provider: this.#providerName,
-      outcome,
-      duration_ms: durationMs,
-    });
-  }
-}
-
-/** A duration option in milliseconds: a finite number at least `min`, capped to what a timer can hold. */
-function durationOption(field: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== "number" || Number.isNaN(value) || value < min)
-    throw new SecretConfigError(
-      `Invalid ${field} ${String(value)}: use a number of milliseconds, ${min === 0 ? "0 or more" : "more than 0"}`,
-      { field },
+  kind(value: string, at: number, path: string): boolean {
+    if ((GENERATOR_KINDS as readonly string[]).includes(value)) return true;
+    const hint = suggest(value, GENERATOR_KINDS);
+    this.report(
+      at,
+      path,
+      `unknown generator kind ${JSON.stringify(value)} at ${path}${hint}: use ${GENERATOR_KINDS.join(", ")}`,
     );
-  return Math.min(MAX_TIMEOUT_MS, Math.round(value));
+    return false;
+  }
+
+  key(pair: Pair, parent: string): string | undefined {
+    const key = this.deref(pair.key as AnyNode);
+    if (isScalar(key) && (typeof key.value === "string" || typeof key.value === "number"))
+      return String(key.value);
+    this.report(start(key, pair), parent, `keys${parent ? ` in ${parent}` : ""} must be plain names`);
+    return undefined;
+  }
+
+  unknownKey(pair: Pair, parent: string, key: string, known: readonly string[], where: string): void {
+    const hint = suggest(key, known);
+    this.report(
+      start(pair.key as AnyNode, pair),
+      parent ? `${parent}.${key}` : key,
+      `unknown key ${JSON.stringify(key)} ${where}${hint}: expected ${known.join(", ")}`,
+    );
+  }
+
+  string(node: AnyNode, at: number, path: string, expected = "a string"): string | undefined {
+    if (isScalar(node) && typeof node.value === "string") return node.value;
+    this.report(at, path, `${path} must be ${expected}, not ${describeNode(node)}`);
+    return undefined;
+  }
+
+  boolean(node: AnyNode, at: number, path: string): boolean | undefined {
+    if (isScalar(node) && typeof node.value === "boolean") return node.value;
+    this.report(at, path, `${path} must be true or false, not ${describeNode(node)}`);
+    return undefined;
+  }
+
+  deref(node: AnyNode): AnyNode {
+    if (isAlias(node)) return this.#aliases.get(node) ?? null;
+    return node;
+  }
 }
 
-/** No lone UTF-16 surrogates: the text has a UTF-8 form, so every backend can store it as given. */
-function isWellFormedText(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  if (typeof native === "function") return native.call(value);
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+function start(node: AnyNode, parent?: Pair): number {
+  const own = node?.range?.[0];
+  if (own !== undefined) return own;
+  const key = parent?.key as AnyNode;
+  return key?.range?.[0] ?? 0;
 }
 
-/** Turn anything a provider threw into a `SecretError` whose message holds no value. */
-export function wrapError(error: unknown, provider: string, operation: string, name?: string): SecretError {
-  if (isSecretError(error)) return error;
-  const detail = error instanceof Error ? error.message : String(error);
-  const clean = redact(detail).replace(/\s+/g, " ").trim().slice(0, 300);
-  const what = name ? `${operation} '${name}'` : operation;
-  return new ProviderError(
-    provider,
-    `Secret provider '${provider}' failed to ${what}${clean ? `: ${clean}` : ""}`,
-    {
-      ...(name ? { secret: name } : {}),
-      cause: error,
-    },
-  );
+function describeNode(node: AnyNode): string {
+  if (node === null || node === undefined) return "empty";
+  if (isMap(node)) return "a mapping";
+  if (isSeq(node)) return "a list";
+  if (isScalar(node)) {
+    const value = node.value;
+    if (value === null) return "empty";
+    if (typeof value === "string") return "a string";
+    if (typeof value === "number") return `the number ${value}`;
+    if (typeof value === "boolean") return `${value}`;
+  }
+  return "that value";
 }
 
-/** The contract's required shape: a name and the four required methods. */
-export function checkProviderShape(provider: unknown, label: string): asserts provider is SecretProvider {
-  if (typeof provider !== "object" || provider === null)
-    throw new ProviderInvalidError(label, "expected an object with get, set, delete and check methods");
-  const p = provider as Record<string, unknown>;
-  if (typeof p.name !== "string" || p.name.length === 0)
-    throw new ProviderInvalidError(label, "the provider has no name");
-  const missing = ["get", "set", "delete", "check"].filter((m) => typeof p[m] !== "function");
-  if (missing.length > 0) throw new ProviderInvalidError(label, `missing method(s) ${missing.join(", ")}`);
-  if (p.capabilities !== undefined && (typeof p.capabilities !== "object" || p.capabilities === null))
-    throw new ProviderInvalidError(label, "capabilities must be an object");
-  if (
-    p.maxValueBytes !== undefined &&
-    (typeof p.maxValueBytes !== "number" || !Number.isInteger(p.maxValueBytes) || p.maxValueBytes < 1)
-  )
-    throw new ProviderInvalidError(label, "maxValueBytes must be a whole number of bytes, 1 or more");
+function yamlMessage(problem: YAMLError, text: string): string {
+  if (problem.code === "DUPLICATE_KEY") {
+    const rest = text.slice(problem.pos[0]);
+    const key = /^(?:"[^"\n]*"|'[^'\n]*'|[^\s:,{}[\]]+)/.exec(rest)?.[0] ?? rest.slice(0, 1);
+    const shown = /^["']/.test(key) ? key.slice(1, -1) : key;
+    return `duplicate key ${JSON.stringify(shown)}: each key may appear once in a mapping`;
+  }
+  if (problem.code === "MULTIPLE_DOCS")
+    return "a manifest is one YAML document: remove the extra --- separator";
+  const first = problem.message.split("\n")[0] ?? problem.message;
+  return `invalid YAML: ${lowerFirst(first.replace(/ at line \d+, column \d+:?$/, "").trim())}`;
 }
 
-function checkRecord(
-  record: unknown,
-  provider: string,
-  name: string,
-): asserts record is SecretRecord | undefined {
-  if (record === undefined) return;
-  if (typeof record !== "object" || record === null || typeof (record as SecretRecord).value !== "string")
-    throw new ProviderInvalidError(provider, `get('${name}') must return { value: string } or undefined`);
+function messageOf(error: unknown): string {
+  if (error instanceof SecretError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}
+
+function lowerFirst(text: string): string {
+  // Keep names such as `Length` → `length`, but leave acronyms and quoted names alone.
+  return /^[A-Z][a-z]/.test(text) ? text[0]?.toLowerCase() + text.slice(1) : text;
+}
+
+/** ` (did you mean 'required'?)` for a near miss, else nothing. */
+function suggest(word: string, known: readonly string[]): string {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const candidate of known) {
+    const d = distance(word.toLowerCase(), candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best === undefined ? "" : ` (did you mean ${JSON.stringify(best)}?)`;
+}
+
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/** Secret manifests built in code go through the same checks as files. */
+export function validateManifest(manifest: Manifest): Manifest {
+  const seen = new Set<string>();
+  const problem = (message: string): never => {
+    throw new SecretConfigError(`Invalid manifest ${manifest.source}: ${message}`, {
+      field: manifest.source,
+    });
+  };
+  if (manifest.version !== MANIFEST_VERSION)
+    problem(`unsupported version ${JSON.stringify(manifest.version)}`);
+  if (!Array.isArray(manifest.secrets)) problem("secrets must be a list");
+  for (const secret of manifest.secrets) {
+    if (!isValidSecretName(secret?.name)) problem(`invalid secret name ${JSON.stringify(secret?.name)}`);
+    if (seen.has(secret.name)) problem(`secret ${secret.name} is declared twice`);
+    seen.add(secret.name);
+    if (typeof secret.required !== "boolean") problem(`${secret.name}.required must be true or false`);
+    if (secret.generate !== false) {
+      try {
+        resolveGenerator(secret.generate);
+      } catch (error) {
+        problem(`${secret.name}.generate: ${lowerFirst(messageOf(error))}`);
+      }
+    }
+    if (secret.rotation !== undefined && !(Number.isFinite(secret.rotation.ms) && secret.rotation.ms > 0))
+      problem(`${secret.name}.rotation must be a positive period`);
+    if (
+      secret.development !== undefined &&
+      (typeof secret.development !== "string" || secret.development === "")
+    )
+      problem(`${secret.name}.development must be a non-empty string`);
+  }
+  return manifest;
 }
