@@ -153,6 +153,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         describe: "Add every other secret the provider can list",
       },
+      "skip-unreadable": {
+        type: "boolean",
+        describe: "Export the others when some secrets cannot be read (default: export nothing)",
+      },
     },
     examples: [
       ["$0 export --format env", "Print the manifest's secrets as a dotenv file"],
@@ -161,7 +165,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['eval "$($0 export --format shell)"', "Load them into the current shell"],
     ],
     epilog:
-      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret.",
+      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret. When a secret cannot be read, nothing is\nwritten and export exits 1 naming it, unless --skip-unreadable.",
     load: () => import("./commands/export.js"),
   },
   {

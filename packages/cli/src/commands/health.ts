@@ -28,6 +28,10 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     ];
     for (const line of table(rows)) out.info(line);
     out.info("");
+    for (const secret of report.secrets.filter((s) => s.status === "error"))
+      out.info(
+        `${secret.name}: ${color.red("error")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? ""}`,
+      );
     out.info(providerLine(report, color));
     out.info(`Status: ${overall(report, color)}`);
   }
