@@ -1,4 +1,4 @@
-import { type ProviderLoaders, parseLogLevel, redact } from "@org/secrets-core";
+import { type ProviderLoaders, parseLogLevel } from "@org/secrets-core";
 import yargs, { type Argv } from "yargs";
 import { CommandContext } from "./context.js";
 import { EXIT, type ExitCode, exitCodeForError, secretErrorCode } from "./exit-codes.js";
@@ -141,7 +141,9 @@ function usageError(message: string, argv: readonly string[]): UsageError {
     return new UsageError(`Missing argument: usage is secrets ${spec.usage ?? spec.command}`, { command });
   if (command === undefined && message === "Missing command") {
     const unknown = argv.find((arg) => arg.startsWith("-") && !isKnownGlobalFlag(arg));
-    if (unknown !== undefined) return new UsageError(`Unknown option '${oneLine(unknown).slice(0, 40)}'`);
+    // The option's name only: what follows `=` may be a value.
+    if (unknown !== undefined)
+      return new UsageError(`Unknown option '${oneLine(unknown.split("=")[0] ?? "").slice(0, 40)}'`);
   }
   return new UsageError(oneLine(message), { command });
 }
