@@ -33,7 +33,7 @@ describe("names that are Object.prototype's own", () => {
       const names = format === "env" ? NAMES.filter((n) => n !== "__proto__") : NAMES;
       const fromMap = formatSecrets(new Map(names.map((n) => [n, `value of ${n}`])), format);
       const object = entriesAsObject();
-      if (format === "env") delete object.__proto__;
+      if (format === "env") Reflect.deleteProperty(object, "__proto__");
       const fromObject = formatSecrets(object, format);
       expect(fromObject).toBe(fromMap);
       const back = readBack(format, fromMap);
