@@ -10,6 +10,7 @@ import type { SecretErrorCode } from "@org/secrets-core";
  * | 2 | usage or input error: bad arguments, unknown format, invalid name, malformed manifest, unknown provider, invalid configuration |
  * | 3 | `health --strict` only: degraded |
  * | 4 | not found: `get` / `delete` of a secret that does not exist |
+ * | 141 | the reader of stdout went away (`secrets export | head -c1`): 128 + SIGPIPE, as `cat` or `yes` end |
  */
 export const EXIT = Object.freeze({
   OK: 0,
@@ -17,6 +18,7 @@ export const EXIT = Object.freeze({
   USAGE: 2,
   DEGRADED: 3,
   NOT_FOUND: 4,
+  BROKEN_PIPE: 141,
 } as const);
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -52,7 +54,8 @@ export function exitCodeForError(error: unknown): ExitCode {
   return code === undefined ? EXIT.FAILED : BY_ERROR_CODE[code];
 }
 
-function secretErrorCode(error: unknown): SecretErrorCode | undefined {
+/** The error's code when it is one of core's `SecretError` codes (checked by shape), else `undefined`. */
+export function secretErrorCode(error: unknown): SecretErrorCode | undefined {
   if (!(error instanceof Error)) return undefined;
   const code: unknown = (error as { code?: unknown }).code;
   return typeof code === "string" && Object.hasOwn(BY_ERROR_CODE, code)

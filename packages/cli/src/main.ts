@@ -1,8 +1,9 @@
-import { type ProviderLoaders, parseLogLevel, redact } from "@org/secrets-core";
+import { type ProviderLoaders, parseLogLevel } from "@org/secrets-core";
 import yargs, { type Argv } from "yargs";
 import { CommandContext } from "./context.js";
-import { EXIT, type ExitCode, exitCodeForError } from "./exit-codes.js";
+import { EXIT, type ExitCode, exitCodeForError, secretErrorCode } from "./exit-codes.js";
 import { type CliIO, useColor } from "./io.js";
+import { errorSummary, REPORTED, scrubText } from "./json-error.js";
 import {
   COMMAND_NAMES,
   COMMANDS,
@@ -12,6 +13,7 @@ import {
   TOP_LEVEL_EPILOG,
 } from "./options.js";
 import { oneLine } from "./output.js";
+import { PromptCancelledError } from "./prompt.js";
 import { checkArguments } from "./rules.js";
 import { firstCommandToken } from "./tokens.js";
 import { UsageError } from "./usage-error.js";
@@ -25,9 +27,18 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
   try {
     return await parseAndRun(argv, io, options);
   } catch (error) {
+    // --json promises one JSON document on stdout, failures included.
+    if (wantsJson(argv) && !(error !== null && typeof error === "object" && REPORTED in error))
+      io.stdout.write(`${JSON.stringify({ ok: false, error: errorSummary(error) }, null, 2)}\n`);
     printError(io, error);
     return exitCodeForError(error);
   }
+}
+
+/** `--json` among the options (before any `--`), whether or not parsing got that far. */
+function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === "--json" || arg === "--json=true");
 }
 
 async function parseAndRun(argv: readonly string[], io: CliIO, options: MainOptions): Promise<ExitCode> {
@@ -108,6 +119,7 @@ function describeCommand(y: Argv, spec: CommandSpec): Argv {
   if (spec.options) y.options(spec.options);
   for (const [command, description] of spec.examples) y.example(command, description);
   if (spec.epilog) y.epilog(spec.epilog);
+  if (spec.lenientPositionals) y.strict(false).strictOptions(true);
   return y;
 }
 
@@ -118,11 +130,20 @@ function usageError(message: string, argv: readonly string[]): UsageError {
   if (token !== undefined && command === undefined && /^Unknown arguments?:/.test(message))
     return new UsageError(`Unknown command '${oneLine(token).slice(0, 40)}'`);
   const spec = COMMANDS.find((c) => c.name === command);
+  // An extra positional may be a value typed where it does not belong: never repeat it.
+  const unknown = /^Unknown arguments?: (.*)$/.exec(message)?.[1]?.split(", ") ?? [];
+  if (unknown.some((item) => argv.includes(item) && !item.startsWith("-")))
+    return new UsageError(
+      `Too many arguments${spec ? `: usage is secrets ${spec.usage ?? spec.command}` : ""}`,
+      { command },
+    );
   if (spec && message.startsWith("Not enough non-option arguments"))
     return new UsageError(`Missing argument: usage is secrets ${spec.usage ?? spec.command}`, { command });
   if (command === undefined && message === "Missing command") {
     const unknown = argv.find((arg) => arg.startsWith("-") && !isKnownGlobalFlag(arg));
-    if (unknown !== undefined) return new UsageError(`Unknown option '${oneLine(unknown).slice(0, 40)}'`);
+    // The option's name only: what follows `=` may be a value.
+    if (unknown !== undefined)
+      return new UsageError(`Unknown option '${oneLine(unknown.split("=")[0] ?? "").slice(0, 40)}'`);
   }
   return new UsageError(oneLine(message), { command });
 }
@@ -137,13 +158,55 @@ function isKnownGlobalFlag(arg: string): boolean {
   });
 }
 
-/** One line, `Error: <message>`; with `LOG_LEVEL=debug`, the stack and causes too, all redacted. */
+/**
+ * The one place errors are printed. Text: one line, `Error: <message>`, and
+ * with `LOG_LEVEL=debug` the stack and causes. `LOG_FORMAT=json`: one JSON line
+ * `{"time","level":"error","msg","code",...}`, the stack as a field at debug.
+ * A `SecretError` (or our own usage and prompt errors) shows its message,
+ * already scrubbed by core and redacted again here; anything else shows a
+ * generic message with the error's name and code, never its own message,
+ * which may carry a backend's body.
+ */
 export function printError(io: CliIO, error: unknown): void {
-  const label = useColor(io, "stderr") ? "\u001b[31mError:\u001b[39m" : "Error:";
-  let message = oneLine(redact(error instanceof Error ? error.message : String(error))) || "unknown error";
+  const code = errorCode(error);
+  let message = oneLine(scrubText(describeError(error))) || "unknown error";
   if (error instanceof UsageError) message += ` (${error.hint})`;
+  const debug = isDebug(io);
+  if (isJsonFormat(io)) {
+    const line: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level: "error",
+      msg: message,
+      code: code ?? "UNEXPECTED",
+    };
+    if (error instanceof Error && code === undefined) line.name = oneLine(error.name).slice(0, 80);
+    const secret = (error as { secret?: unknown } | null)?.secret;
+    if (typeof secret === "string") line.secret = secret;
+    if (debug && error instanceof Error) line.stack = scrubText(stackWithCauses(error));
+    io.stderr.write(`${JSON.stringify(line)}\n`);
+    return;
+  }
+  const label = useColor(io, "stderr") ? "\u001b[31mError:\u001b[39m" : "Error:";
   io.stderr.write(`${label} ${message}\n`);
-  if (isDebug(io) && error instanceof Error) io.stderr.write(`${redact(stackWithCauses(error))}\n`);
+  if (debug && error instanceof Error) io.stderr.write(`${scrubText(stackWithCauses(error))}\n`);
+}
+
+/** A `SecretError`'s stable code (by shape, so a provider's own copy of core counts); else undefined. */
+function errorCode(error: unknown): string | undefined {
+  return secretErrorCode(error);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof PromptCancelledError) return error.message;
+  if (error instanceof Error && errorCode(error) !== undefined) return error.message;
+  const name = error instanceof Error ? oneLine(error.name).slice(0, 80) : typeof error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const shownCode = typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? `, ${code}` : "";
+  return `Unexpected failure (${name}${shownCode}); run with LOG_LEVEL=debug for details`;
+}
+
+function isJsonFormat(io: CliIO): boolean {
+  return io.env.LOG_FORMAT?.trim().toLowerCase() === "json";
 }
 
 function isDebug(io: CliIO): boolean {

@@ -39,6 +39,12 @@ export interface CommandSpec {
   /** `[command line, what it does]`. */
   readonly examples: ReadonlyArray<readonly [string, string]>;
   readonly epilog?: string;
+  /**
+   * Extra positionals reach the command (in `_`) instead of failing in the
+   * parser, whose error would echo them: `set` refuses them itself, without
+   * repeating what may be a secret.
+   */
+  readonly lenientPositionals?: boolean;
   readonly load: () => Promise<CommandModule>;
 }
 
@@ -147,6 +153,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         describe: "Add every other secret the provider can list",
       },
+      "skip-unreadable": {
+        type: "boolean",
+        describe: "Export the others when some secrets cannot be read (default: export nothing)",
+      },
     },
     examples: [
       ["$0 export --format env", "Print the manifest's secrets as a dotenv file"],
@@ -155,7 +165,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['eval "$($0 export --format shell)"', "Load them into the current shell"],
     ],
     epilog:
-      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret.",
+      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret. When a secret cannot be read, nothing is\nwritten and export exits 1 naming it, unless --skip-unreadable.",
     load: () => import("./commands/export.js"),
   },
   {
@@ -180,22 +190,21 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: "set",
-    command: "set <name> [value]",
+    // Further arguments are let through (see `lenientPositionals`) only to be refused in rules.ts.
+    command: "set <name>",
+    lenientPositionals: true,
     usage: "set <name> (the value comes from stdin, --from-file or a prompt)",
     describe: "Store a secret read from stdin, a file, or a hidden prompt",
     positionals: {
       name: { type: "string", describe: "Secret name" },
-      value: {
-        type: "string",
-        describe: "Refused: it would end up in shell history and the process list",
-      },
     },
     options: {
       "from-file": {
         type: "string",
         requiresArg: true,
-        describe: "Read the value from this file, byte for byte",
+        describe: "Read the value from this file, byte for byte (at most 1 MiB, or the provider's limit)",
       },
+      "allow-empty": { type: "boolean", describe: "Accept an empty value from stdin or --from-file" },
     },
     examples: [
       ['printf %s "$VALUE" | $0 set SMTP_PASSWORD', "From stdin (printf %s adds no newline)"],
@@ -203,7 +212,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["$0 set SMTP_PASSWORD", "On a terminal: type it twice at a hidden prompt"],
     ],
     epilog:
-      "The value is stored exactly as given: nothing is trimmed and a trailing newline\nis kept (echo adds one: use printf %s or echo -n).",
+      "The value is stored exactly as given: nothing is trimmed and a trailing newline\nis kept (echo adds one: use printf %s or echo -n). An empty value is refused\nunless --allow-empty; a value over 1 MiB (or the provider's own limit) is refused.",
     load: () => import("./commands/set.js"),
   },
   {

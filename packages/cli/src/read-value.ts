@@ -1,33 +1,91 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { InvalidSecretValueError } from "@org/secrets-core";
 import type { CliIO } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
-/** All of stdin, as bytes. */
-export async function readStdin(io: CliIO): Promise<Uint8Array> {
+/** The most `set` reads from stdin or a file when the provider declares no `maxValueBytes`: 1 MiB. */
+export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
+
+/** A value over the limit: refused before anything is stored (exit 2). */
+function tooLarge(secret: string, source: string, limit: number): InvalidSecretValueError {
+  return new InvalidSecretValueError(secret, `the value from ${source} exceeds ${limit} bytes`);
+}
+
+/**
+ * Stdin, as bytes, up to `limit`: the read stops as soon as one byte more
+ * arrives, so an endless pipe ends at once with an error, never in unbounded memory.
+ */
+export async function readStdin(io: CliIO, secret: string, limit: number): Promise<Uint8Array> {
   const chunks: Buffer[] = [];
-  for await (const chunk of io.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  const input = io.stdin;
+  for await (const chunk of input) {
+    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer);
+    size += bytes.length;
+    if (size > limit) {
+      // Stop reading: a producer still writing gets EPIPE, not our memory.
+      (input as { destroy?: () => void }).destroy?.();
+      throw tooLarge(secret, "stdin", limit);
+    }
+    chunks.push(bytes);
+  }
   return Buffer.concat(chunks);
 }
 
-/** A file's bytes, with read failures turned into usage errors that name the file. */
-export async function readValueFile(io: CliIO, file: string, option: string): Promise<Uint8Array> {
+/**
+ * A regular file's bytes, up to `limit`, with failures turned into usage
+ * errors that name the file: missing, a directory, a FIFO or device (never
+ * read: `/dev/zero` or a pipe would never end), unreadable, too large.
+ */
+export async function readValueFile(
+  io: CliIO,
+  file: string,
+  option: string,
+  secret: string,
+  limit: number,
+): Promise<Uint8Array> {
   const full = path.resolve(io.cwd, file);
+  const refuse = (reason: string) =>
+    new UsageError(`Cannot read ${option} ${file}: ${reason}`, { command: "set", field: option });
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    return await readFile(full);
+    // Non-blocking, so opening a FIFO with no writer does not hang.
+    handle = await open(full, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException)?.code;
-    const reason =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EISDIR"
-          ? "it is a directory"
-          : code === "EACCES" || code === "EPERM"
-            ? "permission denied"
-            : (code ?? "unreadable");
-    throw new UsageError(`Cannot read ${option} ${file}: ${reason}`, { command: "set", field: option });
+    throw refuse(reasonOf(error));
   }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) throw refuse("it is a directory");
+    if (!stat.isFile()) throw refuse("it is not a regular file (a pipe, socket or device)");
+    if (stat.size > limit) throw tooLarge(secret, `${option} ${file}`, limit);
+    const buffer = Buffer.alloc(Math.min(limit, stat.size) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      // The file grew while it was read: still never more than the limit.
+      if (length > limit) throw tooLarge(secret, `${option} ${file}`, limit);
+      if (length === buffer.length) break;
+    }
+    return buffer.subarray(0, length);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InvalidSecretValueError) throw error;
+    throw refuse(reasonOf(error));
+  } finally {
+    await handle.close();
+  }
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  return code ?? "unreadable";
 }
 
 /**

@@ -33,7 +33,8 @@ export function checkArguments(command: CommandName, args: ParsedArgs): void {
 
   switch (command) {
     case "set":
-      if (args.value !== undefined) throw new UsageError(SET_VALUE_REFUSED, { command, field: "value" });
+      // Whatever follows the name, with or without `--`, would be a value from the command line.
+      if (args._.length > 1) throw new UsageError(SET_VALUE_REFUSED, { command, field: "value" });
       break;
     case "rotate": {
       const names = (args.names as ReadonlyArray<string | number> | undefined) ?? [];

@@ -27,6 +27,27 @@ export async function run(
   options: RunOptions = {},
 ): Promise<number> {
   const resolved = resolveIO(io);
+  // A reader that went away (`secrets health | head -1`) is not an error to
+  // report: the run ends quietly with 141, as a program killed by SIGPIPE does.
+  let brokenPipe = false;
+  const onStreamError = (error: Error) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED") brokenPipe = true;
+  };
+  resolved.stdout.on("error", onStreamError);
+  resolved.stderr.on("error", onStreamError);
+  try {
+    const code = await runCommand(argv, resolved, options);
+    // Let a failed write report itself before deciding.
+    await new Promise((resolve) => setImmediate(resolve));
+    return brokenPipe ? EXIT.BROKEN_PIPE : code;
+  } finally {
+    resolved.stdout.removeListener("error", onStreamError);
+    resolved.stderr.removeListener("error", onStreamError);
+  }
+}
+
+async function runCommand(argv: readonly string[], resolved: CliIO, options: RunOptions): Promise<number> {
   if (isVersionRequest(argv)) {
     resolved.stdout.write(`${CLI_VERSION}\n`);
     return EXIT.OK;
@@ -35,7 +56,9 @@ export async function run(
     const { main } = await import("./main.js");
     return await main(argv, resolved, options);
   } catch (error) {
-    resolved.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);
+    // Only reached when the command itself cannot be loaded: `main` prints every other error.
+    const name = error instanceof Error ? error.name.replace(/\s+/g, " ").slice(0, 80) : typeof error;
+    resolved.stderr.write(`Error: the secrets command could not start (${name})\n`);
     return EXIT.FAILED;
   }
 }

@@ -28,7 +28,7 @@ describe("checkArguments", () => {
   });
 
   it("refuses a value on the command line for set, explaining why", () => {
-    const error = check("set", { name: "A", value: "hunter2" });
+    const error = check("set", { name: "A", _: ["set", "hunter2"] });
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toBe(SET_VALUE_REFUSED);
     expect((error as Error).message).toMatch(/shell history/);
@@ -64,7 +64,7 @@ describe("checkArguments", () => {
   });
 
   it("points usage errors at the command's help", () => {
-    expect((check("set", { name: "A", value: "x" }) as UsageError).hint).toBe(
+    expect((check("set", { name: "A", _: ["set", "x"] }) as UsageError).hint).toBe(
       "run 'secrets set --help' for usage",
     );
   });

@@ -89,13 +89,16 @@ describe("usage errors", () => {
     [[], "Error: Missing command (run 'secrets --help' for usage)\n"],
     [["list", "--bogus"], "Error: Unknown argument: bogus (run 'secrets list --help' for usage)\n"],
     [["--bogus"], "Error: Unknown option '--bogus' (run 'secrets --help' for usage)\n"],
-    [["--json", "--bogus=1"], "Error: Unknown option '--bogus=1' (run 'secrets --help' for usage)\n"],
+    [["--quiet", "--bogus=s3cr3t"], "Error: Unknown option '--bogus' (run 'secrets --help' for usage)\n"],
     [
       ["set"],
       "Error: Missing argument: usage is secrets set <name> (the value comes from stdin, --from-file or a prompt) (run 'secrets set --help' for usage)\n",
     ],
     [["get"], "Error: Missing argument: usage is secrets get <name> (run 'secrets get --help' for usage)\n"],
-    [["get", "A", "B"], "Error: Unknown argument: B (run 'secrets get --help' for usage)\n"],
+    [
+      ["get", "A", "B"],
+      "Error: Too many arguments: usage is secrets get <name> (run 'secrets get --help' for usage)\n",
+    ],
     [
       ["get", "A", "--version"],
       "Error: Not enough arguments following: version (run 'secrets get --help' for usage)\n",
@@ -274,12 +277,28 @@ describe("set", () => {
     expect(provider.store.size).toBe(0);
   });
 
-  it("warns when stdin is empty", async () => {
-    const provider = memoryProvider();
-    const result = await cli(["set", "API_KEY"], provider, { stdin: "" });
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe("Warning: stdin was empty: API_KEY is set to an empty value\n");
+  it("refuses empty stdin unless --allow-empty", async () => {
+    const provider = memoryProvider({ API_KEY: "before" });
+    const refused = await cli(["set", "API_KEY"], provider, { stdin: "" });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      "Error: stdin is empty: API_KEY was not changed (pass --allow-empty to store an empty value) (run 'secrets set --help' for usage)\n",
+    );
+    expect(provider.store.get("API_KEY")?.value).toBe("before");
+    const allowed = await cli(["set", "API_KEY", "--allow-empty"], provider, { stdin: "" });
+    expect(allowed.code).toBe(0);
     expect(provider.store.get("API_KEY")?.value).toBe("");
+  });
+
+  it("reads at most the provider's maxValueBytes", async () => {
+    const provider = Object.assign(memoryProvider({ API_KEY: "before" }), { maxValueBytes: 8 });
+    const refused = await cli(["set", "API_KEY"], provider, { stdin: "123456789" });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(
+      "Error: Invalid value for secret 'API_KEY': the value from stdin exceeds 8 bytes\n",
+    );
+    expect(provider.store.get("API_KEY")?.value).toBe("before");
+    expect((await cli(["set", "API_KEY"], provider, { stdin: "12345678" })).code).toBe(0);
   });
 
   describe("on a terminal", () => {

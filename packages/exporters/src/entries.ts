@@ -8,7 +8,12 @@ export type SecretEntries = ReadonlyMap<string, string> | Readonly<Record<string
  * to be a valid secret name and each value to be a string.
  */
 export function toPairs(entries: SecretEntries): Array<[string, string]> {
-  const pairs: Array<[string, string]> = entries instanceof Map ? [...entries] : Object.entries(entries);
+  // Own enumerable string keys only, whatever the object's prototype: a name such
+  // as `__proto__` or `constructor` is an ordinary entry, never an inherited one.
+  const pairs: Array<[string, string]> =
+    entries instanceof Map
+      ? [...entries]
+      : Object.keys(entries).map((name) => [name, (entries as Record<string, string>)[name] as string]);
   for (const [name, value] of pairs) {
     assertValidSecretName(name);
     if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");

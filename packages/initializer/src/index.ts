@@ -22,7 +22,12 @@ export {
   SecretInitializer,
   type SecretInitializerOptions,
 } from "./initializer.js";
-export { type LoadManifestOptions, loadManifest, MANIFEST_FILE_NAMES } from "./load-manifest.js";
+export {
+  type LoadManifestOptions,
+  loadManifest,
+  MANIFEST_FILE_NAMES,
+  MAX_MANIFEST_BYTES,
+} from "./load-manifest.js";
 export {
   MANIFEST_VERSION,
   type Manifest,

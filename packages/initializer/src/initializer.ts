@@ -82,6 +82,19 @@ interface Context {
   providerName: string;
   capabilities: ProviderCapabilities;
   records: Map<string, SecretRecord>;
+  /** Secrets that could not be read, each with its own error; the others were read. */
+  errors: Map<string, SecretError>;
+}
+
+/** Reads in flight at once when a batch read failed and each secret is read on its own. */
+const READ_CONCURRENCY = 4;
+
+/** What reading a list of secrets gave: the records found, per-secret failures, or a failure of the whole provider. */
+interface ReadOutcome {
+  records: Map<string, SecretRecord>;
+  errors: Map<string, SecretError>;
+  /** Set when no secret could be read at all: the provider itself is failing. */
+  failure?: SecretError;
 }
 
 /**
@@ -210,31 +223,19 @@ export class SecretInitializer {
     const provider: ProviderHealth = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
     let failure: SecretError | undefined = check.ok ? undefined : check.error;
     let records: Map<string, SecretRecord> | undefined;
-    const errors = new Map<string, SecretError>();
+    let errors = new Map<string, SecretError>();
     if (check.ok) {
-      const names = manifest.secrets.map((s) => s.name);
-      try {
-        records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
-      } catch (error) {
-        // One bad secret (scheduled for deletion, not readable) must not hide the
-        // others: ask for each on its own and attribute failures per secret.
-        records = new Map();
-        const found = records;
-        await mapConcurrent(names, 4, async (name) => {
-          try {
-            const record = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });
-            if (record) found.set(name, record);
-          } catch (each) {
-            errors.set(name, isSecretError(each) ? each : wrapError(each, check.provider, "get", name));
-          }
-        });
-        if (errors.size === names.length)
-          failure = isSecretError(error) ? error : wrapError(error, check.provider, "get_many");
-      }
+      const read = await this.#readRecords(
+        manifest.secrets.map((s) => s.name),
+        check.provider,
+      );
+      records = read.records;
+      errors = read.errors;
+      failure = read.failure;
     }
     if (failure) {
       provider.ok = false;
-      provider.error = { code: failure.code, message: failure.message };
+      provider.error = { code: failure.code, message: oneLineMessage(failure) };
     }
 
     const secrets = manifest.secrets.map((secret) =>
@@ -294,13 +295,49 @@ export class SecretInitializer {
     return report;
   }
 
-  /** Resolve the provider and read the current records of `manifest`'s secrets, bypassing the cache. */
+  /**
+   * Resolve the provider and read the current records of `manifest`'s secrets,
+   * bypassing the cache. A secret that cannot be read is in `errors` and the
+   * others are read; throws only when no secret can be read at all.
+   */
   async #read(manifest: Manifest): Promise<Context> {
     const provider = await this.#manager.getProvider();
     const names = manifest.secrets.map((s) => s.name);
     // Init and rotate act on what the backend holds now, not on what this process cached.
-    const records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
-    return { manifest, providerName: provider.name, capabilities: capabilitiesOf(provider), records };
+    const { records, errors, failure } = await this.#readRecords(names, provider.name);
+    if (failure) throw failure;
+    return { manifest, providerName: provider.name, capabilities: capabilitiesOf(provider), records, errors };
+  }
+
+  /**
+   * One batch read; when it fails, each secret on its own, so that one
+   * unreadable secret (scheduled for deletion, binary, denied) is attributed to
+   * that secret and does not hide the others. When every secret fails, the
+   * batch's error is the provider's failure.
+   */
+  async #readRecords(names: readonly string[], providerName: string): Promise<ReadOutcome> {
+    const errors = new Map<string, SecretError>();
+    try {
+      const records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
+      return { records, errors };
+    } catch (error) {
+      const records = new Map<string, SecretRecord>();
+      await mapConcurrent(names, READ_CONCURRENCY, async (name) => {
+        try {
+          const record = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });
+          if (record) records.set(name, record);
+        } catch (each) {
+          errors.set(name, isSecretError(each) ? each : wrapError(each, providerName, "get", name));
+        }
+      });
+      if (names.length > 0 && errors.size === names.length)
+        return {
+          records,
+          errors,
+          failure: isSecretError(error) ? error : wrapError(error, providerName, "get_many"),
+        };
+      return { records, errors };
+    }
   }
 
   async #initOne(
@@ -309,8 +346,21 @@ export class SecretInitializer {
     run: { context: Context; force: boolean; dryRun: boolean; rotatedAt: string; useDevelopment: boolean },
   ): Promise<InitSecretResult> {
     const { name, required } = secret;
-    const result = (action: InitAction, message?: string): InitSecretResult =>
-      message === undefined ? { name, required, action } : { name, required, action, message };
+    const result = (action: InitAction, message?: string, code?: string): InitSecretResult => {
+      const out: InitSecretResult = { name, required, action };
+      if (message !== undefined) out.message = message;
+      if (code !== undefined) out.code = code;
+      return out;
+    };
+    const failed = (error: unknown): InitSecretResult => {
+      const wrapped = wrapError(error, run.context.providerName, "set", name);
+      return result("failed", oneLineMessage(wrapped), wrapped.code);
+    };
+
+    const unreadable = run.context.errors.get(name);
+    if (unreadable !== undefined)
+      // Whether it exists is unknown: writing could overwrite a value, so it is left alone.
+      return result("failed", oneLineMessage(unreadable), unreadable.code);
 
     if (record !== undefined) {
       if (!run.force || secret.generate === false) return result("exists");
@@ -328,8 +378,9 @@ export class SecretInitializer {
           return result(
             "failed",
             `Secret '${name}' was changed by someone else while it was being regenerated and was not overwritten: run init --force again`,
+            error.code,
           );
-        return result("failed", errorMessage(error, run.context.providerName, name));
+        return failed(error);
       }
     }
 
@@ -363,8 +414,7 @@ export class SecretInitializer {
       });
       return result(created);
     } catch (error) {
-      if (!(error instanceof SecretConflictError))
-        return result("failed", errorMessage(error, run.context.providerName, name));
+      if (!(error instanceof SecretConflictError)) return failed(error);
     }
     // Another process created it between our read and our write: keep its value.
     try {
@@ -377,9 +427,10 @@ export class SecretInitializer {
       return result(
         "failed",
         `Secret '${name}' was created and deleted by someone else while it was being initialized: run init again`,
+        "CONFLICT",
       );
     } catch (error) {
-      return result("failed", errorMessage(error, run.context.providerName, name));
+      return failed(error);
     }
   }
 
@@ -389,6 +440,9 @@ export class SecretInitializer {
     run: { context: Context; named: boolean; dryRun: boolean; rotatedAt: string },
   ): Promise<RotateSecretResult> {
     const { name } = secret;
+    const unreadable = run.context.errors.get(name);
+    if (unreadable !== undefined)
+      return { name, action: "failed", code: unreadable.code, message: oneLineMessage(unreadable) };
     if (secret.generate === false)
       return {
         name,
@@ -417,11 +471,12 @@ export class SecretInitializer {
     try {
       written = await this.#manager.writeSecret(name, generateSecret(secret.generate), options);
     } catch (error) {
+      const wrapped = wrapError(error, run.context.providerName, "set", name);
       const message =
         error instanceof SecretConflictError
           ? `Secret '${name}' was changed by someone else since it was read and was not overwritten: check it, then rotate again`
-          : errorMessage(error, run.context.providerName, name);
-      const failed: RotateSecretResult = { name, action: "failed", message };
+          : oneLineMessage(wrapped);
+      const failed: RotateSecretResult = { name, action: "failed", code: wrapped.code, message };
       if (out.previousVersion !== undefined) failed.previousVersion = out.previousVersion;
       return failed;
     }
@@ -509,7 +564,15 @@ function secretHealth(
   error?: SecretError,
 ): SecretHealth {
   const { name, required } = secret;
-  if (error) return { name, required, present: false, status: "error", message: error.message };
+  if (error)
+    return {
+      name,
+      required,
+      present: false,
+      status: "error",
+      code: error.code,
+      message: oneLineMessage(error),
+    };
   if (records === undefined) {
     return {
       name,
@@ -568,12 +631,14 @@ function lastRotated(record: SecretRecord): Date | undefined {
   return undefined;
 }
 
-function errorMessage(error: unknown, provider: string, name: string): string {
-  return wrapError(error, provider, "set", name).message;
+/** An error's message as one line of bounded length, for results and reports. Core has already scrubbed it. */
+function oneLineMessage(error: SecretError): string {
+  const text = error.message.replace(/\s+/g, " ").trim();
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
 }
 
 function countActions(results: ReadonlyArray<{ action: string }>): Record<string, number> {
-  const counts: Record<string, number> = {};
+  const counts: Record<string, number> = Object.create(null);
   for (const { action } of results) {
     const key = action.replace(/-/g, "_");
     counts[key] = (counts[key] ?? 0) + 1;

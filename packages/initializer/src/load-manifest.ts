@@ -1,8 +1,15 @@
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import path from "node:path";
 import { type Env, SecretConfigError } from "@org/secrets-core";
 import { defaultManifest } from "./default-manifest.js";
 import { loadYamlParser, type Manifest, parseManifest } from "./manifest.js";
+
+/**
+ * The largest manifest file read, in bytes (1 MiB): ten thousand secrets with
+ * descriptions fit comfortably. A larger file is refused before it is parsed.
+ */
+export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 /** File names looked for in the project directory, in order. */
 export const MANIFEST_FILE_NAMES: readonly string[] = Object.freeze(["secrets.yaml", "secrets.yml"]);
@@ -66,27 +73,64 @@ export async function loadManifest(options: LoadManifestOptions = {}): Promise<M
   return defaultManifest();
 }
 
-/** The file's text, or `undefined` when it does not exist. Other failures are configuration errors. */
+/**
+ * The file's text, or `undefined` when it does not exist. Other failures (a
+ * directory, a FIFO or device, more than `MAX_MANIFEST_BYTES`, not UTF-8) are
+ * configuration errors naming the file. At most `MAX_MANIFEST_BYTES + 1` bytes
+ * are ever read, whatever the file is.
+ */
 async function readManifestFile(file: string, origin: string, field: string): Promise<string | undefined> {
+  const refuse = (reason: string, cause?: unknown): never => {
+    throw new SecretConfigError(
+      `Secrets manifest ${file} (from ${origin}) cannot be read: ${reason}`,
+      cause === undefined ? { field } : { field, cause },
+    );
+  };
+  let handle: Awaited<ReturnType<typeof open>>;
   try {
-    return await readFile(file, "utf8");
+    // Non-blocking, so a FIFO with no writer does not hang the open.
+    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code === "ENOENT") return undefined;
-    const reason =
+    return refuse(
       code === "EISDIR"
         ? "it is a directory"
         : code === "EACCES" || code === "EPERM"
           ? "permission denied"
-          : code;
-    throw new SecretConfigError(
-      `Secrets manifest ${file} (from ${origin}) cannot be read: ${reason ?? "unknown error"}`,
-      {
-        field,
-        cause: error,
-      },
+          : (code ?? "unknown error"),
+      error,
     );
   }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) refuse("it is a directory");
+    if (!stat.isFile()) refuse("it is not a regular file");
+    if (stat.size > MAX_MANIFEST_BYTES) refuse(tooLarge());
+    const buffer = Buffer.alloc(MAX_MANIFEST_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_MANIFEST_BYTES) refuse(tooLarge());
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));
+    } catch {
+      return refuse("it is not UTF-8 text");
+    }
+  } catch (error) {
+    if (error instanceof SecretConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException)?.code;
+    return refuse(code === "EISDIR" ? "it is a directory" : (code ?? "unknown error"), error);
+  } finally {
+    await handle.close();
+  }
+}
+
+function tooLarge(): string {
+  return `it is larger than ${MAX_MANIFEST_BYTES} bytes (1 MiB), the most a manifest may hold`;
 }
 
 /** A path relative to the project directory when it lies inside it, else absolute. */

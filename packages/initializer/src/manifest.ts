@@ -104,6 +104,12 @@ export class ManifestError extends SecretConfigError {
 /** The one manifest format version this release reads. */
 export const MANIFEST_VERSION = 1;
 
+/** Problems collected before a manifest is given up on; the error says how many were found. */
+const MAX_ISSUES = 100;
+
+/** Thrown inside the parse to stop at `MAX_ISSUES`; never escapes `parseManifest`. */
+class TooManyIssues extends Error {}
+
 const TOP_KEYS = ["version", "secrets"] as const;
 const SECRET_KEYS = ["description", "required", "generate", "rotation", "development"] as const;
 const GENERATOR_KEYS = ["kind", "length", "lower", "upper", "digits", "symbols"] as const;
@@ -120,11 +126,15 @@ type AnyNode = Node | null | undefined;
 export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, schema: "core" });
+  // Duplicate keys are found by the walker with a Set: yaml's own check compares
+  // each key with every earlier one, which is quadratic in the size of a mapping.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, schema: "core" });
   const issues: ManifestIssue[] = [];
   const report = (offset: number, path: string, message: string) => {
     const { line, col } = lineCounter.linePos(offset);
     issues.push({ message, line, column: col, path });
+    // A file full of mistakes is not worth walking to the end: stop at a bounded number of problems.
+    if (issues.length >= MAX_ISSUES) throw new TooManyIssues();
   };
   // Issues are reported in document order as the walk meets them.
   const fail = (): never => {
@@ -135,12 +145,16 @@ export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
     ]);
   };
 
-  for (const problem of [...doc.errors, ...doc.warnings])
-    report(problem.pos[0], "", yamlMessage(problem, text));
-  if (issues.length > 0) fail();
-
-  const walker = new Walker(doc, report);
-  const secrets = walker.manifest(doc.contents);
+  let secrets: ManifestSecret[] | undefined;
+  try {
+    for (const problem of [...doc.errors, ...doc.warnings])
+      report(problem.pos[0], "", yamlMessage(problem, text));
+    if (issues.length > 0) fail();
+    const walker = new Walker(doc, report);
+    secrets = walker.manifest(doc.contents);
+  } catch (error) {
+    if (!(error instanceof TooManyIssues)) throw error;
+  }
   if (issues.length > 0 || secrets === undefined) fail();
   return Object.freeze({
     version: MANIFEST_VERSION,
@@ -156,10 +170,49 @@ function freezeSecret(secret: ManifestSecret): ManifestSecret {
 }
 
 class Walker {
+  /** Each alias and the node it refers to, found in one pass over the document. */
+  readonly #aliases = new Map<Alias, Node | null>();
+
   constructor(
-    private readonly doc: Document,
+    doc: Document,
     private readonly report: (offset: number, path: string, message: string) => void,
-  ) {}
+  ) {
+    // yaml's Alias.resolve walks the whole document on every call, which makes
+    // many aliases quadratic; one walk in document order resolves them all
+    // (an alias refers to the last anchor of its name before it).
+    const anchors = new Map<string, Node>();
+    yaml().visit(doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) this.#aliases.set(node, anchors.get(node.source) ?? null);
+        else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
+  }
+
+  /** A mapping's pairs with their keys; a key seen before in the same mapping is reported and left out. */
+  pairs(map: YAMLMap, parent: string, onBadKey?: () => void): Array<[Pair, string]> {
+    const seen = new Set<string>();
+    const out: Array<[Pair, string]> = [];
+    for (const pair of map.items) {
+      const key = this.key(pair, parent);
+      if (key === undefined) {
+        onBadKey?.();
+        continue;
+      }
+      if (seen.has(key)) {
+        this.report(
+          start(pair.key as AnyNode, pair),
+          parent ? `${parent}.${key}` : key,
+          `duplicate key ${JSON.stringify(key)}: each key may appear once in a mapping`,
+        );
+        onBadKey?.();
+        continue;
+      }
+      seen.add(key);
+      out.push([pair, key]);
+    }
+    return out;
+  }
 
   manifest(contents: AnyNode): ManifestSecret[] | undefined {
     const root = this.deref(contents);
@@ -173,9 +226,7 @@ class Walker {
     }
     let version: Pair | undefined;
     let secretsPair: Pair | undefined;
-    for (const pair of root.items) {
-      const key = this.key(pair, "");
-      if (key === undefined) continue;
+    for (const [pair, key] of this.pairs(root, "")) {
       if (key === "version") version = pair;
       else if (key === "secrets") secretsPair = pair;
       else this.unknownKey(pair, "", key, TOP_KEYS, "at the top level");
@@ -203,16 +254,14 @@ class Walker {
       return undefined;
     }
     const out: ManifestSecret[] = [];
-    for (const pair of secretsNode.items) {
-      const secret = this.secret(pair);
+    for (const [pair, name] of this.pairs(secretsNode, "secrets")) {
+      const secret = this.secret(pair, name);
       if (secret) out.push(secret);
     }
     return out;
   }
 
-  secret(pair: Pair): ManifestSecret | undefined {
-    const name = this.key(pair, "secrets");
-    if (name === undefined) return undefined;
+  secret(pair: Pair, name: string): ManifestSecret | undefined {
     const path = `secrets.${name}`;
     try {
       assertValidSecretName(name);
@@ -235,12 +284,10 @@ class Walker {
     let generate: GeneratorSpec | false = false;
     let rotation: RotationPeriod | undefined;
     let development: string | undefined;
-    for (const field of body.items) {
-      const key = this.key(field, path);
-      if (key === undefined) {
-        ok = false;
-        continue;
-      }
+    const fields = this.pairs(body, path, () => {
+      ok = false;
+    });
+    for (const [field, key] of fields) {
       const value = this.deref(field.value as AnyNode);
       const at = start(value, field);
       const fieldPath = `${path}.${key}`;
@@ -312,12 +359,10 @@ class Walker {
     } else if (isMap(node)) {
       let ok = true;
       let sawKind = false;
-      for (const field of node.items) {
-        const key = this.key(field, path);
-        if (key === undefined) {
-          ok = false;
-          continue;
-        }
+      const fields = this.pairs(node, path, () => {
+        ok = false;
+      });
+      for (const [field, key] of fields) {
         const value = this.deref(field.value as AnyNode);
         const valueAt = start(value, field);
         const fieldPath = `${path}.${key}`;
@@ -405,7 +450,7 @@ class Walker {
   }
 
   deref(node: AnyNode): AnyNode {
-    if (isAlias(node)) return node.resolve(this.doc) ?? null;
+    if (isAlias(node)) return this.#aliases.get(node) ?? null;
     return node;
   }
 }

@@ -18,7 +18,7 @@ export type InitAction =
   | "missing"
   /** Optional, missing and not generatable: left alone. */
   | "skipped"
-  /** The write failed; `message` says why. */
+  /** It could not be read, or the write failed; `code` and `message` say why. Nothing was written. */
   | "failed";
 
 export interface InitSecretResult {
@@ -26,6 +26,8 @@ export interface InitSecretResult {
   required: boolean;
   action: InitAction;
   message?: string;
+  /** With `failed`: the error's stable code (`PROVIDER_ERROR`, `ACCESS_DENIED`, `CONFLICT`, `TIMEOUT`…). */
+  code?: string;
 }
 
 export interface InitResult {
@@ -50,6 +52,8 @@ export interface RotateSecretResult {
   name: string;
   action: RotateAction;
   message?: string;
+  /** With `failed`: the error's stable code. */
+  code?: string;
   /** The version that was current before rotation, when the provider keeps versions. */
   previousVersion?: string;
   /** The version the rotation created, when the provider reports one. */
@@ -86,6 +90,8 @@ export interface SecretHealth {
   present: boolean;
   status: SecretHealthStatus;
   rotation?: RotationHealth;
+  /** With `error`: the error's stable code. */
+  code?: string;
   message?: string;
 }
 

@@ -1,7 +1,15 @@
 import path from "node:path";
+import {
+  isSecretError,
+  ProviderError,
+  type SecretError,
+  type SecretManager,
+  wrapError,
+} from "@org/secrets-core";
 import { type ExportFormat, exportSecrets } from "@org/secrets-exporters";
 import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
+import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
 
 /**
@@ -18,10 +26,20 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const declared = manifest.secrets.map((s) => s.name);
   const extra =
     args.all === true ? (await manager.listSecrets()).filter((name) => !declared.includes(name)) : [];
-  const found = await manager.getSecrets([...declared, ...extra]);
+  const names = [...declared, ...extra];
+  const { found, failed } = await readAll(manager, names);
+  if (failed.size > 0) {
+    const list = [...failed].map(([name, error]) => `${name} (${errorSummary(error).code})`).join(", ");
+    if (args.skipUnreadable !== true)
+      throw new ProviderError(
+        manager.providerName,
+        `Export refused: ${failed.size} secret${failed.size === 1 ? "" : "s"} could not be read: ${list}; nothing was written (pass --skip-unreadable to export the others)`,
+      );
+    context.out.warn(`not exported (could not be read): ${list}`);
+  }
 
   const entries = new Map<string, string>();
-  for (const name of [...declared, ...extra]) {
+  for (const name of names) {
     const value = found.get(name);
     if (value !== undefined) entries.set(name, value);
   }
@@ -40,10 +58,43 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     return EXIT.OK;
   }
   if (context.global.json)
-    context.out.printJson({ format, output, count: result.count, names: [...entries.keys()] });
+    context.out.printJson({
+      format,
+      output,
+      count: result.count,
+      names: [...entries.keys()],
+      unreadable: [...failed].map(([name, error]) => ({ name, ...errorSummary(error) })),
+    });
   else
     context.out.info(
       `Exported ${result.count} secret${result.count === 1 ? "" : "s"} to ${output} (${format}, mode 0600)`,
     );
   return EXIT.OK;
+}
+
+/**
+ * Every name's value: one batch read; when it fails, each name on its own so
+ * each failure is attributed to its secret. When every name fails, the batch's
+ * error is thrown (the provider itself is failing).
+ */
+async function readAll(
+  manager: SecretManager,
+  names: readonly string[],
+): Promise<{ found: Map<string, string>; failed: Map<string, SecretError> }> {
+  const failed = new Map<string, SecretError>();
+  try {
+    return { found: await manager.getSecrets(names), failed };
+  } catch (error) {
+    const found = new Map<string, string>();
+    for (const name of names) {
+      try {
+        const value = await manager.getSecret(name);
+        if (value !== undefined) found.set(name, value);
+      } catch (each) {
+        failed.set(name, isSecretError(each) ? each : wrapError(each, manager.providerName, "get", name));
+      }
+    }
+    if (names.length > 0 && failed.size === names.length) throw error;
+    return { found, failed };
+  }
 }

@@ -1,16 +1,23 @@
 import type { HealthReport, SecretHealth } from "@org/secrets-initializer";
 import type { CommandContext } from "../context.js";
 import { type ExitCode, exitCodeForHealth } from "../exit-codes.js";
+import { errorSummary, REPORTED } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
 import { type Palette, table } from "../output.js";
 
 /** `secrets health [--strict]`: a table (or the JSON report) and the overall status. */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const strict = args.strict === true;
-  // A provider that cannot even be loaded or configured is a usage error (exit 2), not a health state.
-  await context.manager().getProvider();
-  const report = await (await context.initializer()).healthCheck();
   const { out } = context;
+  // A provider that cannot even be loaded or configured is a usage error (exit 2), not a health state;
+  // with --json it is still reported as one document: unhealthy, with the error's code and message.
+  try {
+    await context.manager().getProvider();
+  } catch (error) {
+    if (context.global.json) out.printJson(unhealthyReport(context, error));
+    throw Object.assign(error as object, { [REPORTED]: true });
+  }
+  const report = await (await context.initializer()).healthCheck();
   if (context.global.json) {
     out.printJson(report);
   } else if (!out.quiet) {
@@ -21,6 +28,10 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     ];
     for (const line of table(rows)) out.info(line);
     out.info("");
+    for (const secret of report.secrets.filter((s) => s.status === "error"))
+      out.info(
+        `${secret.name}: ${color.red("error")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? ""}`,
+      );
     out.info(providerLine(report, color));
     out.info(`Status: ${overall(report, color)}`);
   }
@@ -80,4 +91,21 @@ function problems(report: HealthReport): string[] {
   if (s.rotationUnknown > 0)
     out.push(plural(s.rotationUnknown, "rotation date unknown", "rotation dates unknown"));
   return out;
+}
+
+/** The report `health --json` prints when the provider cannot be set up at all. */
+function unhealthyReport(context: CommandContext, error: unknown): HealthReport {
+  return {
+    status: "unhealthy",
+    checkedAt: new Date().toISOString(),
+    manifest: context.global.manifest ?? context.env.SECRETS_MANIFEST ?? "",
+    provider: {
+      name: context.global.provider ?? context.env.SECRET_PROVIDER ?? "env",
+      ok: false,
+      latencyMs: 0,
+      error: errorSummary(error),
+    },
+    secrets: [],
+    summary: { total: 0, ok: 0, missing: 0, missingRequired: 0, overdue: 0, rotationUnknown: 0, error: 0 },
+  };
 }

@@ -46,7 +46,7 @@ export function describe(secret: InitSecretResult, dryRun: boolean, color: Palet
     case "skipped":
       return `${color.yellow("not set (optional, cannot be generated)")}: set it with: secrets set ${secret.name}`;
     case "failed":
-      return `${color.red("failed")}: ${secret.message ?? "the write failed"}`;
+      return `${color.red("failed")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? "the write failed"}`;
   }
 }
 

@@ -47,7 +47,7 @@ export function describe(
         ? `${color.yellow("skipped (not set)")}: create it with: secrets init`
         : `${color.yellow("skipped (cannot be generated)")}: set a new value with: secrets set ${secret.name}`;
     case "failed":
-      return `${color.red("failed")}: ${secret.message ?? "the write failed"}`;
+      return `${color.red("failed")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? "the write failed"}`;
   }
 }
 
