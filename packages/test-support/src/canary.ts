@@ -11,9 +11,9 @@ export function canaryValue(label = "VALUE", length = 48): string {
   return (head + body).slice(0, Math.max(length, head.length + 8));
 }
 
-/** A canary token shaped like a Vault root token. */
+/** A canary token (OpenBao refuses root token ids with a service-token prefix such as `hvs.`). */
 export function canaryToken(): string {
-  return `hvs.CANARYTOKEN${randomBytes(16).toString("hex")}`;
+  return `CANARYTOKEN${randomBytes(16).toString("hex")}`;
 }
 
 /** Short canaries (1 to 7 characters) of characters no built-in output uses. */
