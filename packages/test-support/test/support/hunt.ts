@@ -103,9 +103,10 @@ export function defineLeakHunt(backend: HuntBackend): void {
 
   beforeAll(async () => {
     url = await backend.start();
-    direct = await backend.direct(url);
-    for (const name of seeded) await direct.set(name, canaries[name] as string);
     proxy = await new HostileProxy({ target: url, flavor: backend.name }).start();
+    // Seeded through the proxy while it forwards: in-process AWS clients share one endpoint setting.
+    direct = await backend.direct(proxy.url);
+    for (const name of seeded) await direct.set(name, canaries[name] as string);
     recorder = await new Recorder().start();
     project = await createCliProject(
       [`@org/secrets-provider-${backend.name}`, "@org/secrets-core"],
