@@ -1,0 +1,117 @@
+/**
+ * Running the built `secrets` CLI as a child process, the way users run it:
+ * with an environment, standard input, and a working directory in which
+ * provider packages resolve.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, promises as fs } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { repoRoot } from "./tools.js";
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The run was killed at `timeoutMs`. */
+  readonly timedOut: boolean;
+}
+
+export interface RunCliOptions {
+  /** The whole environment of the child (only PATH is added); nothing leaks in from the test process. */
+  env?: Record<string, string>;
+  /** Written to standard input, then closed (default: empty). */
+  stdin?: string | Buffer;
+  cwd?: string;
+  /** Kill the child after this long (default 60 s) and report `timedOut`. */
+  timeoutMs?: number;
+  /** The script (default: packages/cli/dist/bin.js). */
+  bin?: string;
+}
+
+/** packages/cli/dist/bin.js; throws when the CLI has not been built. */
+export function cliBin(): string {
+  const bin = path.join(repoRoot(), "packages", "cli", "dist", "bin.js");
+  if (!existsSync(bin)) throw new Error(`the CLI is not built: ${bin} is missing (run pnpm build)`);
+  return bin;
+}
+
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const bin = options.bin ?? cliBin();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd: options.cwd ?? process.cwd(),
+      env: { PATH: process.env.PATH ?? "", ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs ?? 60_000);
+    child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        timedOut,
+      });
+    });
+    // A child that exits before reading its input closes the pipe: not an error here.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(options.stdin ?? "");
+  });
+}
+
+/** Run `tasks` with at most `limit` in flight; results in the order of `tasks`. */
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+export interface CliProject {
+  readonly dir: string;
+  remove(): Promise<void>;
+}
+
+/**
+ * A temporary project folder in which the CLI resolves the given workspace
+ * packages (`@org/secrets-provider-vault`…) from `node_modules`, linked to
+ * where they are installed for the calling package.
+ */
+export async function createCliProject(packages: readonly string[], from: string): Promise<CliProject> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "secrets-cli-project-"));
+  const require = createRequire(path.join(from, "package.json"));
+  for (const name of packages) {
+    const manifest = require.resolve(`${name}/package.json`);
+    const link = path.join(dir, "node_modules", ...name.split("/"));
+    await fs.mkdir(path.dirname(link), { recursive: true });
+    await fs.symlink(path.dirname(manifest), link, "dir");
+  }
+  await fs.writeFile(path.join(dir, "package.json"), JSON.stringify({ name: "cli-project", private: true }));
+  return { dir, remove: () => fs.rm(dir, { recursive: true, force: true }) };
+}

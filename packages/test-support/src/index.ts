@@ -1,0 +1,37 @@
+export {
+  type CanaryLeak,
+  canaryToken,
+  canaryValue,
+  findLeaks,
+  largeCanary,
+  SHORT_CANARIES,
+} from "./canary.js";
+export {
+  type CliProject,
+  type CliResult,
+  cliBin,
+  createCliProject,
+  mapLimit,
+  type RunCliOptions,
+  runCli,
+} from "./cli.js";
+export {
+  type BackendFlavor,
+  HostileProxy,
+  type HostileProxyOptions,
+  type HungSockets,
+  type ProxiedRequest,
+  type ProxyMode,
+  type RequestCounts,
+} from "./hostile-proxy.js";
+export { type Measurement, RecordingMeterProvider } from "./metrics.js";
+export { type RecordedRequest, Recorder, type RecorderOptions } from "./recorder.js";
+export {
+  motoEnv,
+  type OpenBaoServer,
+  type RunningServer,
+  type StartOpenBaoOptions,
+  startMoto,
+  startOpenBao,
+} from "./servers.js";
+export { ensureTool, freePort, repoRoot } from "./tools.js";

@@ -1,0 +1,100 @@
+/**
+ * Finding the real server binaries the tests run against: on PATH when they
+ * work, else in the repository's `.tools/` folder, installed there by
+ * `scripts/install-test-tools.sh` (the one installer the README and CI use).
+ */
+import { execFile } from "node:child_process";
+import { constants, existsSync, promises as fs } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+
+const exec = promisify(execFile);
+
+/** The repository root: the nearest folder above this file holding pnpm-workspace.yaml. */
+export function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, "pnpm-workspace.yaml"))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error("no pnpm-workspace.yaml above the test-support package");
+    dir = parent;
+  }
+}
+
+async function executable(file: string): Promise<boolean> {
+  try {
+    await fs.access(file, constants.X_OK);
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function runs(file: string, args: string[], expect: RegExp): Promise<boolean> {
+  try {
+    const { stdout, stderr } = await exec(file, args, { timeout: 60_000 });
+    return expect.test(stdout + stderr);
+  } catch {
+    return false;
+  }
+}
+
+async function onPath(command: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, command);
+    if (await executable(candidate)) found.push(candidate);
+  }
+  return found;
+}
+
+type Tool = "openbao" | "moto";
+
+const BINARY: Record<Tool, { bin: string; args: string[]; expect: RegExp }> = {
+  openbao: { bin: "bao", args: ["version"], expect: /OpenBao/i },
+  moto: { bin: "moto_server", args: ["--help"], expect: /usage/i },
+};
+
+const located = new Map<Tool, Promise<string>>();
+
+/** The path of a working `bao` or `moto_server`, installing it into `.tools/` when none is found. */
+export function ensureTool(tool: Tool): Promise<string> {
+  let found = located.get(tool);
+  if (!found) {
+    found = locate(tool);
+    located.set(tool, found);
+    found.catch(() => located.delete(tool));
+  }
+  return found;
+}
+
+async function locate(tool: Tool): Promise<string> {
+  const { bin, args, expect } = BINARY[tool];
+  const local = path.join(repoRoot(), ".tools", tool, "bin", bin);
+  for (const candidate of [local, ...(await onPath(bin))]) {
+    if ((await executable(candidate)) && (await runs(candidate, args, expect))) return candidate;
+  }
+  const script = path.join(repoRoot(), "scripts", "install-test-tools.sh");
+  await exec("bash", [script, "--venv", tool], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+  if (await runs(local, args, expect)) return local;
+  throw new Error(`scripts/install-test-tools.sh did not provide a working ${local}`);
+}
+
+/** A free loopback port: listen on port 0, read it, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") resolve(address.port);
+        else reject(new Error("could not find a free port"));
+      });
+    });
+  });
+}

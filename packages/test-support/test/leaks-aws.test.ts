@@ -1,0 +1,4 @@
+import { awsBackend } from "./support/backends.js";
+import { defineLeakHunt } from "./support/hunt.js";
+
+defineLeakHunt(awsBackend());
