@@ -135,8 +135,9 @@ export interface ProviderContext {
   /**
    * The deadline in milliseconds (`SECRET_TIMEOUT`) for any request the factory
    * makes while connecting (logging in, reading a token file over the network…).
+   * Core always sets it; a provider called by hand without it applies its own default.
    */
-  timeoutMs: number;
+  timeoutMs?: number | undefined;
 }
 
 /** A provider package exports `createProvider` (by name). */

@@ -35,7 +35,11 @@ export class AwsDocumentBackend implements DocumentBackend {
     return { fields: this.#parse(stored.value), version: stored.versionId ?? "" };
   }
 
-  async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
+  async write(
+    fields: Record<string, string>,
+    expected: string | undefined,
+    options: { signal?: AbortSignal | undefined } = {},
+  ): Promise<void> {
     // Field names are untrusted keys (`__proto__` is a valid secret name): no prototype to hit.
     const sorted: Record<string, string> = Object.create(null);
     for (const key of Object.keys(fields).sort()) sorted[key] = fields[key] as string;
@@ -46,8 +50,8 @@ export class AwsDocumentBackend implements DocumentBackend {
         PROVIDER_NAME,
         `The secrets document '${this.#target.id}' would be ${bytes} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit of ${DISPLAY_NAME}: use the per-secret layout`,
       );
-    if (expected === undefined) await this.#store.create(this.#target, text, undefined);
-    else await this.#store.writeIfVersion(this.#target, text, expected, undefined);
+    if (expected === undefined) await this.#store.create(this.#target, text, undefined, options.signal);
+    else await this.#store.writeIfVersion(this.#target, text, expected, undefined, options.signal);
   }
 
   #parse(text: string): Record<string, string> {

@@ -87,10 +87,10 @@ export class KvV2Document implements DocumentBackend {
   async write(
     fields: Record<string, string>,
     expected: string | undefined,
-    signal?: AbortSignal,
+    options: { signal?: AbortSignal | undefined } = {},
   ): Promise<void> {
     await this.#send({
-      signal,
+      signal: options.signal,
       method: "POST",
       segments: this.#api("data"),
       body: { data: fields, options: { cas: expected === undefined ? 0 : Number(expected) } },
