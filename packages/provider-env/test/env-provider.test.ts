@@ -558,8 +558,13 @@ describe("the file size limit", () => {
     const content = `SECRET=${"s".repeat(200)}\n`;
     writeFileSync(file, content, { mode: 0o600 });
     const provider = createEnvProvider({ path: file, env: {}, maxFileBytes: 100 });
-    for (const attempt of [provider.get("SECRET"), provider.list(), provider.set("OTHER", "x")]) {
-      const error = await failure(attempt);
+    // One call at a time: a rejection made while awaiting another would go unobserved.
+    for (const attempt of [
+      () => provider.get("SECRET"),
+      () => provider.list(),
+      () => provider.set("OTHER", "x"),
+    ]) {
+      const error = await failure(attempt());
       expect(error).toBeInstanceOf(SecretConfigError);
       expect(error.message).toBe(
         `Cannot use ${file}: it is ${content.length} bytes, over the limit of 100 bytes for a dotenv file (option maxFileBytes)`,
