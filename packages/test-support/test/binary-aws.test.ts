@@ -34,7 +34,7 @@ beforeAll(async () => {
     SECRET_TIMEOUT: "10",
   };
   const client = new SecretsManagerClient({
-    region: base.AWS_REGION,
+    region: base.AWS_REGION ?? "us-east-1",
     endpoint: moto.url,
     credentials: {
       accessKeyId: base.AWS_ACCESS_KEY_ID ?? "",
