@@ -312,12 +312,14 @@ export const COMMANDS: readonly CommandSpec[] = [
       "from-set": {
         type: "string",
         array: true,
+        nargs: 1,
         requiresArg: true,
         describe: "VARIABLE=VALUE for the source side only (not for tokens or passwords)",
       },
       "to-set": {
         type: "string",
         array: true,
+        nargs: 1,
         requiresArg: true,
         describe: "VARIABLE=VALUE for the target side only (not for tokens or passwords)",
       },
