@@ -159,6 +159,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         describe: "Export the others when some secrets cannot be read (default: export nothing)",
       },
+      "allow-missing": {
+        type: "boolean",
+        describe: "Export even when a required secret is missing (default: exit 1, export nothing)",
+      },
     },
     examples: [
       ["$0 export --format env", "Print the manifest's secrets as a dotenv file"],
@@ -167,7 +171,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['eval "$($0 export --format shell)"', "Load them into the current shell"],
     ],
     epilog:
-      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret. When a secret cannot be read, nothing is\nwritten and export exits 1 naming it, unless --skip-unreadable.",
+      "Secrets are exported in manifest order. Missing optional ones are left out.\nWhen a required secret is missing, nothing is written and export exits 1 naming\nit, unless --allow-missing (then a warning names it). When a secret cannot be read, nothing is written and\nexport exits 1 naming it, unless --skip-unreadable.",
     load: () => import("./commands/export.js"),
   },
   {
