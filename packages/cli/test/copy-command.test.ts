@@ -1,4 +1,4 @@
-import { promises as fs, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEnvProvider } from "@org/secrets-provider-env";
