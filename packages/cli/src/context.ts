@@ -43,6 +43,7 @@ export class CommandContext {
   readonly #loaders: ProviderLoaders;
   #logger: Logger | undefined;
   #manager: SecretManager | undefined;
+  readonly #extraManagers: SecretManager[] = [];
   #initializer: Promise<SecretInitializer> | undefined;
 
   constructor(io: CliIO, args: ParsedArgs, loaders: ProviderLoaders = {}) {
@@ -86,6 +87,24 @@ export class CommandContext {
     return this.#manager;
   }
 
+  /**
+   * Another manager, for a command that talks to more than one provider
+   * (`copy`): `provider` resolved with this run's loaders against `env`
+   * (which the provider may keep and read later). Closed with the context.
+   */
+  createManager(options: { provider?: string | undefined; env: Env }): SecretManager {
+    const manager = createSecretManagerFromEnv({
+      env: options.env,
+      cwd: this.io.cwd,
+      logger: this.logger,
+      loaders: this.#loaders,
+      cacheTtlMs: 0,
+      ...(options.provider === undefined ? {} : { provider: options.provider }),
+    });
+    this.#extraManagers.push(manager);
+    return manager;
+  }
+
   /** The initializer over `manager()` with the manifest from `--manifest`, `SECRETS_MANIFEST`, or the project. */
   initializer(): Promise<SecretInitializer> {
     this.#initializer ??= import("@org/secrets-initializer").then(
@@ -106,7 +125,10 @@ export class CommandContext {
 
   /** Release the provider's connections. */
   async close(): Promise<void> {
-    await this.#manager?.close();
+    const managers = [...(this.#manager ? [this.#manager] : []), ...this.#extraManagers];
+    const results = await Promise.allSettled(managers.map((manager) => manager.close()));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 }
 

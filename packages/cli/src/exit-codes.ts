@@ -1,4 +1,7 @@
+import { constants } from "node:os";
 import type { SecretErrorCode } from "@org/secrets-core";
+
+const osSignals = constants.signals;
 
 /**
  * The process exit codes, decided here and nowhere else:
@@ -10,7 +13,12 @@ import type { SecretErrorCode } from "@org/secrets-core";
  * | 2 | usage or input error: bad arguments, unknown format, invalid name, malformed manifest, unknown provider, invalid configuration |
  * | 3 | `health --strict` only: degraded |
  * | 4 | not found: `get` / `delete` of a secret that does not exist |
+ * | 126 | `run`: the command exists but cannot be executed (as shells report it) |
+ * | 127 | `run`: the command was not found (as shells report it) |
  * | 141 | the reader of stdout went away (`secrets export | head -c1`): 128 + SIGPIPE, as `cat` or `yes` end |
+ *
+ * `secrets run` otherwise ends with its command's own exit code, or 128 + N when
+ * the command was killed by signal N (see `exitCodeForChild`).
  */
 export const EXIT = Object.freeze({
   OK: 0,
@@ -18,10 +26,29 @@ export const EXIT = Object.freeze({
   USAGE: 2,
   DEGRADED: 3,
   NOT_FOUND: 4,
+  NOT_EXECUTABLE: 126,
+  COMMAND_NOT_FOUND: 127,
   BROKEN_PIPE: 141,
 } as const);
 
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+/** An exit status passed on from the command `secrets run` started; made only by `exitCodeForChild`. */
+export type ChildExitCode = number & { readonly __childExitCode: true };
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT] | ChildExitCode;
+
+/**
+ * `run`: the started command's exit code, or 128 + N when it died of signal N
+ * (as shells report it); 1 when neither is known.
+ */
+export function exitCodeForChild(code: number | null, signal: string | null): ExitCode {
+  if (typeof code === "number" && Number.isInteger(code) && code >= 0 && code <= 255)
+    return code as ChildExitCode;
+  if (signal !== null) {
+    const number = (osSignals as Record<string, number | undefined>)[signal];
+    if (typeof number === "number") return (128 + number) as ChildExitCode;
+  }
+  return EXIT.FAILED;
+}
 
 /** Every error code core defines, mapped once. The `Record` makes a new code a type error until it is mapped. */
 const BY_ERROR_CODE: Readonly<Record<SecretErrorCode, ExitCode>> = Object.freeze({

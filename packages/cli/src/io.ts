@@ -41,8 +41,15 @@ export function resolveIO(io: Partial<CliIO> = {}): CliIO {
   };
 }
 
-/** Colour only on a terminal, and never when `NO_COLOR` is set to anything non-empty. */
+/**
+ * Whether to colour a stream. `FORCE_COLOR` decides when set: `0` or `false`
+ * never, anything else (also empty) always, terminal or not. Otherwise never
+ * when `NO_COLOR` is set to anything non-empty, else only on a terminal.
+ * (`FORCE_COLOR` wins over `NO_COLOR`, as in Node.js itself.)
+ */
 export function useColor(io: CliIO, stream: "stdout" | "stderr" = "stdout"): boolean {
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return !["0", "false"].includes(force.trim().toLowerCase());
   const noColor = io.env.NO_COLOR;
   if (noColor !== undefined && noColor !== "") return false;
   return stream === "stdout" ? io.stdoutIsTTY : io.stderrIsTTY;

@@ -15,6 +15,7 @@ import {
 import { oneLine } from "./output.js";
 import { PromptCancelledError } from "./prompt.js";
 import { checkArguments } from "./rules.js";
+import { unknownCommand } from "./suggest.js";
 import { firstCommandToken } from "./tokens.js";
 import { UsageError } from "./usage-error.js";
 
@@ -24,6 +25,11 @@ export interface MainOptions {
 
 /** Parse, run the command, and turn whatever it threw into one line on stderr and an exit code. */
 export async function main(argv: readonly string[], io: CliIO, options: MainOptions = {}): Promise<ExitCode> {
+  // Bare `secrets`: the usage, on stderr, and the usage-error status.
+  if (argv.length === 0) {
+    await parseAndRun(["--help"], { ...io, stdout: io.stderr }, options);
+    return EXIT.USAGE;
+  }
   try {
     return await parseAndRun(argv, io, options);
   } catch (error) {
@@ -128,7 +134,7 @@ function usageError(message: string, argv: readonly string[]): UsageError {
   const token = firstCommandToken(argv);
   const command = token !== undefined && COMMAND_NAMES.has(token) ? token : undefined;
   if (token !== undefined && command === undefined && /^Unknown arguments?:/.test(message))
-    return new UsageError(`Unknown command '${oneLine(token).slice(0, 40)}'`);
+    return unknownCommand(token);
   const spec = COMMANDS.find((c) => c.name === command);
   // An extra positional may be a value typed where it does not belong: never repeat it.
   const unknown = /^Unknown arguments?: (.*)$/.exec(message)?.[1]?.split(", ") ?? [];

@@ -17,7 +17,9 @@ export type CommandName =
   | "set"
   | "delete"
   | "list"
-  | "restore";
+  | "restore"
+  | "run"
+  | "copy";
 
 /** What a command module exports. */
 export interface CommandModule {
@@ -157,6 +159,10 @@ export const COMMANDS: readonly CommandSpec[] = [
         type: "boolean",
         describe: "Export the others when some secrets cannot be read (default: export nothing)",
       },
+      "allow-missing": {
+        type: "boolean",
+        describe: "Export even when a required secret is missing (default: exit 1, export nothing)",
+      },
     },
     examples: [
       ["$0 export --format env", "Print the manifest's secrets as a dotenv file"],
@@ -165,7 +171,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ['eval "$($0 export --format shell)"', "Load them into the current shell"],
     ],
     epilog:
-      "Secrets are exported in manifest order. Missing ones are left out; a warning\nnames any missing required secret. When a secret cannot be read, nothing is\nwritten and export exits 1 naming it, unless --skip-unreadable.",
+      "Secrets are exported in manifest order. Missing optional ones are left out.\nWhen a required secret is missing, nothing is written and export exits 1 naming\nit, unless --allow-missing (then a warning names it). When a secret cannot be read, nothing is written and\nexport exits 1 naming it, unless --skip-unreadable.",
     load: () => import("./commands/export.js"),
   },
   {
@@ -255,6 +261,91 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { name: { type: "string", describe: "Secret name" } },
     examples: [["$0 restore SMTP_PASSWORD", "Restore a secret deleted within the recovery window"]],
     load: () => import("./commands/restore.js"),
+  },
+  {
+    name: "run",
+    command: "run [command..]",
+    usage: "run [--all | --only NAMES] [--allow-missing] [--no-override] -- COMMAND [ARGS...]",
+    describe: "Run a command with the secrets in its environment",
+    positionals: {
+      command: { type: "string", array: true, describe: "The command and its arguments, after --" },
+    },
+    options: {
+      only: {
+        type: "string",
+        requiresArg: true,
+        conflicts: "all",
+        describe: "Only these secrets (comma-separated), each required",
+      },
+      all: { type: "boolean", describe: "Also every other secret the provider lists" },
+      "allow-missing": {
+        type: "boolean",
+        describe: "Start the command even when a required secret is missing",
+      },
+      override: {
+        type: "boolean",
+        default: true,
+        describe: "Provider values replace variables already set (--no-override keeps them)",
+      },
+    },
+    examples: [
+      ["$0 run -- node server.js", "Start the server with the manifest's secrets"],
+      ["$0 run --only DATABASE_URL,REDIS_PASSWORD -- ./migrate", "Only two secrets"],
+      ["$0 run --no-override -- npm start", "Keep variables the environment already sets"],
+    ],
+    epilog:
+      "The command is started directly (no shell), with standard input, output and error\ninherited; SIGINT, SIGTERM and SIGHUP are passed on to it. Exit: the command's\nexit code, 128+N when it dies of signal N, 127 when it is not found, 126 when it\ncannot be executed, 1 when a required secret is missing (nothing is started).\nProvider values win over the environment unless --no-override; on the env\nprovider the provider's value is the dotenv file's.",
+    load: () => import("./commands/run.js"),
+  },
+  {
+    name: "copy",
+    command: "copy [names..]",
+    usage: "copy --from PROVIDER --to PROVIDER [NAMES...] [--all] [--overwrite] [--dry-run]",
+    describe: "Copy secrets from one provider to another",
+    positionals: {
+      names: { type: "string", array: true, describe: "Secrets to copy (default: the manifest's)" },
+    },
+    options: {
+      from: {
+        type: "string",
+        requiresArg: true,
+        demandOption: true,
+        describe: "Source provider (env, vault, aws, a package)",
+      },
+      to: { type: "string", requiresArg: true, demandOption: true, describe: "Target provider" },
+      "from-set": {
+        type: "string",
+        array: true,
+        nargs: 1,
+        requiresArg: true,
+        describe: "VARIABLE=VALUE for the source side only (not for tokens or passwords)",
+      },
+      "to-set": {
+        type: "string",
+        array: true,
+        nargs: 1,
+        requiresArg: true,
+        describe: "VARIABLE=VALUE for the target side only (not for tokens or passwords)",
+      },
+      all: { type: "boolean", describe: "Every secret the source lists" },
+      overwrite: { type: "boolean", describe: "Replace secrets that exist in the target" },
+      "dry-run": dryRun,
+    },
+    examples: [
+      ["$0 copy --from env --to vault --all", "Copy every secret of .env to Vault"],
+      ["$0 copy --from vault --to aws DATABASE_URL", "Copy one secret, if the target does not have it"],
+      [
+        "$0 copy --from vault --from-set VAULT_MOUNT_POINT=old --to vault --to-set VAULT_MOUNT_POINT=new --all",
+        "Between two mounts",
+      ],
+      [
+        "$0 copy --from env --to env --to-set SECRET_ENV_FILE=.env.copy --all --dry-run",
+        "Show what would happen",
+      ],
+    ],
+    epilog:
+      "Create-only: a secret the target has is reported 'exists' and left alone, unless\n--overwrite. Values are copied exactly and never printed. Both sides read the\nusual variables; --from-set and --to-set override one for one side. Tokens,\npasswords and keys are refused there: they come from the environment. Exit 1\nwhen any secret failed (or a named one is missing in the source).",
+    load: () => import("./commands/copy.js"),
   },
 ];
 

@@ -63,6 +63,23 @@ export class Output {
     const palette = useColor(this.#io, "stderr") ? ANSI : PLAIN;
     this.#io.stderr.write(`${palette.yellow("Warning:")} ${oneLine(redact(message))}\n`);
   }
+
+  /**
+   * An error line on stderr for a command that ends with its own exit code
+   * instead of throwing: `Error: <message>`, or with `LOG_FORMAT=json` one JSON
+   * line `{"time","level":"error","msg","code"}`.
+   */
+  error(message: string, code = "COMMAND_FAILED"): void {
+    const text = oneLine(redact(message));
+    if (this.#io.env.LOG_FORMAT?.trim().toLowerCase() === "json") {
+      this.#io.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: text, code })}\n`,
+      );
+      return;
+    }
+    const palette = useColor(this.#io, "stderr") ? ANSI : PLAIN;
+    this.#io.stderr.write(`${palette.red("Error:")} ${text}\n`);
+  }
 }
 
 /** Messages are printed on one line, whatever a backend put in them. */

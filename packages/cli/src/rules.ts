@@ -1,6 +1,8 @@
 import { assertValidSecretName } from "@org/secrets-core";
 import { assertExportFormat } from "@org/secrets-exporters";
 import { COMMANDS, type CommandName, GLOBAL_OPTIONS, type ParsedArgs } from "./options.js";
+import { parseNameList } from "./secret-names.js";
+import { parseSideSettings } from "./side-config.js";
 import { UsageError } from "./usage-error.js";
 
 /** Why `secrets set NAME VALUE` is refused; printed as the error. */
@@ -19,7 +21,7 @@ export function checkArguments(command: CommandName, args: ParsedArgs): void {
 
   // A string option given twice arrives as an array; which one was meant is anyone's guess.
   const stringOptions = Object.entries({ ...GLOBAL_OPTIONS, ...spec.options }).filter(
-    ([, o]) => o.type === "string",
+    ([, o]) => o.type === "string" && o.array !== true,
   );
   for (const [option] of stringOptions) {
     const value = args[option];
@@ -44,6 +46,18 @@ export function checkArguments(command: CommandName, args: ParsedArgs): void {
     case "export":
       assertExportFormat(args.format);
       break;
+    case "run":
+      if (args.only !== undefined) parseNameList(args.only, "only", "run");
+      break;
+    case "copy": {
+      const names = (args.names as ReadonlyArray<string | number> | undefined) ?? [];
+      for (const name of names) assertValidSecretName(String(name));
+      if (names.length > 0 && args.all === true)
+        throw new UsageError("Give secret names or --all, not both", { command, field: "all" });
+      parseSideSettings(args.fromSet, "from-set");
+      parseSideSettings(args.toSet, "to-set");
+      break;
+    }
     default:
       break;
   }

@@ -191,7 +191,7 @@ describe("health", () => {
     expect(healthy.code).toBe(0);
     expect(healthy.stdout).toMatch(/^Status: healthy$/m);
 
-    expect(secrets(["delete", "JWT_SECRET_KEY"]).code).toBe(0);
+    expect(secrets(["delete", "JWT_SECRET_KEY", "--yes"]).code).toBe(0);
     const unhealthy = secrets(["health"]);
     expect(unhealthy.code).toBe(1);
     expect(unhealthy.stdout).toMatch(/^JWT_SECRET_KEY\s+yes\s+missing/m);
@@ -324,12 +324,12 @@ describe("set and get", () => {
 describe("delete and list", () => {
   it("deletes, then reports the secret missing with exit 4", () => {
     secrets(["set", "SMTP_PASSWORD"], { input: "x" });
-    expect(secrets(["delete", "SMTP_PASSWORD"])).toEqual({
+    expect(secrets(["delete", "SMTP_PASSWORD", "--yes"])).toEqual({
       code: 0,
       stdout: "Deleted SMTP_PASSWORD (env)\n",
       stderr: "",
     });
-    expect(secrets(["delete", "SMTP_PASSWORD"])).toEqual({
+    expect(secrets(["delete", "SMTP_PASSWORD", "--yes"])).toEqual({
       code: 4,
       stdout: "",
       stderr: "Error: Secret 'SMTP_PASSWORD' not found\n",
@@ -487,7 +487,7 @@ describe("configuration errors", () => {
     expect(secrets(["frobnicate"])).toEqual({
       code: 2,
       stdout: "",
-      stderr: "Error: Unknown command 'frobnicate' (run 'secrets --help' for usage)\n",
+      stderr: "Error: Unknown command \"frobnicate\" (run 'secrets --help' for usage)\n",
     });
     expect(secrets(["list", "--verbose"])).toEqual({
       code: 2,
@@ -526,7 +526,7 @@ describe("a canary value at LOG_LEVEL=debug", () => {
     run(["export", "--format", "env", "--output", "exported.env"]);
     run(["export", "--format", "toml"]);
     run(["restore", "SMTP_PASSWORD"]);
-    run(["delete", "SMTP_PASSWORD"]);
+    run(["delete", "SMTP_PASSWORD", "--yes"]);
     run(["get", "SMTP_PASSWORD"]);
 
     expect(readFileSync(path.join(dir, "exported.env"), "utf8")).toContain(canary);

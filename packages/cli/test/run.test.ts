@@ -85,7 +85,15 @@ describe("version and help", () => {
 
 describe("usage errors", () => {
   it.each([
-    [["bogus"], "Error: Unknown command 'bogus' (run 'secrets --help' for usage)\n"],
+    [["bogus"], "Error: Unknown command \"bogus\" (run 'secrets --help' for usage)\n"],
+    [
+      ["helth"],
+      'Error: Unknown command "helth". Did you mean "health"? (run \'secrets --help\' for usage)\n',
+    ],
+    [
+      ["exprot"],
+      'Error: Unknown command "exprot". Did you mean "export"? (run \'secrets --help\' for usage)\n',
+    ],
     [[], "Error: Missing command (run 'secrets --help' for usage)\n"],
     [["list", "--bogus"], "Error: Unknown argument: bogus (run 'secrets list --help' for usage)\n"],
     [["--bogus"], "Error: Unknown option '--bogus' (run 'secrets --help' for usage)\n"],
@@ -356,15 +364,22 @@ describe("set", () => {
 });
 
 describe("delete", () => {
-  it("deletes without asking when stdin is not a terminal", async () => {
+  it("without a terminal, deletes only with --yes (exit 2 otherwise, nothing deleted)", async () => {
     const provider = memoryProvider({ API_KEY: "x" });
-    const result = await cli(["delete", "API_KEY"], provider);
+    expect(await cli(["delete", "API_KEY"], provider)).toEqual({
+      code: 2,
+      stdout: "",
+      stderr:
+        "Error: Not deleting API_KEY: without a terminal to confirm on, pass --yes (run 'secrets delete --help' for usage)\n",
+    });
+    expect(provider.store.has("API_KEY")).toBe(true);
+    const result = await cli(["delete", "API_KEY", "--yes"], provider);
     expect(result).toEqual({ code: 0, stdout: "Deleted API_KEY (memory)\n", stderr: "" });
     expect(provider.store.has("API_KEY")).toBe(false);
   });
 
   it("exits 4 for a missing secret", async () => {
-    const result = await cli(["delete", "NOPE"]);
+    const result = await cli(["delete", "NOPE", "--yes"]);
     expect(result).toEqual({ code: 4, stdout: "", stderr: "Error: Secret 'NOPE' not found\n" });
   });
 
@@ -476,8 +491,18 @@ describe("export", () => {
     });
   });
 
-  it("warns about missing required secrets", async () => {
-    const result = await cli(["export", "--format", "shell"], memoryProvider({ API_KEY: "k" }));
+  it("exits 1 naming a missing required secret, writing nothing, unless --allow-missing", async () => {
+    const refused = await cli(["export", "--format", "shell"], memoryProvider({ API_KEY: "k" }));
+    expect(refused).toEqual({
+      code: 1,
+      stdout: "",
+      stderr:
+        "Error: Export refused: required secret missing: DATABASE_URL; nothing was written (pass --allow-missing to export the others)\n",
+    });
+    const result = await cli(
+      ["export", "--format", "shell", "--allow-missing"],
+      memoryProvider({ API_KEY: "k" }),
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toBe("export API_KEY='k'\n");
     expect(result.stderr).toBe("Warning: required secret not exported (missing): DATABASE_URL\n");

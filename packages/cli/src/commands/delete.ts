@@ -3,6 +3,7 @@ import type { CommandContext } from "../context.js";
 import { EXIT, EXIT_DECLINED, type ExitCode } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
 import { confirm } from "../prompt.js";
+import { UsageError } from "../usage-error.js";
 
 /**
  * `secrets delete NAME [--yes] [--permanent]`: asks first on a terminal; exit 4
@@ -15,6 +16,11 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const notFound = () =>
     new SecretNotFoundError(name, { provider: manager.providerName, message: `Secret '${name}' not found` });
 
+  // Without a terminal there is no one to ask: deleting needs an explicit --yes.
+  if (!context.io.stdinIsTTY && args.yes !== true)
+    throw new UsageError(`Not deleting ${name}: without a terminal to confirm on, pass --yes`, {
+      command: "delete",
+    });
   if (context.io.stdinIsTTY && args.yes !== true) {
     if ((await manager.getSecretRecord(name)) === undefined) throw notFound();
     const yes = await confirm(context.io, `Delete secret '${name}' from ${manager.providerName}?`);

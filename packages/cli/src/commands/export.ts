@@ -43,11 +43,20 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     const value = found.get(name);
     if (value !== undefined) entries.set(name, value);
   }
-  const missingRequired = manifest.secrets.filter((s) => s.required && !found.has(s.name)).map((s) => s.name);
-  if (missingRequired.length > 0)
-    context.out.warn(
-      `required secret${missingRequired.length > 1 ? "s" : ""} not exported (missing): ${missingRequired.join(", ")}`,
-    );
+  // Unreadable ones were dealt with above (refused, or skipped with a warning): missing means absent.
+  const missingRequired = manifest.secrets
+    .filter((s) => s.required && !found.has(s.name) && !failed.has(s.name))
+    .map((s) => s.name);
+  if (missingRequired.length > 0) {
+    const list = missingRequired.join(", ");
+    const plural = missingRequired.length > 1 ? "s" : "";
+    if (args.allowMissing !== true)
+      throw new ProviderError(
+        manager.providerName,
+        `Export refused: required secret${plural} missing: ${list}; nothing was written (pass --allow-missing to export the others)`,
+      );
+    context.out.warn(`required secret${plural} not exported (missing): ${list}`);
+  }
 
   const result = await exportSecrets(entries, {
     format,

@@ -1,0 +1,69 @@
+import { spawn } from "node:child_process";
+import type { CliIO } from "./io.js";
+
+/** The signals `secrets run` passes on to the command it started. */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+export type ChildOutcome =
+  | { readonly kind: "exited"; readonly code: number | null; readonly signal: NodeJS.Signals | null }
+  | {
+      readonly kind: "not-started";
+      readonly reason: "not-found" | "not-executable" | "failed";
+      readonly code: string;
+    };
+
+/**
+ * Start `file` with `args` directly (no shell) in `env`, wait for it to end,
+ * and pass SIGINT, SIGTERM and SIGHUP received meanwhile on to it. Standard
+ * streams are the process's own when `io` holds them, else piped to `io`'s.
+ */
+export function runChild(
+  file: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+  io: CliIO,
+): Promise<ChildOutcome> {
+  return new Promise((resolve) => {
+    const own = io.stdin === process.stdin && io.stdout === process.stdout && io.stderr === process.stderr;
+    const child = spawn(file, [...args], {
+      cwd: io.cwd,
+      env,
+      stdio: own ? "inherit" : "pipe",
+      windowsHide: true,
+    });
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    const handlers = FORWARDED_SIGNALS.map((signal) => {
+      const handler = () => forward(signal);
+      process.on(signal, handler);
+      return [signal, handler] as const;
+    });
+    let settled = false;
+    const finish = (outcome: ChildOutcome) => {
+      if (settled) return;
+      settled = true;
+      for (const [signal, handler] of handlers) process.removeListener(signal, handler);
+      resolve(outcome);
+    };
+    if (!own) {
+      child.stdout?.pipe(io.stdout, { end: false });
+      child.stderr?.pipe(io.stderr, { end: false });
+      child.stdin?.on("error", () => undefined);
+      if (child.stdin) io.stdin.pipe(child.stdin);
+    }
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      // Only a failure to start: once the child runs, errors here are about signalling it.
+      if (child.pid !== undefined) return;
+      const code = typeof error.code === "string" ? error.code : "UNKNOWN";
+      const reason =
+        code === "ENOENT"
+          ? "not-found"
+          : code === "EACCES" || code === "EISDIR" || code === "ENOEXEC"
+            ? "not-executable"
+            : "failed";
+      finish({ kind: "not-started", reason, code });
+    });
+    child.on("close", (code, signal) => finish({ kind: "exited", code, signal }));
+  });
+}

@@ -1,0 +1,203 @@
+import {
+  isSecretError,
+  SecretConflictError,
+  type SecretError,
+  type SecretManager,
+  wrapError,
+} from "@org/secrets-core";
+import type { CommandContext } from "../context.js";
+import { EXIT, type ExitCode } from "../exit-codes.js";
+import { errorSummary } from "../json-error.js";
+import type { ParsedArgs } from "../options.js";
+import { type Palette, table } from "../output.js";
+import { parseSideSettings } from "../side-config.js";
+
+/** What happened to one secret. The dry-run outcomes say what would happen. */
+export type CopyOutcome =
+  | "created"
+  | "overwritten"
+  | "exists"
+  | "missing"
+  | "failed"
+  | "would-create"
+  | "would-overwrite";
+
+export interface CopySecretResult {
+  readonly name: string;
+  readonly outcome: CopyOutcome;
+  readonly code?: string;
+  readonly message?: string;
+}
+
+interface Side {
+  readonly manager: SecretManager;
+  /** The side's environment, which an env provider keeps and reads names from. */
+  readonly env: Record<string, string | undefined>;
+}
+
+/**
+ * `secrets copy --from P --to Q [NAMES...] [--all] [--overwrite] [--dry-run]`:
+ * each secret read from P and written to Q, create-only (check-and-set
+ * `ifAbsent`) unless `--overwrite`. Values are never printed. Exit 1 when a
+ * secret failed, or a secret named on the command line is missing in P.
+ */
+export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
+  const overwrite = args.overwrite === true;
+  const dryRun = args.dryRun === true;
+  const from = openSide(context, String(args.from), parseSideSettings(args.fromSet, "from-set"));
+  const to = openSide(context, String(args.to), parseSideSettings(args.toSet, "to-set"));
+
+  const named = ((args.names as ReadonlyArray<string | number> | undefined) ?? []).map(String);
+  const explicit = named.length > 0 || args.all === true;
+  const names =
+    named.length > 0
+      ? [...new Set(named)]
+      : args.all === true
+        ? await from.manager.listSecrets()
+        : (await context.manifest()).secrets.map((s) => s.name);
+
+  // An env provider reads the environment before its file: here it is the file that is copied.
+  await fileOnly(from, names);
+  await fileOnly(to, names);
+
+  const { found, failed } = await readAll(from.manager, names);
+  const results: CopySecretResult[] = [];
+  for (const name of names) {
+    const readError = failed.get(name);
+    if (readError !== undefined) {
+      results.push({ name, outcome: "failed", ...errorSummary(readError) });
+      continue;
+    }
+    const value = found.get(name);
+    if (value === undefined) {
+      results.push({ name, outcome: "missing" });
+      continue;
+    }
+    results.push(await copyOne(to.manager, name, value, { overwrite, dryRun }));
+  }
+
+  const ok = results.every((r) => r.outcome !== "failed" && !(explicit && r.outcome === "missing"));
+  const fromName = from.manager.providerName;
+  const toName = to.manager.providerName;
+  if (context.global.json) {
+    context.out.printJson({
+      ok,
+      from: fromName,
+      to: toName,
+      dryRun,
+      overwrite,
+      secrets: results,
+      summary: counts(results),
+    });
+    return ok ? EXIT.OK : EXIT.FAILED;
+  }
+  const { out } = context;
+  if (!out.quiet) {
+    for (const line of table(results.map((r) => [r.name, describe(r, out.color)]))) out.info(line);
+    out.info(summary(results, fromName, toName, dryRun));
+  } else {
+    for (const r of results.filter((r) => r.outcome === "failed" || r.outcome === "missing"))
+      out.warn(`${r.name}  ${describe(r, out.color)}`);
+  }
+  return ok ? EXIT.OK : EXIT.FAILED;
+}
+
+function openSide(context: CommandContext, provider: string, settings: Record<string, string>): Side {
+  const env: Record<string, string | undefined> = { ...context.env, ...settings };
+  return { env, manager: context.createManager({ provider, env }) };
+}
+
+/** On an env provider, forget the names in its environment, so it reads and writes its file alone. */
+async function fileOnly(side: Side, names: readonly string[]): Promise<void> {
+  if ((await side.manager.getProvider()).name !== "env") return;
+  for (const name of names) delete side.env[name];
+}
+
+async function copyOne(
+  target: SecretManager,
+  name: string,
+  value: string,
+  options: { overwrite: boolean; dryRun: boolean },
+): Promise<CopySecretResult> {
+  try {
+    if (options.dryRun || options.overwrite) {
+      const exists = (await target.getSecretRecord(name)) !== undefined;
+      if (options.dryRun)
+        return { name, outcome: !exists ? "would-create" : options.overwrite ? "would-overwrite" : "exists" };
+      await target.setSecret(name, value);
+      return { name, outcome: exists ? "overwritten" : "created" };
+    }
+    await target.setSecret(name, value, { ifAbsent: true });
+    return { name, outcome: "created" };
+  } catch (error) {
+    if (error instanceof SecretConflictError || (isSecretError(error) && error.code === "CONFLICT"))
+      return { name, outcome: "exists" };
+    return { name, outcome: "failed", ...errorSummary(error) };
+  }
+}
+
+/** Every name's value in one batch read; when that fails, each name alone, so each failure names its secret. */
+async function readAll(
+  manager: SecretManager,
+  names: readonly string[],
+): Promise<{ found: Map<string, string>; failed: Map<string, SecretError> }> {
+  const failed = new Map<string, SecretError>();
+  if (names.length === 0) return { found: new Map(), failed };
+  try {
+    return { found: await manager.getSecrets(names), failed };
+  } catch (error) {
+    const found = new Map<string, string>();
+    for (const name of names) {
+      try {
+        const value = await manager.getSecret(name);
+        if (value !== undefined) found.set(name, value);
+      } catch (each) {
+        failed.set(name, isSecretError(each) ? each : wrapError(each, manager.providerName, "get", name));
+      }
+    }
+    if (failed.size === names.length) throw error;
+    return { found, failed };
+  }
+}
+
+export function describe(result: CopySecretResult, color: Palette): string {
+  switch (result.outcome) {
+    case "created":
+      return color.green("created");
+    case "overwritten":
+      return color.yellow("overwritten");
+    case "exists":
+      return `${color.dim("exists")} (left alone; --overwrite replaces it)`;
+    case "missing":
+      return color.yellow("missing in the source");
+    case "would-create":
+      return color.green("would be created");
+    case "would-overwrite":
+      return color.yellow("would be overwritten");
+    case "failed":
+      return `${color.red("failed")}${result.code ? ` (${result.code})` : ""}: ${result.message ?? "unknown error"}`;
+  }
+}
+
+const ORDER: readonly CopyOutcome[] = [
+  "created",
+  "overwritten",
+  "would-create",
+  "would-overwrite",
+  "exists",
+  "missing",
+  "failed",
+];
+
+function counts(results: readonly CopySecretResult[]): Record<CopyOutcome, number> {
+  const out = Object.fromEntries(ORDER.map((o) => [o, 0])) as Record<CopyOutcome, number>;
+  for (const r of results) out[r.outcome]++;
+  return out;
+}
+
+function summary(results: readonly CopySecretResult[], from: string, to: string, dryRun: boolean): string {
+  const c = counts(results);
+  const parts = ORDER.filter((o) => c[o] > 0).map((o) => `${c[o]} ${o.replace("-", " ")}`);
+  const head = dryRun ? `Dry run, nothing written (${from} -> ${to})` : `Copied from ${from} to ${to}`;
+  return `${head}: ${parts.join(", ") || "nothing to copy"}`;
+}
