@@ -16,7 +16,7 @@ import {
   runCli,
   startMoto,
   startOpenBao,
-} from "../../test-support/src/index.js";
+} from "@org/secrets-test-support";
 import { tempDir } from "./helpers.js";
 
 /** `secrets copy` through the built binary: env to env, and env -> OpenBao -> moto -> env with real servers. */

@@ -11,7 +11,7 @@ import {
   type OpenBaoServer,
   runCli,
   startOpenBao,
-} from "../../test-support/src/index.js";
+} from "@org/secrets-test-support";
 import { tempDir } from "./helpers.js";
 
 /** `secrets run` through the built binary, as users run it, against the env provider (and one real OpenBao). */
