@@ -180,8 +180,16 @@ describe("the CLI makes only the requests a command needs", () => {
 
 describe("the library makes only the requests an operation needs", () => {
   const open: VaultProvider[] = [];
+  // Renewal off, so that no deferred token lookup lands in a count on a slow machine
+  // (the lookup's own timing is the last test here).
   const provider = async (options: Partial<VaultProviderOptions> = {}) => {
-    const p = await createVaultProvider({ url: proxy.url, token, prefix: unique("lib"), ...options });
+    const p = await createVaultProvider({
+      url: proxy.url,
+      token,
+      prefix: unique("lib"),
+      renewToken: false,
+      ...options,
+    });
     open.push(p);
     return p;
   };
@@ -205,7 +213,13 @@ describe("the library makes only the requests an operation needs", () => {
   });
 
   it("with kvVersion, connecting sends nothing at all", async () => {
-    const p = new VaultProvider({ url: proxy.url, token, kvVersion: 2, prefix: unique("none") });
+    const p = new VaultProvider({
+      url: proxy.url,
+      token,
+      kvVersion: 2,
+      prefix: unique("none"),
+      renewToken: false,
+    });
     open.push(p);
     await p.connect();
     expect(proxy.countRequests().total).toBe(0);
@@ -283,6 +297,27 @@ describe("the library makes only the requests an operation needs", () => {
     const stored = await root("GET", `secret/data/${prefix}/TRACKED`);
     expect(stored.data.data.value).toBe("value-2");
     expect(stored.data.metadata.custom_metadata).toEqual({ rotatedAt: "2026-01-01T00:00:00Z" });
+  });
+});
+
+describe("the token given as such", () => {
+  it("is looked up once, in the background, a second after first use, never before", async () => {
+    const prefix = unique("lookup");
+    await seed(prefix, ["API_KEY"]);
+    const renewable = (await root("POST", "auth/token/create", { ttl: "1h", renewable: true })).auth
+      .client_token as string;
+    const p = await createVaultProvider({ url: proxy.url, token: renewable, prefix, kvVersion: 2 });
+    try {
+      expect((await p.get("API_KEY"))?.value).toBe("v-API_KEY");
+      expect(proxy.countRequests().count(TOKEN_LOOKUP)).toBe(0);
+      await waitFor(() => proxy.countRequests().count(TOKEN_LOOKUP) === 1);
+      // It learned the TTL (for renewal) and shows it.
+      const ttl = (await p.check()).details?.token_ttl_seconds;
+      expect(typeof ttl === "number" && ttl > 3000).toBe(true);
+      expect(proxy.countRequests().count(TOKEN_LOOKUP)).toBe(1);
+    } finally {
+      await p.close();
+    }
   });
 });
 
