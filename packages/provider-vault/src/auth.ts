@@ -47,6 +47,18 @@ type Bounds = Pick<VaultRequest, "signal" | "deadline">;
 /** Renew when two thirds of the token's time to live have passed. */
 const RENEW_AT = 2 / 3;
 const MIN_RENEW_DELAY_MS = 250;
+/**
+ * A token given as such is looked up (to learn whether it is renewable and its
+ * TTL) only once the provider has been in use this long: a short-lived process
+ * (a CLI command, a job) finishes first and never pays for the request, and a
+ * long-lived one learns the TTL in time to renew any token that lives longer.
+ */
+export const TOKEN_LOOKUP_DELAY_MS = 1000;
+
+/** Batch tokens (`b.`, `hvb.`) can be neither renewed nor looked up usefully: no lookup for them. */
+function isBatchToken(token: string): boolean {
+  return /^(hvb|b)\./.test(token);
+}
 
 /**
  * Holds the Vault token in a private field and keeps it working: logs in with
@@ -66,6 +78,8 @@ export class VaultAuthenticator {
   #acquiring: Promise<string | undefined> | undefined;
   #recovering: { token: string | undefined; promise: Promise<boolean> } | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** The deferred lookup of a token given as such, until it runs or is no longer needed. */
+  #lookupTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Credentials read so far, scrubbed from any text Vault sends back. */
   readonly #credentials = new Set<string>();
@@ -129,6 +143,8 @@ export class VaultAuthenticator {
     this.#closed = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    clearTimeout(this.#lookupTimer);
+    this.#lookupTimer = undefined;
   }
 
   /** `true` when a new token was obtained and the request is worth sending again. */
@@ -145,7 +161,7 @@ export class VaultAuthenticator {
           const fresh = await this.#readCredential(auth.tokenFile, "token file (VAULT_TOKEN_FILE)");
           if (fresh !== failed) {
             this.#setToken(fresh, undefined);
-            if (this.#renew) void this.#lookupAndSchedule(fresh);
+            this.#deferLookup(fresh);
             return true;
           }
         }
@@ -175,7 +191,14 @@ export class VaultAuthenticator {
       { method: "GET", segments: ["auth", "token", "lookup-self"], accept: [403], ...bounds },
       token,
     );
-    return response.status !== 403;
+    if (response.status === 403) return false;
+    // The answer is the lookup a given token's renewal waits for: use it, and skip the deferred one.
+    if (this.#lookupTimer !== undefined && this.#token === token) {
+      clearTimeout(this.#lookupTimer);
+      this.#lookupTimer = undefined;
+      this.#scheduleFromLookup(response);
+    }
+    return true;
   }
 
   async #acquire(bounds: Bounds = {}): Promise<string | undefined> {
@@ -187,7 +210,7 @@ export class VaultAuthenticator {
         const token =
           auth.token ?? (await this.#readCredential(auth.tokenFile, "token file (VAULT_TOKEN_FILE)"));
         this.#setToken(token, undefined);
-        if (this.#renew) void this.#lookupAndSchedule(token);
+        this.#deferLookup(token);
         return token;
       }
       case "approle": {
@@ -249,7 +272,23 @@ export class VaultAuthenticator {
     registerSecretValue(credential);
   }
 
-  /** For a token given as such: learn its TTL once, and schedule its renewal when it is renewable. */
+  /**
+   * For a token given as such, when renewal is on: look it up after
+   * `TOKEN_LOOKUP_DELAY_MS` (an `unref()`ed timer, stopped by `close()`), unless a
+   * 403 made the provider look it up first. Batch tokens are never looked up.
+   */
+  #deferLookup(token: string): void {
+    clearTimeout(this.#lookupTimer);
+    this.#lookupTimer = undefined;
+    if (!this.#renew || this.#closed || isBatchToken(token)) return;
+    this.#lookupTimer = setTimeout(() => {
+      this.#lookupTimer = undefined;
+      void this.#lookupAndSchedule(token);
+    }, TOKEN_LOOKUP_DELAY_MS);
+    this.#lookupTimer.unref();
+  }
+
+  /** Learn the token's TTL once, and schedule its renewal when it is renewable. */
   async #lookupAndSchedule(token: string): Promise<void> {
     try {
       const response = await this.#transport.send(
@@ -257,17 +296,21 @@ export class VaultAuthenticator {
         token,
       );
       if (this.#closed || this.#token !== token) return;
-      const data = response.body?.data as
-        | { ttl?: unknown; renewable?: unknown; creation_ttl?: unknown }
-        | undefined;
-      const ttl = typeof data?.ttl === "number" ? data.ttl : 0;
-      const creationTtl =
-        typeof data?.creation_ttl === "number" && data.creation_ttl > 0 ? data.creation_ttl : ttl;
-      if (ttl > 0) this.#expiresAt = Date.now() + ttl * 1000;
-      this.#schedule(ttl, data?.renewable === true, creationTtl);
+      this.#scheduleFromLookup(response);
     } catch (error) {
       this.#logger.debug("vault.token.lookup_failed", { error: (error as Error).message });
     }
+  }
+
+  #scheduleFromLookup(response: VaultResponse): void {
+    const data = response.body?.data as
+      | { ttl?: unknown; renewable?: unknown; creation_ttl?: unknown }
+      | undefined;
+    const ttl = typeof data?.ttl === "number" ? data.ttl : 0;
+    const creationTtl =
+      typeof data?.creation_ttl === "number" && data.creation_ttl > 0 ? data.creation_ttl : ttl;
+    if (ttl > 0) this.#expiresAt = Date.now() + ttl * 1000;
+    this.#schedule(ttl, data?.renewable === true, creationTtl);
   }
 
   /**

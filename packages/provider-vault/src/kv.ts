@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import {
   AccessDeniedError,
   isValidSecretName,
@@ -128,6 +129,20 @@ export function stringMap(map: unknown): Record<string, string> | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
+/** Keys asked for per page when listing with metadata. */
+export const LIST_PAGE_SIZE = 250;
+
+/** The server cannot list with metadata here (an older server, or a policy without that path). */
+function isUnsupported(error: unknown): boolean {
+  if (error instanceof NotSupportedError) return true;
+  if (!(error instanceof ProviderError)) return false;
+  const cause = error.cause as VaultRequestError | undefined;
+  return (
+    cause?.status === 405 ||
+    (cause?.status === 404 && (cause.errors ?? []).some((e) => /no handler/i.test(e)))
+  );
+}
+
 function isCasRequired(error: unknown): boolean {
   const cause = (error as { cause?: VaultRequestError } | undefined)?.cause;
   return (
@@ -164,7 +179,10 @@ export class KvV2Store implements SecretStore {
     this.#concurrency = options.concurrency;
   }
 
-  #api(kind: "data" | "metadata" | "delete" | "undelete" | "destroy", name?: string): string[] {
+  #api(
+    kind: "data" | "metadata" | "detailed-metadata" | "delete" | "undelete" | "destroy",
+    name?: string,
+  ): string[] {
     return [...this.#mount, kind, ...this.#prefix, ...(name === undefined ? [] : [name])];
   }
 
@@ -386,8 +404,25 @@ export class KvV2Store implements SecretStore {
     });
   }
 
-  /** Names under the prefix whose current version is readable (soft-deleted secrets are left out). */
+  /**
+   * Names under the prefix whose current version is readable (soft-deleted
+   * secrets are left out). Where the server lists metadata with each key
+   * (OpenBao's `detailed-metadata`), that is one request per page of
+   * `LIST_PAGE_SIZE` keys; elsewhere (or when the token may not list it) one
+   * `LIST` plus one metadata read per name, with bounded concurrency.
+   */
   async list(signal?: AbortSignal): Promise<string[]> {
+    if (this.#detailedList !== false) {
+      try {
+        const names = await this.#listDetailed(signal);
+        this.#detailedList = true;
+        return names;
+      } catch (error) {
+        if (this.#detailedList === true || !isUnsupported(error)) throw error;
+        this.#detailedList = false;
+        this.#logger.debug("vault.list.detailed_unavailable", { mount: displayPath(this.#mount) });
+      }
+    }
     const response = await this.#send({
       method: "LIST",
       segments: this.#api("metadata"),
@@ -396,14 +431,66 @@ export class KvV2Store implements SecretStore {
     });
     const keys = secretKeys(response);
     const live = await mapConcurrent(keys, this.#concurrency, async (key) => {
+      signal?.throwIfAborted();
       const meta = await this.readMetadata(key, signal);
       return meta !== undefined && isLiveVersion(meta.versions?.[String(meta.current_version)]);
     });
     return keys.filter((_, i) => live[i]).sort();
   }
 
+  /** `undefined` until the first list tells whether the server lists metadata with its keys. */
+  #detailedList: boolean | undefined;
+
+  async #listDetailed(signal?: AbortSignal): Promise<string[]> {
+    const names: string[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const query: Record<string, string> = { limit: String(LIST_PAGE_SIZE) };
+      if (after !== undefined) query.after = after;
+      const response = await this.#send({
+        method: "LIST",
+        segments: this.#api("detailed-metadata"),
+        query,
+        // 403: a policy that grants `list` on metadata/ only; the plain list is tried instead.
+        accept: this.#detailedList === true ? [404] : [404, 403, 405],
+        signal,
+      });
+      if (response.status === 403 || response.status === 405)
+        throw new NotSupportedError(PROVIDER, "listing with metadata");
+      if (response.status === 404) break;
+      const data = response.body?.data as { keys?: unknown; key_info?: unknown } | undefined;
+      const keys = Array.isArray(data?.keys) ? data.keys : [];
+      const info = typeof data?.key_info === "object" && data.key_info !== null ? data.key_info : undefined;
+      if (info === undefined && keys.length > 0)
+        throw new NotSupportedError(PROVIDER, "listing with metadata");
+      for (const key of keys) {
+        if (typeof key !== "string" || key.endsWith("/") || !isValidSecretName(key)) continue;
+        const meta = ownField(info as object, key) as KvMetadata | undefined;
+        if (
+          meta &&
+          typeof meta.current_version === "number" &&
+          isLiveVersion(meta.versions?.[String(meta.current_version)])
+        )
+          names.push(key);
+      }
+      const last = keys[keys.length - 1];
+      // A full page may have a next one. A server that ignores `limit` or `after`
+      // (more keys than asked, or no progress) has answered everything at once.
+      if (
+        keys.length !== LIST_PAGE_SIZE ||
+        typeof last !== "string" ||
+        (after !== undefined && last <= after)
+      )
+        break;
+      after = last;
+    }
+    return [...new Set(names)].sort();
+  }
+
   getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
-    return readEach(names, this.#concurrency, (name) => this.get(name, options));
+    return readEach(names, this.#concurrency, options.signal, (name, signal) =>
+      this.get(name, { ...options, signal }),
+    );
   }
 }
 
@@ -492,7 +579,9 @@ export class KvV1Store implements SecretStore {
   }
 
   getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
-    return readEach(names, this.#concurrency, (name) => this.get(name, options));
+    return readEach(names, this.#concurrency, options.signal, (name, signal) =>
+      this.get(name, { ...options, signal }),
+    );
   }
 }
 
@@ -501,15 +590,46 @@ export function ownField(fields: object, key: string): unknown {
   return Object.hasOwn(fields, key) ? (fields as Record<string, unknown>)[key] : undefined;
 }
 
-/** One read per name, at most `concurrency` at a time; missing names are left out. */
+/**
+ * One read per name, at most `concurrency` in flight; missing names are left
+ * out. The first failure stops further reads from starting and aborts the
+ * ones in flight (their answers would be thrown away); so does `signal`.
+ */
 async function readEach(
   names: readonly string[],
   concurrency: number,
-  get: (name: string) => Promise<SecretRecord | undefined>,
+  signal: AbortSignal | undefined,
+  get: (name: string, signal: AbortSignal) => Promise<SecretRecord | undefined>,
 ): Promise<Map<string, SecretRecord>> {
-  const records = await mapConcurrent(names, concurrency, get);
+  const unique = [...new Set(names)];
+  const records = new Array<SecretRecord | undefined>(unique.length);
+  // One listener on the caller's signal; the reads in flight listen to this one.
+  const batch = new AbortController();
+  setMaxListeners(0, batch.signal);
+  const onAbort = () => batch.abort(signal?.reason);
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener("abort", onAbort, { once: true });
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < unique.length) {
+      batch.signal.throwIfAborted();
+      const index = next++;
+      try {
+        records[index] = await get(unique[index] as string, batch.signal);
+      } catch (error) {
+        if (!batch.signal.aborted) batch.abort(error);
+        throw error;
+      }
+    }
+  };
+  try {
+    const workers = Math.max(1, Math.min(concurrency, unique.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
   const out = new Map<string, SecretRecord>();
-  names.forEach((name, i) => {
+  unique.forEach((name, i) => {
     const record = records[i];
     if (record) out.set(name, record);
   });

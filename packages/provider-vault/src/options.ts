@@ -85,7 +85,7 @@ export interface VaultProviderOptions {
   maxRetries?: number | undefined;
   /** Base of the exponential backoff in milliseconds (default 100; jittered, capped at 2 s). */
   retryDelayMs?: number | undefined;
-  /** Most requests in flight for bulk work such as `list` (default 8). */
+  /** Most requests in flight for bulk work such as `getMany` and `list` (default 16). */
   concurrency?: number | undefined;
   /** Renew renewable tokens before they expire (default `true`). */
   renewToken?: boolean | undefined;
@@ -100,7 +100,7 @@ export const DEFAULT_MOUNT = "secret";
 export const DEFAULT_TIMEOUT_MS = 10_000;
 export const DEFAULT_MAX_RETRIES = 2;
 export const DEFAULT_RETRY_DELAY_MS = 100;
-export const DEFAULT_CONCURRENCY = 8;
+export const DEFAULT_CONCURRENCY = 16;
 export const DEFAULT_APPROLE_MOUNT = "approle";
 export const DEFAULT_KUBERNETES_MOUNT = "kubernetes";
 export const DEFAULT_KUBERNETES_JWT_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/token";

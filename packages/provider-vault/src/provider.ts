@@ -43,8 +43,12 @@ import { addressProblem, displayPath, originProblem, splitPath } from "./paths.j
 import { reveal } from "./sensitive.js";
 import { DISPLAY_NAME, PROVIDER, VaultTransport } from "./transport.js";
 
+// Per-secret layouts read a batch as parallel reads with bounded concurrency (`getMany`).
+/** How long after connecting the first `check()` may rely on the mount lookup connecting made. */
+const CHECK_REUSE_MS = 5_000;
+
 const V2_PER_SECRET: ProviderCapabilities = Object.freeze({
-  batchRead: false,
+  batchRead: true,
   list: true,
   versions: true,
   checkAndSet: true,
@@ -58,7 +62,7 @@ const V2_DOCUMENT: ProviderCapabilities = Object.freeze({
   metadata: false,
 });
 const V1_PER_SECRET: ProviderCapabilities = Object.freeze({
-  batchRead: false,
+  batchRead: true,
   list: true,
   versions: false,
   checkAndSet: false,
@@ -99,6 +103,8 @@ interface Connection {
   mount: string[];
   prefix: string[];
   agents: { http?: HttpAgent; https?: HttpsAgent };
+  /** When connecting asked Vault about the mount (so it was reachable and the token could use it); cleared by the first check. */
+  probedAt: number | undefined;
 }
 
 /**
@@ -136,7 +142,7 @@ export class VaultProvider implements SecretProvider {
 
   /** Load node-vault, log in and detect the mount. Done on first use; call it to fail fast. */
   async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
-    await this.#ready(options.signal);
+    await this.#ready(options.signal, true);
   }
 
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
@@ -175,20 +181,20 @@ export class VaultProvider implements SecretProvider {
     return (await this.#ready(options.signal)).store.list(options.signal);
   }
 
-  /** Reachable, unsealed, and our token may use the mount. */
+  /**
+   * Reachable, unsealed, and our token may use the mount. A check that comes
+   * first after connecting, within `CHECK_REUSE_MS`, sends nothing more when
+   * connecting asked Vault about the mount (the KV version lookup): that answer
+   * is the proof. Any later check sends one probe.
+   */
   async check(options: CheckOptions = {}): Promise<ProviderStatus> {
-    const connection = await this.#ready(options.signal);
+    const connection = await this.#ready(options.signal, true);
     const { auth, mount, prefix } = connection;
-    if (this.#settings.kvVersion === undefined) {
-      await auth.send({
-        method: "GET",
-        segments: ["sys", "internal", "ui", "mounts", ...mount],
-        signal: options.signal,
-      });
-    } else {
-      const segments = connection.version === 2 ? [...mount, "metadata", ...prefix] : [...mount, ...prefix];
-      await auth.send({ method: "LIST", segments, accept: [404], signal: options.signal });
-    }
+    const probedAt = connection.probedAt;
+    connection.probedAt = undefined;
+    // Right after connecting, the mount lookup connecting made is the proof.
+    const proven = probedAt !== undefined && Date.now() - probedAt <= CHECK_REUSE_MS;
+    if (!proven) await this.#probe(connection, options.signal);
     const details: Record<string, string | number | boolean> = {
       url: connection.transport.url,
       mount: `${displayPath(mount)}/`,
@@ -201,6 +207,17 @@ export class VaultProvider implements SecretProvider {
     const ttl = auth.ttlSeconds;
     if (ttl !== undefined) details.token_ttl_seconds = ttl;
     return { details };
+  }
+
+  /** One request that needs the server reachable and unsealed and the token allowed to use the mount. */
+  async #probe(connection: Connection, signal: AbortSignal | undefined): Promise<void> {
+    const { auth, mount, prefix } = connection;
+    if (this.#settings.kvVersion === undefined) {
+      await auth.send({ method: "GET", segments: ["sys", "internal", "ui", "mounts", ...mount], signal });
+      return;
+    }
+    const segments = connection.version === 2 ? [...mount, "metadata", ...prefix] : [...mount, ...prefix];
+    await auth.send({ method: "LIST", segments, accept: [404], signal });
   }
 
   /** Stop token renewal and close kept-alive connections. */
@@ -216,11 +233,22 @@ export class VaultProvider implements SecretProvider {
     connection.agents.https?.destroy();
   }
 
-  async #ready(signal?: AbortSignal): Promise<Connection> {
+  /**
+   * The connection, once connected. Every use but `connect()` and `check()` ends
+   * what the mount lookup proves for `check()`: after other requests, only a new
+   * probe says whether the server is still usable.
+   */
+  async #ready(signal?: AbortSignal, keepProof = false): Promise<Connection> {
     if (this.#closed) throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
-    if (this.#connection) return this.#connection;
+    const ready = this.#connection;
+    if (ready) {
+      if (!keepProof) ready.probedAt = undefined;
+      return ready;
+    }
     const connecting = this.#connecting ?? this.#startConnecting(signal);
-    return signal ? untilAborted(connecting, signal) : connecting;
+    const connection = await (signal ? untilAborted(connecting, signal) : connecting);
+    if (!keepProof) connection.probedAt = undefined;
+    return connection;
   }
 
   #startConnecting(signal: AbortSignal | undefined): Promise<Connection> {
@@ -299,8 +327,10 @@ export class VaultProvider implements SecretProvider {
       let mount = settings.mount;
       let prefix = settings.prefix;
       let version = settings.kvVersion;
+      let probedAt: number | undefined;
       if (version === undefined) {
         const info = await detectMount(connectSend, settings.mount);
+        probedAt = Date.now();
         mount = info.mount;
         prefix = [...info.rest, ...settings.prefix];
         version = info.version;
@@ -330,7 +360,16 @@ export class VaultProvider implements SecretProvider {
         layout: settings.layout,
         auth_method: auth.method,
       });
-      return { store, auth, transport, version, mount, prefix, agents };
+      return {
+        store,
+        auth,
+        transport,
+        version,
+        mount,
+        prefix,
+        agents,
+        probedAt,
+      };
     } catch (error) {
       auth.close();
       transport.close();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Agent as HttpAgent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import {
@@ -126,6 +127,8 @@ export class VaultTransport {
   constructor(options: TransportOptions) {
     this.#options = options;
     this.#url = displayUrl(options.url);
+    // Every request in flight listens to it: as many as the caller runs at once.
+    setMaxListeners(0, this.#shutdown.signal);
   }
 
   get url(): string {

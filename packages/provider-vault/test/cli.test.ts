@@ -9,9 +9,9 @@ import { existsSync, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { repoRoot } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVaultProvider } from "../src/index.js";
-import { repoRoot } from "./support/bao.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { root, server, unique } from "./support/vault.js";
 

@@ -1,12 +1,12 @@
 import { promises as fs } from "node:fs";
 import { ProviderUnavailableError, SecretConfigError, SecretManager } from "@org/secrets-core";
+import { freePort, type OpenBaoServer, startOpenBao } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createProvider, createVaultProvider, type VaultProvider } from "../src/index.js";
-import { type BaoServer, freePort, startBao } from "./support/bao.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { captureLogger, requestsIn, root, server, unique } from "./support/vault.js";
 
-const { addr, token, bao } = server();
+const { addr, token } = server();
 const open: VaultProvider[] = [];
 
 afterEach(async () => {
@@ -19,9 +19,9 @@ function keep<T extends VaultProvider>(p: T): T {
 }
 
 describe("a server that is sealed mid-test", () => {
-  let sealed: BaoServer;
+  let sealed: OpenBaoServer;
   beforeAll(async () => {
-    sealed = await startBao({ bao });
+    sealed = await startOpenBao();
   });
   afterAll(async () => {
     await sealed?.stop();
@@ -30,16 +30,16 @@ describe("a server that is sealed mid-test", () => {
   it("reports 'Vault is sealed', without retrying, in get and in the manager's health check", async () => {
     const { logger, lines } = captureLogger();
     const p = keep(
-      await createVaultProvider({ url: sealed.addr, token: sealed.token, prefix: "app", logger }),
+      await createVaultProvider({ url: sealed.url, token: sealed.token, prefix: "app", logger }),
     );
     await p.set("SECRET_KEY", "before-seal");
-    await root("PUT", "sys/seal", undefined, { addr: sealed.addr, token: sealed.token });
+    await root("PUT", "sys/seal", undefined, { addr: sealed.url, token: sealed.token });
 
     lines.length = 0;
     const error = await p.get("SECRET_KEY").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toBe(
-      `Vault is sealed (${sealed.addr}): unseal it with 'bao operator unseal' or 'vault operator unseal' and retry`,
+      `Vault is sealed (${sealed.url}): unseal it with 'bao operator unseal' or 'vault operator unseal' and retry`,
     );
     expect(requestsIn(lines)).toHaveLength(1);
 
@@ -51,9 +51,9 @@ describe("a server that is sealed mid-test", () => {
 });
 
 describe("TLS", () => {
-  let tls: BaoServer;
+  let tls: OpenBaoServer;
   beforeAll(async () => {
-    tls = await startBao({ bao, tls: true });
+    tls = await startOpenBao({ tls: true });
   });
   afterAll(async () => {
     await tls?.stop();
@@ -63,7 +63,7 @@ describe("TLS", () => {
     const p = keep(
       await createProvider({
         env: {
-          VAULT_ADDR: tls.addr,
+          VAULT_ADDR: tls.url,
           VAULT_TOKEN: tls.token,
           VAULT_CACERT: tls.caFile as string,
           VAULT_PATH_PREFIX: "app",
@@ -78,16 +78,16 @@ describe("TLS", () => {
 
   it("accepts the CA as PEM text too", async () => {
     const caCert = await fs.readFile(tls.caFile as string, "utf8");
-    const p = keep(await createVaultProvider({ url: tls.addr, token: tls.token, caCert }));
+    const p = keep(await createVaultProvider({ url: tls.url, token: tls.token, caCert }));
     await p.check();
   });
 
   it("fails without the CA, naming the URL and what to set", async () => {
-    const error = await createVaultProvider({ url: tls.addr, token: tls.token }).catch((e: unknown) => e);
+    const error = await createVaultProvider({ url: tls.url, token: tls.token }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(
       new RegExp(
-        `^TLS verification of Vault at ${tls.addr.replaceAll(".", "\\.")} failed \\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): .*\\): set VAULT_CACERT`,
+        `^TLS verification of Vault at ${tls.url.replaceAll(".", "\\.")} failed \\((SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY): .*\\): set VAULT_CACERT`,
       ),
     );
   });
@@ -96,7 +96,7 @@ describe("TLS", () => {
     const { logger, lines } = captureLogger();
     const p = keep(
       await createProvider({
-        env: { VAULT_ADDR: tls.addr, VAULT_TOKEN: tls.token, VAULT_SKIP_VERIFY: "true" },
+        env: { VAULT_ADDR: tls.url, VAULT_TOKEN: tls.token, VAULT_SKIP_VERIFY: "true" },
         cwd: process.cwd(),
         logger,
       }),
@@ -111,7 +111,7 @@ describe("TLS", () => {
     try {
       const { logger, lines } = captureLogger();
       const error = await createProvider({
-        env: { VAULT_ADDR: tls.addr, VAULT_TOKEN: tls.token, VAULT_SKIP_VERIFY: "false" },
+        env: { VAULT_ADDR: tls.url, VAULT_TOKEN: tls.token, VAULT_SKIP_VERIFY: "false" },
         cwd: process.cwd(),
         logger,
       }).catch((e: unknown) => e);
@@ -120,7 +120,7 @@ describe("TLS", () => {
       expect(lines.filter((l) => l.includes("WARN"))).toEqual([]);
 
       const yes = await createProvider({
-        env: { VAULT_ADDR: tls.addr, VAULT_TOKEN: tls.token, VAULT_SKIP_VERIFY: "yes" },
+        env: { VAULT_ADDR: tls.url, VAULT_TOKEN: tls.token, VAULT_SKIP_VERIFY: "yes" },
         cwd: process.cwd(),
         logger,
       }).catch((e: unknown) => e);
@@ -136,7 +136,7 @@ describe("TLS", () => {
 
   it("a CA file that cannot be read is a configuration error naming VAULT_CACERT", async () => {
     const error = await createVaultProvider({
-      url: tls.addr,
+      url: tls.url,
       token: tls.token,
       caCertFile: "/no/such/ca.pem",
     }).catch((e: unknown) => e);

@@ -27,10 +27,10 @@ afterEach(async () => {
 });
 
 describe("KV v1 mount", () => {
-  it("is detected, and the capabilities say: list only", async () => {
+  it("is detected, and the capabilities say: list, and batch reads (parallel reads)", async () => {
     const p = await provider();
     expect(p.capabilities).toEqual({
-      batchRead: false,
+      batchRead: true,
       list: true,
       versions: false,
       checkAndSet: false,

@@ -27,7 +27,7 @@ describe("KV v2, one entry per secret", () => {
   it("announces the KV v2 capabilities once connected", async () => {
     const p = await provider();
     expect(p.capabilities).toEqual({
-      batchRead: false,
+      batchRead: true,
       list: true,
       versions: true,
       checkAndSet: true,
@@ -228,7 +228,7 @@ describe("KV v2, one entry per secret", () => {
     });
   });
 
-  it("list ignores folders and keys that are not secret names, with one LIST and one metadata read per name", async () => {
+  it("list ignores folders and keys that are not secret names, with one LIST of the detailed metadata", async () => {
     const prefix = unique("list");
     const { logger, lines } = captureLogger();
     const p = await provider({ prefix, logger });
@@ -238,8 +238,8 @@ describe("KV v2, one entry per secret", () => {
     await root("POST", `secret/data/${prefix}/folder/INNER`, { data: { value: "x" } });
     lines.length = 0;
     expect(await p.list()).toEqual(["A_ONE", "B_TWO"]);
-    expect(requestsIn(lines, "LIST")).toHaveLength(1);
-    expect(requestsIn(lines, "GET", "/metadata/")).toHaveLength(2);
+    expect(requestsIn(lines, "LIST", "/detailed-metadata/")).toHaveLength(1);
+    expect(requestsIn(lines)).toHaveLength(1);
   });
 
   it("without a prefix, secrets live at the mount's root", async () => {

@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { SecretManager } from "@org/secrets-core";
+import { freePort } from "@org/secrets-test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProvider, parseVaultConfig, type VaultProvider } from "../src/index.js";
-import { freePort } from "./support/bao.js";
 import { FaultProxy } from "./support/fault-proxy.js";
 import { captureLogger, createToken, root, server, unique, writePolicy } from "./support/vault.js";
 

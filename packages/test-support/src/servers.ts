@@ -6,6 +6,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
 import os from "node:os";
 import path from "node:path";
 import { ensureTool, freePort } from "./tools.js";
@@ -19,6 +21,8 @@ export interface RunningServer {
 export interface OpenBaoServer extends RunningServer {
   /** The root token. */
   readonly token: string;
+  /** With `tls`: the PEM file of the CA that signed the server's certificate. */
+  readonly caFile: string | undefined;
   /** A direct call to the server (`path` after `/v1/`), for setup and for checking what it holds. */
   api(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
 }
@@ -26,6 +30,8 @@ export interface OpenBaoServer extends RunningServer {
 export interface StartOpenBaoOptions {
   /** The root token (default: random). */
   token?: string;
+  /** Serve HTTPS with a certificate from a CA of its own (`-dev-tls`); the CA is `caFile`. */
+  tls?: boolean;
 }
 
 /** `bao server -dev` (KV v2 mounted at `secret/`) on a free loopback port, ready when it resolves. */
@@ -36,49 +42,37 @@ export async function startOpenBao(options: StartOpenBaoOptions = {}): Promise<O
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const { child, tail } = launch(
-      bao,
-      [
-        "server",
-        "-dev",
-        `-dev-root-token-id=${token}`,
-        `-dev-listen-address=127.0.0.1:${port}`,
-        "-dev-no-store-token",
-      ],
-      { HOME: home, VAULT_ADDR: "", BAO_ADDR: "", VAULT_TOKEN: "", BAO_TOKEN: "" },
-    );
+    const tls = options.tls === true;
+    const url = `${tls ? "https" : "http"}://127.0.0.1:${port}`;
+    const caFile = tls ? path.join(home, "vault-ca.pem") : undefined;
+    const args = [
+      "server",
+      "-dev",
+      `-dev-root-token-id=${token}`,
+      `-dev-listen-address=127.0.0.1:${port}`,
+      "-dev-no-store-token",
+    ];
+    if (tls) args.push("-dev-tls", `-dev-tls-cert-dir=${home}`);
+    const { child, tail } = launch(bao, args, {
+      HOME: home,
+      VAULT_ADDR: "",
+      BAO_ADDR: "",
+      VAULT_TOKEN: "",
+      BAO_TOKEN: "",
+    });
+    let ca: Buffer | undefined;
     const api = async (method: string, apiPath: string, body?: unknown) => {
-      const response = await fetch(`${url}/v1/${apiPath}`, {
-        method,
-        headers: {
-          "X-Vault-Token": token,
-          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON
-      }
-      return { status: response.status, body: parsed };
+      if (caFile) ca ??= await fs.readFile(caFile);
+      return call(`${url}/v1/${apiPath}`, method, token, body, ca);
     };
     try {
-      await waitUntil(
-        child,
-        tail,
-        async () =>
-          (await fetch(`${url}/v1/sys/health`, { signal: AbortSignal.timeout(2000) })).status === 200,
-      );
+      await waitUntil(child, tail, async () => (await api("GET", "sys/health")).status === 200);
       // The dev server mounts KV v2 at secret/ a moment after it reports healthy.
       await waitUntil(child, tail, async () => (await api("GET", "secret/config")).status === 200);
       return {
         url,
         token,
+        caFile,
         api,
         stop: async () => {
           await stopChild(child);
@@ -94,6 +88,44 @@ export async function startOpenBao(options: StartOpenBaoOptions = {}): Promise<O
   throw new Error(
     `OpenBao did not start: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
   );
+}
+
+/** One HTTP(S) call with the root token; `ca` trusts a `-dev-tls` server's own CA. */
+function call(
+  url: string,
+  method: string,
+  token: string,
+  body: unknown,
+  ca: Buffer | undefined,
+): Promise<{ status: number; body: unknown }> {
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  const headers: Record<string, string> = { "X-Vault-Token": token };
+  if (data !== undefined) {
+    headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
+    headers["Content-Length"] = String(Buffer.byteLength(data));
+  }
+  const target = new URL(url);
+  const send = target.protocol === "https:" ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(target, { method, headers, agent: false, ...(ca ? { ca } : {}) }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        let parsed: unknown = text;
+        try {
+          parsed = text ? JSON.parse(text) : undefined;
+        } catch {
+          // not JSON
+        }
+        resolve({ status: res.statusCode ?? 0, body: parsed });
+      });
+      res.on("error", reject);
+    });
+    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${method} within 10 s`)));
+    req.on("error", reject);
+    req.end(data);
+  });
 }
 
 /** `moto_server` on a free loopback port, ready when it resolves. */

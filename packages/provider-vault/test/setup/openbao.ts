@@ -1,11 +1,12 @@
 /**
- * vitest global setup: one real OpenBao dev server for every test file.
- * Tests read its address and root token with `inject("vaultAddr")` /
- * `inject("vaultToken")`, and the `bao` binary with `inject("baoPath")`.
- * When OpenBao cannot be installed or started, setup throws and the run fails.
+ * vitest global setup: one real OpenBao dev server for every test file, from the
+ * shared test harness. Tests read its address and root token with
+ * `inject("vaultAddr")` / `inject("vaultToken")`, and the `bao` binary with
+ * `inject("baoPath")`. When OpenBao cannot be installed or started, setup throws
+ * and the run fails.
  */
+import { ensureTool, startOpenBao } from "@org/secrets-test-support";
 import type { TestProject } from "vitest/node";
-import { ensureBao, startBao } from "../support/bao.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -16,9 +17,9 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const bao = await ensureBao();
-  const server = await startBao({ bao });
-  project.provide("vaultAddr", server.addr);
+  const bao = await ensureTool("openbao");
+  const server = await startOpenBao();
+  project.provide("vaultAddr", server.url);
   project.provide("vaultToken", server.token);
   project.provide("baoPath", bao);
   return async () => {
