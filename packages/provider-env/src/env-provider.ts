@@ -251,7 +251,8 @@ export class EnvProvider implements SecretProvider {
     const intact =
       got.size === expected.size &&
       [...expected].every(([name, value]) => got.get(name) === value) &&
-      entries.every(({ name }, i) => next.annotation(name) === annotations[i]);
+      // Only the first annotation follows text we did not write: the others follow checked values of ours.
+      next.annotation((entries[0] as WriteEntry).name) === annotations[0];
     if (intact) return next;
     entries.forEach(({ name, value }, i) => {
       document.set(name, value, { annotation: annotations[i] });
