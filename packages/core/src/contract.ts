@@ -47,6 +47,24 @@ export interface WriteResult {
   version?: string | undefined;
 }
 
+/** One write of a `setMany` call: what `set(name, value, options)` would take. */
+export interface WriteEntry {
+  name: string;
+  value: string;
+  options?: Omit<WriteOptions, "signal"> | undefined;
+}
+
+export interface WriteManyOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * What `setMany` did with each entry, keyed by name: the entry's `WriteResult`
+ * when it was written, or the `Error` that kept it from being written (for
+ * example a `SecretConflictError` when `ifAbsent` found the secret there).
+ */
+export type WriteManyResult = Map<string, WriteResult | Error>;
+
 export interface DeleteOptions {
   /** Delete at once, without the backend's recovery window (where there is one). */
   permanent?: boolean | undefined;
@@ -117,6 +135,16 @@ export interface SecretProvider {
 
   /** Several secrets at once (capability `batchRead`). Missing names are absent from the map. */
   getMany?(names: readonly string[], options?: ReadOptions): Promise<Map<string, SecretRecord>>;
+  /**
+   * Write several secrets in fewer requests than one each (a capability by
+   * presence: core calls it when it exists). Each entry is checked and written
+   * as `set` would do it (`ifAbsent`, `ifVersion`, `metadata`), and its outcome
+   * is reported under its name: a `WriteResult`, or the `Error` for that entry
+   * alone — the other entries are still written. Names are distinct (core
+   * never passes one twice). Throw only when the call as a whole failed and no
+   * entry was written (the backend is unreachable, a lock could not be taken).
+   */
+  setMany?(entries: readonly WriteEntry[], options?: WriteManyOptions): Promise<WriteManyResult>;
   /** Names of the secrets held (capability `list`). */
   list?(options?: ListOptions): Promise<string[]>;
   /** Cancel a scheduled deletion, where the backend has one. */

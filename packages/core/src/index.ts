@@ -27,6 +27,9 @@ export {
   type RestoreOptions,
   type SecretProvider,
   type SecretRecord,
+  type WriteEntry,
+  type WriteManyOptions,
+  type WriteManyResult,
   type WriteOptions,
   type WriteResult,
 } from "./contract.js";

@@ -14,11 +14,14 @@ import {
   type ProviderCapabilities,
   type SecretProvider,
   type SecretRecord,
+  type WriteEntry,
+  type WriteManyOptions,
   type WriteOptions,
   type WriteResult,
 } from "./contract.js";
 import {
   InvalidSecretValueError,
+  isSecretError,
   NotSupportedError,
   ProviderInvalidError,
   SecretConfigError,
@@ -799,6 +802,162 @@ export class SecretManager {
       outcome,
       duration_ms: durationMs,
     });
+  }
+
+  /**
+   * Write several secrets, each as `writeSecret` writes one (`ifAbsent`,
+   * `ifVersion`, `metadata`), in as few backend calls as the provider allows:
+   * one `setMany` call under one deadline where the provider has `setMany`
+   * (and `checkAndSet`, when an entry asks for a check), else single writes
+   * with at most `concurrency` in flight, each under its own deadline.
+   *
+   * Resolves with every entry's outcome by name, in the entries' order: its
+   * `WriteResult`, or the `SecretError` that concerns that entry alone (a value
+   * that is not well-formed text or over `maxValueBytes`, which is never sent;
+   * a `SecretConflictError`; a backend failure) while the others are written.
+   * Rejects before anything is sent for an invalid name or a name given twice,
+   * when the provider cannot be resolved, or with `options.signal`'s reason.
+   */
+  async setSecrets(
+    entries: readonly WriteEntry[],
+    options: WriteManyOptions = {},
+  ): Promise<Map<string, WriteResult | SecretError>> {
+    if (!Array.isArray(entries))
+      throw new SecretConfigError("setSecrets() takes an array of { name, value, options } entries", {
+        field: "entries",
+      });
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (typeof entry !== "object" || entry === null)
+        throw new SecretConfigError("setSecrets() takes an array of { name, value, options } entries", {
+          field: "entries",
+        });
+      assertValidSecretName(entry.name);
+      if (seen.has(entry.name))
+        throw new SecretConfigError(
+          `Secret '${entry.name}' appears more than once in one setSecrets() call`,
+          {
+            field: entry.name,
+          },
+        );
+      seen.add(entry.name);
+    }
+    const { signal } = options;
+    const outcomes = new Map<string, WriteResult | SecretError>();
+    const ordered = () => {
+      const out = new Map<string, WriteResult | SecretError>();
+      for (const { name } of entries) out.set(name, outcomes.get(name) as WriteResult | SecretError);
+      return out;
+    };
+    if (entries.length === 0) return outcomes;
+    const provider = await this.getProvider();
+    const capabilities = capabilitiesOf(provider);
+    const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+
+    // The checks of writeSecret, per entry: a bad value fails its own entry and is never sent.
+    const valid: WriteEntry[] = [];
+    for (const entry of entries) {
+      const { name, value } = entry;
+      let problem: string | undefined;
+      if (typeof value !== "string") problem = "a value must be a string";
+      else if (!isWellFormedText(value))
+        problem =
+          "the value is not well-formed text (it holds a lone UTF-16 surrogate, which has no UTF-8 form)";
+      else if (value.length * 3 > limit) {
+        const bytes = Buffer.byteLength(value, "utf8");
+        if (bytes > limit)
+          problem = `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider.name}'`;
+      }
+      if (problem !== undefined) {
+        outcomes.set(name, new InvalidSecretValueError(name, problem));
+        continue;
+      }
+      registerSecretValue(value);
+      valid.push(entry);
+    }
+
+    const checked = valid.some((e) => e.options?.ifAbsent || e.options?.ifVersion !== undefined);
+    if (
+      typeof provider.setMany !== "function" ||
+      valid.length === 1 ||
+      (checked && !capabilities.checkAndSet)
+    ) {
+      // One write per secret, through writeSecret: the same checks and best-effort create.
+      await mapConcurrent(valid, this.#concurrency, async ({ name, value, options: each }) => {
+        try {
+          outcomes.set(name, await this.writeSecret(name, value, { ...each, signal }));
+        } catch (error) {
+          if (signal?.aborted && error === signal.reason) throw error;
+          outcomes.set(name, wrapError(error, provider.name, "set", name, { values: [value] }));
+        }
+      });
+      return ordered();
+    }
+
+    const setMany = provider.setMany.bind(provider);
+    const batch: WriteEntry[] = valid.map(({ name, value, options: each = {} }) => {
+      const writeOptions: Omit<WriteOptions, "signal"> = {};
+      if (each.ifAbsent) writeOptions.ifAbsent = true;
+      if (each.ifVersion !== undefined) writeOptions.ifVersion = each.ifVersion;
+      if (each.metadata && capabilities.metadata) writeOptions.metadata = each.metadata;
+      return { name, value, options: writeOptions };
+    });
+    const started = this.#now();
+    for (const { name } of batch) this.#cache.invalidate(name);
+    try {
+      let results: Map<string, unknown>;
+      try {
+        const answer: unknown = await this.#bounded(
+          "set",
+          "",
+          (s) => setMany(batch, { signal: s }),
+          signal,
+          `set of ${batch.length} secrets`,
+        );
+        if (!(answer instanceof Map))
+          throw new ProviderInvalidError(provider.name, "setMany() must return a Map");
+        results = answer;
+      } catch (error) {
+        if (signal?.aborted && error === signal.reason) {
+          for (const { name } of batch) this.#record("set", name, "aborted", started);
+          throw error;
+        }
+        for (const { name, value } of batch) {
+          const wrapped = wrapError(error, provider.name, "set", name, { values: [value] });
+          this.#fail("set", name, wrapped, started);
+          outcomes.set(name, wrapped);
+        }
+        return ordered();
+      }
+      for (const { name, value } of batch) {
+        const outcome = results.get(name);
+        if (
+          outcome instanceof Error ||
+          isSecretError(outcome) ||
+          typeof outcome !== "object" ||
+          outcome === null
+        ) {
+          const wrapped = wrapError(
+            outcome instanceof Error || isSecretError(outcome)
+              ? outcome
+              : new ProviderInvalidError(provider.name, `setMany() reported no outcome for '${name}'`),
+            provider.name,
+            "set",
+            name,
+            { values: [value] },
+          );
+          this.#fail("set", name, wrapped, started);
+          outcomes.set(name, wrapped);
+          continue;
+        }
+        const version = (outcome as WriteResult).version;
+        outcomes.set(name, typeof version === "string" ? { version } : {});
+        this.#record("set", name, "success", started);
+      }
+      return ordered();
+    } finally {
+      for (const { name } of batch) this.#cache.invalidate(name);
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type SecretManager,
   type SecretRecord,
   type SetOptions,
+  type WriteResult,
   wrapError,
 } from "@org/secrets-core";
 import { generateSecret } from "./generators.js";
@@ -34,9 +35,6 @@ import type {
 
 /** Metadata key under which the time of the last generation or rotation is stored (ISO 8601). */
 export const ROTATED_AT_METADATA_KEY = "rotatedAt";
-
-/** Writes in flight at once during init and rotate. */
-const WRITE_CONCURRENCY = 6;
 
 /** The provider name whose secrets may take a manifest's `development` values outside production. */
 const DEVELOPMENT_PROVIDER = "env";
@@ -97,6 +95,28 @@ interface ReadOutcome {
   failure?: SecretError;
 }
 
+/** A write init or rotate will make. */
+interface PlannedWrite {
+  name: string;
+  value: string;
+  options: Omit<SetOptions, "signal">;
+  /** A create-only write (`ifAbsent`), whose lost race adopts the winner's value. */
+  create: boolean;
+}
+
+interface PlannedInit {
+  secret: ManifestSecret;
+  /** The result, or with `write`, the result if the write succeeds. */
+  result: InitSecretResult;
+  write?: PlannedWrite | undefined;
+}
+
+interface PlannedRotate {
+  /** The result, or with `write`, the result if the write succeeds. */
+  result: RotateSecretResult;
+  write?: PlannedWrite | undefined;
+}
+
 /**
  * Creates, rotates and checks the secrets a manifest declares, through a
  * `SecretManager`. It never overwrites a value it did not mean to replace,
@@ -148,6 +168,8 @@ export class SecretInitializer {
    * Create what is missing; never touch an existing value (unless `force`).
    * Generatable secrets get a generated value; a missing required secret that
    * cannot be generated is reported as `missing` with the command that sets it.
+   * Presence is read in one batch and every value is written in one
+   * `setSecrets` call (one request where the provider can write in batches).
    * Throws only when the provider cannot be read at all.
    */
   async initializeSecrets(options: InitializeOptions = {}): Promise<InitResult> {
@@ -157,15 +179,32 @@ export class SecretInitializer {
     const rotatedAt = this.#now().toISOString();
     const useDevelopment = !this.#production && context.providerName === DEVELOPMENT_PROVIDER;
 
-    const secrets = await mapConcurrent(context.manifest.secrets, WRITE_CONCURRENCY, async (secret) => {
-      const record = context.records.get(secret.name);
-      const result = await this.#initOne(secret, record, {
+    const planned = context.manifest.secrets.map((secret) =>
+      this.#planInit(secret, context.records.get(secret.name), {
         context,
         force,
         dryRun,
         rotatedAt,
         useDevelopment,
-      });
+      }),
+    );
+    const outcomes = await this.#write(planned, context.providerName);
+
+    // Lost races on a create: another process created the secret between our read and our write.
+    const lost = planned.filter(
+      (p): p is PlannedInit & { write: PlannedWrite } =>
+        p.write?.create === true && outcomes.get(p.secret.name) instanceof SecretConflictError,
+    );
+    const winners =
+      lost.length > 0
+        ? await this.#readRecords(
+            lost.map((p) => p.secret.name),
+            context.providerName,
+          )
+        : undefined;
+
+    const secrets = planned.map((plan) => {
+      const result = this.#initResult(plan, outcomes.get(plan.secret.name), winners, context.providerName);
       this.#logInit(result, context.providerName, dryRun);
       return result;
     });
@@ -182,8 +221,9 @@ export class SecretInitializer {
    * Replace generatable secrets with new values: all that exist, or the named
    * ones. Each write is a check-and-set against the version read (where the
    * provider supports it), so a concurrent change fails clearly instead of
-   * being overwritten. An unknown or non-generatable name throws a
-   * `SecretConfigError` before anything is read or written.
+   * being overwritten. All new values go out in one `setSecrets` call. An
+   * unknown or non-generatable name throws a `SecretConfigError` before
+   * anything is read or written.
    */
   async rotateSecrets(names?: readonly string[], options: RotateOptions = {}): Promise<RotateResult> {
     const dryRun = options.dryRun === true;
@@ -193,13 +233,12 @@ export class SecretInitializer {
     const context = await this.#read({ ...manifest, secrets: targets });
     const rotatedAt = this.#now().toISOString();
 
-    const secrets = await mapConcurrent(targets, WRITE_CONCURRENCY, async (secret) => {
-      const result = await this.#rotateOne(secret, context.records.get(secret.name), {
-        context,
-        named,
-        dryRun,
-        rotatedAt,
-      });
+    const planned = targets.map((secret) =>
+      this.#planRotate(secret, context.records.get(secret.name), { context, named, dryRun, rotatedAt }),
+    );
+    const outcomes = await this.#write(planned, context.providerName);
+    const secrets = planned.map((plan) => {
+      const result = rotateResult(plan, outcomes.get(plan.result.name), context.providerName);
       this.#logRotate(result, context.providerName, dryRun);
       return result;
     });
@@ -209,6 +248,28 @@ export class SecretInitializer {
       dry_run: dryRun,
     });
     return { ok, dryRun, secrets };
+  }
+
+  /**
+   * Every planned write in one `setSecrets` call: each name's outcome. A call
+   * that fails as a whole (it should not: names are valid and distinct) fails
+   * every write with its error.
+   */
+  async #write(
+    planned: ReadonlyArray<{ write?: PlannedWrite | undefined }>,
+    providerName: string,
+  ): Promise<Map<string, WriteResult | SecretError>> {
+    const writes = planned.flatMap((p) => (p.write ? [p.write] : []));
+    if (writes.length === 0) return new Map();
+    try {
+      return await this.#manager.setSecrets(
+        writes.map(({ name, value, options }) => ({ name, value, options })),
+      );
+    } catch (error) {
+      const out = new Map<string, WriteResult | SecretError>();
+      for (const { name } of writes) out.set(name, wrapError(error, providerName, "set", name));
+      return out;
+    }
   }
 
   /**
@@ -340,48 +401,36 @@ export class SecretInitializer {
     }
   }
 
-  async #initOne(
+  /** What init does with one secret: a result already known, or a write whose outcome decides it. */
+  #planInit(
     secret: ManifestSecret,
     record: SecretRecord | undefined,
     run: { context: Context; force: boolean; dryRun: boolean; rotatedAt: string; useDevelopment: boolean },
-  ): Promise<InitSecretResult> {
+  ): PlannedInit {
     const { name, required } = secret;
-    const result = (action: InitAction, message?: string, code?: string): InitSecretResult => {
-      const out: InitSecretResult = { name, required, action };
-      if (message !== undefined) out.message = message;
-      if (code !== undefined) out.code = code;
-      return out;
-    };
-    const failed = (error: unknown): InitSecretResult => {
-      const wrapped = wrapError(error, run.context.providerName, "set", name);
-      return result("failed", oneLineMessage(wrapped), wrapped.code);
-    };
+    const done = (action: InitAction, message?: string, code?: string): PlannedInit => ({
+      secret,
+      result: initResult(name, required, action, message, code),
+    });
 
     const unreadable = run.context.errors.get(name);
     if (unreadable !== undefined)
       // Whether it exists is unknown: writing could overwrite a value, so it is left alone.
-      return result("failed", oneLineMessage(unreadable), unreadable.code);
+      return done("failed", oneLineMessage(unreadable), unreadable.code);
 
     if (record !== undefined) {
-      if (!run.force || secret.generate === false) return result("exists");
-      if (run.dryRun) return result("regenerated");
+      if (!run.force || secret.generate === false) return done("exists");
+      if (run.dryRun) return done("regenerated");
       const options: SetOptions = {
         metadata: { ...record.metadata, [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
       };
       if (run.context.capabilities.checkAndSet && record.version !== undefined)
         options.ifVersion = record.version;
-      try {
-        await this.#manager.setSecret(name, generateSecret(secret.generate), options);
-        return result("regenerated");
-      } catch (error) {
-        if (error instanceof SecretConflictError)
-          return result(
-            "failed",
-            `Secret '${name}' was changed by someone else while it was being regenerated and was not overwritten: run init --force again`,
-            error.code,
-          );
-        return failed(error);
-      }
+      return {
+        secret,
+        result: initResult(name, required, "regenerated"),
+        write: { name, value: generateSecret(secret.generate), options, create: false },
+      };
     }
 
     let value: (() => string) | undefined;
@@ -396,92 +445,111 @@ export class SecretInitializer {
     }
     if (value === undefined) {
       if (required)
-        return result(
+        return done(
           "missing",
           `Required secret '${name}' is missing and cannot be generated: set it with secrets set ${name}`,
         );
-      return result(
+      return done(
         "skipped",
         `Optional secret '${name}' is not set and cannot be generated: set it with secrets set ${name} if the application needs it`,
       );
     }
-    if (run.dryRun) return result(created);
-
-    try {
-      await this.#manager.setSecret(name, value(), {
-        ifAbsent: true,
-        metadata: { [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
-      });
-      return result(created);
-    } catch (error) {
-      if (!(error instanceof SecretConflictError)) return failed(error);
-    }
-    // Another process created it between our read and our write: keep its value.
-    try {
-      const winner = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });
-      if (winner !== undefined)
-        return result(
-          "adopted",
-          `Secret '${name}' was created by another process meanwhile; its value was kept`,
-        );
-      return result(
-        "failed",
-        `Secret '${name}' was created and deleted by someone else while it was being initialized: run init again`,
-        "CONFLICT",
-      );
-    } catch (error) {
-      return failed(error);
-    }
+    if (run.dryRun) return done(created);
+    return {
+      secret,
+      result: initResult(name, required, created),
+      write: {
+        name,
+        value: value(),
+        options: { ifAbsent: true, metadata: { [ROTATED_AT_METADATA_KEY]: run.rotatedAt } },
+        create: true,
+      },
+    };
   }
 
-  async #rotateOne(
+  /** One secret's init result, from its plan and the outcome of its write. */
+  #initResult(
+    plan: PlannedInit,
+    outcome: WriteResult | SecretError | undefined,
+    winners: ReadOutcome | undefined,
+    providerName: string,
+  ): InitSecretResult {
+    const { name, required } = plan.secret;
+    if (plan.write === undefined || outcome === undefined || !(outcome instanceof Error)) return plan.result;
+    const failed = (error: unknown): InitSecretResult => {
+      const wrapped = wrapError(error, providerName, "set", name);
+      return initResult(name, required, "failed", oneLineMessage(wrapped), wrapped.code);
+    };
+    if (!(outcome instanceof SecretConflictError)) return failed(outcome);
+    if (!plan.write.create)
+      return initResult(
+        name,
+        required,
+        "failed",
+        `Secret '${name}' was changed by someone else while it was being regenerated and was not overwritten: run init --force again`,
+        outcome.code,
+      );
+    // Another process created it between our read and our write: keep its value.
+    if (winners?.failure) return failed(winners.failure);
+    const unreadable = winners?.errors.get(name);
+    if (unreadable !== undefined) return failed(unreadable);
+    if (winners?.records.get(name) !== undefined)
+      return initResult(
+        name,
+        required,
+        "adopted",
+        `Secret '${name}' was created by another process meanwhile; its value was kept`,
+      );
+    return initResult(
+      name,
+      required,
+      "failed",
+      `Secret '${name}' was created and deleted by someone else while it was being initialized: run init again`,
+      "CONFLICT",
+    );
+  }
+
+  /** What rotate does with one secret: a result already known, or a write whose outcome decides it. */
+  #planRotate(
     secret: ManifestSecret,
     record: SecretRecord | undefined,
     run: { context: Context; named: boolean; dryRun: boolean; rotatedAt: string },
-  ): Promise<RotateSecretResult> {
+  ): PlannedRotate {
     const { name } = secret;
     const unreadable = run.context.errors.get(name);
     if (unreadable !== undefined)
-      return { name, action: "failed", code: unreadable.code, message: oneLineMessage(unreadable) };
+      return {
+        result: { name, action: "failed", code: unreadable.code, message: oneLineMessage(unreadable) },
+      };
     if (secret.generate === false)
       return {
-        name,
-        action: "skipped",
-        message: `Secret '${name}' cannot be generated: set a new value with secrets set ${name}`,
+        result: {
+          name,
+          action: "skipped",
+          message: `Secret '${name}' cannot be generated: set a new value with secrets set ${name}`,
+        },
       };
     if (record === undefined) {
-      return run.named
-        ? {
-            name,
-            action: "missing",
-            message: `Secret '${name}' does not exist yet: create it with secrets init`,
-          }
-        : { name, action: "skipped", message: `Secret '${name}' is not set: create it with secrets init` };
+      return {
+        result: run.named
+          ? {
+              name,
+              action: "missing",
+              message: `Secret '${name}' does not exist yet: create it with secrets init`,
+            }
+          : { name, action: "skipped", message: `Secret '${name}' is not set: create it with secrets init` },
+      };
     }
-    const out: RotateSecretResult = { name, action: "rotated" };
-    if (record.version !== undefined) out.previousVersion = record.version;
-    if (run.dryRun) return out;
+    const result: RotateSecretResult = { name, action: "rotated" };
+    if (record.version !== undefined) result.previousVersion = record.version;
+    if (run.dryRun) return { result };
 
-    const { capabilities } = run.context;
     const options: SetOptions = {
       metadata: { ...record.metadata, [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
     };
-    if (capabilities.checkAndSet && record.version !== undefined) options.ifVersion = record.version;
-    let written: { version?: string | undefined };
-    try {
-      written = await this.#manager.writeSecret(name, generateSecret(secret.generate), options);
-    } catch (error) {
-      const wrapped = wrapError(error, run.context.providerName, "set", name);
-      const message =
-        error instanceof SecretConflictError
-          ? `Secret '${name}' was changed by someone else since it was read and was not overwritten: check it, then rotate again`
-          : oneLineMessage(wrapped);
-      const failed: RotateSecretResult = { name, action: "failed", code: wrapped.code, message };
-      if (out.previousVersion !== undefined) failed.previousVersion = out.previousVersion;
-      return failed;
-    }
-    if (written.version !== undefined) out.version = written.version;
-    return out;
+    if (run.context.capabilities.checkAndSet && record.version !== undefined)
+      options.ifVersion = record.version;
+    return { result, write: { name, value: generateSecret(secret.generate), options, create: false } };
   }
 
   /** The run's outcome, logged once: ok unless a secret is missing or failed. */
@@ -534,6 +602,43 @@ export function getSecretInitializer(options?: Partial<SecretInitializerOptions>
   const manager = getSecretManager();
   if (!shared || shared.manager !== manager) shared = new SecretInitializer({ manager });
   return shared;
+}
+
+function initResult(
+  name: string,
+  required: boolean,
+  action: InitAction,
+  message?: string,
+  code?: string,
+): InitSecretResult {
+  const out: InitSecretResult = { name, required, action };
+  if (message !== undefined) out.message = message;
+  if (code !== undefined) out.code = code;
+  return out;
+}
+
+/** One secret's rotate result, from its plan and the outcome of its write. */
+function rotateResult(
+  plan: PlannedRotate,
+  outcome: WriteResult | SecretError | undefined,
+  providerName: string,
+): RotateSecretResult {
+  const { result } = plan;
+  const { name } = result;
+  if (plan.write === undefined || outcome === undefined) return result;
+  if (outcome instanceof Error) {
+    const wrapped = wrapError(outcome, providerName, "set", name);
+    const message =
+      outcome instanceof SecretConflictError
+        ? `Secret '${name}' was changed by someone else since it was read and was not overwritten: check it, then rotate again`
+        : oneLineMessage(wrapped);
+    const failed: RotateSecretResult = { name, action: "failed", code: wrapped.code, message };
+    if (result.previousVersion !== undefined) failed.previousVersion = result.previousVersion;
+    return failed;
+  }
+  const out: RotateSecretResult = { ...result };
+  if (outcome.version !== undefined) out.version = outcome.version;
+  return out;
 }
 
 /** The manifest entries `names` refer to; throws before any I/O for an unknown or non-generatable name. */

@@ -9,6 +9,9 @@ import {
   SecretManager,
   type SecretProvider,
   type SecretRecord,
+  type WriteEntry,
+  type WriteManyOptions,
+  type WriteManyResult,
   type WriteOptions,
   type WriteResult,
 } from "@org/secrets-core";
@@ -196,6 +199,32 @@ export class MemoryProvider implements SecretProvider {
       if (stored.metadata) record.metadata = { ...stored.metadata };
     }
     return record;
+  }
+}
+
+/**
+ * The memory provider with the contract's `setMany`: all entries in one call
+ * (counted in `calls.setMany`, entries in `batches`), each checked and written
+ * as `set` does, with its outcome reported by name. `set` is not counted for them.
+ */
+export class BatchMemoryProvider extends MemoryProvider {
+  readonly batches: WriteEntry[][] = [];
+  readonly batchCalls = { setMany: 0 };
+
+  async setMany(entries: readonly WriteEntry[], _options: WriteManyOptions = {}): Promise<WriteManyResult> {
+    this.batchCalls.setMany++;
+    this.batches.push([...entries]);
+    const out: WriteManyResult = new Map();
+    for (const { name, value, options } of entries) {
+      try {
+        out.set(name, await this.set(name, value, options));
+      } catch (error) {
+        out.set(name, error as Error);
+      } finally {
+        this.calls.set--;
+      }
+    }
+    return out;
   }
 }
 

@@ -226,8 +226,8 @@ describe("initializeSecrets", () => {
     for (const checkAndSet of [true, false]) {
       it(`adopts its value instead of overwriting it (checkAndSet: ${checkAndSet})`, async () => {
         const { provider, initializer } = setup({ capabilities: { checkAndSet } });
-        provider.afterRead = (names) => {
-          if (names.length < 2) return; // act once, right after the batch read
+        provider.afterRead = () => {
+          provider.afterRead = undefined; // act once, right after the batch read
           provider.seed("SECRET_KEY", "the-other-process-won");
           provider.seed("JWT_SECRET_KEY", "also-the-other-process");
         };
@@ -241,6 +241,9 @@ describe("initializeSecrets", () => {
         expect(provider.data.get("SECRET_KEY")).toHaveLength(1);
         expect(provider.current("JWT_SECRET_KEY")).toBe("also-the-other-process");
         expect(actions(result).BASIC_AUTH_PASSWORD).toBe("created");
+        // The winners are read back in one batch, not one read per lost race.
+        expect(provider.calls.getMany).toBe(2);
+        expect(provider.calls.get).toBe(checkAndSet ? 0 : GENERATABLE.length);
       });
     }
   });

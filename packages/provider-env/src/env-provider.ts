@@ -20,6 +20,9 @@ import {
   type SecretRecord,
   silentLogger,
   valueVersion,
+  type WriteEntry,
+  type WriteManyOptions,
+  type WriteManyResult,
   type WriteOptions,
   type WriteResult,
   withFileLock,
@@ -168,23 +171,17 @@ export class EnvProvider implements SecretProvider {
   }
 
   /**
-   * Write several secrets in one locked rewrite of the file, all or nothing:
-   * each entry is checked as `set` checks it (value, name, metadata, `ifAbsent`,
-   * `ifVersion`), and if any entry fails, nothing is written and that entry's
-   * error is thrown. A name may appear once. Results are keyed by name.
+   * Write several secrets in one locked rewrite of the file, however many.
+   * Each entry is checked as `set` checks it (name, value, metadata, and under
+   * the lock `ifAbsent` and `ifVersion`); an entry that fails is left out and
+   * its error reported under its name (a `SecretConflictError` when `ifAbsent`
+   * finds the secret there), and the others are written. Throws, writing
+   * nothing, for a name given twice or when the file cannot be locked, read or
+   * written.
    */
-  async setMany(
-    entries: ReadonlyArray<{
-      name: string;
-      value: string;
-      options?: Omit<WriteOptions, "signal"> | undefined;
-    }>,
-    options: { signal?: AbortSignal | undefined } = {},
-  ): Promise<Map<string, WriteResult>> {
+  async setMany(entries: readonly WriteEntry[], options: WriteManyOptions = {}): Promise<WriteManyResult> {
     const seen = new Set<string>();
-    for (const { name, value, options: entry } of entries) {
-      formatDotenvLine(name, value);
-      if (entry?.metadata) validateMetadata(name, entry.metadata);
+    for (const { name } of entries) {
       if (seen.has(name))
         throw new SecretConfigError(`'${name}' appears more than once in one setMany call`, {
           field: name,
@@ -192,29 +189,98 @@ export class EnvProvider implements SecretProvider {
         });
       seen.add(name);
     }
-    const results = new Map<string, WriteResult>();
-    if (entries.length === 0) return results;
-    await this.#edit(async (document) => {
-      for (const { name, value, options: entry } of entries) this.#apply(document, name, value, entry ?? {});
-      return true;
-    }, options.signal);
-    for (const { name, value } of entries) {
+    const results: WriteManyResult = new Map();
+    // Refuse what the file cannot hold before touching it.
+    const pending: WriteEntry[] = [];
+    for (const entry of entries) {
+      try {
+        formatDotenvLine(entry.name, entry.value);
+        if (entry.options?.metadata) validateMetadata(entry.name, entry.options.metadata);
+        pending.push(entry);
+      } catch (error) {
+        results.set(entry.name, error as Error);
+      }
+    }
+    const written: WriteEntry[] = [];
+    if (pending.length > 0) {
+      await this.#edit(async (document) => {
+        written.length = 0;
+        const appended: WriteEntry[] = [];
+        for (const entry of pending) {
+          const error = this.#refusal(document, entry.name, entry.options ?? {});
+          if (error !== undefined) results.set(entry.name, error);
+          else if (document.has(entry.name)) {
+            this.#apply(document, entry.name, entry.value, entry.options ?? {});
+            written.push(entry);
+          } else appended.push(entry);
+        }
+        written.push(...appended);
+        return written.length > 0 && this.#append(document, appended);
+      }, options.signal);
+    }
+    for (const { name, value } of written) {
       this.#syncEnvironment(name, value);
       results.set(name, { version: valueVersion(value) });
     }
-    return results;
+    const ordered: WriteManyResult = new Map();
+    for (const { name } of entries) ordered.set(name, results.get(name) as WriteResult | Error);
+    return ordered;
   }
 
-  /** One write, checked against what the environment and the file hold now (under the lock). */
-  #apply(document: DotenvDocument, name: string, value: string, options: Omit<WriteOptions, "signal">): void {
+  /**
+   * Append new assignments (each with its annotation) to the document in one
+   * step, then check that the file reads back as intended: every earlier value
+   * unchanged and every new one as given. If it does not (a last line that
+   * leaves a quote open, say), each one is set on its own instead, which finds
+   * an encoding that keeps the file unambiguous or fails.
+   */
+  #append(document: DotenvDocument, entries: readonly WriteEntry[]): DotenvDocument {
+    if (entries.length === 0) return document;
+    const before = document.toString();
+    const eol = before.includes("\r\n") ? "\r\n" : "\n";
+    const now = this.#now();
+    const annotations = entries.map(({ options = {} }) => formatAnnotation(now, options.metadata ?? {}));
+    let text = before === "" || before.endsWith("\n") ? before : `${before}${eol}`;
+    entries.forEach(({ name, value }, i) => {
+      text += `# ${ANNOTATION_PREFIX} ${annotations[i]}${eol}${formatDotenvLine(name, value)}${eol}`;
+    });
+    const next = this.#parse(text);
+    const expected = document.toMap();
+    for (const { name, value } of entries) expected.set(name, value);
+    const got = next.toMap();
+    const intact =
+      got.size === expected.size &&
+      [...expected].every(([name, value]) => got.get(name) === value) &&
+      // Only the first annotation follows text we did not write: the others follow checked values of ours.
+      next.annotation((entries[0] as WriteEntry).name) === annotations[0];
+    if (intact) return next;
+    entries.forEach(({ name, value }, i) => {
+      document.set(name, value, { annotation: annotations[i] });
+    });
+    return document;
+  }
+
+  /** Why a write's check fails against what the environment and the file hold now (under the lock), if it does. */
+  #refusal(
+    document: DotenvDocument,
+    name: string,
+    options: Omit<WriteOptions, "signal">,
+  ): SecretConflictError | undefined {
     const current = this.#envValue(name) ?? document.get(name);
     if (options.ifAbsent && current !== undefined)
-      throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
+      return new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
     if (
       options.ifVersion !== undefined &&
       (current === undefined || valueVersion(current) !== options.ifVersion)
     )
-      throw new SecretConflictError(PROVIDER, name);
+      return new SecretConflictError(PROVIDER, name);
+    return undefined;
+  }
+
+  /** One write, checked against what the environment and the file hold now (under the lock). */
+  #apply(document: DotenvDocument, name: string, value: string, options: Omit<WriteOptions, "signal">): void {
+    const refusal = this.#refusal(document, name, options);
+    if (refusal !== undefined) throw refusal;
     const metadata = options.metadata ?? parseAnnotation(document.annotation(name)).metadata;
     document.set(name, value, { annotation: formatAnnotation(this.#now(), metadata) });
   }
@@ -394,10 +460,11 @@ export class EnvProvider implements SecretProvider {
 
   /**
    * Read-modify-write the file under the cross-process lock. `change` edits the
-   * document and says whether to write it; it may throw to abandon the edit.
+   * document and says whether to write it (`true`), or returns the document to
+   * write instead; it may throw to abandon the edit.
    */
   async #edit(
-    change: (document: DotenvDocument) => Promise<boolean>,
+    change: (document: DotenvDocument) => Promise<boolean | DotenvDocument>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const target = await this.#writeTarget();
@@ -406,8 +473,9 @@ export class EnvProvider implements SecretProvider {
         target,
         async () => {
           const document = this.#parse(await this.#readForWrite(target));
-          if (!(await change(document))) return;
-          const text = document.toString();
+          const changed = await change(document);
+          if (changed === false) return;
+          const text = (changed === true ? document : changed).toString();
           const size = Buffer.byteLength(text, "utf8");
           if (size > this.#maxFileBytes) throw this.#tooLarge(target, "would be", size);
           try {

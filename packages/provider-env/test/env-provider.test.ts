@@ -637,33 +637,91 @@ describe("setMany", () => {
     expect((await provider.get("S_0"))?.metadata).toEqual({ owner: "init" });
   });
 
-  it("is all or nothing: one conflicting entry writes none of them", async () => {
-    const original = "EXISTS=1\n";
+  it("reports a conflict for the entry that exists and writes the others, in one rewrite", async () => {
+    const { provider, read } = setup("EXISTS=1\n");
+    const renames = vi.spyOn(fsp, "rename");
+    const results = await provider.setMany([
+      { name: "NEW_A", value: "a", options: { ifAbsent: true } },
+      { name: "EXISTS", value: "b", options: { ifAbsent: true } },
+      { name: "NEW_C", value: "c", options: { ifAbsent: true } },
+    ]);
+    expect([...results.keys()]).toEqual(["NEW_A", "EXISTS", "NEW_C"]);
+    expect(results.get("EXISTS")).toBeInstanceOf(SecretConflictError);
+    expect((results.get("EXISTS") as SecretConflictError).secret).toBe("EXISTS");
+    expect(results.get("NEW_A")).toEqual({ version: valueVersion("a") });
+    expect(renames).toHaveBeenCalledTimes(1);
+    expect(dotenvParse(read())).toEqual({ EXISTS: "1", NEW_A: "a", NEW_C: "c" });
+  });
+
+  it("checks ifVersion under the lock per entry, and replaces existing values in place", async () => {
+    const { provider, read } = setup("# head\nA=1\nB=2\nTAIL=t\n");
+    const results = await provider.setMany([
+      { name: "A", value: "one", options: { ifVersion: valueVersion("1") } },
+      { name: "B", value: "two", options: { ifVersion: valueVersion("stale") } },
+      { name: "C", value: "three" },
+    ]);
+    expect(results.get("A")).toEqual({ version: valueVersion("one") });
+    expect(results.get("B")).toBeInstanceOf(SecretConflictError);
+    expect(dotenvParse(read())).toEqual({ A: "one", B: "2", TAIL: "t", C: "three" });
+    expect(read().startsWith("# head\n")).toBe(true);
+  });
+
+  it("writes nothing when every entry conflicts", async () => {
+    const original = "A=1\nB=2\n";
     const { provider, read, dir } = setup(original);
     const renames = vi.spyOn(fsp, "rename");
-    const error = await failure(
-      provider.setMany([
-        { name: "NEW_A", value: "a", options: { ifAbsent: true } },
-        { name: "EXISTS", value: "b", options: { ifAbsent: true } },
-        { name: "NEW_C", value: "c", options: { ifAbsent: true } },
-      ]),
-    );
-    expect(error).toBeInstanceOf(SecretConflictError);
-    expect(error.secret).toBe("EXISTS");
+    const results = await provider.setMany([
+      { name: "A", value: "x", options: { ifAbsent: true } },
+      { name: "B", value: "y", options: { ifAbsent: true } },
+    ]);
+    expect([...results.values()].every((r) => r instanceof SecretConflictError)).toBe(true);
     expect(renames).not.toHaveBeenCalled();
     expect(read()).toBe(original);
     expect(readdirSync(dir)).toEqual([".env"]);
   });
 
-  it("refuses a bad entry or a repeated name before taking the lock", async () => {
+  it("fails only the entry the file cannot hold, writing the others", async () => {
+    const { provider, read } = setup();
+    const results = await provider.setMany([
+      { name: "__proto__", value: "x" },
+      { name: "A", value: "\ud800" },
+      { name: "M", value: "m", options: { metadata: { "bad key": "v" } } },
+      { name: "OK", value: "fine" },
+    ]);
+    expect(results.get("__proto__")).toBeInstanceOf(InvalidSecretNameError);
+    expect(results.get("A")).toBeInstanceOf(InvalidSecretValueError);
+    expect(results.get("M")).toBeInstanceOf(Error);
+    expect(results.get("OK")).toEqual({ version: valueVersion("fine") });
+    expect(dotenvParse(read())).toEqual({ OK: "fine" });
+  });
+
+  it("appends hostile values that read back exactly, after a last line without a line break", async () => {
+    const values = hostileValues.map((h) => h.value);
+    for (const tail of [
+      "LAST=1",
+      "LAST='open",
+      'LAST="open',
+      "LAST=`open",
+      "# comment \\",
+      "LAST=1\r\nX=2",
+    ]) {
+      const { provider, file } = setup(tail);
+      const before = dotenvParse(tail);
+      const entries = values.map((value, i) => ({ name: `H_${i}`, value }));
+      const results = await provider.setMany(entries);
+      const accepted = entries.filter((e) => !(results.get(e.name) instanceof Error));
+      expect(accepted.length).toBeGreaterThan(0);
+      const reader = createEnvProvider({ path: file, env: {} });
+      const parsed = dotenvParse(readFileSync(file, "utf8"));
+      for (const [name, value] of Object.entries(before)) expect(parsed[name], tail).toBe(value);
+      for (const { name, value } of accepted)
+        expect((await reader.get(name))?.value, `${tail} ${name}`).toBe(value);
+    }
+  });
+
+  it("refuses a repeated name before taking the lock", async () => {
     const { provider, file } = setup();
     const opened = vi.spyOn(fsp, "open");
-    expect(await failure(provider.setMany([{ name: "__proto__", value: "x" }]))).toBeInstanceOf(
-      InvalidSecretNameError,
-    );
-    expect(await failure(provider.setMany([{ name: "A", value: "\ud800" }]))).toBeInstanceOf(
-      InvalidSecretValueError,
-    );
     const repeated = await failure(
       provider.setMany([
         { name: "A", value: "1" },

@@ -36,7 +36,7 @@ function startWriter(
   file: string,
   name: string,
   value: string,
-  mode: "set" | "ifAbsent" | "hang-before-rename",
+  mode: "set" | "ifAbsent" | "hang-before-rename" | "setMany-ifAbsent",
 ): Writer {
   const child = spawn(process.execPath, [writer, file, name, value, mode], {
     stdio: ["pipe", "pipe", "inherit"],
@@ -68,7 +68,11 @@ function startWriter(
 }
 
 /** Start writers, wait until each is ready, release them together, collect their outcomes. */
-async function race(writers: Writer[]): Promise<Array<{ ok: boolean; code?: string; name?: string }>> {
+async function race(
+  writers: Writer[],
+): Promise<
+  Array<{ ok: boolean; code?: string; name?: string; won?: string[]; lost?: string[]; other?: string[] }>
+> {
   for (const w of writers) expect(await w.nextLine()).toBe("ready");
   for (const w of writers) w.child.stdin?.write("go\n");
   const outcomes = await Promise.all(writers.map(async (w) => JSON.parse(await w.nextLine())));
@@ -113,6 +117,34 @@ describe("several processes writing one dotenv file", () => {
     expect(dotenvParse(readFileSync(file, "utf8")).CONTESTED).toBe(`contender-${winners[0]}`);
     const provider = createEnvProvider({ path: file, env: {} });
     expect((await provider.get("CONTESTED"))?.value).toBe(`contender-${winners[0]}`);
+    expect(readdirSync(dir).sort()).toEqual([".env"]);
+  });
+
+  it("16 processes each creating 200 overlapping names in one setMany: exactly one value per name", async () => {
+    const dir = mkdtempSync(path.join(root, "batch-race-"));
+    const file = path.join(dir, ".env");
+    writeFileSync(file, "EXISTING=kept\n");
+    // Process i creates KEY_<i*25> to KEY_<i*25+199>: each name is wanted by up to 8 processes.
+    const writers = Array.from({ length: 16 }, (_, i) =>
+      startWriter(file, String(i * 25), `p${i}`, "setMany-ifAbsent"),
+    );
+    const outcomes = await race(writers);
+    const winners = new Map<string, number[]>();
+    outcomes.forEach((o, i) => {
+      expect(o.ok).toBe(true);
+      expect(o.other).toEqual([]);
+      expect((o.won?.length ?? 0) + (o.lost?.length ?? 0)).toBe(200);
+      for (const key of o.won ?? []) winners.set(key, [...(winners.get(key) ?? []), i]);
+    });
+    const parsed = dotenvParse(readFileSync(file, "utf8"));
+    const names = Array.from({ length: 15 * 25 + 200 }, (_, k) => `KEY_${k}`);
+    for (const key of names) {
+      const won = winners.get(key) ?? [];
+      expect(won, key).toHaveLength(1);
+      expect(parsed[key]).toBe(`p${won[0]}-${key}`);
+    }
+    expect(Object.keys(parsed)).toHaveLength(names.length + 1);
+    expect(parsed.EXISTING).toBe("kept");
     expect(readdirSync(dir).sort()).toEqual([".env"]);
   });
 

@@ -1,0 +1,263 @@
+// `init` at scale: creating 100 and 1,000 secrets through the initializer, against
+// the raw client creating the same secrets with the same concurrency, in the same run.
+//   env:   one writeFileSync of the whole file
+//   Vault: node-vault writes against a real OpenBao dev server
+//   AWS:   SDK CreateSecret against a real moto server
+// Each figure is the median of a few runs; each run creates fresh secrets (a new prefix or file).
+// Runs alone with `node bench/init.mjs`, or as part of bench/run.mjs.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const SIZES = [100, 1000];
+/** Writes in flight for the raw loops: the manager's default concurrency. */
+const CONCURRENCY = 8;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const hex = () => randomBytes(32).toString("hex");
+
+async function mapLimit(items, limit, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start a server binary and wait until `ready()` answers true (at most 30 s). */
+async function launch(command, args, env, ready) {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: "ignore" });
+  let exited = false;
+  child.on("exit", () => {
+    exited = true;
+  });
+  const until = Date.now() + 30_000;
+  while (Date.now() < until) {
+    if (exited) throw new Error(`${command} exited before it was ready`);
+    if (await ready().catch(() => false)) {
+      return async () => {
+        if (exited) return;
+        const done = new Promise((resolve) => child.on("exit", resolve));
+        child.kill("SIGTERM");
+        await done;
+      };
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`${command} did not become ready`);
+}
+
+/** Time `fn` over `runs` fresh runs; the median in milliseconds. */
+async function timed(runs, fn) {
+  const samples = [];
+  for (let run = 0; run < runs; run++) {
+    const prepared = await fn.prepare(run);
+    const start = performance.now();
+    await fn.run(prepared);
+    samples.push(performance.now() - start);
+    await fn.check?.(prepared);
+  }
+  return median(samples);
+}
+
+function manifestText(count) {
+  let text = "version: 1\nsecrets:\n";
+  for (let i = 0; i < count; i++) text += `  S_${i}: { generate: { kind: hex, length: 64 } }\n`;
+  return text;
+}
+
+/** Rows for bench/run.mjs: init of 100 and 1,000 secrets on each backend against its raw client. */
+export async function benchInit(root) {
+  const dist = (pkg, file = "index.js") => path.join(root, "packages", pkg, "dist", file);
+  const { SecretManager } = await import(dist("core"));
+  const { parseManifest, SecretInitializer } = await import(dist("initializer"));
+  const { createEnvProvider } = await import(dist("provider-env"));
+  const { createVaultProvider } = await import(dist("provider-vault"));
+  const { createAwsProvider } = await import(dist("provider-aws"));
+  const vaultRequire = createRequire(path.join(root, "packages/provider-vault/package.json"));
+  const awsRequire = createRequire(path.join(root, "packages/provider-aws/package.json"));
+  const nodeVault = vaultRequire("node-vault");
+  const { SecretsManagerClient, CreateSecretCommand } = awsRequire("@aws-sdk/client-secrets-manager");
+
+  const manifests = new Map(SIZES.map((n) => [n, parseManifest(manifestText(n))]));
+  const init = async (provider, count) => {
+    const manager = new SecretManager({ provider, concurrency: CONCURRENCY, timeoutMs: 120_000 });
+    const result = await new SecretInitializer({
+      manager,
+      manifest: manifests.get(count),
+      production: true,
+    }).initializeSecrets();
+    const created = result.secrets.filter((s) => s.action === "created").length;
+    if (!result.ok || created !== count) throw new Error(`init created ${created} of ${count}`);
+  };
+  const rows = [];
+  const row = (backend, count, measured, baseline, note) =>
+    rows.push({
+      name: `init of ${count.toLocaleString("en-US")} secrets (${backend})`,
+      value: measured,
+      baseline,
+      unit: "ms",
+      ratio: measured / baseline,
+      note,
+    });
+  const growth = (times) => (times.get(1000) / times.get(100) / 10).toFixed(2);
+
+  // env: the initializer writing a fresh .env, against one writeFileSync of the same file.
+  {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-init-"));
+    const times = new Map();
+    try {
+      for (const count of SIZES) {
+        const runs = count === 1000 ? 5 : 9;
+        const raw = await timed(runs, {
+          prepare: (run) => {
+            let text = "";
+            for (let i = 0; i < count; i++) text += `S_${i}=${hex()}\n`;
+            return { file: path.join(dir, `raw-${count}-${run}.env`), text };
+          },
+          run: ({ file, text }) => writeFileSync(file, text, { mode: 0o600 }),
+        });
+        const ours = await timed(runs, {
+          prepare: (run) => createEnvProvider({ path: path.join(dir, `init-${count}-${run}.env`), env: {} }),
+          run: (provider) => init(provider, count),
+        });
+        times.set(count, ours);
+        row("env", count, ours, raw, "vs one writeFileSync of the whole file");
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    rows.at(-1).note += `; growth 100→1,000 = ${growth(times)} × linear`;
+  }
+
+  // Vault: a real OpenBao dev server, KV v2 at secret/.
+  {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const token = `root-${randomBytes(16).toString("hex")}`;
+    const home = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-bao-"));
+    const stop = await launch(
+      "bao",
+      [
+        "server",
+        "-dev",
+        `-dev-root-token-id=${token}`,
+        `-dev-listen-address=127.0.0.1:${port}`,
+        "-dev-no-store-token",
+      ],
+      { HOME: home, VAULT_ADDR: "", BAO_ADDR: "", VAULT_TOKEN: "", BAO_TOKEN: "" },
+      async () => (await fetch(`${url}/v1/sys/health`, { signal: AbortSignal.timeout(2000) })).ok,
+    );
+    const times = new Map();
+    try {
+      const client = nodeVault({ endpoint: url, token, apiVersion: "v1" });
+      for (const count of SIZES) {
+        const runs = 3;
+        const raw = await timed(runs, {
+          prepare: (run) => `raw-${count}-${run}`,
+          run: (prefix) =>
+            mapLimit(
+              Array.from({ length: count }, (_, i) => i),
+              CONCURRENCY,
+              (i) =>
+                client.write(`secret/data/${prefix}/S_${i}`, { data: { value: hex() }, options: { cas: 0 } }),
+            ),
+        });
+        const ours = await timed(runs, {
+          prepare: (run) =>
+            createVaultProvider({ url, token, mount: "secret", prefix: `init-${count}-${run}` }),
+          run: (provider) => init(provider, count),
+          check: (provider) => provider.close?.(),
+        });
+        times.set(count, ours);
+        row("Vault", count, ours, raw, `vs node-vault create (cas=0) writes, ${CONCURRENCY} in flight`);
+      }
+    } finally {
+      await stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+    rows.at(-1).note += `; growth 100→1,000 = ${growth(times)} × linear`;
+  }
+
+  // AWS: a real moto server.
+  {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const stop = await launch(
+      "moto_server",
+      ["-H", "127.0.0.1", "-p", String(port)],
+      { PYTHONUNBUFFERED: "1" },
+      async () => (await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) })).ok,
+    );
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIABENCHMARK0000000",
+      AWS_SECRET_ACCESS_KEY: "bench-dummy-secret-access-key",
+      AWS_EC2_METADATA_DISABLED: "true",
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
+      AWS_CONFIG_FILE: path.join(os.tmpdir(), "no-such-aws-config"),
+      AWS_SHARED_CREDENTIALS_FILE: path.join(os.tmpdir(), "no-such-aws-credentials"),
+    });
+    const times = new Map();
+    try {
+      const client = new SecretsManagerClient({ region: "us-east-1", endpoint });
+      for (const count of SIZES) {
+        const runs = 3;
+        const raw = await timed(runs, {
+          prepare: (run) => `raw-${count}-${run}`,
+          run: (prefix) =>
+            mapLimit(
+              Array.from({ length: count }, (_, i) => i),
+              CONCURRENCY,
+              (i) => client.send(new CreateSecretCommand({ Name: `${prefix}/S_${i}`, SecretString: hex() })),
+            ),
+        });
+        const ours = await timed(runs, {
+          prepare: (run) => createAwsProvider({ region: "us-east-1", prefix: `init-${count}-${run}` }),
+          run: (provider) => init(provider, count),
+          check: (provider) => provider.close?.(),
+        });
+        times.set(count, ours);
+        row("AWS", count, ours, raw, `vs SDK CreateSecret, ${CONCURRENCY} in flight`);
+      }
+      client.destroy();
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+      await stop();
+    }
+    rows.at(-1).note += `; growth 100→1,000 = ${growth(times)} × linear`;
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+  const fmt = (x) =>
+    x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);
+  for (const r of await benchInit(root))
+    console.log(
+      `${r.name.padEnd(44)} ${fmt(r.value).padStart(10)} ${fmt(r.baseline).padStart(10)} ${r.ratio.toFixed(3).padStart(8)}  ${r.unit}; ${r.note}`,
+    );
+}
