@@ -79,10 +79,11 @@ describe("initializeSecrets", () => {
       GENERATABLE.filter((n) => n !== "SECRET_KEY").sort(),
     );
 
-    // Creation is an atomic create carrying the generation time.
+    // Creation is an atomic create; on a provider that keeps versions (this one), the first
+    // version's own date is the rotation date, so no rotatedAt metadata is written with it.
     for (const write of provider.writes) {
       expect(write.ifAbsent).toBe(true);
-      expect(write.metadata).toEqual({ rotatedAt: NOW.toISOString() });
+      expect(write.metadata).toBeUndefined();
     }
     expect(provider.current("JWT_SECRET_KEY")).toMatch(/^[A-Za-z0-9_-]{64}$/);
     expect(provider.current("BASIC_AUTH_PASSWORD")).toHaveLength(43);
