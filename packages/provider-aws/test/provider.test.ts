@@ -70,7 +70,9 @@ describe("per-secret layout: reads and writes", () => {
     const previous = await provider.get("ROTATED", { version: "previous" });
     expect(previous).toMatchObject({ value: "first", version: first.version });
     expect((await provider.get("ROTATED", { version: first.version as string }))?.value).toBe("first");
-    expect((await provider.get("ROTATED", { metadata: true }))?.metadata).toEqual({ rotatedAt: "2025-01-01T00:00:00.000Z" });
+    expect((await provider.get("ROTATED", { metadata: true }))?.metadata).toEqual({
+      rotatedAt: "2025-01-01T00:00:00.000Z",
+    });
     const stages = await boto3(
       `import boto3, json; print(json.dumps(boto3.client("secretsmanager").describe_secret(SecretId="${prefix}/ROTATED")["VersionIdsToStages"]))`,
     );
