@@ -122,6 +122,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 rows.push(await (await import("./redaction.mjs")).benchRedaction(root));
 rows.push(await (await import("./stale.mjs")).benchStale(root));
+rows.push(...(await (await import("./aws.mjs")).benchAws(root)));
 
 const fmt = (x) =>
   x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);
