@@ -124,6 +124,7 @@ rows.push(await (await import("./redaction.mjs")).benchRedaction(root));
 rows.push(await (await import("./stale.mjs")).benchStale(root));
 rows.push(...(await (await import("./vault.mjs")).benchVault(root)));
 rows.push(...(await (await import("./init.mjs")).benchInit(root)));
+rows.push(...(await (await import("./aws.mjs")).benchAws(root)));
 
 const fmt = (x) =>
   x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);

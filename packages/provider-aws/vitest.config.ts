@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // The README's example imports this package by name; tests run it against the source.
-    alias: { "@org/secrets-provider-aws": fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+    alias: {
+      "@org/secrets-provider-aws": fileURLToPath(new URL("./src/index.ts", import.meta.url)),
+    },
   },
   test: {
     include: ["test/**/*.test.ts"],

@@ -29,6 +29,12 @@ export interface ReadOptions {
    * Only for providers with the `versions` capability.
    */
   version?: string | undefined;
+  /**
+   * Ask for `createdAt`/`updatedAt`/`metadata` too. Without it a provider may
+   * leave out what costs it an extra request; providers that get them for free
+   * may ignore it.
+   */
+  metadata?: boolean | undefined;
   signal?: AbortSignal | undefined;
 }
 

@@ -12,6 +12,7 @@ import {
   capabilitiesOf,
   type DeleteOptions,
   type ProviderCapabilities,
+  type ReadOptions,
   type SecretProvider,
   type SecretRecord,
   type WriteEntry,
@@ -75,6 +76,12 @@ export interface GetOptions {
   fresh?: boolean | undefined;
   /** With `false`, a backend failure is thrown even when a cached value could stand in (default `true`). */
   allowStale?: boolean | undefined;
+  /**
+   * Also ask for `createdAt`, `updatedAt` and custom `metadata`, which some
+   * providers fetch with an extra request (AWS: tags and creation date). Such
+   * reads go to the backend and are never cached, like `version` reads.
+   */
+  metadata?: boolean | undefined;
 }
 
 export interface SetOptions extends Omit<WriteOptions, "signal"> {
@@ -246,7 +253,8 @@ export class SecretManager {
    */
   async getSecretRecord(name: string, options: GetOptions = {}): Promise<SecretRecord | undefined> {
     assertValidSecretName(name);
-    if (options.version !== undefined) return this.#readVersion(name, options.version);
+    if (options.version !== undefined || options.metadata === true)
+      return this.#readDirect(name, { version: options.version, metadata: options.metadata });
 
     if (!options.fresh) {
       const hit = this.#cachedRead(name);
@@ -281,10 +289,11 @@ export class SecretManager {
    */
   async getSecretRecords(
     names: readonly string[],
-    options: Pick<GetOptions, "fresh" | "allowStale"> = {},
+    options: Pick<GetOptions, "fresh" | "allowStale" | "metadata"> = {},
   ): Promise<Map<string, SecretRecord>> {
     const unique = [...new Set(names)];
     for (const name of unique) assertValidSecretName(name);
+    if (options.metadata === true) return this.#readManyDirect(unique);
     const out = new Map<string, SecretRecord>();
     const toFetch: string[] = [];
     const standIns = new Map<string, CacheEntry>();
@@ -728,7 +737,54 @@ export class SecretManager {
     });
   }
 
-  async #readVersion(name: string, version: string): Promise<SecretRecord | undefined> {
+  /**
+   * Records with their metadata, past the cache (never stored in it): one
+   * `getMany` where the provider has one, else reads with bounded concurrency.
+   */
+  async #readManyDirect(names: readonly string[]): Promise<Map<string, SecretRecord>> {
+    const out = new Map<string, SecretRecord>();
+    if (names.length === 0) return out;
+    const provider = await this.getProvider();
+    if (!capabilitiesOf(provider).batchRead || typeof provider.getMany !== "function" || names.length === 1) {
+      const records = await mapConcurrent(names, this.#concurrency, (name) =>
+        this.#readDirect(name, { metadata: true }),
+      );
+      names.forEach((name, i) => {
+        const record = records[i];
+        if (record) out.set(name, record);
+      });
+      return out;
+    }
+    const getMany = provider.getMany.bind(provider);
+    const label = `get_many of ${names.length} secrets`;
+    return this.#call("get_many", "", provider, undefined, async () => {
+      const found = await this.#bounded(
+        "get_many",
+        "",
+        (signal) => getMany(names, { metadata: true, signal }),
+        undefined,
+        label,
+      );
+      if (!(found instanceof Map))
+        throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
+      for (const name of names) {
+        const record: unknown = found.get(name);
+        checkRecord(record, provider.name, name);
+        if (record) {
+          registerSecretValue(record.value);
+          out.set(name, record);
+        }
+      }
+      return out;
+    });
+  }
+
+  /** A read past the cache: an earlier version, or the record with its metadata. Never cached. */
+  async #readDirect(
+    name: string,
+    options: { version?: string | undefined; metadata?: boolean | undefined },
+  ): Promise<SecretRecord | undefined> {
+    const { version } = options;
     const provider = await this.getProvider();
     return this.#call(
       "get",
@@ -736,9 +792,12 @@ export class SecretManager {
       provider,
       undefined,
       async () => {
-        if (!capabilitiesOf(provider).versions)
+        if (version !== undefined && !capabilitiesOf(provider).versions)
           throw new NotSupportedError(provider.name, "reading earlier versions");
-        const record = await this.#bounded("get", name, (signal) => provider.get(name, { version, signal }));
+        const read: ReadOptions = {};
+        if (version !== undefined) read.version = version;
+        if (options.metadata === true) read.metadata = true;
+        const record = await this.#bounded("get", name, (signal) => provider.get(name, { ...read, signal }));
         checkRecord(record, provider.name, name);
         if (record) registerSecretValue(record.value);
         return record;

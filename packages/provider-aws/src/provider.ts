@@ -51,6 +51,8 @@ import { versionSelector } from "./versions.js";
 /** `BatchGetSecretValue` takes at most 20 secret ids a call. */
 export const BATCH_SIZE = 20;
 const BATCH_CONCURRENCY = 4;
+/** `ListSecrets` takes at most 10 values in one filter. */
+const LIST_FILTER_VALUES = 10;
 const DEFAULT_READ_CONCURRENCY = 8;
 const DOCUMENT_RETRIES = 20;
 /** The failure code of a secret holding binary data, in a bulk read. */
@@ -209,6 +211,11 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       const stored = await this.#store.read(target, selector, options.signal);
       return stored && { value: stored.value, version: stored.versionId, updatedAt: stored.createdAt };
     }
+    // The value alone: one `GetSecretValue`. Tags and the creation date cost a `DescribeSecret`.
+    if (options.metadata !== true) {
+      const stored = await this.#store.read(target, CURRENT, options.signal);
+      return stored && { value: stored.value, version: stored.versionId, updatedAt: stored.createdAt };
+    }
     // The value, and (in parallel) the secret's creation date and metadata tags. When the
     // read fails or finds nothing, the description is not waited for: it is cancelled.
     const side = new AbortController();
@@ -260,21 +267,22 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 
   /**
-   * Several secrets: values with `BatchGetSecretValue` in chunks of 20, and in
-   * parallel their tags and creation dates (metadata) with `ListSecrets`: one
-   * request per 100 secrets under the prefix (without a prefix, per 10 names).
-   * Missing names are absent. Earlier versions are read one by one.
+   * Several secrets: values with `BatchGetSecretValue`, one request per 20
+   * names and nothing else. With `metadata`, also (in parallel) their tags and
+   * creation dates with `ListSecrets` filtered by name, one request per 10
+   * names. Missing names are absent. Earlier versions are read one by one.
    */
   async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
     if (this.#document) return this.#documentCall(undefined, () => this.#document!.getMany(names, options));
     const unique = [...new Set(names)];
     if (options.version !== undefined) return this.#readEach(unique, options);
     if (unique.length === 0) return new Map();
-    const listing = this.#listMetadata(unique, options.signal);
-    listing.catch(() => undefined);
+    const listing = options.metadata === true ? this.#listMetadata(unique, options.signal) : undefined;
+    listing?.catch(() => undefined);
     const out = this.#batchDenied
       ? await this.#readEach(unique, options)
       : await this.#readBatches(unique, options);
+    if (listing === undefined) return out;
     const metadata = await listing;
     for (const [name, record] of out) {
       const entry = metadata.get(name);
@@ -316,9 +324,11 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   }
 
   /**
-   * Tags and creation dates of `names`, from `ListSecrets`: the prefix's whole
-   * listing (100 a page), or without a prefix the names themselves (10 a call).
-   * Best effort: a refusal is remembered and bulk reads go on without metadata.
+   * Tags and creation dates of `names`, from `ListSecrets` filtered by their
+   * Secrets Manager names (10 a call: the most one filter takes), never the
+   * prefix's whole listing. A name filter matches by prefix, so a name that
+   * begins many others may take more pages. Best effort: a refusal is
+   * remembered and bulk reads go on without metadata.
    */
   async #listMetadata(
     names: readonly string[],
@@ -330,9 +340,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     >();
     if (this.#listDenied) return out;
     const wanted = new Map(names.map((name) => [this.secretId(name), name]));
-    const filters = this.prefix === "" ? chunk([...wanted.keys()], 10) : [[`${this.prefix}/`]];
+    const filters = chunk([...wanted.keys()], LIST_FILTER_VALUES);
     try {
-      for (const values of filters) {
+      await mapConcurrent(filters, BATCH_CONCURRENCY, async (values) => {
         let token: string | undefined;
         do {
           const page: ListSecretsResponse = await this.#store
@@ -360,7 +370,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
           }
           token = page.NextToken;
         } while (token);
-      }
+      });
     } catch (error) {
       // The deadline passed: the bulk read fails with it, metadata or not.
       if (error instanceof SecretError) return out;

@@ -38,13 +38,26 @@ afterAll(async () => {
 beforeEach(() => counting.reset());
 
 describe("bulk reads with BatchGetSecretValue", () => {
-  it("reads 45 secrets in 3 requests of at most 20 ids (AWS's limit, though moto takes more), metadata in 1 more", async () => {
+  it("reads 45 secrets in 3 requests of at most 20 ids (AWS's limit, though moto takes more) and nothing else", async () => {
     const records = await provider.getMany(names);
     expect(BATCH_SIZE).toBe(20);
     expect(counting.count("BatchGetSecretValue")).toBe(3);
-    // Tags and creation dates of every secret under the prefix: one ListSecrets page.
-    expect(counting.count("ListSecrets")).toBe(1);
-    expect(counting.total()).toBe(4);
+    expect(counting.total()).toBe(3);
+    expect([...records.keys()].sort()).toEqual(names);
+    for (const name of names) {
+      const record = records.get(name) as SecretRecord;
+      expect(record.value).toBe(valueFor(name));
+      expect(record.version).toMatch(/^[0-9a-f-]{36}$/);
+      expect(record.updatedAt).toBeInstanceOf(Date);
+      expect(record.metadata).toBeUndefined();
+    }
+  });
+
+  it("with metadata, tags and creation dates come from ListSecrets by name, one request per 10 names", async () => {
+    const records = await provider.getMany(names, { metadata: true });
+    expect(counting.count("BatchGetSecretValue")).toBe(3);
+    expect(counting.count("ListSecrets")).toBe(5);
+    expect(counting.total()).toBe(8);
     expect([...records.keys()].sort()).toEqual(names);
     for (const name of names) {
       const record = records.get(name) as SecretRecord;
@@ -65,7 +78,7 @@ describe("bulk reads with BatchGetSecretValue", () => {
     await writer.close();
     const unprefixed = createAwsProvider({ client: counting.client });
     counting.reset();
-    const records = await unprefixed.getMany(bare);
+    const records = await unprefixed.getMany(bare, { metadata: true });
     expect(records.size).toBe(12);
     expect(counting.count("BatchGetSecretValue")).toBe(1);
     expect(counting.count("ListSecrets")).toBe(2);
@@ -76,7 +89,7 @@ describe("bulk reads with BatchGetSecretValue", () => {
     const wanted = [...names.slice(0, 18), "MISSING_A", "MISSING_B", "MISSING_C"];
     const records = await provider.getMany(wanted);
     expect(counting.count("BatchGetSecretValue")).toBe(2);
-    expect(counting.total()).toBe(3);
+    expect(counting.total()).toBe(2);
     expect(records.size).toBe(18);
     expect(records.has("MISSING_A")).toBe(false);
   });
@@ -91,10 +104,16 @@ describe("bulk reads with BatchGetSecretValue", () => {
     const manager = new SecretManager({ provider, cacheTtlMs: 60_000 });
     expect(await manager.getSecrets(names.slice(0, 20))).toHaveProperty("size", 20);
     expect(counting.count("BatchGetSecretValue")).toBe(1);
-    expect(counting.total()).toBe(2);
+    expect(counting.total()).toBe(1);
     // Cached now: no further requests.
     await manager.getSecrets(names.slice(0, 20));
-    expect(counting.total()).toBe(2);
+    expect(counting.total()).toBe(1);
+    // Metadata goes past the cache: the batch again, and the tags by name.
+    const records = await manager.getSecretRecords(names.slice(0, 20), { metadata: true });
+    expect(records.get("BULK_10")?.metadata).toEqual({ rotatedAt: "2024-01-02T00:00:00.000Z" });
+    expect(counting.count("BatchGetSecretValue")).toBe(2);
+    expect(counting.count("ListSecrets")).toBe(2);
+    expect(counting.total()).toBe(4);
   });
 
   it("reads earlier versions one by one (BatchGetSecretValue has no version stage)", async () => {
@@ -164,14 +183,14 @@ describe("when the caller may not use BatchGetSecretValue", () => {
     await limited.close();
   });
 
-  it("without ListSecrets, bulk reads return values without metadata, and stop asking", async () => {
+  it("without ListSecrets, bulk reads with metadata return values without it, and stop asking", async () => {
     proxy.clear().fail("ListSecrets", { type: "AccessDeniedException" });
     const limited = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
-    const first = await limited.getMany(names.slice(0, 3));
+    const first = await limited.getMany(names.slice(0, 3), { metadata: true });
     expect(first.get("BULK_00")).toMatchObject({ value: valueFor("BULK_00") });
     expect(first.get("BULK_00")?.metadata).toBeUndefined();
     expect(proxy.count("ListSecrets")).toBe(1);
-    await limited.getMany(names.slice(0, 3));
+    await limited.getMany(names.slice(0, 3), { metadata: true });
     expect(proxy.count("ListSecrets")).toBe(1);
     expect(proxy.count("BatchGetSecretValue")).toBe(2);
     await limited.close();

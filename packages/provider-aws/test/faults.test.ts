@@ -288,7 +288,7 @@ describe("redirects are never followed", () => {
       expect((await direct.get("MOVED"))?.value).toBe("value-before-redirect");
       // No attempt was repeated (a redirect is an answer, not a transient failure), and the value was never sent.
       expect(Object.fromEntries(proxy.seen)).toEqual({
-        DescribeSecret: 2,
+        DescribeSecret: 1,
         GetSecretValue: 1,
         ListSecrets: 1,
       });

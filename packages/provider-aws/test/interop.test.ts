@@ -83,7 +83,7 @@ print(json.dumps([a["VersionId"], b["VersionId"]]))`);
     await py(`
 sm.create_secret(Name="${prefix}/BINARY", SecretBinary="binary ünïcode".encode("utf-8"), Tags=[{"Key": "secrets:rotatedAt", "Value": "2020-02-02T00:00:00Z"}, {"Key": "owner", "Value": "ops"}])
 print("null")`);
-    const record = await provider.get("BINARY");
+    const record = await provider.get("BINARY", { metadata: true });
     expect(record?.value).toBe("binary ünïcode");
     expect(record?.metadata).toEqual({ rotatedAt: "2020-02-02T00:00:00Z" });
   });

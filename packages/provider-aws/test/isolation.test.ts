@@ -96,7 +96,7 @@ describe("names that are property names of every object", () => {
   it("a metadata key named __proto__ comes back as an own field, not a prototype", async () => {
     const metadata = JSON.parse('{"__proto__":"evil","constructor":"c"}') as Record<string, string>;
     await provider.set("TAGGED", "tagged-value", { metadata });
-    const record = await provider.get("TAGGED");
+    const record = await provider.get("TAGGED", { metadata: true });
     expect(Object.getPrototypeOf(record?.metadata)).toBe(null);
     expect(Object.hasOwn(record?.metadata ?? {}, "__proto__")).toBe(true);
     expect(record?.metadata?.[PROTO]).toBe("evil");

@@ -33,7 +33,20 @@ describe("per-secret layout: reads and writes", () => {
     const written = await provider.set("WITH_META", "v1", {
       metadata: { rotatedAt: "2024-01-02T03:04:05.000Z" },
     });
-    const record = (await provider.get("WITH_META")) as SecretRecord;
+    counting.reset();
+    const plain = (await provider.get("WITH_META")) as SecretRecord;
+    // The value alone is one request; tags and the creation date are not fetched.
+    expect(counting.counts).toEqual(new Map([["GetSecretValue", 1]]));
+    expect(plain).toMatchObject({ value: "v1", version: written.version });
+    expect(plain.metadata).toBeUndefined();
+    counting.reset();
+    const record = (await provider.get("WITH_META", { metadata: true })) as SecretRecord;
+    expect(counting.counts).toEqual(
+      new Map([
+        ["GetSecretValue", 1],
+        ["DescribeSecret", 1],
+      ]),
+    );
     expect(record.value).toBe("v1");
     expect(record.version).toBe(written.version);
     expect(record.updatedAt?.getTime()).toBeGreaterThanOrEqual(before);
@@ -57,7 +70,9 @@ describe("per-secret layout: reads and writes", () => {
     const previous = await provider.get("ROTATED", { version: "previous" });
     expect(previous).toMatchObject({ value: "first", version: first.version });
     expect((await provider.get("ROTATED", { version: first.version as string }))?.value).toBe("first");
-    expect((await provider.get("ROTATED"))?.metadata).toEqual({ rotatedAt: "2025-01-01T00:00:00.000Z" });
+    expect((await provider.get("ROTATED", { metadata: true }))?.metadata).toEqual({
+      rotatedAt: "2025-01-01T00:00:00.000Z",
+    });
     const stages = await boto3(
       `import boto3, json; print(json.dumps(boto3.client("secretsmanager").describe_secret(SecretId="${prefix}/ROTATED")["VersionIdsToStages"]))`,
     );

@@ -56,7 +56,8 @@ const CAPABILITY_NAMES: readonly CapabilityName[] = [
 
 /** The calls the shared tests make, against a raw provider or a manager around it. */
 interface Client {
-  get(name: string): Promise<SecretRecord | undefined>;
+  /** `metadata`: ask for dates and metadata too (providers may leave out what costs a request). */
+  get(name: string, options?: { metadata?: boolean }): Promise<SecretRecord | undefined>;
   set(
     name: string,
     value: string,
@@ -323,7 +324,7 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
               const n = name();
               const metadata = { rotatedAt: "2026-01-02T03:04:05.000Z", owner: "conformance" };
               await client().set(n, "with-metadata", { metadata });
-              const record = await client().get(n);
+              const record = await client().get(n, { metadata: true });
               expect(record?.value).toBe("with-metadata");
               expect(record?.metadata).toMatchObject(metadata);
               expect(record?.updatedAt).toBeInstanceOf(Date);
@@ -639,7 +640,7 @@ function rawClient(provider: SecretProvider): Client {
     return fn.bind(provider) as NonNullable<SecretProvider[K]>;
   };
   return {
-    get: (name) => provider.get(name),
+    get: (name, options) => provider.get(name, options),
     set: async (name, value, options) => (await provider.set(name, value, options)) ?? undefined,
     delete: (name) => provider.delete(name),
     check: async () => {
@@ -653,7 +654,7 @@ function rawClient(provider: SecretProvider): Client {
 
 function managerClient(manager: SecretManager): Client {
   return {
-    get: (name) => manager.getSecretRecord(name),
+    get: (name, options) => manager.getSecretRecord(name, options),
     set: async (name, value, options) => {
       expect(await manager.setSecret(name, value, options)).toBe(true);
       return undefined;
