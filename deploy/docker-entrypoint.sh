@@ -1,0 +1,14 @@
+#!/bin/sh
+# Creates every missing secret the manifest declares, then runs the application
+# in this process's place. `init` failing stops the container with its exit code
+# (1 failed, 2 configuration), so an application never starts without its secrets.
+#
+#   SECRETS_INIT=false   skip `init` (when an init container already ran it)
+set -eu
+
+case "${SECRETS_INIT:-true}" in
+  false | 0 | no | off) ;;
+  *) node /opt/secrets/secrets.cjs init --quiet ;;
+esac
+
+exec "$@"
