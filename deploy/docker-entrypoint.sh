@@ -4,11 +4,12 @@
 # (1 failed, 2 configuration), so an application never starts without its secrets.
 #
 #   SECRETS_INIT=false   skip `init` (when an init container already ran it)
+#   SECRETS_CLI=PATH     the bundled CLI (default /opt/secrets/secrets.cjs)
 set -eu
 
 case "${SECRETS_INIT:-true}" in
   false | 0 | no | off) ;;
-  *) node /opt/secrets/secrets.cjs init --quiet ;;
+  *) node "${SECRETS_CLI:-/opt/secrets/secrets.cjs}" init --quiet ;;
 esac
 
 exec "$@"
