@@ -36,6 +36,17 @@ import type {
 /** Metadata key under which the time of the last generation or rotation is stored (ISO 8601). */
 export const ROTATED_AT_METADATA_KEY = "rotatedAt";
 
+/** Error codes that mean the backend as a whole could not be asked, whatever the secret. */
+const WHOLE_BACKEND_FAILURES: ReadonlySet<string> = new Set([
+  "TIMEOUT",
+  "PROVIDER_UNAVAILABLE",
+  "AUTHENTICATION_FAILED",
+  "PROVIDER_NOT_CONFIGURED",
+  "PROVIDER_NOT_INSTALLED",
+  "PROVIDER_INVALID",
+  "INVALID_CONFIG",
+]);
+
 /** The provider name whose secrets may take a manifest's `development` values outside production. */
 const DEVELOPMENT_PROVIDER = "env";
 
@@ -280,19 +291,30 @@ export class SecretInitializer {
   async healthCheck(): Promise<HealthReport> {
     const manifest = await this.getManifest();
     const now = this.#now();
-    const check = await this.#manager.checkProvider();
-    const provider: ProviderHealth = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
-    let failure: SecretError | undefined = check.ok ? undefined : check.error;
+    const names = manifest.secrets.map((s) => s.name);
+    let provider: ProviderHealth;
+    let failure: SecretError | undefined;
     let records: Map<string, SecretRecord> | undefined;
     let errors = new Map<string, SecretError>();
-    if (check.ok) {
-      const read = await this.#readRecords(
-        manifest.secrets.map((s) => s.name),
-        check.provider,
-      );
-      records = read.records;
-      errors = read.errors;
-      failure = read.failure;
+    if (names.length === 0) {
+      const check = await this.#manager.checkProvider();
+      provider = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
+      failure = check.ok ? undefined : check.error;
+    } else {
+      // Reading the declared secrets is the check: it proves the backend answers and our
+      // credentials work, so no separate probe request is made.
+      const started = Date.now();
+      let providerName = this.#manager.providerName;
+      try {
+        providerName = (await this.#manager.getProvider()).name;
+        const read = await this.#readRecords(names, providerName);
+        records = read.records;
+        errors = read.errors;
+        failure = read.failure;
+      } catch (error) {
+        failure = isSecretError(error) ? error : wrapError(error, providerName, "check");
+      }
+      provider = { name: providerName, ok: failure === undefined, latencyMs: Date.now() - started };
     }
     if (failure) {
       provider.ok = false;
@@ -383,6 +405,10 @@ export class SecretInitializer {
       return { records, errors };
     } catch (error) {
       const records = new Map<string, SecretRecord>();
+      // A failure of the whole backend (unreachable, hung, credentials refused) would fail
+      // every name again, each after its own deadline: report it once instead.
+      if (isSecretError(error) && WHOLE_BACKEND_FAILURES.has(error.code))
+        return { records, errors, failure: error };
       await mapConcurrent(names, READ_CONCURRENCY, async (name) => {
         try {
           const record = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });

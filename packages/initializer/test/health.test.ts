@@ -77,8 +77,8 @@ describe("healthCheck", () => {
       rotationUnknown: 0,
       error: 0,
     });
-    // One check, one bulk read.
-    expect(provider.calls).toMatchObject({ check: 1, getMany: 1, get: 0 });
+    // One bulk read, which is the check too: no separate probe.
+    expect(provider.calls).toMatchObject({ check: 0, getMany: 1, get: 0 });
   });
 
   it("is degraded when an optional secret is missing", async () => {
@@ -154,7 +154,7 @@ describe("healthCheck", () => {
     expect(report.summary).toMatchObject({ missing: 1, missingRequired: 1 });
   });
 
-  it("is unhealthy with the provider's error code and message when the check fails, and reads nothing", async () => {
+  it("is unhealthy with the provider's error code and message when the backend refuses us, after one read", async () => {
     const { provider, initializer } = setup();
     seedAll(provider);
     provider.checkError = authFailure();
@@ -167,7 +167,8 @@ describe("healthCheck", () => {
     });
     expect(report.secrets.every((s) => s.status === "error" && !s.present)).toBe(true);
     expect(report.summary.error).toBe(3);
-    expect(provider.calls.getMany).toBe(0);
+    // The refusal concerns every secret: no read per name after the failed batch.
+    expect(provider.calls).toMatchObject({ check: 0, getMany: 1, get: 0 });
   });
 
   it("is unhealthy when the bulk read fails after a good check", async () => {

@@ -59,7 +59,7 @@ export class MemoryProvider implements SecretProvider {
   readonly data = new Map<string, Stored[]>();
   readonly calls = { get: 0, getMany: 0, set: 0, delete: 0, check: 0 };
   readonly writes: WriteCall[] = [];
-  /** Thrown by `check`. */
+  /** Thrown by `check`, and by reads too: a backend that refuses us refuses everything. */
   checkError: Error | undefined;
   /** Thrown by reads. */
   readError: Error | undefined;
@@ -113,7 +113,7 @@ export class MemoryProvider implements SecretProvider {
     this.calls.get++;
     await this.#jitter?.();
     await this.readGate;
-    if (this.readError) throw this.readError;
+    if (this.readError ?? this.checkError) throw this.readError ?? this.checkError;
     const nameError = this.readErrors.get(name);
     if (nameError) throw nameError;
     const versions = this.data.get(name);
@@ -131,7 +131,7 @@ export class MemoryProvider implements SecretProvider {
     this.calls.getMany++;
     await this.#jitter?.();
     await this.readGate;
-    if (this.readError) throw this.readError;
+    if (this.readError ?? this.checkError) throw this.readError ?? this.checkError;
     for (const name of names) {
       const nameError = this.readErrors.get(name);
       if (nameError) throw nameError;
