@@ -76,7 +76,7 @@ export class SecretMetrics {
     const source = this.#explicit ?? metrics.getMeterProvider();
     if (!this.#instruments || source !== this.#source) {
       this.#source = source;
-      this.#instruments = createInstruments(source.getMeter(METER_NAME));
+      this.#instruments = createInstruments(source.getMeter(METER_NAME, INSTRUMENTATION_VERSION));
     }
     return this.#instruments;
   }
