@@ -791,14 +791,15 @@ export class SecretManager {
    * line); a batch carries its size. Never a value.
    */
   #begin(operation: Operation, name: string, count?: number): OperationStart {
-    const attributes: Attributes = { "secret.provider": this.#providerName, "secret.operation": operation };
-    if (name !== "") attributes["secret.name"] = redact(name);
-    if (count !== undefined) attributes["secret.count"] = count;
-    return {
-      at: this.#now(),
-      precise: performance.now(),
-      span: this.#metrics.startSpan(`secret.${operation}`, attributes),
-    };
+    const span = this.#metrics.startSpan(`secret.${operation}`);
+    // Until a tracer provider is registered the span records nothing: build no attributes for it.
+    if (span.isRecording()) {
+      const attributes: Attributes = { "secret.provider": this.#providerName, "secret.operation": operation };
+      if (name !== "") attributes["secret.name"] = redact(name);
+      if (count !== undefined) attributes["secret.count"] = count;
+      span.setAttributes(attributes);
+    }
+    return { at: this.#now(), precise: performance.now(), span };
   }
 
   /** Seconds since `started` (precisely when it is an `OperationStart`) and its start on the manager's clock. */
