@@ -25,6 +25,8 @@ export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}):
   if (errors.length > 0) throw errors[0];
   const logger: Logger = options.logger ?? loggerFromEnv(env);
   const spec = options.provider ?? config.provider;
+  // `env` because nothing was chosen: a missing package then points at SECRET_PROVIDER.
+  const implicit = options.provider === undefined && !env.SECRET_PROVIDER?.trim();
   const cwd = options.cwd ?? process.cwd();
   // The factory's deadline for connecting is the manager's deadline for every call.
   const timeoutMs = options.timeoutMs ?? config.timeoutMs;
@@ -38,6 +40,7 @@ export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}):
               cwd,
               logger,
               timeoutMs,
+              implicit,
               ...(options.loaders ? { loaders: options.loaders } : {}),
             })
         : spec,

@@ -104,7 +104,16 @@ export {
   type SecretManagerOptions,
   type SetOptions,
 } from "./manager.js";
-export { HEALTH_STATUS_VALUE, METER_NAME, type MetricAttributes, SecretMetrics } from "./metrics.js";
+export {
+  DURATION_BUCKETS_SECONDS,
+  HEALTH_STATUS_VALUE,
+  INSTRUMENTATION_VERSION,
+  METER_NAME,
+  type MetricAttributes,
+  SecretMetrics,
+  type SpanEnd,
+  TRACER_NAME,
+} from "./metrics.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
 export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
 export {

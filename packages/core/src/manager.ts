@@ -1,4 +1,4 @@
-import type { MeterProvider } from "@opentelemetry/api";
+import type { Attributes, MeterProvider, Span, TracerProvider } from "@opentelemetry/api";
 import { type CacheEntry, SecretCache } from "./cache.js";
 import { mapConcurrent } from "./concurrency.js";
 import {
@@ -35,7 +35,7 @@ import { type Logger, silentLogger } from "./logger.js";
 import { SecretMetrics } from "./metrics.js";
 import { assertValidSecretName } from "./names.js";
 import { markOwnError, wrapError } from "./provider-error.js";
-import { registerSecretValue } from "./redact.js";
+import { redact, registerSecretValue } from "./redact.js";
 
 /** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
@@ -63,6 +63,8 @@ export interface SecretManagerOptions {
   logger?: Logger;
   /** Defaults to the global OpenTelemetry meter provider. */
   meterProvider?: MeterProvider;
+  /** Defaults to the global OpenTelemetry tracer provider. */
+  tracerProvider?: TracerProvider;
   /** Most backend calls in flight for bulk operations (default 8). */
   concurrency?: number;
   /** Clock, for tests. */
@@ -98,6 +100,15 @@ export interface ProviderCheckResult {
 }
 
 type Operation = "get" | "get_many" | "set" | "delete" | "list" | "check" | "restore";
+
+/** One provider operation under way: when it began (by the manager's clock and precisely) and its span. */
+interface OperationStart {
+  /** `now()` at the start, for log durations. */
+  readonly at: number;
+  /** `performance.now()` at the start, for the duration histogram. */
+  readonly precise: number;
+  readonly span: Span;
+}
 
 /** Shared by every reader of one refresh (all names of one batch share one). */
 interface RefreshState {
@@ -158,7 +169,7 @@ export class SecretManager {
     });
     this.#logger = options.logger ?? silentLogger;
     this.#debug = this.#logger.isLevelEnabled?.("debug") ?? true;
-    this.#metrics = new SecretMetrics(options.meterProvider);
+    this.#metrics = new SecretMetrics(options.meterProvider, options.tracerProvider);
     this.#concurrency = Math.max(1, options.concurrency ?? 8);
   }
 
@@ -239,10 +250,8 @@ export class SecretManager {
   /** The secret's value; throws `SecretNotFoundError` (`Required secret 'NAME' not found`) when missing. */
   async getRequiredSecret(name: string, options: GetOptions = {}): Promise<string> {
     const record = await this.getSecretRecord(name, options);
-    if (record === undefined) {
-      this.#metrics.error({ provider: this.#providerName, operation: "get", code: "SECRET_NOT_FOUND" });
-      throw new SecretNotFoundError(name, { provider: this.#providerName });
-    }
+    // The read was counted as `missing`: a missing secret is an answer, not a provider error.
+    if (record === undefined) throw new SecretNotFoundError(name, { provider: this.#providerName });
     return record.value;
   }
 
@@ -478,24 +487,26 @@ export class SecretManager {
 
   /** Is the backend reachable with working credentials? Never throws. */
   async checkProvider(): Promise<ProviderCheckResult> {
-    const started = this.#now();
+    const started = this.#begin("check", "");
     let provider: SecretProvider;
     try {
-      provider = await this.getProvider();
+      provider = await this.#metrics.within(started.span, () => this.getProvider());
     } catch (error) {
       const wrapped = wrapError(error, this.#providerName, "check");
       this.#fail("check", "", wrapped, started);
       return { ok: false, provider: this.#providerName, latencyMs: 0, error: wrapped };
     }
     try {
-      const status = await this.#bounded("check", "", (signal) => provider.check({ signal }));
-      const latencyMs = this.#now() - started;
+      const status = await this.#metrics.within(started.span, () =>
+        this.#bounded("check", "", (signal) => provider.check({ signal })),
+      );
+      const latencyMs = this.#now() - started.at;
       this.#record("check", "", "success", started);
       return { ok: true, provider: provider.name, latencyMs, details: status ? status.details : undefined };
     } catch (error) {
       const wrapped = wrapError(error, provider.name, "check");
       this.#fail("check", "", wrapped, started);
-      return { ok: false, provider: provider.name, latencyMs: this.#now() - started, error: wrapped };
+      return { ok: false, provider: provider.name, latencyMs: this.#now() - started.at, error: wrapped };
     }
   }
 
@@ -517,10 +528,10 @@ export class SecretManager {
       if (pending) return pending;
     }
     const generation = this.#cache.generation(name);
-    const started = this.#now();
+    const started = this.#begin("get", name);
     const state: RefreshState = { abandoned: false, warned: false };
     let refresh!: Refresh;
-    const promise = (async () => {
+    const promise = this.#metrics.within(started.span, async () => {
       let providerName = this.#providerName;
       try {
         const provider = await this.getProvider();
@@ -539,10 +550,10 @@ export class SecretManager {
       } finally {
         if (this.#inflight.get(name) === refresh) this.#inflight.delete(name);
       }
-    })();
+    });
     // Readers that served a stale value no longer wait: the failure is handled (logged) above.
     promise.catch(() => undefined);
-    refresh = { promise, state, startedAt: started };
+    refresh = { promise, state, startedAt: started.at };
     this.#inflight.set(name, refresh);
     return refresh;
   }
@@ -551,11 +562,11 @@ export class SecretManager {
   #startBatch(provider: SecretProvider, names: readonly string[]): Map<string, Refresh> {
     const getMany = (provider.getMany as NonNullable<SecretProvider["getMany"]>).bind(provider);
     const generations = names.map((name) => this.#cache.generation(name));
-    const started = this.#now();
+    const started = this.#begin("get_many", "", names.length);
     const label = `${names.length} secrets`;
     const state: RefreshState = { abandoned: false, warned: false };
     const refreshes = new Map<string, Refresh>();
-    const all = (async () => {
+    const all = this.#metrics.within(started.span, async () => {
       try {
         const found = await this.#bounded(
           "get_many",
@@ -585,12 +596,12 @@ export class SecretManager {
           if (r !== undefined && this.#inflight.get(name) === r) this.#inflight.delete(name);
         }
       }
-    })();
+    });
     all.catch(() => undefined);
     for (const name of names) {
       const promise = all.then((found) => found.get(name));
       promise.catch(() => undefined);
-      const refresh: Refresh = { promise, state, startedAt: started };
+      const refresh: Refresh = { promise, state, startedAt: started.at };
       refreshes.set(name, refresh);
       this.#inflight.set(name, refresh);
     }
@@ -819,9 +830,9 @@ export class SecretManager {
     outcome: (result: T) => string = () => "success",
     values: readonly string[] = [],
   ): Promise<T> {
-    const started = this.#now();
+    const started = this.#begin(operation, name);
     try {
-      const result = await fn();
+      const result = await this.#metrics.within(started.span, fn);
       this.#record(operation, name, outcome(result), started);
       return result;
     } catch (error) {
@@ -835,22 +846,65 @@ export class SecretManager {
     }
   }
 
-  #record(operation: Operation, name: string, outcome: string, started: number): void {
-    this.#metrics.request({ provider: this.#providerName, operation, outcome });
-    if (this.#debug) this.#log(operation, name, outcome, this.#now() - started);
+  /**
+   * A provider operation begins: its span starts (a child of the caller's active
+   * span). Spans carry the provider, the operation and, for single-secret
+   * operations, the secret's name (a validated identifier, scrubbed like a log
+   * line); a batch carries its size. Never a value.
+   */
+  #begin(operation: Operation, name: string, count?: number): OperationStart {
+    const span = this.#metrics.startSpan(`secret.${operation}`);
+    // Until a tracer provider is registered the span records nothing: build no attributes for it.
+    if (span.isRecording()) {
+      const attributes: Attributes = { "secret.provider": this.#providerName, "secret.operation": operation };
+      if (name !== "") attributes["secret.name"] = redact(name);
+      if (count !== undefined) attributes["secret.count"] = count;
+      span.setAttributes(attributes);
+    }
+    return { at: this.#now(), precise: performance.now(), span };
   }
 
-  #fail(operation: Operation, name: string, error: SecretError, started: number): void {
-    this.#metrics.request({ provider: this.#providerName, operation, outcome: "error" });
-    this.#metrics.error({ provider: this.#providerName, operation, code: error.code });
+  /** Seconds since `started` (precisely when it is an `OperationStart`) and its start on the manager's clock. */
+  #elapsed(started: number | OperationStart): { seconds: number; ms: number } {
+    if (typeof started === "number") {
+      const ms = this.#now() - started;
+      return { seconds: Math.max(0, ms) / 1000, ms };
+    }
+    return { seconds: Math.max(0, performance.now() - started.precise) / 1000, ms: this.#now() - started.at };
+  }
+
+  /** An operation ended with an answer: counted, timed, its span ended, logged at debug. */
+  #record(operation: Operation, name: string, outcome: string, started: number | OperationStart): void {
+    const provider = this.#providerName;
+    const { seconds, ms } = this.#elapsed(started);
+    this.#metrics.request({ provider, operation, outcome });
+    this.#metrics.duration(seconds, { provider, operation, outcome });
+    if (typeof started !== "number")
+      this.#metrics.endSpan(started.span, { outcome }, { "secret.provider": provider });
+    if (this.#debug) this.#log(operation, name, outcome, ms);
+  }
+
+  /** An operation failed: counted (request and error), timed, its span ended with the error code. */
+  #fail(operation: Operation, name: string, error: SecretError, started: number | OperationStart): void {
+    const provider = this.#providerName;
+    const { seconds, ms } = this.#elapsed(started);
+    this.#metrics.request({ provider, operation, outcome: "error" });
+    this.#metrics.error({ provider, operation, code: error.code });
+    this.#metrics.duration(seconds, { provider, operation, outcome: "error" });
+    if (typeof started !== "number")
+      this.#metrics.endSpan(
+        started.span,
+        { outcome: "error", code: error.code },
+        { "secret.provider": provider },
+      );
     if (this.#debug)
       this.#logger.debug(`secret.${operation}`, {
         name: name || undefined,
-        provider: this.#providerName,
+        provider,
         outcome: "error",
         error_code: error.code,
         error: error.message,
-        duration_ms: this.#now() - started,
+        duration_ms: ms,
       });
   }
 

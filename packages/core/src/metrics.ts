@@ -1,6 +1,43 @@
-import { type Counter, type Gauge, type Meter, type MeterProvider, metrics } from "@opentelemetry/api";
+import {
+  type Attributes,
+  type Counter,
+  context,
+  type Gauge,
+  type Histogram,
+  INVALID_SPAN_CONTEXT,
+  type Meter,
+  type MeterProvider,
+  metrics,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  type TracerProvider,
+  trace,
+} from "@opentelemetry/api";
+import { CORE_VERSION } from "./version.js";
 
+/** The instrumentation scope of the toolkit's meter (with this package's version). */
 export const METER_NAME = "@org/secrets-core";
+/** The instrumentation scope of the toolkit's tracer (with this package's version). */
+export const TRACER_NAME = "@org/secrets-core";
+/** The version both scopes carry: this package's version. */
+export const INSTRUMENTATION_VERSION = CORE_VERSION;
+
+/**
+ * Bucket boundaries of `secret_manager_operation_duration_seconds`, in seconds:
+ * from 1 ms (a local file) to 30 s (a backend at its deadline).
+ */
+export const DURATION_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]);
+
+/** How a traced operation ended: its outcome, and the error code when it failed. */
+export interface SpanEnd {
+  outcome: string;
+  /** A `SecretError` code (`PROVIDER_UNAVAILABLE`); sets the span's status to error. */
+  code?: string | undefined;
+}
 
 /** Attributes are names and outcomes only: never a value, never a token. */
 export type MetricAttributes = Record<string, string>;
@@ -13,6 +50,7 @@ interface Instruments {
   errors: Counter;
   cacheHits: Counter;
   health: Gauge;
+  duration: Histogram;
 }
 
 /**
@@ -22,21 +60,34 @@ interface Instruments {
  */
 export class SecretMetrics {
   readonly #explicit: MeterProvider | undefined;
+  readonly #explicitTracer: TracerProvider | undefined;
+  #tracerSource: TracerProvider | undefined;
+  #tracer: Tracer | undefined;
   #source: MeterProvider | undefined;
   #instruments: Instruments | undefined;
   #hitAttributes: { provider: string; hit: MetricAttributes; request: MetricAttributes } | undefined;
 
-  constructor(meterProvider?: MeterProvider) {
+  constructor(meterProvider?: MeterProvider, tracerProvider?: TracerProvider) {
     this.#explicit = meterProvider;
+    this.#explicitTracer = tracerProvider;
   }
 
   #get(): Instruments {
     const source = this.#explicit ?? metrics.getMeterProvider();
     if (!this.#instruments || source !== this.#source) {
       this.#source = source;
-      this.#instruments = createInstruments(source.getMeter(METER_NAME));
+      this.#instruments = createInstruments(source.getMeter(METER_NAME, INSTRUMENTATION_VERSION));
     }
     return this.#instruments;
+  }
+
+  #getTracer(): Tracer {
+    const source = this.#explicitTracer ?? trace.getTracerProvider();
+    if (!this.#tracer || source !== this.#tracerSource) {
+      this.#tracerSource = source;
+      this.#tracer = source.getTracer(TRACER_NAME, INSTRUMENTATION_VERSION);
+    }
+    return this.#tracer;
   }
 
   request(attributes: MetricAttributes): void {
@@ -73,21 +124,119 @@ export class SecretMetrics {
   healthStatus(status: keyof typeof HEALTH_STATUS_VALUE, attributes: MetricAttributes): void {
     safely(() => this.#get().health.record(HEALTH_STATUS_VALUE[status], attributes));
   }
+
+  /** `secret_manager_operation_duration_seconds`: one provider operation took `seconds`. */
+  duration(seconds: number, attributes: MetricAttributes): void {
+    safely(() => this.#get().duration.record(seconds, attributes));
+  }
+
+  /**
+   * Start a span named `name` (internal kind) under the active span. Until a
+   * tracer provider is registered this is a non-recording span that costs
+   * next to nothing. End it with `endSpan`.
+   */
+  startSpan(name: string, attributes?: Attributes): Span {
+    try {
+      return this.#getTracer().startSpan(name, {
+        kind: SpanKind.INTERNAL,
+        ...(attributes ? { attributes } : {}),
+      });
+    } catch {
+      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+    }
+  }
+
+  /**
+   * End a span started with `startSpan`: `secret.outcome` is set, and with a
+   * `code` the span's status is error, described by that code alone (never by
+   * an error message, which may hold words a backend chose) and `error.type`
+   * is set to it.
+   */
+  endSpan(span: Span, end: SpanEnd, attributes?: Attributes): void {
+    safely(() => {
+      if (span.isRecording()) {
+        if (attributes) span.setAttributes(attributes);
+        span.setAttribute("secret.outcome", end.outcome);
+        if (end.code !== undefined) {
+          const code = safeCode(end.code);
+          span.setAttribute("error.type", code);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+        }
+      }
+      span.end();
+    });
+  }
+
+  /** Run `fn` with `span` as the active span (so spans a provider's HTTP client makes are its children). */
+  within<T>(span: Span, fn: () => T): T {
+    if (!span.isRecording()) return fn();
+    return context.with(trace.setSpan(context.active(), span), fn);
+  }
+
+  /**
+   * Run `fn` inside a span named `name`: the outcome is what `describe` says of
+   * the result (default `success`); a throw ends the span with the error's code
+   * (a `SecretError` code, else `UNKNOWN`) and is rethrown unchanged.
+   */
+  async withSpan<T>(
+    name: string,
+    attributes: Attributes,
+    fn: (span: Span) => Promise<T>,
+    describe: (result: T) => SpanEnd & { attributes?: Attributes } = () => ({ outcome: "success" }),
+  ): Promise<T> {
+    const span = this.startSpan(name, attributes);
+    let result: T;
+    try {
+      result = await this.within(span, () => fn(span));
+    } catch (error) {
+      this.endSpan(span, { outcome: "error", code: errorCode(error) });
+      throw error;
+    }
+    let end: SpanEnd & { attributes?: Attributes };
+    try {
+      end = describe(result);
+    } catch {
+      end = { outcome: "success" };
+    }
+    this.endSpan(span, end, end.attributes);
+    return result;
+  }
+}
+
+const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** An error's stable code when it has one of our shape (`PROVIDER_UNAVAILABLE`), else `UNKNOWN`. */
+export function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CODE.test(code) ? code : "UNKNOWN";
+}
+
+function safeCode(code: string): string {
+  return CODE.test(code) ? code : "UNKNOWN";
 }
 
 function createInstruments(meter: Meter): Instruments {
   return {
     requests: meter.createCounter("secret_manager_requests_total", {
       description: "Secret operations requested, by provider, operation and outcome",
+      unit: "{request}",
     }),
     errors: meter.createCounter("secret_manager_errors_total", {
       description: "Secret operations that failed, by provider, operation and error code",
+      unit: "{error}",
     }),
     cacheHits: meter.createCounter("secret_manager_cache_hits_total", {
       description: "Secret reads answered from the cache",
+      unit: "{hit}",
     }),
     health: meter.createGauge("secret_health_check_status", {
       description: "Result of the last health check: 2 healthy, 1 degraded, 0 unhealthy",
+      unit: "1",
+    }),
+    duration: meter.createHistogram("secret_manager_operation_duration_seconds", {
+      description: "How long each provider operation took, by provider, operation and outcome",
+      unit: "s",
+      advice: { explicitBucketBoundaries: [...DURATION_BUCKETS_SECONDS] },
     }),
   };
 }

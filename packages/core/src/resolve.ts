@@ -1,12 +1,12 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseCoreConfig } from "./config.js";
 import { describeConfigValue } from "./config-value.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
-import { silentLogger } from "./logger.js";
+import { type Logger, silentLogger } from "./logger.js";
 import { checkProviderShape } from "./manager.js";
 import { sanitizeError, wrapError } from "./provider-error.js";
 
@@ -25,6 +25,12 @@ export interface ResolveProviderOptions extends Partial<ProviderContext> {
   loaders?: ProviderLoaders;
   /** Short names and their packages (default `BUILTIN_PROVIDERS`). */
   builtins?: Readonly<Record<string, string>>;
+  /**
+   * The name is a default, not the user's choice (`SECRET_PROVIDER` is unset):
+   * when its package is missing, the error says to set `SECRET_PROVIDER`, naming
+   * the first-party providers that are installed.
+   */
+  implicit?: boolean;
 }
 
 /**
@@ -61,11 +67,13 @@ export function classifyProviderSpec(
 
 /**
  * Resolve `SECRET_PROVIDER`-style names into a provider: `env`, `vault`, `aws`,
- * a package specifier (`@acme/secrets-provider-foo`) resolved from the project
- * directory (`cwd`) as the project itself would import it, or a relative /
- * absolute path to a module. A host that carries providers itself (the CLI)
- * passes `loaders` instead. The module must export
- * `createProvider(context)`; what it returns is checked against the contract.
+ * a package specifier (`@acme/secrets-provider-foo`) resolved as the application
+ * resolves its own imports — from where this copy of core is installed, then
+ * from the main module's directory, then from `cwd` (the first that has it wins,
+ * logged at debug) — or a relative / absolute path to a module, resolved
+ * against `cwd`. A host that carries providers itself (the CLI) passes
+ * `loaders` instead. The module must export `createProvider(context)`; what it
+ * returns is checked against the contract.
  */
 export async function resolveProvider(
   spec: string,
@@ -103,7 +111,14 @@ export async function resolveProvider(
       );
     }
   } else {
-    mod = await importPackage(packageName, context.cwd, builtin ? name.toLowerCase() : name);
+    const label = builtin ? name.toLowerCase() : name;
+    try {
+      mod = await importPackage(packageName, context.cwd, label, context.logger);
+    } catch (error) {
+      if (error instanceof ProviderNotInstalledError && options.implicit === true)
+        throw unsetProviderError(label, packageName, builtins, context.cwd);
+      throw error;
+    }
   }
 
   const factory = (mod as Partial<ProviderModule> | undefined)?.createProvider;
@@ -132,22 +147,109 @@ const ESM_HOST = typeof __SECRETS_CORE_FORMAT__ === "undefined" || __SECRETS_COR
 /** Replaced by the build with the output format (`esm` or `cjs`); undefined when run from source. */
 declare const __SECRETS_CORE_FORMAT__: string | undefined;
 
-/** Import a package as the user's project sees it: resolved from the project directory. */
-async function importPackage(packageName: string, cwd: string, label: string): Promise<unknown> {
-  const require = createRequire(path.join(cwd, "package.json"));
-  let resolved: string | undefined;
+/** Where a package is looked for, in order: the first place that has it wins. */
+export type ResolutionOrigin = "core" | "main module" | "working directory";
+
+interface Origin {
+  readonly origin: ResolutionOrigin;
+  /** A file in the directory to resolve from (what `createRequire` takes). */
+  readonly file: string;
+}
+
+/**
+ * The places an application resolves its own imports from: this copy of core
+ * (installed beside the application's providers, or beside a tool's), the main
+ * module's directory (`node /srv/app/server.js` run from anywhere), then the
+ * working directory. Directories are not repeated.
+ */
+function resolutionOrigins(cwd: string): Origin[] {
+  const candidates: Origin[] = [];
+  const core = coreFile();
+  if (core !== undefined) candidates.push({ origin: "core", file: core });
+  const main = mainFile();
+  if (main !== undefined) candidates.push({ origin: "main module", file: main });
+  candidates.push({ origin: "working directory", file: path.join(path.resolve(cwd), "package.json") });
+  const seen = new Set<string>();
+  return candidates.filter(({ file }) => {
+    const dir = path.dirname(file);
+    if (seen.has(dir)) return false;
+    seen.add(dir);
+    return true;
+  });
+}
+
+/** This module's own file: `import.meta.url` in the ESM build, `__filename` in the CommonJS one. */
+function coreFile(): string | undefined {
   try {
-    resolved = ESM_HOST ? resolveImportEntry(packageName, require) : require.resolve(packageName);
+    if (!ESM_HOST) return typeof __filename === "string" ? __filename : undefined;
+    return fileURLToPath(import.meta.url);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The application's main module, with symlinks resolved as Node resolves them
+ * for the entry point: `require.main` when the entry is CommonJS, else the
+ * script named on the command line. Undefined for `node -e` and the REPL.
+ */
+function mainFile(): string | undefined {
+  let file: string | undefined;
+  try {
+    if (typeof require === "function") file = require.main?.filename;
+  } catch {
+    file = undefined;
+  }
+  file ??= process.argv[1];
+  if (typeof file !== "string" || file === "" || file.startsWith("-")) return undefined;
+  const absolute = path.resolve(file);
+  try {
+    return realpathSync(absolute);
+  } catch {
+    return absolute;
+  }
+}
+
+/** The file `packageName` resolves to from `origin` (in this build's module format), or undefined. */
+function resolveFrom(origin: Origin, packageName: string, label: string): string | undefined {
+  const require = createRequire(origin.file);
+  try {
+    return ESM_HOST ? resolveImportEntry(packageName, require) : require.resolve(packageName);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
-    if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED")
-      throw new ProviderInvalidError(
-        label,
-        `${packageName} could not be resolved (${describeCode(code)})`,
-        sanitizeError(error),
-      );
+    if (code === "MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return undefined;
+    throw new ProviderInvalidError(
+      label,
+      `${packageName} could not be resolved (${describeCode(code)})`,
+      sanitizeError(error),
+    );
   }
-  if (resolved === undefined) throw new ProviderNotInstalledError(label, packageName);
+}
+
+/** Import a package as the application would: from the first origin that has it (see `resolutionOrigins`). */
+async function importPackage(
+  packageName: string,
+  cwd: string,
+  label: string,
+  logger: Logger,
+): Promise<unknown> {
+  let resolved: string | undefined;
+  let from: Origin | undefined;
+  for (const origin of resolutionOrigins(cwd)) {
+    resolved = resolveFrom(origin, packageName, label);
+    if (resolved !== undefined) {
+      from = origin;
+      break;
+    }
+  }
+  if (resolved === undefined || from === undefined) throw new ProviderNotInstalledError(label, packageName);
+  logger.debug("secret.provider resolved", {
+    provider: label,
+    package: packageName,
+    from: from.origin,
+    directory: path.dirname(from.file),
+    file: resolved,
+  });
   try {
     return await import(pathToFileURL(resolved).href);
   } catch (error) {
@@ -157,24 +259,94 @@ async function importPackage(packageName: string, cwd: string, label: string): P
 }
 
 /**
- * The file an `import` of `packageName` from the project would load: the
- * package's `exports["."]` under the `import` / `node` / `default` conditions,
- * else `module` or `main`. (`require.resolve` would pick the CommonJS entry.)
+ * The default provider's package is missing and `SECRET_PROVIDER` is unset:
+ * the fix is usually to set it (to a provider that is installed), not to
+ * install the development provider.
  */
-function resolveImportEntry(packageName: string, require: NodeJS.Require): string | undefined {
-  for (const dir of require.resolve.paths(packageName) ?? []) {
-    const root = path.join(dir, packageName);
+function unsetProviderError(
+  label: string,
+  packageName: string,
+  builtins: Readonly<Record<string, string>>,
+  cwd: string,
+): ProviderNotInstalledError {
+  const origins = resolutionOrigins(cwd);
+  const installed = Object.keys(builtins).filter((short) => {
+    const pkg = builtins[short];
+    if (short === label || pkg === undefined) return false;
+    try {
+      return origins.some((origin) => resolveFrom(origin, pkg, short) !== undefined);
+    } catch {
+      return false;
+    }
+  });
+  const message =
+    installed.length > 0
+      ? `SECRET_PROVIDER is not set, and the default provider '${label}' (${packageName}) is not installed: set SECRET_PROVIDER=${installed[0]}${installed.length > 1 ? ` (installed: ${installed.join(", ")})` : ""}`
+      : `SECRET_PROVIDER is not set, and the default provider '${label}' is not installed: set SECRET_PROVIDER to your provider (${Object.keys(builtins).join(", ")} or a provider package) and install it, or run npm install ${packageName}`;
+  return new ProviderNotInstalledError(label, packageName, message);
+}
+
+/**
+ * The file an `import` of `specifier` from the project would load: the
+ * package's `exports` entry for the subpath (exact, or a `*` pattern) under the
+ * `import` / `node` / `default` conditions; without `exports`, `module` or
+ * `main` (or the subpath's file). (`require.resolve` would pick the CommonJS
+ * entry.) A package whose `exports` lack the subpath is skipped, as Node would
+ * refuse it.
+ */
+function resolveImportEntry(specifier: string, require: NodeJS.Require): string | undefined {
+  const { name, subpath } = splitSpecifier(specifier);
+  for (const dir of require.resolve.paths(name) ?? []) {
+    const root = path.join(dir, name);
     let manifest: { exports?: unknown; module?: unknown; main?: unknown };
     try {
       manifest = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
     } catch {
       continue;
     }
-    const entry =
-      pickExport(manifest.exports) ?? stringOr(manifest.module) ?? stringOr(manifest.main) ?? "index.js";
-    return path.join(root, entry);
+    if (manifest.exports !== undefined && manifest.exports !== null) {
+      const entry = exportTarget(manifest.exports, subpath);
+      if (entry === undefined) continue;
+      return path.join(root, entry);
+    }
+    if (subpath !== ".") return require.resolve(path.join(root, subpath));
+    return path.join(root, stringOr(manifest.module) ?? stringOr(manifest.main) ?? "index.js");
   }
   return undefined;
+}
+
+/** `@scope/name/sub/path` into `@scope/name` and `./sub/path` (`.` without a subpath). */
+function splitSpecifier(specifier: string): { name: string; subpath: string } {
+  const parts = specifier.split("/");
+  const length = specifier.startsWith("@") ? 2 : 1;
+  const rest = parts.slice(length);
+  return { name: parts.slice(0, length).join("/"), subpath: rest.length === 0 ? "." : `./${rest.join("/")}` };
+}
+
+/** The target of `subpath` in a package's `exports`, with a `*` pattern's match substituted. */
+function exportTarget(exports: unknown, subpath: string): string | undefined {
+  const isMap =
+    typeof exports === "object" &&
+    exports !== null &&
+    !Array.isArray(exports) &&
+    Object.keys(exports).some((key) => key.startsWith("."));
+  if (!isMap) return subpath === "." ? pickExport(exports) : undefined;
+  const map = exports as Record<string, unknown>;
+  if (Object.hasOwn(map, subpath)) return pickExport(map[subpath]);
+  let best: { key: string; match: string } | undefined;
+  for (const key of Object.keys(map)) {
+    const star = key.indexOf("*");
+    if (star < 0 || key.indexOf("*", star + 1) >= 0) continue;
+    const prefix = key.slice(0, star);
+    const suffix = key.slice(star + 1);
+    if (subpath.length < key.length - 1 || !subpath.startsWith(prefix) || !subpath.endsWith(suffix)) continue;
+    if (best === undefined || prefix.length > best.key.indexOf("*")) {
+      best = { key, match: subpath.slice(prefix.length, subpath.length - suffix.length) };
+    }
+  }
+  if (best === undefined) return undefined;
+  const target = pickExport(map[best.key]);
+  return target?.replaceAll("*", best.match);
 }
 
 const CONDITIONS = ["import", "node", "default"];
@@ -190,8 +362,7 @@ function pickExport(exports: unknown): string | undefined {
   }
   if (typeof exports !== "object" || exports === null) return undefined;
   const map = exports as Record<string, unknown>;
-  if (Object.keys(map).some((key) => key.startsWith("."))) return pickExport(map["."]);
-  for (const condition of CONDITIONS) if (condition in map) return pickExport(map[condition]);
+  for (const condition of CONDITIONS) if (Object.hasOwn(map, condition)) return pickExport(map[condition]);
   return undefined;
 }
 

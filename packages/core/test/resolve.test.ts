@@ -63,7 +63,43 @@ writeFileSync(path.join(project, "local-provider.mjs"), goodProvider);
   writeFileSync(path.join(dir, "cjs.cjs"), `exports.createProvider = function () ${body("cjs")};`);
 }
 
+// Subpaths: through `exports` (exact and pattern) and, without `exports`, the file itself.
+{
+  const dir = path.join(project, "node_modules", "@acme", "kv");
+  mkdirSync(path.join(dir, "lib", "providers"), { recursive: true });
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({
+      name: "@acme/kv",
+      type: "module",
+      exports: {
+        ".": "./lib/main.js",
+        "./provider": { import: "./lib/provider.js", require: "./lib/provider.cjs" },
+        "./providers/*": "./lib/providers/*.js",
+      },
+    }),
+  );
+  const named = (n: string) =>
+    `export function createProvider() { return { name: "${n}", async get() {}, async set() {}, async delete() { return false; }, async check() {} }; }`;
+  writeFileSync(path.join(dir, "lib", "provider.js"), named("kv-exact"));
+  writeFileSync(path.join(dir, "lib", "providers", "fast.js"), named("kv-pattern"));
+  writeFileSync(path.join(dir, "lib", "hidden.js"), named("kv-hidden"));
+  const plain = path.join(project, "node_modules", "plain-kv");
+  mkdirSync(plain, { recursive: true });
+  writeFileSync(path.join(plain, "package.json"), JSON.stringify({ name: "plain-kv", type: "module" }));
+  writeFileSync(path.join(plain, "provider.js"), named("plain-sub"));
+}
+
 describe("provider resolution", () => {
+  it("resolves a package subpath through its exports, exact or by pattern, and refuses an unexported one", async () => {
+    expect((await resolveProvider("@acme/kv/provider", { cwd: project })).name).toBe("kv-exact");
+    expect((await resolveProvider("@acme/kv/providers/fast", { cwd: project })).name).toBe("kv-pattern");
+    expect((await resolveProvider("plain-kv/provider", { cwd: project })).name).toBe("plain-sub");
+    await expect(resolveProvider("@acme/kv/lib/hidden", { cwd: project })).rejects.toBeInstanceOf(
+      ProviderNotInstalledError,
+    );
+  });
+
   it("loads a third-party package from the project directory and checks its shape", async () => {
     const provider = await resolveProvider("@acme/secrets-provider-foo", { cwd: project });
     expect(provider.name).toBe("acme-foo");

@@ -176,6 +176,63 @@ export class SecretInitializer {
   }
 
   /**
+   * Create what is missing (see `#initializeSecrets`), inside a `secret.init`
+   * span: outcome `success`, or `incomplete` (an error status) when a secret
+   * could not be created.
+   */
+  initializeSecrets(options: InitializeOptions = {}): Promise<InitResult> {
+    return this.#traced("init", { "secret.dry_run": options.dryRun === true }, () =>
+      this.#initializeSecrets(options),
+    );
+  }
+
+  /**
+   * Replace generatable secrets (see `#rotateSecrets`), inside a `secret.rotate`
+   * span: outcome `success`, or `incomplete` (an error status).
+   */
+  rotateSecrets(names?: readonly string[], options: RotateOptions = {}): Promise<RotateResult> {
+    return this.#traced("rotate", { "secret.dry_run": options.dryRun === true }, () =>
+      this.#rotateSecrets(names, options),
+    );
+  }
+
+  /**
+   * Check the provider and every declared secret (see `#healthCheck`), inside a
+   * `secret.health` span whose outcome is the status; `unhealthy` is an error
+   * status with the provider error's code (or `UNHEALTHY`).
+   */
+  healthCheck(): Promise<HealthReport> {
+    return this.#manager.metrics.withSpan(
+      "secret.health",
+      { "secret.provider": this.#manager.providerName, "secret.operation": "health" },
+      () => this.#healthCheck(),
+      (report) => ({
+        outcome: report.status,
+        code: report.status === "unhealthy" ? (healthReportError(report)?.code ?? "UNHEALTHY") : undefined,
+        attributes: { "secret.provider": report.provider.name, "secret.count": report.secrets.length },
+      }),
+    );
+  }
+
+  /** Run an init or rotate inside its span: names, counts and outcome only, never a value. */
+  #traced<T extends { ok: boolean; secrets: readonly unknown[] }>(
+    operation: "init" | "rotate",
+    attributes: Record<string, boolean>,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    return this.#manager.metrics.withSpan(
+      `secret.${operation}`,
+      { "secret.provider": this.#manager.providerName, "secret.operation": operation, ...attributes },
+      run,
+      (result) => ({
+        outcome: result.ok ? "success" : "incomplete",
+        code: result.ok ? undefined : "INCOMPLETE",
+        attributes: { "secret.provider": this.#manager.providerName, "secret.count": result.secrets.length },
+      }),
+    );
+  }
+
+  /**
    * Create what is missing; never touch an existing value (unless `force`).
    * Generatable secrets get a generated value; a missing required secret that
    * cannot be generated is reported as `missing` with the command that sets it.
@@ -183,7 +240,7 @@ export class SecretInitializer {
    * `setSecrets` call (one request where the provider can write in batches).
    * Throws only when the provider cannot be read at all.
    */
-  async initializeSecrets(options: InitializeOptions = {}): Promise<InitResult> {
+  async #initializeSecrets(options: InitializeOptions): Promise<InitResult> {
     const force = options.force === true;
     const dryRun = options.dryRun === true;
     const context = await this.#read(await this.getManifest());
@@ -236,7 +293,7 @@ export class SecretInitializer {
    * unknown or non-generatable name throws a `SecretConfigError` before
    * anything is read or written.
    */
-  async rotateSecrets(names?: readonly string[], options: RotateOptions = {}): Promise<RotateResult> {
+  async #rotateSecrets(names: readonly string[] | undefined, options: RotateOptions): Promise<RotateResult> {
     const dryRun = options.dryRun === true;
     const manifest = await this.getManifest();
     const named = names !== undefined && names.length > 0;
@@ -288,7 +345,7 @@ export class SecretInitializer {
    * Never throws for provider failures: they make the report `unhealthy`.
    * Records `secret_health_check_status` and logs the outcome at info.
    */
-  async healthCheck(): Promise<HealthReport> {
+  async #healthCheck(): Promise<HealthReport> {
     const manifest = await this.getManifest();
     const now = this.#now();
     const names = manifest.secrets.map((s) => s.name);
