@@ -3,7 +3,6 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEnvProvider } from "@org/secrets-provider-env";
 import { hostileValues } from "@org/secrets-provider-testkit";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 // By path, not by package name: the fixtures package itself depends on this one, and a
 // dependency back would make the workspace's build graph cyclic.
 import {
@@ -17,6 +16,7 @@ import {
   startMoto,
   startOpenBao,
 } from "@org/secrets-test-support";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
 /** `secrets copy` through the built binary: env to env, and env -> OpenBao -> moto -> env with real servers. */

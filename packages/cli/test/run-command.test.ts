@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { chmodSync, promises as fs, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 // By path, not by package name: the fixtures package itself depends on this one, and a
 // dependency back would make the workspace's build graph cyclic.
 import {
@@ -12,6 +11,7 @@ import {
   runCli,
   startOpenBao,
 } from "@org/secrets-test-support";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
 /** `secrets run` through the built binary, as users run it, against the env provider (and one real OpenBao). */
