@@ -353,14 +353,12 @@ export class SecretInitializer {
     let failure: SecretError | undefined;
     let records: Map<string, SecretRecord> | undefined;
     let errors = new Map<string, SecretError>();
-    if (names.length === 0) {
-      const check = await this.#manager.checkProvider();
-      provider = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
-      failure = check.ok ? undefined : check.error;
-    } else {
-      // Reading the declared secrets is the check: it proves the backend answers and our
-      // credentials work, so no separate probe request is made.
-      const started = Date.now();
+    // The declared secrets are read first; the provider check comes after a good read, so
+    // a provider that has just been answered can confirm it without another request (AWS
+    // and Vault do), while a local check (the env provider's directory and file) still runs.
+    // A failed read is the provider's failure: no check after it, which would wait out a
+    // second deadline against a hung backend.
+    if (names.length > 0) {
       let providerName = this.#manager.providerName;
       try {
         providerName = (await this.#manager.getProvider()).name;
@@ -369,9 +367,15 @@ export class SecretInitializer {
         errors = read.errors;
         failure = read.failure;
       } catch (error) {
-        failure = isSecretError(error) ? error : wrapError(error, providerName, "check");
+        failure = isSecretError(error) ? error : wrapError(error, providerName, "get_many");
       }
-      provider = { name: providerName, ok: failure === undefined, latencyMs: Date.now() - started };
+    }
+    if (failure === undefined) {
+      const check = await this.#manager.checkProvider();
+      provider = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
+      failure = check.ok ? undefined : check.error;
+    } else {
+      provider = { name: this.#manager.providerName, ok: false, latencyMs: 0 };
     }
     if (failure) {
       provider.ok = false;

@@ -77,8 +77,8 @@ describe("healthCheck", () => {
       rotationUnknown: 0,
       error: 0,
     });
-    // One bulk read, which is the check too: no separate probe.
-    expect(provider.calls).toMatchObject({ check: 0, getMany: 1, get: 0 });
+    // One bulk read, then the provider's check (which a provider may answer from that read).
+    expect(provider.calls).toMatchObject({ check: 1, getMany: 1, get: 0 });
   });
 
   it("is degraded when an optional secret is missing", async () => {
@@ -167,7 +167,8 @@ describe("healthCheck", () => {
     });
     expect(report.secrets.every((s) => s.status === "error" && !s.present)).toBe(true);
     expect(report.summary.error).toBe(3);
-    // The refusal concerns every secret: no read per name after the failed batch.
+    // The refusal concerns every secret: no read per name after the failed batch, and no
+    // check after it (against a hung backend that would wait out a second deadline).
     expect(provider.calls).toMatchObject({ check: 0, getMany: 1, get: 0 });
   });
 

@@ -49,6 +49,9 @@ import { BinarySecretError, CURRENT, metadataFromTags, SecretsManagerStore, type
 import { versionSelector } from "./versions.js";
 
 /** `BatchGetSecretValue` takes at most 20 secret ids a call. */
+
+/** How recent a successful request must be for `check()` to rely on it instead of a probe. */
+const RECENT_ANSWER_MS = 5_000;
 export const BATCH_SIZE = 20;
 const BATCH_CONCURRENCY = 4;
 /** `ListSecrets` takes at most 10 values in one filter. */
@@ -416,6 +419,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
         }),
         signal ? { abortSignal: signal } : {},
       );
+      this.#store.noteAnswer();
       for (const entry of response.SecretValues ?? []) {
         const name =
           (entry.Name !== undefined ? byId.get(entry.Name) : undefined) ??
@@ -591,6 +595,12 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       const description = await this.#store.describe(this.#documentTarget, options.signal);
       if (description?.DeletedDate) throw this.#store.scheduled(this.#documentTarget, description);
       details.document = description ? "present" : "absent";
+      return { details };
+    }
+    // AWS answered one of our requests moments ago (a health check reads the declared
+    // secrets first): that already proves the endpoint answers and the credentials work.
+    if (this.#store.answeredWithin(RECENT_ANSWER_MS)) {
+      details.confirmedBy = "recent request";
       return { details };
     }
     const start = this.prefix === "" ? "" : `${this.prefix}/`;

@@ -207,10 +207,25 @@ export class SecretsManagerStore {
   ): Promise<T> {
     const connection = await this.connect();
     try {
-      return await run(connection, signal ? { abortSignal: signal } : {});
+      const value = await run(connection, signal ? { abortSignal: signal } : {});
+      this.#answeredAt = Date.now();
+      return value;
     } catch (error) {
       throw this.#cancelled(error, signal, ctx) ?? toSecretError(error, ctx);
     }
+  }
+
+  /** When AWS last answered a request of ours with success (epoch ms; 0: never). */
+  #answeredAt = 0;
+
+  /** Record a successful answer to a request sent outside `call` / `attempt`. */
+  noteAnswer(): void {
+    this.#answeredAt = Date.now();
+  }
+
+  /** Whether AWS answered a request of ours with success within the last `ms` milliseconds. */
+  answeredWithin(ms: number): boolean {
+    return this.#answeredAt > 0 && Date.now() - this.#answeredAt < ms;
   }
 
   /**
@@ -240,7 +255,9 @@ export class SecretsManagerStore {
   ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
     const connection = await this.connect();
     try {
-      return { ok: true, value: await run(connection, signal ? { abortSignal: signal } : {}) };
+      const value = await run(connection, signal ? { abortSignal: signal } : {});
+      this.#answeredAt = Date.now();
+      return { ok: true, value };
     } catch (error) {
       const cancelled = this.#cancelled(error, signal, ctx);
       if (cancelled) throw cancelled;

@@ -192,8 +192,11 @@ export class VaultProvider implements SecretProvider {
     const { auth, mount, prefix } = connection;
     const probedAt = connection.probedAt;
     connection.probedAt = undefined;
-    // Right after connecting, the mount lookup connecting made is the proof.
-    const proven = probedAt !== undefined && Date.now() - probedAt <= CHECK_REUSE_MS;
+    // Right after connecting, the mount lookup connecting made is the proof; so is any
+    // request Vault answered as expected moments ago (a health check reads its secrets first).
+    const proven =
+      (probedAt !== undefined && Date.now() - probedAt <= CHECK_REUSE_MS) ||
+      connection.transport.answeredWithin(CHECK_REUSE_MS);
     if (!proven) await this.#probe(connection, options.signal);
     const details: Record<string, string | number | boolean> = {
       url: connection.transport.url,

@@ -135,6 +135,14 @@ export class VaultTransport {
     return this.#url;
   }
 
+  /** When Vault last gave an expected answer to a request of ours (epoch ms; 0: never). */
+  #answeredAt = 0;
+
+  /** Whether Vault gave an expected answer (2xx, or a status the request accepts, such as a read's 404) within `ms`. */
+  answeredWithin(ms: number): boolean {
+    return this.#answeredAt > 0 && Date.now() - this.#answeredAt < ms;
+  }
+
   /** Abort every request in flight and refuse new ones. */
   close(): void {
     this.#shutdown.abort(new Error("the Vault provider was closed"));
@@ -155,6 +163,7 @@ export class VaultTransport {
       const durationMs = Date.now() - started;
       if (outcome.ok) {
         this.#debug(request, path, outcome.response.status, attempt, durationMs);
+        this.#answeredAt = Date.now();
         return outcome.response;
       }
       const failure = outcome.failure;

@@ -118,7 +118,7 @@ describe("the CLI makes only the requests a command needs", () => {
     });
     expect(JSON.parse(configured.stdout).provider.ok).toBe(true);
     const again = proxy.countRequests();
-    // Reading the declared secrets is the check: no mount lookup, no probe.
+    // The check after the reads relies on their answers: no mount lookup, no probe.
     expect(again.count(MOUNT_LOOKUP)).toBe(0);
     expect(again.total).toBe(declared.length);
   });
