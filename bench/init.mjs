@@ -1,13 +1,13 @@
 // `init` at scale: creating 100 and 1,000 secrets through the initializer, against
 // the raw client creating the same secrets with the same concurrency, in the same run.
-//   env:   one writeFileSync of the whole file
+//   env:   generating the values and writing the file atomically (temporary file, fsync, rename)
 //   Vault: node-vault writes against a real OpenBao dev server
 //   AWS:   SDK CreateSecret against a real moto server
 // Each figure is the median of a few runs; each run creates fresh secrets (a new prefix or file).
 // Runs alone with `node bench/init.mjs`, or as part of bench/run.mjs.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import os from "node:os";
@@ -130,19 +130,27 @@ export async function benchInit(root) {
       for (const count of SIZES) {
         const runs = count === 1000 ? 5 : 9;
         const raw = await timed(runs, {
-          prepare: (run) => {
+          prepare: (run) => path.join(dir, `raw-${count}-${run}.env`),
+          run: (file) => {
             let text = "";
             for (let i = 0; i < count; i++) text += `S_${i}=${hex()}\n`;
-            return { file: path.join(dir, `raw-${count}-${run}.env`), text };
+            const temporary = `${file}.tmp`;
+            const fd = openSync(temporary, "wx", 0o600);
+            try {
+              writeSync(fd, text);
+              fsyncSync(fd);
+            } finally {
+              closeSync(fd);
+            }
+            renameSync(temporary, file);
           },
-          run: ({ file, text }) => writeFileSync(file, text, { mode: 0o600 }),
         });
         const ours = await timed(runs, {
           prepare: (run) => createEnvProvider({ path: path.join(dir, `init-${count}-${run}.env`), env: {} }),
           run: (provider) => init(provider, count),
         });
         times.set(count, ours);
-        row("env", count, ours, raw, "vs one writeFileSync of the whole file");
+        row("env", count, ours, raw, "vs generating the values and one atomic write of the file");
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -170,18 +178,20 @@ export async function benchInit(root) {
     );
     const times = new Map();
     try {
-      const client = nodeVault({ endpoint: url, token, apiVersion: "v1" });
       for (const count of SIZES) {
         const runs = 3;
         const raw = await timed(runs, {
           prepare: (run) => `raw-${count}-${run}`,
-          run: (prefix) =>
-            mapLimit(
+          // A fresh client each run, as init starts with a fresh provider.
+          run: (prefix) => {
+            const client = nodeVault({ endpoint: url, token, apiVersion: "v1" });
+            return mapLimit(
               Array.from({ length: count }, (_, i) => i),
               CONCURRENCY,
               (i) =>
                 client.write(`secret/data/${prefix}/S_${i}`, { data: { value: hex() }, options: { cas: 0 } }),
-            ),
+            );
+          },
         });
         const ours = await timed(runs, {
           prepare: (run) =>
@@ -221,17 +231,20 @@ export async function benchInit(root) {
     });
     const times = new Map();
     try {
-      const client = new SecretsManagerClient({ region: "us-east-1", endpoint });
       for (const count of SIZES) {
         const runs = 3;
         const raw = await timed(runs, {
           prepare: (run) => `raw-${count}-${run}`,
-          run: (prefix) =>
-            mapLimit(
+          // A fresh client each run, as init starts with a fresh provider.
+          run: async (prefix) => {
+            const client = new SecretsManagerClient({ region: "us-east-1", endpoint });
+            await mapLimit(
               Array.from({ length: count }, (_, i) => i),
               CONCURRENCY,
               (i) => client.send(new CreateSecretCommand({ Name: `${prefix}/S_${i}`, SecretString: hex() })),
-            ),
+            );
+            client.destroy();
+          },
         });
         const ours = await timed(runs, {
           prepare: (run) => createAwsProvider({ region: "us-east-1", prefix: `init-${count}-${run}` }),
@@ -241,7 +254,6 @@ export async function benchInit(root) {
         times.set(count, ours);
         row("AWS", count, ours, raw, `vs SDK CreateSecret, ${CONCURRENCY} in flight`);
       }
-      client.destroy();
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);

@@ -120,7 +120,15 @@ interface PlannedInit {
   /** The result, or with `write`, the result if the write succeeds. */
   result: InitSecretResult;
   write?: PlannedWrite | undefined;
+  /** Planned without reading the secret: a create-only write that finds it there means `exists`. */
+  blind: boolean;
 }
+
+/**
+ * Creates sent before deciding whether the rest are written without a read
+ * (most of them are new) or read first (most already exist: a re-run).
+ */
+const FIRST_WAVE = 16;
 
 interface PlannedRotate {
   /** The result, or with `write`, the result if the write succeeds. */
@@ -236,32 +244,41 @@ export class SecretInitializer {
    * Create what is missing; never touch an existing value (unless `force`).
    * Generatable secrets get a generated value; a missing required secret that
    * cannot be generated is reported as `missing` with the command that sets it.
-   * Presence is read in one batch and every value is written in one
-   * `setSecrets` call (one request where the provider can write in batches).
-   * Throws only when the provider cannot be read at all.
+   *
+   * A secret init can create is not read first: it is written create-only
+   * (`ifAbsent`), and a write that finds it there reports `exists` — one request
+   * per new secret instead of a read and a write. Only the secrets init cannot
+   * create are read (to tell `missing` from `exists`), and every secret with
+   * `force` or `dryRun`. When the first writes mostly find their secrets there
+   * (a re-run), the rest are read in one batch instead and only the missing ones
+   * written, so a re-run costs about what a read of every secret costs.
+   * Throws only when the provider cannot be used at all.
    */
   async #initializeSecrets(options: InitializeOptions): Promise<InitResult> {
     const force = options.force === true;
     const dryRun = options.dryRun === true;
-    const context = await this.#read(await this.getManifest());
+    const manifest = await this.getManifest();
+    const provider = await this.#manager.getProvider();
+    const useDevelopment = !this.#production && provider.name === DEVELOPMENT_PROVIDER;
+    const blind = new Set<string>();
+    if (!force && !dryRun)
+      for (const secret of manifest.secrets) if (canCreate(secret, useDevelopment)) blind.add(secret.name);
+    const context = await this.#read({
+      ...manifest,
+      secrets: manifest.secrets.filter((s) => !blind.has(s.name)),
+    });
     const rotatedAt = this.#now().toISOString();
-    const useDevelopment = !this.#production && context.providerName === DEVELOPMENT_PROVIDER;
+    const run = { context, force, dryRun, rotatedAt, useDevelopment };
 
-    const planned = context.manifest.secrets.map((secret) =>
-      this.#planInit(secret, context.records.get(secret.name), {
-        context,
-        force,
-        dryRun,
-        rotatedAt,
-        useDevelopment,
-      }),
+    const planned = manifest.secrets.map((secret) =>
+      this.#planInit(secret, context.records.get(secret.name), run, blind.has(secret.name)),
     );
-    const outcomes = await this.#write(planned, context.providerName);
+    const outcomes = await this.#writeInit(planned, run, typeof provider.setMany === "function");
 
-    // Lost races on a create: another process created the secret between our read and our write.
+    // Lost races on a create after a read: another process created the secret between our read and our write.
     const lost = planned.filter(
       (p): p is PlannedInit & { write: PlannedWrite } =>
-        p.write?.create === true && outcomes.get(p.secret.name) instanceof SecretConflictError,
+        p.write?.create === true && !p.blind && outcomes.get(p.secret.name) instanceof SecretConflictError,
     );
     const winners =
       lost.length > 0
@@ -278,11 +295,72 @@ export class SecretInitializer {
     });
     const ok = this.#complete("secret.init", secrets, {
       provider: context.providerName,
-      manifest: context.manifest.source,
+      manifest: manifest.source,
       dry_run: dryRun,
       force,
     });
     return { ok, dryRun, secrets };
+  }
+
+  /**
+   * The writes of init's plans (which it may change: see below). Secrets
+   * planned without a read go first: on a provider that writes in batches, all
+   * at once with the other writes; otherwise a first wave of `FIRST_WAVE`. When
+   * every write of that wave fails for a reason that concerns the whole backend,
+   * that error is thrown (as a failed read would be). When at least half of the
+   * wave found its secrets there, the remaining unread secrets are read in one
+   * batch and planned again from what was found; the rest is written together.
+   */
+  async #writeInit(
+    planned: PlannedInit[],
+    run: { context: Context; force: boolean; dryRun: boolean; rotatedAt: string; useDevelopment: boolean },
+    batches: boolean,
+  ): Promise<Map<string, WriteResult | SecretError>> {
+    const { providerName } = run.context;
+    const unread = planned.filter((p) => p.blind && p.write !== undefined);
+    const waves = !batches && unread.length > FIRST_WAVE;
+    const first = waves ? unread.slice(0, FIRST_WAVE) : planned;
+    const outcomes = await this.#write(first, providerName);
+    // Nothing was read before these writes: a backend that refused them all is reported as a failed read would be.
+    if (unread.length > 0) {
+      const errors = [...outcomes.values()].filter((o): o is SecretError => o instanceof Error);
+      const whole = errors[0];
+      if (
+        whole !== undefined &&
+        errors.length === outcomes.size &&
+        WHOLE_BACKEND_FAILURES.has(whole.code) &&
+        errors.every((e) => e.code === whole.code)
+      )
+        throw whole;
+    }
+    if (!waves) return outcomes;
+
+    const done = new Set(first.map((p) => p.secret.name));
+    const conflicts = [...outcomes.values()].filter((o) => o instanceof SecretConflictError).length;
+    if (conflicts * 2 >= first.length) {
+      // Most secrets are there already: one batch read of the rest costs less than a write each.
+      const rest = unread.filter((p) => !done.has(p.secret.name));
+      const read = await this.#readRecords(
+        rest.map((p) => p.secret.name),
+        providerName,
+      );
+      // Some secrets are written already: a failed read fails the rest, each in its result.
+      if (read.failure) for (const plan of rest) run.context.errors.set(plan.secret.name, read.failure);
+      for (const [name, error] of read.errors) run.context.errors.set(name, error);
+      for (const [name, record] of read.records) run.context.records.set(name, record);
+      for (const plan of rest) {
+        const again = this.#planInit(plan.secret, run.context.records.get(plan.secret.name), run, false);
+        plan.result = again.result;
+        plan.write = again.write;
+        plan.blind = false;
+      }
+    }
+    const remaining = await this.#write(
+      planned.filter((p) => !done.has(p.secret.name)),
+      providerName,
+    );
+    for (const [name, outcome] of remaining) outcomes.set(name, outcome);
+    return outcomes;
   }
 
   /**
@@ -461,6 +539,7 @@ export class SecretInitializer {
    */
   async #readRecords(names: readonly string[], providerName: string): Promise<ReadOutcome> {
     const errors = new Map<string, SecretError>();
+    if (names.length === 0) return { records: new Map(), errors };
     try {
       const records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
       return { records, errors };
@@ -493,11 +572,13 @@ export class SecretInitializer {
     secret: ManifestSecret,
     record: SecretRecord | undefined,
     run: { context: Context; force: boolean; dryRun: boolean; rotatedAt: string; useDevelopment: boolean },
+    blind: boolean,
   ): PlannedInit {
     const { name, required } = secret;
     const done = (action: InitAction, message?: string, code?: string): PlannedInit => ({
       secret,
       result: initResult(name, required, action, message, code),
+      blind,
     });
 
     const unreadable = run.context.errors.get(name);
@@ -517,6 +598,7 @@ export class SecretInitializer {
         secret,
         result: initResult(name, required, "regenerated"),
         write: { name, value: generateSecret(secret.generate), options, create: false },
+        blind,
       };
     }
 
@@ -545,6 +627,7 @@ export class SecretInitializer {
     return {
       secret,
       result: initResult(name, required, created),
+      blind,
       write: {
         name,
         value: value(),
@@ -572,6 +655,8 @@ export class SecretInitializer {
       return initResult(name, required, "failed", oneLineMessage(wrapped), wrapped.code);
     };
     if (!(outcome instanceof SecretConflictError)) return failed(outcome);
+    // Written without a read: the create-only write found the secret there, and left it.
+    if (plan.blind && plan.write.create) return initResult(name, required, "exists");
     if (!plan.write.create)
       return initResult(
         name,
@@ -693,6 +778,11 @@ export function getSecretInitializer(options?: Partial<SecretInitializerOptions>
   const manager = getSecretManager();
   if (!shared || shared.manager !== manager) shared = new SecretInitializer({ manager });
   return shared;
+}
+
+/** Whether init can create `secret` when it is missing: it is generatable, or has a development value to use. */
+function canCreate(secret: ManifestSecret, useDevelopment: boolean): boolean {
+  return secret.generate !== false || (useDevelopment && secret.development !== undefined);
 }
 
 function initResult(

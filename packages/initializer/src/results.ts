@@ -8,9 +8,9 @@ export type InitAction =
   | "created"
   /** `force`: it existed and a new generated value replaced it. */
   | "regenerated"
-  /** It exists; left untouched. */
+  /** It exists; left untouched. Found by a read, or by a create-only write that found it there (that write changed nothing). */
   | "exists"
-  /** Another process created it between our read and our write; its value was kept. */
+  /** It was read as missing and another process created it before our create-only write; its value was kept. */
   | "adopted"
   /** It was missing and the manifest's `development` value was stored (env provider, outside production). */
   | "development-default"

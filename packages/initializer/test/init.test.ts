@@ -75,9 +75,8 @@ describe("initializeSecrets", () => {
     expect(provider.data.get("SECRET_KEY")).toHaveLength(1);
     expect(provider.currentMetadata("SECRET_KEY")).toEqual({ owner: "ops" });
     expect(provider.current("DATABASE_URL")).toBe("postgres://app@db/app");
-    expect(provider.writes.map((w) => w.name).sort()).toEqual(
-      GENERATABLE.filter((n) => n !== "SECRET_KEY").sort(),
-    );
+    // One create-only write per generatable secret, without reading it first; SECRET_KEY's found it there.
+    expect(provider.writes.map((w) => w.name).sort()).toEqual([...GENERATABLE].sort());
 
     // Creation is an atomic create; on a provider that keeps versions (this one), the first
     // version's own date is the rotation date, so no rotatedAt metadata is written with it.
@@ -91,14 +90,22 @@ describe("initializeSecrets", () => {
     expect(provider.current("REDIS_PASSWORD")).toMatch(/^[A-Za-z0-9]{43}$/);
   });
 
-  it("reads presence in one batch", async () => {
+  it("reads only the secrets it cannot create, in one batch", async () => {
     const { provider, initializer } = setup();
+    const read: string[] = [];
+    provider.afterRead = (names) => read.push(...names);
     await initializer.initializeSecrets();
     expect(provider.calls.getMany).toBe(1);
     expect(provider.calls.get).toBe(0);
+    expect(read.sort()).toEqual([
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "DATABASE_URL",
+      "SMTP_PASSWORD",
+    ]);
   });
 
-  it("writes nothing on a second run", async () => {
+  it("changes nothing on a second run", async () => {
     const { provider, initializer } = setup();
     provider.seed("DATABASE_URL", "postgres://db");
     await initializer.initializeSecrets();
@@ -107,7 +114,9 @@ describe("initializeSecrets", () => {
 
     const again = await initializer.initializeSecrets();
 
-    expect(provider.writes.length).toBe(before);
+    // One create-only write each, every one of which found its secret there: no new version.
+    expect(provider.writes.slice(before).every((w) => w.ifAbsent)).toBe(true);
+    for (const name of GENERATABLE) expect(provider.data.get(name)).toHaveLength(1);
     expect(again.ok).toBe(true);
     for (const name of GENERATABLE) expect(actions(again)[name]).toBe("exists");
     for (const [name, value] of snapshot) expect(provider.current(name)).toBe(value);
@@ -223,30 +232,81 @@ describe("initializeSecrets", () => {
     });
   });
 
-  describe("when another process creates a secret between our read and our write", () => {
+  describe("when another process creates a secret just before our create-only write", () => {
     for (const checkAndSet of [true, false]) {
-      it(`adopts its value instead of overwriting it (checkAndSet: ${checkAndSet})`, async () => {
+      it(`keeps its value instead of overwriting it (checkAndSet: ${checkAndSet})`, async () => {
         const { provider, initializer } = setup({ capabilities: { checkAndSet } });
         provider.afterRead = () => {
-          provider.afterRead = undefined; // act once, right after the batch read
+          provider.afterRead = undefined; // act once, right after the read of what cannot be generated
           provider.seed("SECRET_KEY", "the-other-process-won");
           provider.seed("JWT_SECRET_KEY", "also-the-other-process");
         };
         const result = await initializer.initializeSecrets();
-        expect(actions(result).SECRET_KEY).toBe("adopted");
-        expect(actions(result).JWT_SECRET_KEY).toBe("adopted");
-        expect(result.secrets.find((s) => s.name === "SECRET_KEY")?.message).toMatch(
-          /created by another process/,
-        );
+        expect(actions(result).SECRET_KEY).toBe("exists");
+        expect(actions(result).JWT_SECRET_KEY).toBe("exists");
         expect(provider.current("SECRET_KEY")).toBe("the-other-process-won");
         expect(provider.data.get("SECRET_KEY")).toHaveLength(1);
         expect(provider.current("JWT_SECRET_KEY")).toBe("also-the-other-process");
         expect(actions(result).BASIC_AUTH_PASSWORD).toBe("created");
-        // The winners are read back in one batch, not one read per lost race.
-        expect(provider.calls.getMany).toBe(2);
+        // Nothing is read back: the create-only write's answer is the whole story.
+        expect(provider.calls.getMany).toBe(1);
+        // Without check-and-set, core looks before each create (best effort).
         expect(provider.calls.get).toBe(checkAndSet ? 0 : GENERATABLE.length);
       });
     }
+  });
+
+  describe("a re-run over many secrets that mostly exist", () => {
+    const many = (count: number) => {
+      let text = "version: 1\nsecrets:\n";
+      for (let i = 0; i < count; i++) text += `  S_${i}: { generate: hex }\n`;
+      return parseManifest(text);
+    };
+
+    it("reads the rest in one batch after a first wave of creates finds its secrets, then creates only what is missing", async () => {
+      const provider = new MemoryProvider();
+      for (let i = 0; i < 90; i++) provider.seed(`S_${i}`, `old-${i}`);
+      const initializer = new SecretInitializer({ manager: managerFor(provider), manifest: many(100) });
+      provider.afterRead = () => {
+        provider.afterRead = undefined; // another process, between our read of the rest and our writes
+        provider.seed("S_95", "won-by-other");
+      };
+      const result = await initializer.initializeSecrets();
+      const counted: Record<string, number> = Object.create(null);
+      for (const s of result.secrets) counted[s.action] = (counted[s.action] ?? 0) + 1;
+      expect({ ...counted }).toEqual({ exists: 90, created: 9, adopted: 1 });
+      expect(actions(result).S_95).toBe("adopted");
+      expect(provider.current("S_95")).toBe("won-by-other");
+      // 16 creates that found their secrets, one batch read of the other 84, 10 creates, one read back.
+      expect(provider.writes).toHaveLength(16 + 10);
+      expect(provider.calls.getMany).toBe(1);
+      expect(provider.calls.get).toBe(1);
+      for (let i = 0; i < 90; i++) expect(provider.data.get(`S_${i}`)).toHaveLength(1);
+    });
+
+    it("keeps creating without reads when the first wave creates its secrets", async () => {
+      const provider = new MemoryProvider();
+      for (let i = 20; i < 30; i++) provider.seed(`S_${i}`, `old-${i}`);
+      const initializer = new SecretInitializer({ manager: managerFor(provider), manifest: many(100) });
+      const result = await initializer.initializeSecrets();
+      expect(result.secrets.filter((s) => s.action === "created")).toHaveLength(90);
+      expect(result.secrets.filter((s) => s.action === "exists").map((s) => s.name)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `S_${20 + i}`),
+      );
+      expect(provider.writes).toHaveLength(100);
+      expect(provider.calls.getMany + provider.calls.get).toBe(0);
+    });
+
+    it("throws the backend's error when every write of the first wave fails for the whole backend", async () => {
+      const provider = new MemoryProvider();
+      for (let i = 0; i < 100; i++) provider.writeErrors.set(`S_${i}`, authFailure());
+      const initializer = new SecretInitializer({ manager: managerFor(provider), manifest: many(100) });
+      const error = await initializer.initializeSecrets().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AuthenticationError);
+      // Stopped after the first wave: not one failed request per secret.
+      expect(provider.writes).toHaveLength(16);
+      expect(provider.data.size).toBe(0);
+    });
   });
 
   it("reports a failed write per secret and carries on with the others", async () => {
@@ -287,7 +347,9 @@ describe("initializeSecrets", () => {
     provider.seed("TOKEN", "created-elsewhere");
     const result = await new SecretInitializer({ manager, manifest }).initializeSecrets();
     expect(actions(result).TOKEN).toBe("exists");
-    expect(provider.calls.set).toBe(0);
+    expect(provider.current("TOKEN")).toBe("created-elsewhere");
+    expect(provider.data.get("TOKEN")).toHaveLength(1);
+    expect(provider.writes.every((w) => w.ifAbsent)).toBe(true);
   });
 
   it("never puts a value into a result or a log line", async () => {

@@ -31,8 +31,12 @@ function setup() {
 }
 
 describe("one unreadable secret", () => {
-  it("init creates every other missing secret and reports the unreadable one as failed, writing nothing to it", async () => {
+  it("init creates every other missing secret and reports the one the backend refuses as failed, writing nothing to it", async () => {
     const { provider, initializer } = setup();
+    provider.writeErrors.set(
+      "BROKEN",
+      new AccessDeniedError("memory", "Access denied reading 'BROKEN'", { secret: "BROKEN" }),
+    );
     const result = await initializer.initializeSecrets();
     expect(result.ok).toBe(false);
     const byName = Object.fromEntries(result.secrets.map((s) => [s.name, s]));
@@ -46,13 +50,30 @@ describe("one unreadable secret", () => {
     ]);
     const broken = result.secrets[1];
     expect(broken).toMatchObject({ code: "ACCESS_DENIED", message: "Access denied reading 'BROKEN'" });
-    expect(provider.writes.map((w) => w.name).sort()).toEqual(
-      ["ALPHA", "GAMMA", "__proto__", "constructor"].sort(),
-    );
+    expect(provider.data.has("BROKEN")).toBe(false);
     expect(provider.current("__proto__")).toMatch(/^[0-9a-f]{64}$/);
-    // One batch read that failed, then one read per secret.
-    expect(provider.calls.getMany).toBe(1);
-    expect(provider.calls.get).toBe(5);
+    // Every secret is generatable: created without a read.
+    expect(provider.calls.getMany + provider.calls.get).toBe(0);
+  });
+
+  it("init reports an unreadable secret it cannot generate as failed, and creates the others", async () => {
+    const provider = new MemoryProvider();
+    const manifest = parseManifest(
+      "version: 1\nsecrets:\n  ALPHA: { generate: hex }\n  BROKEN: { generate: false }\n  OTHER: { generate: false }\n",
+    );
+    provider.seed("OTHER", "set by hand");
+    provider.readErrors.set("BROKEN", new AccessDeniedError("memory", "Access denied reading 'BROKEN'"));
+    const result = await new SecretInitializer({
+      manager: managerFor(provider),
+      manifest,
+      production: true,
+    }).initializeSecrets();
+    expect(result.secrets.map((s) => [s.name, s.action, s.code])).toEqual([
+      ["ALPHA", "created", undefined],
+      ["BROKEN", "failed", "ACCESS_DENIED"],
+      ["OTHER", "exists", undefined],
+    ]);
+    expect(result.ok).toBe(false);
   });
 
   it("rotate rotates the others and reports the unreadable one as failed", async () => {
@@ -102,10 +123,13 @@ describe("one unreadable secret", () => {
     expect(report.summary).toMatchObject({ ok: 4, error: 1 });
   });
 
-  it("when every secret fails, init throws the provider's error and writes nothing", async () => {
+  it("when every secret fails, init throws the provider's error and stores nothing", async () => {
     const { provider, initializer } = setup();
-    provider.readError = new ProviderUnavailableError("memory", "Secret provider 'memory' is unavailable");
+    const down = new ProviderUnavailableError("memory", "Secret provider 'memory' is unavailable");
+    provider.readError = down;
+    for (const name of ["ALPHA", "BROKEN", "GAMMA", "__proto__", "constructor"])
+      provider.writeErrors.set(name, down);
     await expect(initializer.initializeSecrets()).rejects.toMatchObject({ code: "PROVIDER_UNAVAILABLE" });
-    expect(provider.writes).toHaveLength(0);
+    expect(provider.data.size).toBe(0);
   });
 });
