@@ -1,4 +1,5 @@
-import { type Counter, type Gauge, type Meter, type MeterProvider, metrics } from "@opentelemetry/api";
+import type { Counter, Gauge, Meter, MeterProvider } from "@opentelemetry/api";
+import { otelApi } from "./otel.js";
 
 export const METER_NAME = "@org/secrets-core";
 
@@ -18,7 +19,9 @@ interface Instruments {
 /**
  * The toolkit's instruments, through `@opentelemetry/api` only. They are no-ops
  * until the application registers an SDK; instruments are (re)created when the
- * global meter provider changes, so registering late still works.
+ * global meter provider changes, so registering late still works. Until some
+ * copy of the API registers anything, recording is a no-op that does not even
+ * load the API (see `otelApi`).
  */
 export class SecretMetrics {
   readonly #explicit: MeterProvider | undefined;
@@ -30,8 +33,10 @@ export class SecretMetrics {
     this.#explicit = meterProvider;
   }
 
-  #get(): Instruments {
-    const source = this.#explicit ?? metrics.getMeterProvider();
+  /** The instruments of the current meter provider; `undefined` while there is none to report to. */
+  #get(): Instruments | undefined {
+    const source = this.#explicit ?? otelApi()?.metrics.getMeterProvider();
+    if (source === undefined) return undefined;
     if (!this.#instruments || source !== this.#source) {
       this.#source = source;
       this.#instruments = createInstruments(source.getMeter(METER_NAME));
@@ -40,15 +45,16 @@ export class SecretMetrics {
   }
 
   request(attributes: MetricAttributes): void {
-    safely(() => this.#get().requests.add(1, attributes));
+    safely(() => this.#get()?.requests.add(1, attributes));
   }
 
   error(attributes: MetricAttributes): void {
-    safely(() => this.#get().errors.add(1, attributes));
+    safely(() => this.#get()?.errors.add(1, attributes));
   }
 
   /** A read answered from the cache: one cache hit and one request with outcome `hit`. */
   cachedRead(provider: string): void {
+    if (this.#explicit === undefined && otelApi() === undefined) return;
     let attrs = this.#hitAttributes;
     if (attrs === undefined || attrs.provider !== provider) {
       attrs = {
@@ -61,17 +67,18 @@ export class SecretMetrics {
     const { hit, request } = attrs;
     safely(() => {
       const instruments = this.#get();
+      if (instruments === undefined) return;
       instruments.cacheHits.add(1, hit);
       instruments.requests.add(1, request);
     });
   }
 
   cacheHit(attributes: MetricAttributes): void {
-    safely(() => this.#get().cacheHits.add(1, attributes));
+    safely(() => this.#get()?.cacheHits.add(1, attributes));
   }
 
   healthStatus(status: keyof typeof HEALTH_STATUS_VALUE, attributes: MetricAttributes): void {
-    safely(() => this.#get().health.record(HEALTH_STATUS_VALUE[status], attributes));
+    safely(() => this.#get()?.health.record(HEALTH_STATUS_VALUE[status], attributes));
   }
 }
 
