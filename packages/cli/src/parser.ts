@@ -1,4 +1,4 @@
-import yargs, { type Argv } from "yargs";
+import type { Argv } from "yargs";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import type { CliIO } from "./io.js";
 import {
@@ -26,6 +26,8 @@ export async function parseWithYargs(
   io: CliIO,
   runCommand: CommandRunner,
 ): Promise<ExitCode> {
+  // Imported here, not at the top: the bin bundle inlines this module, and a static import would load yargs at start.
+  const { default: yargs } = await import("yargs");
   let exitCode: ExitCode = EXIT.OK;
   let output = "";
   const parser = yargs()
