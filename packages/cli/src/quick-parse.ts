@@ -34,7 +34,8 @@ export function parseQuick(argv: readonly string[]): { spec: CommandSpec; args: 
     const option = (shape?.options ?? GLOBAL_SHAPE).get(dashes === "-" ? `-${name}` : name);
     if (option === undefined || option.name in args) return undefined;
     if (option.type === "boolean") {
-      if (inline !== undefined) return undefined;
+      // yargs reads `--flag true` / `--flag false` as the flag's value.
+      if (inline !== undefined || /^(?:true|false)$/i.test(argv[i + 1] ?? "")) return undefined;
       setOption(args, option, true);
       continue;
     }
