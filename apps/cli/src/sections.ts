@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
-import { compileFunction } from "node:vm";
+import Module from "node:module";
 import { brotliDecompressSync } from "node:zlib";
 import * as core from "@org/secrets-core";
 
@@ -25,12 +24,14 @@ export function loadSection(name: string): unknown {
   if (end === -1) throw new Error(`the bundle has no section '${name}'`);
   const packed = Buffer.from(text.slice(start + marker.length, end), "base64");
   const source = brotliDecompressSync(packed).toString("utf8");
-  const run = compileFunction(source, ["exports", "require", "module", "__filename", "__dirname"], {
-    filename: `${file}#${name}`,
-  });
-  const module = { exports: {} as unknown };
-  const load = (id: string): unknown => (id === "@org/secrets-core" ? core : require(id));
-  run(module.exports, load, module, file, path.dirname(file));
+  // Compiled as a CommonJS module (as Node compiles the main script), so its
+  // `import("node:https")` works; `require` gives it this bundle's core.
+  const module = new Module(`${file}#${name}`) as Module & {
+    _compile(source: string, filename: string): void;
+  };
+  module.filename = file;
+  module.require = ((id: string) => (id === "@org/secrets-core" ? core : require(id))) as NodeJS.Require;
+  module._compile(source, `${file}#${name}`);
   loaded.set(name, module.exports);
   return module.exports;
 }

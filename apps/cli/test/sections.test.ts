@@ -90,6 +90,30 @@ describe("the bundle's sections", () => {
     expect(aws.scripts).toEqual(["secrets.cjs", "secrets.cjs#aws"]);
   });
 
+  it("a provider's section runs: it loads what it imports on demand and reaches for its backend", () => {
+    // Nothing listens on port 1: the provider loads, connects, and fails as unavailable (exit 1),
+    // not as a provider that could not be loaded (exit 2).
+    const vault = secrets(["get", "A"], {
+      SECRET_PROVIDER: "vault",
+      VAULT_URL: "http://127.0.0.1:1",
+      VAULT_TOKEN: "t",
+      SECRET_TIMEOUT: "5",
+    });
+    expect(vault.stderr).not.toMatch(/not a valid provider|Warning/);
+    expect(vault.code, vault.stderr).toBe(1);
+    const aws = secrets(["get", "A"], {
+      SECRET_PROVIDER: "aws",
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "k",
+      AWS_SECRET_ACCESS_KEY: "s",
+      AWS_ENDPOINT_URL: "http://127.0.0.1:1",
+      AWS_MAX_ATTEMPTS: "1",
+      SECRET_TIMEOUT: "5",
+    });
+    expect(aws.stderr).not.toMatch(/not a valid provider|Warning/);
+    expect(aws.code, aws.stderr).toBe(1);
+  });
+
   it("a project manifest unpacks the YAML parser", () => {
     const manifest = path.join(mkdtempSync(path.join(dir, "project-")), "secrets.yaml");
     writeFileSync(manifest, "version: 1\nsecrets:\n  SECRET_KEY: { generate: { kind: hex, length: 64 } }\n");
