@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, statSync } from "node:fs";
+import { lstatSync, mkdirSync } from "node:fs";
 import module from "node:module";
 import { homedir } from "node:os";
 import path from "node:path";
@@ -9,7 +9,7 @@ import path from "node:path";
  * loads after this call. `NODE_COMPILE_CACHE` (a directory) and
  * `NODE_DISABLE_COMPILE_CACHE=1` are Node's own settings and win. Otherwise the
  * cache lives in the user's cache directory (`$XDG_CACHE_HOME`, else
- * `~/.cache`, when it exists), never in a shared temporary directory, where another user could
+ * `~/.cache`), never in a shared temporary directory, where another user could
  * plant entries: it is used only when it is a real directory owned by this
  * user that no one else can write to. Never throws.
  */
@@ -36,10 +36,9 @@ function cacheDirectory(env: NodeJS.ProcessEnv): string | undefined {
   const base =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache(env);
   if (base === undefined) return undefined;
-  // Level by level, below a cache directory that exists: no recursive creation of unknown paths.
-  if (!statSync(base).isDirectory()) return undefined;
+  // Level by level (the cache home's parent must exist): no recursive creation of unknown paths.
   const directory = path.join(base, "secrets-cli", "compile-cache");
-  for (const level of [path.dirname(directory), directory])
+  for (const level of [base, path.dirname(directory), directory])
     try {
       mkdirSync(level, { mode: 0o700 });
     } catch (error) {
