@@ -1,7 +1,5 @@
 // Benchmarks: every figure is a ratio against a baseline measured in the same run
 // on the same machine, so the numbers travel between machines. Not part of the tests.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,47 +10,8 @@ const cliBin = path.join(root, "packages/cli/dist/bin.js");
 const bundle = path.join(root, "apps/cli/dist/secrets.cjs");
 
 const rows = [];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-// 1. Cached reads against a bare Map.
-{
-  const provider = {
-    name: "bench",
-    async get(name) {
-      return { value: `value-of-${name}` };
-    },
-    async set() {},
-    async delete() {
-      return false;
-    },
-    async check() {},
-  };
-  const manager = new SecretManager({ provider, cacheTtlMs: 3_600_000 });
-  const map = new Map([["SECRET_KEY", "value-of-SECRET_KEY"]]);
-  await manager.getSecret("SECRET_KEY");
-  const n = 1_000_000;
-  const loop = async (fn) => {
-    const start = performance.now();
-    for (let i = 0; i < n; i++) await fn();
-    return performance.now() - start;
-  };
-  const mapRuns = [];
-  const mgrRuns = [];
-  for (let round = 0; round < 5; round++) {
-    mapRuns.push(await loop(async () => map.get("SECRET_KEY")));
-    mgrRuns.push(await loop(() => manager.getSecret("SECRET_KEY")));
-  }
-  const mapOps = n / (median(mapRuns) / 1000);
-  const mgrOps = n / (median(mgrRuns) / 1000);
-  rows.push({
-    name: "cached getSecret throughput",
-    value: mgrOps,
-    baseline: mapOps,
-    unit: "ops/s",
-    ratio: mgrOps / mapOps,
-    note: "vs `await map.get()` (1 = as fast as a bare Map)",
-  });
-}
+// 1. Cached reads against a bare Map, and beside AWS Powertools Parameters (bench/powertools.mjs).
+rows.push(...(await (await import("./powertools.mjs")).benchCachedReads(root)));
 
 // 2. Coalescing: N concurrent cold reads of one name.
 {
@@ -83,42 +42,8 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   });
 }
 
-// 3. Start-up time of the CLI against `node -e 0`.
-{
-  const dir = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-"));
-  const env = { ...process.env, SECRET_PROVIDER: "env", LOG_LEVEL: "silent" };
-  delete env.NODE_OPTIONS;
-  const time = (args, runs = 15) => {
-    const samples = [];
-    for (let i = 0; i < runs; i++) {
-      const start = performance.now();
-      const r = spawnSync(process.execPath, args, { cwd: dir, env, stdio: "ignore" });
-      samples.push(performance.now() - start);
-      if (r.status !== 0 && args[1] !== "health") throw new Error(`${args.join(" ")} exited ${r.status}`);
-    }
-    return median(samples);
-  };
-  execFileSync(process.execPath, [cliBin, "init"], { cwd: dir, env, stdio: "ignore" });
-  const base = time(["-e", "0"]);
-  for (const [label, args] of [
-    ["secrets --version", [cliBin, "--version"]],
-    ["secrets health (env provider)", [cliBin, "health"]],
-    ["bundled secrets.cjs --version", [bundle, "--version"]],
-    ["bundled secrets.cjs health", [bundle, "health"]],
-  ]) {
-    const ms = time(args);
-    rows.push({
-      name: `${label} start`,
-      value: ms,
-      baseline: base,
-      unit: "ms",
-      ratio: ms / base,
-      note: "vs `node -e 0`",
-    });
-  }
-  writeFileSync(path.join(dir, ".keep"), "");
-  rmSync(dir, { recursive: true, force: true });
-}
+// 3. Start-up time of the CLI against `node -e 0`, every case in alternating rounds.
+rows.push(...(await (await import("./startup.mjs")).benchStartup({ cliBin, bundle })));
 
 rows.push(await (await import("./redaction.mjs")).benchRedaction(root));
 rows.push(await (await import("./stale.mjs")).benchStale(root));

@@ -1,16 +1,76 @@
+import { appendFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { brotliCompressSync, constants } from "node:zlib";
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 
+const require = createRequire(import.meta.url);
 // The CLI imports yargs as an ES module, whose platform shim locates files through
-// `import.meta.url`, which a CommonJS bundle does not have. Bundle yargs' CommonJS
+// `import.meta.url`, which a CommonJS bundle does not have. Carry yargs' CommonJS
 // build instead, resolved as the CLI package resolves it.
-const fromCli = createRequire(createRequire(import.meta.url).resolve("@org/secrets-cli/package.json"));
+const fromCli = createRequire(require.resolve("@org/secrets-cli/package.json"));
 const yargsCommonJs = fromCli.resolve("yargs");
+// tsup's own esbuild, for the sections.
+const esbuild: typeof import("esbuild") = createRequire(require.resolve("tsup"))("esbuild");
+
+const fromInitializer = createRequire(require.resolve("@org/secrets-initializer/package.json"));
+
+const OUTFILE = "dist/secrets.cjs";
+const SECTIONS_MODULE = fileURLToPath(new URL("./src/sections.ts", import.meta.url));
+
+/**
+ * Code carried as sections (see src/sections.ts): each bundled into CommonJS,
+ * sharing the main script's copy of core, and appended to the file as a base64
+ * comment (Brotli-compressed) that is compiled only when it is used: the Vault and AWS providers
+ * with their SDKs, the full command-line parser (help and errors only) and the
+ * YAML parser (project manifests, YAML export).
+ */
+const SECTIONS: Readonly<Record<string, string>> = {
+  vault: require.resolve("@org/secrets-provider-vault"),
+  aws: require.resolve("@org/secrets-provider-aws"),
+  yargs: yargsCommonJs,
+  yaml: fromInitializer.resolve("yaml"),
+};
+
+/** In the main script, `import("yargs")` and `import("yaml")` load their sections. */
+const packagesAsSections: Plugin = {
+  name: "packages-as-sections",
+  setup(build) {
+    build.onResolve({ filter: /^(?:yargs|yaml)$/ }, (args) => ({ path: args.path, namespace: "section" }));
+    build.onLoad({ filter: /.*/, namespace: "section" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(SECTIONS_MODULE)}).loadSection(${JSON.stringify(args.path)});`,
+      loader: "js",
+      resolveDir: path.dirname(SECTIONS_MODULE),
+    }));
+  },
+};
+
+async function appendSections(): Promise<void> {
+  for (const [name, entry] of Object.entries(SECTIONS)) {
+    const result = await esbuild.build({
+      entryPoints: [entry],
+      bundle: true,
+      write: false,
+      format: "cjs",
+      platform: "node",
+      target: "node20",
+      keepNames: true,
+      external: ["@org/secrets-core"],
+      logLevel: "error",
+    });
+    const code = result.outputFiles[0]?.text;
+    if (code === undefined) throw new Error(`section ${name}: no output`);
+    const packed = brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
+    appendFileSync(OUTFILE, `/*@section ${name} ${packed.toString("base64")}*/\n`);
+  }
+}
 
 /**
  * One self-contained CommonJS file, runnable as `node dist/secrets.cjs` with no
  * node_modules: the CLI, core, the initializer, the exporters, every bundled
- * provider and their dependencies (yargs, yaml, the OpenTelemetry API).
+ * provider and their dependencies (yargs, yaml, node-vault, the AWS SDK).
  */
 export default defineConfig({
   entry: { secrets: "src/main.ts" },
@@ -24,7 +84,6 @@ export default defineConfig({
   clean: true,
   minify: false,
   banner: { js: "#!/usr/bin/env node" },
-  esbuildOptions(options) {
-    options.alias = { ...options.alias, yargs: yargsCommonJs };
-  },
+  esbuildPlugins: [packagesAsSections],
+  onSuccess: appendSections,
 });

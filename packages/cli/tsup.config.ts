@@ -1,6 +1,38 @@
+import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.base";
 
-// Commands are loaded on demand: splitting keeps each in its own chunk, so
-// `secrets --version` loads neither the parser, core, nor any command.
-export default defineConfig(packageBuild({ index: "src/index.ts", bin: "src/bin.ts" }, { splitting: true }));
+/**
+ * Leaves `import("./main.js")` (in run.ts) a real import of the `main` file this
+ * build also writes, in the same format, instead of inlining it into `bin`.
+ */
+const mainStaysSeparate: Plugin = {
+  name: "main-stays-separate",
+  setup(build) {
+    // tsup writes its CommonJS output through an ESM build: the extension tells them apart.
+    const extension = build.initialOptions.outExtension?.[".js"] ?? ".js";
+    build.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: `./main${extension}`, external: true } : undefined,
+    );
+  },
+};
+
+export default defineConfig([
+  // The library entry: commands are loaded on demand, each in its own chunk.
+  // `clean` spares the files the executable's build writes at the same time.
+  packageBuild({ index: "src/index.ts" }, { splitting: true, clean: ["!bin.*", "!main.*"] }),
+  // The executable as two files, not a dozen chunks: `bin` answers `--version`
+  // and loads `main`, which holds the parser and every command (each evaluated
+  // only when it runs). Packages not always needed (yargs, the initializer,
+  // providers) are imported dynamically, so `get` and `health` load neither
+  // the full parser nor a provider they do not use.
+  packageBuild(
+    { bin: "src/bin.ts", main: "src/main.ts" },
+    {
+      splitting: false,
+      clean: false,
+      dts: { entry: { bin: "src/bin.ts" } },
+      esbuildPlugins: [mainStaysSeparate],
+    },
+  ),
+]);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
+import { enableCompileCache } from "./compile-cache.js";
 import { EXIT } from "./exit-codes.js";
 import { run } from "./index.js";
+import { isVersionRequest } from "./tokens.js";
 
 // Once stdout or stderr is a closed pipe, nothing more can be said: end quietly,
 // with the status a program killed by SIGPIPE has, instead of an EPIPE stack trace.
@@ -9,6 +11,10 @@ for (const stream of [process.stdout, process.stderr])
     if (error.code === "EPIPE") process.exit(EXIT.BROKEN_PIPE);
   });
 
-run(process.argv.slice(2)).then((code) => {
+const argv = process.argv.slice(2);
+// `--version` loads nothing more; every other run compiles the parser, core and a provider.
+if (!isVersionRequest(argv)) enableCompileCache();
+
+run(argv).then((code) => {
   process.exitCode = code;
 });

@@ -1,4 +1,4 @@
-import { GLOBAL_OPTIONS_WITH_VALUE } from "./options.js";
+import { GLOBAL_OPTIONS_WITH_VALUE } from "./global-options.js";
 
 /* A look at the raw arguments before the parser is loaded. */
 

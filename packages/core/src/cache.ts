@@ -16,6 +16,7 @@ export interface CacheOptions {
   staleIfErrorMs: number;
   /** Most entries kept; the oldest go first (default 10,000). */
   maxEntries?: number;
+  /** The clock. Without one, fresh-hit checks use `Date.now` read through `turnClock` (see there). */
   now?: () => number;
 }
 
@@ -37,12 +38,15 @@ export class SecretCache {
   readonly #stale: number;
   readonly #max: number;
   readonly #now: () => number;
+  /** The clock of the fresh-hit check: `turnClock` unless a clock was given. */
+  readonly #hitNow: () => number;
 
   constructor(options: CacheOptions) {
     this.#ttl = Math.max(0, options.ttlMs);
     this.#stale = Math.max(0, options.staleIfErrorMs);
     this.#max = options.maxEntries ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#hitNow = options.now ?? turnClock;
   }
 
   get enabled(): boolean {
@@ -52,7 +56,7 @@ export class SecretCache {
   /** The entry when it is fresh, else `undefined` (the allocation-free hot path). */
   fresh(name: string): { readonly record: SecretRecord | undefined } | undefined {
     const entry = this.#entries.get(name);
-    return entry !== undefined && this.#now() - entry.storedAt < this.#ttl ? entry : undefined;
+    return entry !== undefined && this.#hitNow() - entry.storedAt < this.#ttl ? entry : undefined;
   }
 
   lookup(name: string): CacheLookup {
@@ -103,4 +107,36 @@ export class SecretCache {
   get size(): number {
     return this.#entries.size;
   }
+}
+
+/** Reads of `turnClock` that may share one `Date.now()` within one event-loop turn. */
+const READS_PER_CLOCK = 32;
+let clockValue = 0;
+let clockReadsLeft = 0;
+let clockTurnPending = false;
+const endClockTurn = (): void => {
+  clockTurnPending = false;
+  clockReadsLeft = 0;
+};
+
+/**
+ * `Date.now()`, read afresh at least once per event-loop turn and once every
+ * 32 reads. On some virtual machines a clock read costs more than a whole
+ * `Map` lookup, and a cached read needs one only to compare against a TTL of
+ * seconds or minutes: the value it returns is never ahead of the real clock and
+ * lags it by at most the time since the turn began (or the 32nd last read), so
+ * an entry can only be served fresh that long past its TTL, never dropped early.
+ */
+export function turnClock(): number {
+  if (clockReadsLeft > 0) {
+    clockReadsLeft--;
+    return clockValue;
+  }
+  clockValue = Date.now();
+  clockReadsLeft = READS_PER_CLOCK - 1;
+  if (!clockTurnPending) {
+    clockTurnPending = true;
+    setImmediate(endClockTurn).unref();
+  }
+  return clockValue;
 }

@@ -1,20 +1,17 @@
-import {
-  type Attributes,
-  type Counter,
-  context,
-  type Gauge,
-  type Histogram,
-  INVALID_SPAN_CONTEXT,
-  type Meter,
-  type MeterProvider,
-  metrics,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  type Tracer,
-  type TracerProvider,
-  trace,
+import type {
+  Attributes,
+  Counter,
+  Gauge,
+  Histogram,
+  Meter,
+  MeterProvider,
+  Span,
+  SpanContext,
+  SpanStatus,
+  Tracer,
+  TracerProvider,
 } from "@opentelemetry/api";
+import { otelApi } from "./otel.js";
 import { CORE_VERSION } from "./version.js";
 
 /** The instrumentation scope of the toolkit's meter (with this package's version). */
@@ -72,8 +69,10 @@ export class SecretMetrics {
     this.#explicitTracer = tracerProvider;
   }
 
-  #get(): Instruments {
-    const source = this.#explicit ?? metrics.getMeterProvider();
+  /** The instruments of the current meter provider; `undefined` while there is none to report to. */
+  #get(): Instruments | undefined {
+    const source = this.#explicit ?? otelApi()?.metrics.getMeterProvider();
+    if (source === undefined) return undefined;
     if (!this.#instruments || source !== this.#source) {
       this.#source = source;
       this.#instruments = createInstruments(source.getMeter(METER_NAME, INSTRUMENTATION_VERSION));
@@ -81,8 +80,10 @@ export class SecretMetrics {
     return this.#instruments;
   }
 
-  #getTracer(): Tracer {
-    const source = this.#explicitTracer ?? trace.getTracerProvider();
+  /** The tracer of the current tracer provider; `undefined` while there is none to report to. */
+  #getTracer(): Tracer | undefined {
+    const source = this.#explicitTracer ?? otelApi()?.trace.getTracerProvider();
+    if (source === undefined) return undefined;
     if (!this.#tracer || source !== this.#tracerSource) {
       this.#tracerSource = source;
       this.#tracer = source.getTracer(TRACER_NAME, INSTRUMENTATION_VERSION);
@@ -91,15 +92,16 @@ export class SecretMetrics {
   }
 
   request(attributes: MetricAttributes): void {
-    safely(() => this.#get().requests.add(1, attributes));
+    safely(() => this.#get()?.requests.add(1, attributes));
   }
 
   error(attributes: MetricAttributes): void {
-    safely(() => this.#get().errors.add(1, attributes));
+    safely(() => this.#get()?.errors.add(1, attributes));
   }
 
   /** A read answered from the cache: one cache hit and one request with outcome `hit`. */
   cachedRead(provider: string): void {
+    if (this.#explicit === undefined && otelApi() === undefined) return;
     let attrs = this.#hitAttributes;
     if (attrs === undefined || attrs.provider !== provider) {
       attrs = {
@@ -112,22 +114,23 @@ export class SecretMetrics {
     const { hit, request } = attrs;
     safely(() => {
       const instruments = this.#get();
+      if (instruments === undefined) return;
       instruments.cacheHits.add(1, hit);
       instruments.requests.add(1, request);
     });
   }
 
   cacheHit(attributes: MetricAttributes): void {
-    safely(() => this.#get().cacheHits.add(1, attributes));
+    safely(() => this.#get()?.cacheHits.add(1, attributes));
   }
 
   healthStatus(status: keyof typeof HEALTH_STATUS_VALUE, attributes: MetricAttributes): void {
-    safely(() => this.#get().health.record(HEALTH_STATUS_VALUE[status], attributes));
+    safely(() => this.#get()?.health.record(HEALTH_STATUS_VALUE[status], attributes));
   }
 
   /** `secret_manager_operation_duration_seconds`: one provider operation took `seconds`. */
   duration(seconds: number, attributes: MetricAttributes): void {
-    safely(() => this.#get().duration.record(seconds, attributes));
+    safely(() => this.#get()?.duration.record(seconds, attributes));
   }
 
   /**
@@ -137,12 +140,14 @@ export class SecretMetrics {
    */
   startSpan(name: string, attributes?: Attributes): Span {
     try {
-      return this.#getTracer().startSpan(name, {
-        kind: SpanKind.INTERNAL,
+      const tracer = this.#getTracer();
+      if (tracer === undefined) return NO_SPAN;
+      return tracer.startSpan(name, {
+        kind: SPAN_KIND_INTERNAL,
         ...(attributes ? { attributes } : {}),
       });
     } catch {
-      return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+      return NO_SPAN;
     }
   }
 
@@ -160,7 +165,7 @@ export class SecretMetrics {
         if (end.code !== undefined) {
           const code = safeCode(end.code);
           span.setAttribute("error.type", code);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+          span.setStatus({ code: SPAN_STATUS_ERROR, message: code });
         }
       }
       span.end();
@@ -169,8 +174,9 @@ export class SecretMetrics {
 
   /** Run `fn` with `span` as the active span (so spans a provider's HTTP client makes are its children). */
   within<T>(span: Span, fn: () => T): T {
-    if (!span.isRecording()) return fn();
-    return context.with(trace.setSpan(context.active(), span), fn);
+    const api = span.isRecording() ? otelApi() : undefined;
+    if (api === undefined) return fn();
+    return api.context.with(api.trace.setSpan(api.context.active(), span), fn);
   }
 
   /**
@@ -202,6 +208,31 @@ export class SecretMetrics {
     return result;
   }
 }
+
+/** `SpanKind.INTERNAL` and `SpanStatusCode.ERROR` of the API, without loading it. */
+const SPAN_KIND_INTERNAL = 0;
+const SPAN_STATUS_ERROR = 2;
+
+const NO_SPAN_CONTEXT: SpanContext = Object.freeze({
+  traceId: "00000000000000000000000000000000",
+  spanId: "0000000000000000",
+  traceFlags: 0,
+});
+
+/** A span that records nothing: what `startSpan` gives while no tracer provider is registered. */
+const NO_SPAN: Span = {
+  spanContext: () => NO_SPAN_CONTEXT,
+  setAttribute: () => NO_SPAN,
+  setAttributes: () => NO_SPAN,
+  addEvent: () => NO_SPAN,
+  addLink: () => NO_SPAN,
+  addLinks: () => NO_SPAN,
+  setStatus: (_status: SpanStatus) => NO_SPAN,
+  updateName: () => NO_SPAN,
+  end: () => {},
+  isRecording: () => false,
+  recordException: () => {},
+};
 
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 

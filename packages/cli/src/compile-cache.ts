@@ -1,0 +1,58 @@
+import { lstatSync, mkdirSync } from "node:fs";
+import module from "node:module";
+import { homedir } from "node:os";
+import path from "node:path";
+
+/**
+ * Node's on-disk cache of compiled code (`module.enableCompileCache`, Node
+ * 22.1 and later; nothing happens on older versions), for the modules a run
+ * loads after this call. `NODE_COMPILE_CACHE` (a directory) and
+ * `NODE_DISABLE_COMPILE_CACHE=1` are Node's own settings and win. Otherwise the
+ * cache lives in the user's cache directory (`$XDG_CACHE_HOME`, else
+ * `~/.cache`), never in a shared temporary directory, where another user could
+ * plant entries: it is used only when it is a real directory owned by this
+ * user that no one else can write to. Never throws.
+ */
+export function enableCompileCache(
+  env: NodeJS.ProcessEnv = process.env,
+  enable: ((directory?: string) => unknown) | undefined = (
+    module as { enableCompileCache?: (directory?: string) => unknown }
+  ).enableCompileCache,
+): void {
+  if (typeof enable !== "function" || env.NODE_DISABLE_COMPILE_CACHE) return;
+  try {
+    if (env.NODE_COMPILE_CACHE) {
+      enable();
+      return;
+    }
+    const directory = cacheDirectory(env);
+    if (directory !== undefined) enable(directory);
+  } catch {
+    // A cache is an optimisation: without it everything works, only slower.
+  }
+}
+
+function cacheDirectory(env: NodeJS.ProcessEnv): string | undefined {
+  const base =
+    env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache(env);
+  if (base === undefined) return undefined;
+  // Level by level (the cache home's parent must exist): no recursive creation of unknown paths.
+  const directory = path.join(base, "secrets-cli", "compile-cache");
+  for (const level of [base, path.dirname(directory), directory])
+    try {
+      mkdirSync(level, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  const stat = lstatSync(directory);
+  const uid = process.getuid?.();
+  if (!stat.isDirectory()) return undefined;
+  if (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0)) return undefined;
+  return directory;
+}
+
+function homeCache(env: NodeJS.ProcessEnv): string | undefined {
+  if (process.platform === "win32") return env.LOCALAPPDATA || undefined;
+  const home = homedir();
+  return home ? path.join(home, ".cache") : undefined;
+}

@@ -1,0 +1,132 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/*
+ * What a run loads, counted from V8's own record of every script it compiled
+ * (NODE_V8_COVERAGE): ES modules and CommonJS alike. Start-up time follows
+ * from what is loaded; these counts catch a regression without timing anything.
+ */
+
+const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+let dir: string;
+
+beforeAll(() => {
+  expect(existsSync(bin), "build packages/cli first").toBe(true);
+  dir = mkdtempSync(path.join(tmpdir(), "secrets-startup-"));
+  const init = spawnSync(process.execPath, [bin, "init"], { cwd: dir, env: cleanEnv(), encoding: "utf8" });
+  expect(init.status, init.stderr).toBe(0);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cleanEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { PATH: process.env.PATH ?? "", HOME: dir, SECRET_PROVIDER: "env", ...extra };
+}
+
+/** Every file the run compiled, as `package name -> files`, and the run's exit code. */
+function loaded(args: string[], env: Record<string, string> = {}) {
+  const coverage = mkdtempSync(path.join(tmpdir(), "secrets-coverage-"));
+  try {
+    const result = spawnSync(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: cleanEnv({ ...env, NODE_V8_COVERAGE: coverage }),
+      encoding: "utf8",
+    });
+    const files = new Set<string>();
+    for (const name of readdirSync(coverage))
+      for (const script of JSON.parse(readFileSync(path.join(coverage, name), "utf8")).result as {
+        url: string;
+      }[])
+        if (script.url.startsWith("file:")) files.add(fileURLToPath(script.url));
+    const byPackage: Record<string, number> = {};
+    for (const file of files) {
+      const name = packageOf(file);
+      byPackage[name] = (byPackage[name] ?? 0) + 1;
+    }
+    return { code: result.status, stderr: result.stderr, byPackage };
+  } finally {
+    rmSync(coverage, { recursive: true, force: true });
+  }
+}
+
+/** `node_modules/.pnpm/x/node_modules/@scope/name/...` and `packages/<dir>/...` by package name. */
+function packageOf(file: string): string {
+  const parts = file.split(path.sep);
+  const modules = parts.lastIndexOf("node_modules");
+  if (modules !== -1) {
+    const first = parts[modules + 1] ?? "";
+    return first.startsWith("@") ? `${first}/${parts[modules + 2]}` : first;
+  }
+  const packages = parts.lastIndexOf("packages");
+  if (packages !== -1) {
+    const manifest = path.join(parts.slice(0, packages + 2).join(path.sep), "package.json");
+    return JSON.parse(readFileSync(manifest, "utf8")).name as string;
+  }
+  return file;
+}
+
+describe("what a run loads", () => {
+  it("--version: the bin file alone", () => {
+    const run = loaded(["--version"]);
+    expect(run.code).toBe(0);
+    expect(run.byPackage).toEqual({ "@org/secrets-cli": 1 });
+  });
+
+  it("get on the env provider: the CLI's two files, core, the exporters' checks and the env provider; no parser, no other provider, no OpenTelemetry", () => {
+    const run = loaded(["get", "SECRET_KEY"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(run.byPackage).sort()).toEqual([
+      "@org/secrets-cli",
+      "@org/secrets-core",
+      "@org/secrets-exporters",
+      "@org/secrets-provider-env",
+    ]);
+    expect(run.byPackage["@org/secrets-cli"]).toBe(2);
+  });
+
+  it("health on the env provider: also the initializer, still no parser, YAML or other provider", () => {
+    const run = loaded(["health"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(run.byPackage).sort()).toEqual([
+      "@org/secrets-cli",
+      "@org/secrets-core",
+      "@org/secrets-exporters",
+      "@org/secrets-initializer",
+      "@org/secrets-provider-env",
+    ]);
+    expect(run.byPackage["@org/secrets-cli"]).toBe(2);
+  });
+
+  it("a project manifest brings in the YAML parser, and only that", () => {
+    const project = mkdtempSync(path.join(dir, "project-"));
+    writeFileSync(path.join(project, "secrets.yaml"), "version: 1\nsecrets:\n  A: { required: false }\n");
+    const run = loaded(["health", "--manifest", path.join(project, "secrets.yaml")]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(Object.keys(run.byPackage).sort()).toEqual([
+      "@org/secrets-cli",
+      "@org/secrets-core",
+      "@org/secrets-exporters",
+      "@org/secrets-initializer",
+      "@org/secrets-provider-env",
+      "yaml",
+    ]);
+  });
+
+  it("help and a malformed command line load the full parser (yargs)", () => {
+    const help = loaded(["get", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.byPackage.yargs).toBeGreaterThan(0);
+    const bad = loaded(["get"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      "Error: Missing argument: usage is secrets get <name> (run 'secrets get --help' for usage)\n",
+    );
+    expect(bad.byPackage.yargs).toBeGreaterThan(0);
+  });
+});
