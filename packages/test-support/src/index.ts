@@ -19,10 +19,13 @@ export {
   type BackendFlavor,
   HostileProxy,
   type HostileProxyOptions,
+  type HungRequest,
   type HungSockets,
   type ProxiedRequest,
   type ProxyMode,
   type RequestCounts,
+  type RequestMatcher,
+  type RuleOptions,
 } from "./hostile-proxy.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
 export { type RecordedRequest, Recorder, type RecorderOptions } from "./recorder.js";
@@ -34,4 +37,4 @@ export {
   startMoto,
   startOpenBao,
 } from "./servers.js";
-export { ensureTool, freePort, repoRoot } from "./tools.js";
+export { ensureTool, freePort, pythonWithBoto3, repoRoot } from "./tools.js";
