@@ -39,7 +39,7 @@ export type ProxyMode =
    * Answer `status` (307 default) with `Location: to` + the request's path and query
    * (`keepPath: false`: `to` as it is, which may be a path on the proxy itself).
    */
-  | { kind: "redirect"; to: string; status?: 301 | 302 | 303 | 307 | 308; keepPath?: boolean }
+  | { kind: "redirect"; to: string; status?: number; keepPath?: boolean }
   /**
    * Pass the request on, then answer `status` (Vault 500, AWS 400 by default) with a
    * body in the backend's error shape that echoes the upstream answer, the request
