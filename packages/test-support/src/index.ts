@@ -36,5 +36,7 @@ export {
   type StartOpenBaoOptions,
   startMoto,
   startOpenBao,
+  type VaultRequest,
+  vaultRequest,
 } from "./servers.js";
 export { ensureTool, freePort, pythonWithBoto3, repoRoot } from "./tools.js";
