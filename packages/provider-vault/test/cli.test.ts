@@ -92,8 +92,10 @@ describe("secrets CLI with SECRET_PROVIDER=vault", () => {
     expect(init.stdout).toMatch(/SECRET_KEY\s+created/);
     expect(init.stdout).toMatch(/DATABASE_URL\s+exists/);
     for (const name of GENERATED) expect(await serverValue(prefix, name)).toMatch(/.{16,}/);
+    // A new secret is dated by its version's created_time: init writes no rotatedAt metadata.
     const meta = await root("GET", `secret/metadata/${prefix}/SECRET_KEY`);
-    expect(meta.data.custom_metadata.rotatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(meta.data.custom_metadata?.rotatedAt).toBeUndefined();
+    expect(meta.data.versions["1"].created_time).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     const health = await cli(["health"], env);
     ok(health);
