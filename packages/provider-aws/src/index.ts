@@ -14,6 +14,7 @@ export {
   parseAwsConfig,
   parseAwsOptions,
 } from "./config.js";
+export { AWS_CONTEXT_ENV, type ContextClientConfig, contextClientConfig } from "./context-env.js";
 export { MAX_DOCUMENT_BYTES } from "./document.js";
 export { AwsRequestFailure, awsErrorName } from "./errors.js";
 export {

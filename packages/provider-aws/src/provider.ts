@@ -36,6 +36,7 @@ import {
   parseAwsConfig,
   parseAwsOptions,
 } from "./config.js";
+import { contextClientConfig } from "./context-env.js";
 import { AwsDocumentBackend, MAX_DOCUMENT_BYTES as MAX_SECRET_BYTES } from "./document.js";
 import {
   awsErrorName,
@@ -689,13 +690,22 @@ export function createAwsProvider(options: AwsProviderOptions = {}): AwsSecretsM
  * neither `AWS_REGION` nor `AWS_DEFAULT_REGION` is set, the SDK is loaded to
  * find the region of the AWS profile, so a missing region fails here with
  * `ProviderNotConfiguredError` rather than on the first request.
+ *
+ * When `context.env` is not `process.env` itself, the endpoint, region,
+ * static credentials and profile come from `context.env` (see
+ * `AWS_CONTEXT_ENV` for the list, and what stays with the process).
  */
 export async function createProvider(context: ProviderContext): Promise<AwsSecretsManagerProvider> {
   const { config, warnings, errors } = parseAwsConfig(context.env);
   for (const warning of warnings)
     context.logger.warn(`aws provider: ${warning}`, { provider: PROVIDER_NAME });
   if (errors.length > 0) throw errors[0];
-  const provider = new AwsSecretsManagerProvider({ ...fromConfig(config), logger: context.logger });
+  const clientConfig = contextClientConfig(context.env);
+  const provider = new AwsSecretsManagerProvider({
+    ...fromConfig(config),
+    ...(Object.keys(clientConfig).length > 0 ? { clientConfig } : {}),
+    logger: context.logger,
+  });
   if (config.region === undefined) {
     // No request is sent here (the SDK reads the region from the profile files), but it is still bounded.
     const timeoutMs = (context as { timeoutMs?: number }).timeoutMs;

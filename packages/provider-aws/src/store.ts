@@ -107,7 +107,10 @@ export class SecretsManagerStore {
       return displayEndpoint(
         `${configured.protocol}//${configured.hostname}${configured.port ? `:${configured.port}` : ""}`,
       );
-    if (this.#options.client === undefined && process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS !== "true") {
+    const ignored =
+      (this.#options.clientConfig as { ignoreConfiguredEndpointUrls?: boolean } | undefined)
+        ?.ignoreConfiguredEndpointUrls === true || process.env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === "true";
+    if (this.#options.client === undefined && !ignored) {
       const fromEnv =
         process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER?.trim() || process.env.AWS_ENDPOINT_URL?.trim();
       if (fromEnv) return displayEndpoint(fromEnv);

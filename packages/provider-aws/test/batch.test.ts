@@ -4,10 +4,10 @@ import {
   type SecretRecord,
   SecretScheduledForDeletionError,
 } from "@org/secrets-core";
+import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BATCH_SIZE, createAwsProvider } from "../src/index.js";
 import { countingClient, motoEndpoint, uniquePrefix } from "./support/aws.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 
 const prefix = uniquePrefix("batch");
 const names = Array.from({ length: 45 }, (_, i) => `BULK_${String(i).padStart(2, "0")}`);
@@ -146,24 +146,29 @@ describe("bulk reads with BatchGetSecretValue", () => {
 });
 
 describe("when the caller may not use BatchGetSecretValue", () => {
-  const proxy = new FaultProxy(motoEndpoint());
+  const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
 
   beforeAll(async () => {
     await proxy.start();
   });
   afterAll(async () => {
-    await proxy.close();
+    await proxy.stop();
   });
 
   it("falls back to GetSecretValue with bounded concurrency, and remembers not to try the batch again", async () => {
-    proxy.clear().fail("BatchGetSecretValue", {
-      type: "AccessDeniedException",
-      message:
-        "User: arn:aws:iam::123456789012:user/app is not authorized to perform: secretsmanager:BatchGetSecretValue",
-    });
+    proxy.forward().resetCounts().also(
+      {
+        kind: "status",
+        status: 400,
+        type: "AccessDeniedException",
+        message:
+          "User: arn:aws:iam::123456789012:user/app is not authorized to perform: secretsmanager:BatchGetSecretValue",
+      },
+      "BatchGetSecretValue",
+    );
     const limited = createAwsProvider({
       prefix,
-      clientConfig: { endpoint: proxy.endpoint },
+      clientConfig: { endpoint: proxy.url },
       readConcurrency: 4,
     });
     const wanted = [...names, "NOT_THERE"];
@@ -171,35 +176,47 @@ describe("when the caller may not use BatchGetSecretValue", () => {
     expect(first.size).toBe(45);
     expect(first.get("BULK_07")?.value).toBe(valueFor("BULK_07"));
     // The first chunks were refused (each at most once); every name was then read singly.
-    expect(proxy.count("BatchGetSecretValue")).toBeGreaterThanOrEqual(1);
-    expect(proxy.count("BatchGetSecretValue")).toBeLessThanOrEqual(3);
-    expect(proxy.count("GetSecretValue")).toBe(46);
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBeGreaterThanOrEqual(1);
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBeLessThanOrEqual(3);
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(46);
 
-    proxy.seen.clear();
+    proxy.resetCounts();
     const second = await limited.getMany(names.slice(0, 10));
     expect(second.size).toBe(10);
-    expect(proxy.count("BatchGetSecretValue")).toBe(0);
-    expect(proxy.count("GetSecretValue")).toBe(10);
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(0);
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(10);
     await limited.close();
   });
 
   it("without ListSecrets, bulk reads with metadata return values without it, and stop asking", async () => {
-    proxy.clear().fail("ListSecrets", { type: "AccessDeniedException" });
-    const limited = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "AccessDeniedException" }, "ListSecrets");
+    const limited = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     const first = await limited.getMany(names.slice(0, 3), { metadata: true });
     expect(first.get("BULK_00")).toMatchObject({ value: valueFor("BULK_00") });
     expect(first.get("BULK_00")?.metadata).toBeUndefined();
-    expect(proxy.count("ListSecrets")).toBe(1);
+    expect(proxy.countRequests().count("ListSecrets")).toBe(1);
     await limited.getMany(names.slice(0, 3), { metadata: true });
-    expect(proxy.count("ListSecrets")).toBe(1);
-    expect(proxy.count("BatchGetSecretValue")).toBe(2);
+    expect(proxy.countRequests().count("ListSecrets")).toBe(1);
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(2);
     await limited.close();
   });
 
   it("a secret the caller may not read fails the bulk read with AccessDeniedError naming it", async () => {
-    proxy.clear().fail("GetSecretValue", { type: "AccessDeniedException", message: "not authorized" });
-    proxy.fail("BatchGetSecretValue", { type: "AccessDeniedException", message: "not authorized" });
-    const limited = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    proxy
+      .forward()
+      .resetCounts()
+      .also(
+        { kind: "status", status: 400, type: "AccessDeniedException", message: "not authorized" },
+        "GetSecretValue",
+      );
+    proxy.also(
+      { kind: "status", status: 400, type: "AccessDeniedException", message: "not authorized" },
+      "BatchGetSecretValue",
+    );
+    const limited = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     const read = limited.getMany(["BULK_01", "BULK_02"]);
     await expect(read).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(read).rejects.toThrow(
@@ -212,43 +229,52 @@ describe("when the caller may not use BatchGetSecretValue", () => {
 });
 
 describe("per-secret errors inside a batch answer", () => {
-  const proxy = new FaultProxy(motoEndpoint());
+  const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
 
   beforeAll(async () => {
     await proxy.start();
   });
   afterAll(async () => {
-    await proxy.close();
+    await proxy.stop();
   });
 
   /** Turn moto's entry for `name` into a per-secret error of the batch answer. */
   const failEntry = (name: string, code: string) =>
-    proxy.clear().rewrite("BatchGetSecretValue", (body) => {
-      const values = (body.SecretValues as Array<{ Name: string }>) ?? [];
-      return {
-        ...body,
-        SecretValues: values.filter((v) => v.Name !== `${prefix}/${name}`),
-        Errors: [
-          ...((body.Errors as unknown[]) ?? []),
-          { SecretId: `${prefix}/${name}`, ErrorCode: code, Message: `${code} for this secret` },
-        ],
-      };
-    });
+    proxy
+      .forward()
+      .resetCounts()
+      .also(
+        {
+          kind: "rewrite",
+          change: (body) => {
+            const values = (body.SecretValues as Array<{ Name: string }>) ?? [];
+            return {
+              ...body,
+              SecretValues: values.filter((v) => v.Name !== `${prefix}/${name}`),
+              Errors: [
+                ...((body.Errors as unknown[]) ?? []),
+                { SecretId: `${prefix}/${name}`, ErrorCode: code, Message: `${code} for this secret` },
+              ],
+            };
+          },
+        },
+        "BatchGetSecretValue",
+      );
 
   it("AccessDeniedException for one secret fails the read with AccessDeniedError naming that secret", async () => {
     failEntry("BULK_03", "AccessDeniedException");
-    const reader = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    const reader = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     const read = reader.getMany(names.slice(0, 5));
     await expect(read).rejects.toBeInstanceOf(AccessDeniedError);
     await expect(read).rejects.toThrow(`read secret 'BULK_03' (${prefix}/BULK_03)`);
-    expect(proxy.count("BatchGetSecretValue")).toBe(1);
-    expect(proxy.count("GetSecretValue")).toBe(0);
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(1);
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(0);
     await reader.close();
   });
 
   it("DecryptionFailure for one secret fails the read with a ProviderError about the KMS key", async () => {
     failEntry("BULK_04", "DecryptionFailure");
-    const reader = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    const reader = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     await expect(reader.getMany(names.slice(0, 5))).rejects.toMatchObject({
       code: "PROVIDER_ERROR",
       secret: "BULK_04",

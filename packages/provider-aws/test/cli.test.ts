@@ -3,12 +3,13 @@
  * user would: `node <cli>/dist/bin.js …` in a project directory whose
  * node_modules holds this provider (the CLI resolves it from there).
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { HostileProxy, runCli } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   boto3,
@@ -18,7 +19,6 @@ import {
   TEST_SECRET_ACCESS_KEY,
   uniquePrefix,
 } from "./support/aws.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, "packages", "cli", "dist", "bin.js");
@@ -54,26 +54,17 @@ interface Result {
   stderr: string;
 }
 
-/** Run the CLI to completion; never throws for a non-zero exit. */
-function secrets(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: project,
-      env: { ...process.env, ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => {
-      stdout += c.toString("utf8");
-    });
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
+/** Run the CLI to completion, with the test process's environment plus `env`; never throws for a non-zero exit. */
+async function secrets(args: string[], env: Record<string, string>, input?: string): Promise<Result> {
+  const inherited: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined) inherited[name] = value;
+  const result = await runCli(args, {
+    bin: CLI,
+    cwd: project,
+    env: { ...inherited, ...env },
+    stdin: input ?? "",
   });
+  return { code: result.code ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 beforeAll(async () => {
@@ -289,17 +280,17 @@ describe("sixteen processes run `secrets init` at the same moment", () => {
       const prefix = uniquePrefix("init16");
       // In front of moto, a gate holds each secret's CreateSecret until all sixteen processes have sent
       // theirs, then lets them through together: every process has seen the secret missing, and they race.
-      const proxy = await new FaultProxy(motoEndpoint()).start();
-      proxy.hold("CreateSecret", 16, (body) => String(JSON.parse(body).Name));
+      const proxy = await new HostileProxy({ target: motoEndpoint(), flavor: "aws" }).start();
+      proxy.also({ kind: "hold", count: 16, key: (body) => String(JSON.parse(body).Name) }, "CreateSecret");
       const env = {
         SECRET_PROVIDER: "aws",
         SECRET_AWS_PREFIX: prefix,
-        AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.endpoint,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.url,
       };
       try {
         const results = await Promise.all(Array.from({ length: 16 }, () => secrets(["init", "--json"], env)));
         expect(proxy.held).toBe(0);
-        expect(proxy.count("CreateSecret")).toBe(16 * GENERATED.length);
+        expect(proxy.countRequests().count("CreateSecret")).toBe(16 * GENERATED.length);
 
         for (const result of results) expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
         const reports = results.map(
@@ -334,8 +325,8 @@ describe("sixteen processes run `secrets init` at the same moment", () => {
         );
         for (const name of GENERATED) expect(versions[name]).toEqual([1, values[name]]);
       } finally {
-        proxy.clear();
-        await proxy.close();
+        proxy.forward().resetCounts();
+        await proxy.stop();
       }
     },
     SLOW,
@@ -365,13 +356,13 @@ describe("a hung endpoint (accepts connections, never answers)", () => {
   it(
     "secrets get and secrets health end with exit 1 and a one-line message, and give up their sockets",
     async () => {
-      const proxy = await new FaultProxy(motoEndpoint()).start();
+      const proxy = await new HostileProxy({ target: motoEndpoint(), flavor: "aws" }).start();
       try {
-        proxy.hang("all");
+        proxy.also({ kind: "hang" }, () => true);
         const env = {
           SECRET_PROVIDER: "aws",
           SECRET_AWS_PREFIX: uniquePrefix("cli-hang"),
-          AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: proxy.url,
           SECRET_TIMEOUT: "2",
           SECRET_AWS_REQUEST_TIMEOUT: "0.3",
         };
@@ -382,7 +373,7 @@ describe("a hung endpoint (accepts connections, never answers)", () => {
         expect(get.stderr).toMatch(
           /^Error: (AWS Secrets Manager at http:\/\/127\.0\.0\.1:\d+ did not answer in time after 3 attempts while trying to read secret 'SECRET_KEY' .*|Secret provider 'aws' did not answer within 2 s .*)\n$/,
         );
-        expect(proxy.count("GetSecretValue")).toBeGreaterThanOrEqual(1);
+        expect(proxy.countRequests().count("GetSecretValue")).toBeGreaterThanOrEqual(1);
 
         const health = await secrets(["health"], env);
         expect(health.code).toBe(1);
@@ -392,9 +383,9 @@ describe("a hung endpoint (accepts connections, never answers)", () => {
         await expect
           .poll(() => proxy.hungRequests.filter((r) => !r.closed).length, { timeout: 10_000 })
           .toBe(0);
-        expect(proxy.hung).toBeGreaterThanOrEqual(2);
+        expect(proxy.hungSockets().hung).toBeGreaterThanOrEqual(2);
       } finally {
-        await proxy.close();
+        await proxy.stop();
       }
     },
     SLOW,

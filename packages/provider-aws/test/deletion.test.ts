@@ -1,8 +1,8 @@
 import { SecretManager, SecretNotFoundError, SecretScheduledForDeletionError } from "@org/secrets-core";
+import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsProvider } from "../src/index.js";
 import { boto3, countingClient, motoEndpoint, uniquePrefix } from "./support/aws.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 
 const DAY = 86_400_000;
 const prefix = uniquePrefix("deletion");
@@ -135,23 +135,28 @@ describe("deletion without recovery", () => {
 });
 
 describe("AWS's answers where moto differs", () => {
-  const proxy = new FaultProxy(motoEndpoint());
+  const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
   beforeAll(async () => {
     await proxy.start();
   });
   afterAll(async () => {
-    await proxy.close();
+    await proxy.stop();
   });
 
   it("CreateSecret answered InvalidRequestException on a name scheduled for deletion (AWS) is reported as scheduled", async () => {
     await provider.set("AWS_CREATE_DELETED", "old");
     await provider.delete("AWS_CREATE_DELETED");
-    proxy.clear().fail("CreateSecret", {
-      type: "InvalidRequestException",
-      message:
-        "You can't create this secret because a secret with this name is already scheduled for deletion.",
-    });
-    const viaProxy = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    proxy.forward().resetCounts().also(
+      {
+        kind: "status",
+        status: 400,
+        type: "InvalidRequestException",
+        message:
+          "You can't create this secret because a secret with this name is already scheduled for deletion.",
+      },
+      "CreateSecret",
+    );
+    const viaProxy = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     const create = viaProxy.set("AWS_CREATE_DELETED", "new", { ifAbsent: true });
     await expect(create).rejects.toBeInstanceOf(SecretScheduledForDeletionError);
     await expect(create).rejects.toThrow("restore it with secrets restore AWS_CREATE_DELETED");
@@ -161,8 +166,14 @@ describe("AWS's answers where moto differs", () => {
   it("a DeletedDate in the past (the time of the delete request) is reported as such, without inventing an end date", async () => {
     await provider.set("PAST_DATE", "x");
     await provider.delete("PAST_DATE");
-    proxy.clear().rewrite("DescribeSecret", (body) => ({ ...body, DeletedDate: 1_700_000_000 }));
-    const viaProxy = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    proxy
+      .forward()
+      .resetCounts()
+      .also(
+        { kind: "rewrite", change: (body) => ({ ...body, DeletedDate: 1_700_000_000 }) },
+        "DescribeSecret",
+      );
+    const viaProxy = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     const error = await scheduledError(viaProxy.get("PAST_DATE"));
     expect(error.deletionDate).toBeUndefined();
     expect(error.message).toBe(

@@ -6,27 +6,27 @@ import {
   ProviderUnavailableError,
   SecretError,
 } from "@org/secrets-core";
+import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAwsProvider } from "../src/index.js";
 import { motoEndpoint, TEST_SECRET_ACCESS_KEY, uniquePrefix } from "./support/aws.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 
 const prefix = uniquePrefix("errors");
 const VALUE = "s3cr3t-value-that-must-never-leak";
-const proxy = new FaultProxy(motoEndpoint());
+const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
 let provider: ReturnType<typeof createAwsProvider>;
 
 beforeAll(async () => {
   await proxy.start();
-  provider = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+  provider = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
   await provider.set("EXISTING", VALUE);
 });
 afterAll(async () => {
   await provider.close();
-  await proxy.close();
+  await proxy.stop();
 });
 beforeEach(() => {
-  proxy.clear();
+  proxy.forward().resetCounts();
 });
 
 async function failure(action: Promise<unknown>): Promise<SecretError> {
@@ -46,15 +46,20 @@ async function failure(action: Promise<unknown>): Promise<SecretError> {
 
 describe("errors are mapped by their name, never by HTTP status", () => {
   it("ResourceNotFoundException is 'absent', whatever the status it comes with", async () => {
-    proxy.fail("GetSecretValue", { type: "ResourceNotFoundException", status: 400 });
+    proxy.also({ kind: "status", type: "ResourceNotFoundException", status: 400 }, "GetSecretValue");
     expect(await provider.get("EXISTING")).toBeUndefined();
   });
 
   it("AccessDeniedException → AccessDeniedError naming the secret and the IAM action to allow", async () => {
-    proxy.fail("GetSecretValue", {
-      type: "AccessDeniedException",
-      message: "User arn:aws:iam::1:user/x is not authorized",
-    });
+    proxy.also(
+      {
+        kind: "status",
+        status: 400,
+        type: "AccessDeniedException",
+        message: "User arn:aws:iam::1:user/x is not authorized",
+      },
+      "GetSecretValue",
+    );
     const error = await failure(provider.get("EXISTING"));
     expect(error).toBeInstanceOf(AccessDeniedError);
     expect(error.secret).toBe("EXISTING");
@@ -62,13 +67,19 @@ describe("errors are mapped by their name, never by HTTP status", () => {
       `Access denied by AWS Secrets Manager to read secret 'EXISTING' (${prefix}/EXISTING): allow secretsmanager:GetSecretValue for this caller on ${prefix}/EXISTING`,
     );
 
-    proxy.clear().fail("PutSecretValue", { type: "AccessDeniedException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "AccessDeniedException" }, "PutSecretValue");
     const write = await failure(provider.set("EXISTING", VALUE));
     expect(write).toBeInstanceOf(AccessDeniedError);
     expect(write.message).toContain("to write secret 'EXISTING'");
     expect(write.message).toContain("allow secretsmanager:PutSecretValue");
 
-    proxy.clear().fail("ListSecrets", { type: "AccessDeniedException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "AccessDeniedException" }, "ListSecrets");
     const list = await failure(provider.list());
     expect(list).toBeInstanceOf(AccessDeniedError);
     expect(list.message).toBe(
@@ -77,20 +88,23 @@ describe("errors are mapped by their name, never by HTTP status", () => {
   });
 
   it("ThrottlingException after the SDK's retries → ProviderUnavailableError; every attempt was made", async () => {
-    proxy.fail("GetSecretValue", { type: "ThrottlingException", message: "Rate exceeded" });
+    proxy.also(
+      { kind: "status", status: 400, type: "ThrottlingException", message: "Rate exceeded" },
+      "GetSecretValue",
+    );
     const error = await failure(provider.get("EXISTING"));
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect(error.code).toBe("PROVIDER_UNAVAILABLE");
-    expect(proxy.count("GetSecretValue")).toBe(3);
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(3);
     expect(error.message).toBe(
       `AWS Secrets Manager throttled the request to read secret 'EXISTING' (${prefix}/EXISTING) after 3 attempts: retry later, or lower the request rate`,
     );
   });
 
   it("a throttled request that succeeds on retry is no error", async () => {
-    proxy.fail("GetSecretValue", { type: "ThrottlingException", times: 1 });
+    proxy.also({ kind: "status", status: 400, type: "ThrottlingException" }, "GetSecretValue", { times: 1 });
     expect((await provider.get("EXISTING"))?.value).toBe(VALUE);
-    expect(proxy.count("GetSecretValue")).toBe(2);
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(2);
   });
 
   it("the same status (400) with different names gives different errors", async () => {
@@ -99,13 +113,16 @@ describe("errors are mapped by their name, never by HTTP status", () => {
       ["ThrottlingException", ProviderUnavailableError],
       ["DecryptionFailure", ProviderError],
     ] as const) {
-      proxy.clear().fail("GetSecretValue", { type, status: 400 });
+      proxy.forward().resetCounts().also({ kind: "status", type, status: 400 }, "GetSecretValue");
       expect(await failure(provider.get("EXISTING"))).toBeInstanceOf(kind);
     }
   });
 
   it("DecryptionFailure → ProviderError telling to allow kms:Decrypt", async () => {
-    proxy.fail("GetSecretValue", { type: "DecryptionFailure", message: "KMS failed" });
+    proxy.also(
+      { kind: "status", status: 400, type: "DecryptionFailure", message: "KMS failed" },
+      "GetSecretValue",
+    );
     const error = await failure(provider.get("EXISTING"));
     expect(error.code).toBe("PROVIDER_ERROR");
     expect(error.message).toBe(
@@ -114,24 +131,33 @@ describe("errors are mapped by their name, never by HTTP status", () => {
   });
 
   it("EncryptionFailure on create names the KMS key setting", async () => {
-    proxy.fail("CreateSecret", { type: "EncryptionFailure" });
+    proxy.also({ kind: "status", status: 400, type: "EncryptionFailure" }, "CreateSecret");
     const error = await failure(provider.set("NEW_ONE", VALUE, { ifAbsent: true }));
     expect(error.message).toContain("SECRET_AWS_KMS_KEY_ID");
   });
 
   it("InvalidParameterException and InvalidRequestException give clear messages, with nothing of what AWS said", async () => {
-    proxy.fail("PutSecretValue", {
-      type: "InvalidParameterException",
-      message: `1 validation error: Value '${VALUE}' at 'secretString' failed to satisfy constraint`,
-    });
+    proxy.also(
+      {
+        kind: "status",
+        status: 400,
+        type: "InvalidParameterException",
+        message: `1 validation error: Value '${VALUE}' at 'secretString' failed to satisfy constraint`,
+      },
+      "PutSecretValue",
+    );
     const invalid = await failure(provider.set("EXISTING", VALUE));
     expect(invalid.message).toBe(
       `AWS Secrets Manager rejected a parameter of the request to write secret 'EXISTING' (${prefix}/EXISTING) (InvalidParameterException, HTTP 400)`,
     );
 
     proxy
-      .clear()
-      .fail("PutSecretValue", { type: "InvalidRequestException", message: `bad state for ${VALUE}` });
+      .forward()
+      .resetCounts()
+      .also(
+        { kind: "status", status: 400, type: "InvalidRequestException", message: `bad state for ${VALUE}` },
+        "PutSecretValue",
+      );
     const refused = await failure(provider.set("EXISTING", VALUE));
     expect(refused.message).toBe(
       `AWS Secrets Manager refused to write secret 'EXISTING' (${prefix}/EXISTING) in its current state (InvalidRequestException, HTTP 400)`,
@@ -143,17 +169,20 @@ describe("errors are mapped by their name, never by HTTP status", () => {
     ["InvalidSignatureException", "the request signature does not match: check AWS_SECRET_ACCESS_KEY"],
     ["ExpiredTokenException", "the security token has expired"],
   ])("%s → AuthenticationError (AWS Secrets Manager authentication failed)", async (type, reason) => {
-    proxy.fail("GetSecretValue", { type, message: `The security token included in the request is invalid` });
+    proxy.also(
+      { kind: "status", status: 400, type, message: `The security token included in the request is invalid` },
+      "GetSecretValue",
+    );
     const error = await failure(provider.get("EXISTING"));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toMatch(new RegExp(`^AWS Secrets Manager authentication failed: ${reason}`));
-    proxy.clear().fail("ListSecrets", { type });
+    proxy.forward().resetCounts().also({ kind: "status", status: 400, type }, "ListSecrets");
     const check = await failure(provider.check());
     expect(check).toBeInstanceOf(AuthenticationError);
   });
 
   it("check passes when listing is denied (the credentials were accepted) and says so", async () => {
-    proxy.fail("ListSecrets", { type: "AccessDeniedException" });
+    proxy.also({ kind: "status", status: 400, type: "AccessDeniedException" }, "ListSecrets");
     expect((await provider.check()).details).toMatchObject({ list: "denied" });
   });
 

@@ -10,13 +10,13 @@ import {
   ProviderUnavailableError,
   SecretError,
 } from "@org/secrets-core";
+import { HostileProxy, Recorder } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsRequestFailure, createAwsProvider } from "../src/index.js";
 import { motoEndpoint, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, uniquePrefix } from "./support/aws.js";
-import { FaultProxy, Recorder } from "./support/fault-proxy.js";
 
 const prefix = uniquePrefix("faults");
-const proxy = new FaultProxy(motoEndpoint());
+const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
 const recorder = new Recorder();
 /** Straight to moto: what is really stored. */
 const direct = createAwsProvider({ prefix, clientConfig: { endpoint: motoEndpoint() } });
@@ -25,16 +25,16 @@ let provider: ReturnType<typeof createAwsProvider>;
 beforeAll(async () => {
   await proxy.start();
   await recorder.start();
-  provider = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+  provider = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
 });
 afterAll(async () => {
   await provider.close();
   await direct.close();
-  await proxy.close();
-  await recorder.close();
+  await proxy.stop();
+  await recorder.stop();
 });
 beforeEach(() => {
-  proxy.clear();
+  proxy.forward().resetCounts();
 });
 
 /** Everything an error shows anywhere: message, stack, JSON, and its whole cause chain with every property. */
@@ -78,10 +78,10 @@ function expectClean(error: unknown, ...values: string[]): void {
 describe("a hung endpoint (accepts, never answers)", () => {
   it("a call with a signal ends when the signal fires, makes no further attempt, and closes its socket", async () => {
     await direct.set("HUNG", "hung-value-1");
-    proxy.hang("all");
+    proxy.also({ kind: "hang" }, () => true);
     const controller = new AbortController();
     const call = provider.get("HUNG", { signal: controller.signal });
-    await vi.waitFor(() => expect(proxy.hung).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(() => expect(proxy.hungSockets().hung).toBeGreaterThanOrEqual(1));
     controller.abort();
     const error = await rejection(call);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
@@ -89,19 +89,19 @@ describe("a hung endpoint (accepts, never answers)", () => {
       `The request to AWS Secrets Manager to read secret 'HUNG' (${prefix}/HUNG) was cancelled before it was answered`,
     );
     // GetSecretValue and the DescribeSecret beside it: one attempt each, both given up.
-    expect(proxy.count("GetSecretValue")).toBe(1);
-    await vi.waitFor(() => expect(proxy.hungClosed).toBe(proxy.hung));
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(1);
+    await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung));
   });
 
   it("a deadline signal (AbortSignal.timeout) ends with code TIMEOUT; core's own reason is passed on as it is", async () => {
     await direct.set("HUNG", "hung-value-1");
-    proxy.hang("all");
+    proxy.also({ kind: "hang" }, () => true);
     const error = await rejection(provider.get("HUNG", { signal: AbortSignal.timeout(300) }));
     expect(error.code).toBe("TIMEOUT");
     expect(error.message).toBe(
       `AWS Secrets Manager did not answer before the deadline while trying to read secret 'HUNG' (${prefix}/HUNG)`,
     );
-    expect(proxy.count("GetSecretValue")).toBe(1);
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(1);
 
     const reason = new SecretError(
       "TIMEOUT",
@@ -112,26 +112,26 @@ describe("a hung endpoint (accepts, never answers)", () => {
     );
     const controller = new AbortController();
     const call = provider.list({ signal: controller.signal });
-    await vi.waitFor(() => expect(proxy.count("ListSecrets")).toBe(1));
+    await vi.waitFor(() => expect(proxy.countRequests().count("ListSecrets")).toBe(1));
     controller.abort(reason);
     expect(await rejection(call)).toBe(reason);
-    await vi.waitFor(() => expect(proxy.hungClosed).toBe(proxy.hung));
+    await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung));
   });
 
   it("on a kept-alive socket that answered before, the hung request is given up and that socket closed", async () => {
     await direct.set("HUNG", "hung-value-1");
-    const keep = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    const keep = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     try {
-      proxy.hang(["GetSecretValue"], 1);
+      proxy.also({ kind: "hang" }, ["GetSecretValue"], { after: 1 });
       expect((await keep.get("HUNG"))?.value).toBe("hung-value-1");
       const controller = new AbortController();
       const call = rejection(keep.get("HUNG", { signal: controller.signal }));
-      await vi.waitFor(() => expect(proxy.hung).toBe(1));
+      await vi.waitFor(() => expect(proxy.hungSockets().hung).toBe(1));
       // The hung request went over a socket that had carried an answered request before.
       expect(proxy.hungRequests[0]?.requestsOnSocket).toBeGreaterThan(1);
       controller.abort();
       await call;
-      await vi.waitFor(() => expect(proxy.hungClosed).toBe(1));
+      await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(1));
     } finally {
       await keep.close();
     }
@@ -139,7 +139,7 @@ describe("a hung endpoint (accepts, never answers)", () => {
 
   it("every operation passes its signal down", async () => {
     await direct.set("HUNG", "hung-value-1");
-    proxy.hang("all");
+    proxy.also({ kind: "hang" }, () => true);
     const calls: Array<[string, (signal: AbortSignal) => Promise<unknown>]> = [
       ["get", (signal) => provider.get("HUNG", { signal })],
       ["get previous", (signal) => provider.get("HUNG", { signal, version: "previous" })],
@@ -153,10 +153,10 @@ describe("a hung endpoint (accepts, never answers)", () => {
       ["check", (signal) => provider.check({ signal })],
     ];
     for (const [label, run] of calls) {
-      const before = proxy.hung;
+      const before = proxy.hungSockets().hung;
       const controller = new AbortController();
       const call = run(controller.signal);
-      await vi.waitFor(() => expect(proxy.hung, label).toBeGreaterThan(before));
+      await vi.waitFor(() => expect(proxy.hungSockets().hung, label).toBeGreaterThan(before));
       controller.abort();
       const error = await rejection(call);
       expect(error.code, label).toBe("PROVIDER_UNAVAILABLE");
@@ -170,19 +170,19 @@ describe("a hung endpoint (accepts, never answers)", () => {
     const bounded = createAwsProvider({
       prefix,
       requestTimeoutMs: 200,
-      clientConfig: { endpoint: proxy.endpoint },
+      clientConfig: { endpoint: proxy.url },
     });
     try {
-      proxy.hang(["GetSecretValue", "DescribeSecret"]);
+      proxy.also({ kind: "hang" }, ["GetSecretValue", "DescribeSecret"]);
       const error = await rejection(bounded.get("HUNG"));
       expect(error).toBeInstanceOf(ProviderUnavailableError);
       expect(error.message).toBe(
-        `AWS Secrets Manager at ${proxy.endpoint} did not answer in time after 3 attempts while trying to read secret 'HUNG' (${prefix}/HUNG): retry later, or raise SECRET_AWS_REQUEST_TIMEOUT`,
+        `AWS Secrets Manager at ${proxy.url} did not answer in time after 3 attempts while trying to read secret 'HUNG' (${prefix}/HUNG): retry later, or raise SECRET_AWS_REQUEST_TIMEOUT`,
       );
-      expect(proxy.count("GetSecretValue")).toBe(3);
+      expect(proxy.countRequests().count("GetSecretValue")).toBe(3);
       expect(error.cause).toBeInstanceOf(AwsRequestFailure);
       expect((error.cause as AwsRequestFailure).attempts).toBe(3);
-      await vi.waitFor(() => expect(proxy.hungClosed).toBe(proxy.hung));
+      await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung));
     } finally {
       await bounded.close();
     }
@@ -196,7 +196,11 @@ describe("an endpoint that echoes values back in its errors", () => {
   it.each(SHORT_VALUES)("write of %j: the error holds nothing of the value or the request", async (value) => {
     await direct.set("ECHO_W", "before-echo-write");
     for (const kind of ["json", "type", "html"] as const) {
-      proxy.clear().echo("PutSecretValue", { kind }).echo("CreateSecret", { kind });
+      proxy
+        .forward()
+        .resetCounts()
+        .also({ kind: "echo", shape: kind }, "PutSecretValue")
+        .also({ kind: "echo", shape: kind }, "CreateSecret");
       const error = await rejection(provider.set("ECHO_W", value));
       expectClean(error, value, JSON.stringify(value).slice(1, -1));
       expect(error).toBeInstanceOf(kind === "html" ? ProviderUnavailableError : ProviderError);
@@ -205,7 +209,7 @@ describe("an endpoint that echoes values back in its errors", () => {
           ? `AWS Secrets Manager rejected a parameter of the request to write secret 'ECHO_W' (${prefix}/ECHO_W) (ValidationException, HTTP 400)`
           : kind === "type"
             ? `AWS Secrets Manager failed to write secret 'ECHO_W' (${prefix}/ECHO_W) (HTTP 400)`
-            : `AWS Secrets Manager at ${proxy.endpoint} failed (HTTP 502) after 3 attempts while trying to write secret 'ECHO_W' (${prefix}/ECHO_W): retry later`,
+            : `AWS Secrets Manager at ${proxy.url} failed (HTTP 502) after 3 attempts while trying to write secret 'ECHO_W' (${prefix}/ECHO_W): retry later`,
       );
       const cause = error.cause as AwsRequestFailure;
       expect(cause).toBeInstanceOf(AwsRequestFailure);
@@ -220,7 +224,11 @@ describe("an endpoint that echoes values back in its errors", () => {
     async (value) => {
       await direct.set("ECHO_R", value);
       for (const kind of ["json", "type", "html"] as const) {
-        proxy.clear().echo("GetSecretValue", { kind }).echo("BatchGetSecretValue", { kind });
+        proxy
+          .forward()
+          .resetCounts()
+          .also({ kind: "echo", shape: kind }, "GetSecretValue")
+          .also({ kind: "echo", shape: kind }, "BatchGetSecretValue");
         const single = await rejection(provider.get("ECHO_R"));
         expectClean(single, value.slice(0, 200), value.slice(-50));
         const bulk = await rejection(provider.getMany(["ECHO_R"]));
@@ -234,14 +242,23 @@ describe("an endpoint that echoes values back in its errors", () => {
     await direct.set("BULK_A", "bulk-readable-a");
     await direct.set("BULK_B", "bulk-readable-b");
     for (const code of ["DecryptionFailure", value]) {
-      proxy.clear().rewrite("BatchGetSecretValue", (body) => ({
-        ...body,
-        SecretValues: [],
-        Errors: [
-          { SecretId: `${prefix}/BULK_A`, ErrorCode: code, Message: `cannot decrypt ${value}` },
-          { SecretId: `${prefix}/BULK_B`, ErrorCode: "AccessDeniedException", Message: value },
-        ],
-      }));
+      proxy
+        .forward()
+        .resetCounts()
+        .also(
+          {
+            kind: "rewrite",
+            change: (body) => ({
+              ...body,
+              SecretValues: [],
+              Errors: [
+                { SecretId: `${prefix}/BULK_A`, ErrorCode: code, Message: `cannot decrypt ${value}` },
+                { SecretId: `${prefix}/BULK_B`, ErrorCode: "AccessDeniedException", Message: value },
+              ],
+            }),
+          },
+          "BatchGetSecretValue",
+        );
       const error = await rejection(provider.getMany(["BULK_A", "BULK_B"]));
       expectClean(error, value, "§§");
       expect(error.message).toMatch(/\(reading secret 'BULK_[AB]' failed too\)$/);
@@ -250,11 +267,11 @@ describe("an endpoint that echoes values back in its errors", () => {
 
   it("a value of 100 KB is refused before it is sent: no request, nothing of it in the error", async () => {
     const value = `${"v".repeat(100 * 1024)}TAIL-OF-THE-VALUE`;
-    proxy.echo("PutSecretValue").echo("CreateSecret");
+    proxy.also({ kind: "echo" }, "PutSecretValue").also({ kind: "echo" }, "CreateSecret");
     const error = await rejection(provider.set("ECHO_BIG", value));
     expect(error).toBeInstanceOf(InvalidSecretValueError);
     expectClean(error, "TAIL-OF-THE-VALUE", "vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv");
-    expect(proxy.bodies).toEqual([]);
+    expect(proxy.requests).toEqual([]);
   });
 });
 
@@ -271,12 +288,12 @@ describe("redirects are never followed", () => {
         "CreateSecret",
         "ListSecrets",
       ])
-        proxy.redirect(operation, status, recorder.endpoint);
+        proxy.also({ kind: "redirect", status: status, to: recorder.url }, operation);
       const write = await rejection(provider.set("MOVED", value));
       expect(write).toBeInstanceOf(ProviderError);
       expect(write.message).toMatch(
         new RegExp(
-          `^AWS Secrets Manager at ${proxy.endpoint} answered the request to (describe|write) secret 'MOVED' \\(${prefix}/MOVED\\) with a redirect \\(HTTP ${status}\\), which is not followed`,
+          `^AWS Secrets Manager at ${proxy.url} answered the request to (describe|write) secret 'MOVED' \\(${prefix}/MOVED\\) with a redirect \\(HTTP ${status}\\), which is not followed`,
         ),
       );
       const read = await rejection(provider.get("MOVED"));
@@ -287,7 +304,7 @@ describe("redirects are never followed", () => {
       expectClean(write, value);
       expect((await direct.get("MOVED"))?.value).toBe("value-before-redirect");
       // No attempt was repeated (a redirect is an answer, not a transient failure), and the value was never sent.
-      expect(Object.fromEntries(proxy.seen)).toEqual({
+      expect({ ...proxy.countRequests().byKey }).toEqual({
         DescribeSecret: 1,
         GetSecretValue: 1,
         ListSecrets: 1,
@@ -314,7 +331,7 @@ describe("values refused before anything is sent", () => {
         );
         expectClean(error, value.slice(0, 64));
       }
-      expect(proxy.bodies).toEqual([]);
+      expect(proxy.requests).toEqual([]);
       expect((await direct.get("BIG"))?.value).toBe("the-previous-value");
     },
   );
@@ -334,7 +351,7 @@ describe("values refused before anything is sent", () => {
       expect(error.message).toBe(
         "Invalid value for secret 'SURROGATE': it is not well-formed text (it holds a lone UTF-16 surrogate), which cannot be stored as UTF-8",
       );
-      expect(proxy.bodies).toEqual([]);
+      expect(proxy.requests).toEqual([]);
       expect((await direct.get("SURROGATE"))?.value).toBe("surrogate-before");
       // A proper pair is fine.
       await provider.set("SURROGATE", "pair \uD83D\uDE00");
@@ -346,12 +363,12 @@ describe("values refused before anything is sent", () => {
     const doc = createAwsProvider({
       prefix: `${prefix}-doc`,
       layout: "document",
-      clientConfig: { endpoint: proxy.endpoint },
+      clientConfig: { endpoint: proxy.url },
     });
     try {
       for (const value of ["a".repeat(65_537), "x\uD800"])
         expect(await rejection(doc.set("FIELD", value))).toBeInstanceOf(InvalidSecretValueError);
-      expect(proxy.bodies).toEqual([]);
+      expect(proxy.requests).toEqual([]);
     } finally {
       await doc.close();
     }
@@ -364,10 +381,15 @@ describe("values refused before anything is sent", () => {
 
 describe("the credentials never show", () => {
   it("an authentication failure holds neither the key id nor the secret key", async () => {
-    proxy.fail("GetSecretValue", {
-      type: "UnrecognizedClientException",
-      message: `The security token ${TEST_ACCESS_KEY_ID} ${TEST_SECRET_ACCESS_KEY} is invalid`,
-    });
+    proxy.also(
+      {
+        kind: "status",
+        status: 400,
+        type: "UnrecognizedClientException",
+        message: `The security token ${TEST_ACCESS_KEY_ID} ${TEST_SECRET_ACCESS_KEY} is invalid`,
+      },
+      "GetSecretValue",
+    );
     const error = await rejection(provider.get("HUNG"));
     expectClean(error, TEST_ACCESS_KEY_ID);
   });

@@ -3,15 +3,15 @@
  * secret value or the AWS secret access key; neither may any error message.
  */
 import { createLogger, SecretManager } from "@org/secrets-core";
+import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsProvider } from "../src/index.js";
 import { motoEndpoint, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, uniquePrefix } from "./support/aws.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 
 const prefix = uniquePrefix("logging");
 const lines: string[] = [];
 const logger = createLogger({ level: "debug", format: "json", write: (line) => lines.push(line) });
-const proxy = new FaultProxy(motoEndpoint());
+const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
 const values = {
   first: "first-value-8c1f2e9b7a",
   second: "second-value-55d0e1c3f4",
@@ -23,12 +23,12 @@ beforeAll(async () => {
   await proxy.start();
 });
 afterAll(async () => {
-  await proxy.close();
+  await proxy.stop();
 });
 
 describe("debug logging over every operation", () => {
   it("never shows a value or the secret access key, in log lines or error messages", async () => {
-    const provider = createAwsProvider({ prefix, logger, clientConfig: { endpoint: proxy.endpoint } });
+    const provider = createAwsProvider({ prefix, logger, clientConfig: { endpoint: proxy.url } });
     const manager = new SecretManager({ provider, logger, cacheTtlMs: 0 });
     const errors: unknown[] = [];
     const expectFailure = async (action: Promise<unknown>) => {
@@ -54,29 +54,65 @@ describe("debug logging over every operation", () => {
     // Failures of every kind.
     await expectFailure(manager.setSecret("LOGGED", values.first, { ifAbsent: true }));
     await expectFailure(manager.setSecret("LOGGED", values.first, { ifVersion: record?.version as string }));
-    proxy.clear().fail("GetSecretValue", { type: "AccessDeniedException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "AccessDeniedException" }, "GetSecretValue");
     await expectFailure(manager.getSecret("LOGGED"));
-    proxy.clear().fail("GetSecretValue", { type: "ThrottlingException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "ThrottlingException" }, "GetSecretValue");
     await expectFailure(manager.getSecret("LOGGED"));
-    proxy.clear().fail("GetSecretValue", { type: "DecryptionFailure" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "DecryptionFailure" }, "GetSecretValue");
     await expectFailure(manager.getSecret("LOGGED"));
-    proxy.clear().fail("PutSecretValue", {
-      type: "InvalidParameterException",
-      message: `Value '${values.first}' at 'secretString' failed to satisfy constraint`,
-    });
+    proxy
+      .forward()
+      .resetCounts()
+      .also(
+        {
+          kind: "status",
+          status: 400,
+          type: "InvalidParameterException",
+          message: `Value '${values.first}' at 'secretString' failed to satisfy constraint`,
+        },
+        "PutSecretValue",
+      );
     await expectFailure(manager.setSecret("LOGGED", values.first));
-    proxy.clear().fail("PutSecretValue", { type: "ExpiredTokenException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "ExpiredTokenException" }, "PutSecretValue");
     await expectFailure(manager.setSecret("LOGGED", values.first));
-    proxy.clear().fail("BatchGetSecretValue", { type: "AccessDeniedException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "AccessDeniedException" }, "BatchGetSecretValue");
     await manager.getSecrets(["LOGGED", "ABSENT"]);
-    proxy.clear().fail("TagResource", { type: "AccessDeniedException" });
+    proxy
+      .forward()
+      .resetCounts()
+      .also({ kind: "status", status: 400, type: "AccessDeniedException" }, "TagResource");
     await manager.setSecret("LOGGED", values.second, { metadata: { rotatedAt: "2026-01-01T00:00:00.000Z" } });
-    proxy.clear().before("PutSecretValue", async () => {
-      await createAwsProvider({ prefix }).set("LOGGED", values.third);
-    });
+    proxy
+      .forward()
+      .resetCounts()
+      .also(
+        {
+          kind: "before",
+          run: async () => {
+            await createAwsProvider({ prefix }).set("LOGGED", values.third);
+          },
+        },
+        "PutSecretValue",
+        { times: 1 },
+      );
     const current = await manager.getSecretRecord("LOGGED", { fresh: true });
     await expectFailure(manager.setSecret("LOGGED", values.first, { ifVersion: current?.version as string }));
-    proxy.clear();
+    proxy.forward().resetCounts();
 
     // Deletion, scheduled deletion, restore.
     await manager.deleteSecret("LOGGED");

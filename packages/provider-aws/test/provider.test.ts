@@ -1,8 +1,8 @@
 import { SecretConflictError, SecretManager, type SecretRecord } from "@org/secrets-core";
+import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { AwsSecretsManagerProvider, createAwsProvider, METADATA_TAG_PREFIX } from "../src/index.js";
 import { boto3, countingClient, motoEndpoint, uniquePrefix } from "./support/aws.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 
 const prefix = uniquePrefix("provider");
 const counting = countingClient();
@@ -147,13 +147,20 @@ describe("per-secret layout: reads and writes", () => {
   });
 
   it("a plain write landing between a checked write's check and its write is put back, and the checked write fails", async () => {
-    const proxy = await new FaultProxy(motoEndpoint()).start();
-    const checked = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.endpoint } });
+    const proxy = await new HostileProxy({ target: motoEndpoint(), flavor: "aws" }).start();
+    const checked = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     const base = await provider.set("INTERLEAVED", "base");
     // The moment the checked writer sends its PutSecretValue, someone else writes unconditionally.
-    proxy.before("PutSecretValue", async () => {
-      await provider.set("INTERLEAVED", "plain write in between");
-    });
+    proxy.also(
+      {
+        kind: "before",
+        run: async () => {
+          await provider.set("INTERLEAVED", "plain write in between");
+        },
+      },
+      "PutSecretValue",
+      { times: 1 },
+    );
     const write = checked.set("INTERLEAVED", "checked write", { ifVersion: base.version as string });
     await expect(write).rejects.toBeInstanceOf(SecretConflictError);
     await expect(write).rejects.toThrow(
@@ -161,7 +168,7 @@ describe("per-secret layout: reads and writes", () => {
     );
     expect((await provider.get("INTERLEAVED"))?.value).toBe("plain write in between");
     await checked.close();
-    await proxy.close();
+    await proxy.stop();
   });
 
   it("lists this application's secrets by name, sorted, and nothing else", async () => {

@@ -176,6 +176,7 @@ describe("the secrets command", () => {
   });
 
   it("export is one bulk read", async () => {
+    // DATABASE_URL (required) was never set: export the others.
     const result = await runCli(["export", "--format", "json", "--allow-missing"], { env: env(), cwd });
     expect(result.code, result.stderr).toBe(0);
     expect(Object.keys(JSON.parse(result.stdout))).toContain("SECRET_KEY");

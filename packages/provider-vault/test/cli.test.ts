@@ -4,21 +4,27 @@
  * the same moment. The CLI resolves the provider from its working directory,
  * so each run happens in a project folder whose node_modules links this package.
  */
-import { spawn } from "node:child_process";
-import { existsSync, promises as fs } from "node:fs";
-import os from "node:os";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { repoRoot } from "@org/secrets-test-support";
+import {
+  type CliProject,
+  cliBin,
+  createCliProject,
+  HostileProxy,
+  repoRoot,
+  runCli,
+} from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVaultProvider } from "../src/index.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 import { root, server, unique } from "./support/vault.js";
 
 const { addr, token } = server();
 const bin = path.join(repoRoot(), "packages", "cli", "dist", "bin.js");
+/** The project folder, once `beforeAll` made it. */
+const dir = (): string => project?.dir ?? "";
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
-let project = "";
+let project: CliProject | undefined;
 
 /** The secrets of the built-in manifest that `init` generates. */
 const GENERATED = [
@@ -32,18 +38,12 @@ const GENERATED = [
 ];
 
 beforeAll(async () => {
-  if (!existsSync(bin)) throw new Error(`the CLI is not built: ${bin} is missing (run pnpm build)`);
-  project = await fs.mkdtemp(path.join(os.tmpdir(), "vault-cli-project-"));
-  await fs.mkdir(path.join(project, "node_modules", "@org"), { recursive: true });
-  await fs.symlink(packageDir, path.join(project, "node_modules", "@org", "secrets-provider-vault"), "dir");
-  await fs.writeFile(
-    path.join(project, "package.json"),
-    JSON.stringify({ name: "cli-project", private: true }),
-  );
+  cliBin(); // fails the run with a clear message when the CLI is not built
+  project = await createCliProject(["@org/secrets-provider-vault"], packageDir);
 });
 
 afterAll(async () => {
-  if (project) await fs.rm(project, { recursive: true, force: true });
+  await project?.remove();
 });
 
 interface Result {
@@ -53,30 +53,20 @@ interface Result {
 }
 
 /** Run `node <bin> args` in the project with only the environment given (plus PATH). */
-function cli(
+async function cli(
   args: string[],
   env: Record<string, string>,
   input?: string,
   script: string[] = [bin],
 ): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...script, ...args], {
-      cwd: project,
-      env: { PATH: process.env.PATH ?? "", HOME: project, SECRET_PROVIDER: "vault", ...env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString("utf8");
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString("utf8");
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input ?? "");
+  const [first = bin, ...rest] = script;
+  const result = await runCli([...rest, ...args], {
+    bin: first,
+    cwd: dir(),
+    env: { HOME: dir(), SECRET_PROVIDER: "vault", ...env },
+    stdin: input ?? "",
   });
+  return { code: result.code ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
 function vaultEnv(prefix: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -187,8 +177,8 @@ describe("secrets CLI with SECRET_PROVIDER=vault", () => {
     await provider.close();
 
     // A barrier: every child loads, waits for the go file, then runs the built bin.js.
-    const go = path.join(project, `go-${prefix}`);
-    const starter = path.join(project, `start-${prefix}.mjs`);
+    const go = path.join(dir(), `go-${prefix}`);
+    const starter = path.join(dir(), `start-${prefix}.mjs`);
     await fs.writeFile(
       starter,
       [
@@ -235,11 +225,11 @@ describe("secrets CLI with SECRET_PROVIDER=vault", () => {
 });
 
 describe("secrets CLI against a Vault that accepts connections and never answers", () => {
-  const proxy = new FaultProxy(addr);
+  const proxy = new HostileProxy({ target: addr, flavor: "vault" });
   let hungUrl = "";
   beforeAll(async () => {
-    hungUrl = await proxy.start();
-    proxy.hang = true;
+    hungUrl = (await proxy.start()).url;
+    proxy.set({ kind: "hang" });
   });
   afterAll(async () => {
     await proxy.stop();

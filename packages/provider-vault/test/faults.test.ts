@@ -1,9 +1,8 @@
 import { promises as fs } from "node:fs";
 import { ProviderUnavailableError, SecretConfigError, SecretManager } from "@org/secrets-core";
-import { freePort, type OpenBaoServer, startOpenBao } from "@org/secrets-test-support";
+import { freePort, HostileProxy, type OpenBaoServer, startOpenBao } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createProvider, createVaultProvider, type VaultProvider } from "../src/index.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 import { captureLogger, requestsIn, root, server, unique } from "./support/vault.js";
 
 const { addr, token } = server();
@@ -146,10 +145,10 @@ describe("TLS", () => {
 });
 
 describe("network faults, through a proxy in front of the real server", () => {
-  const proxy = new FaultProxy(addr);
+  const proxy = new HostileProxy({ target: addr, flavor: "vault" });
   let url = "";
   beforeAll(async () => {
-    url = await proxy.start();
+    url = (await proxy.start()).url;
   });
   afterAll(async () => {
     await proxy.stop();
@@ -167,20 +166,20 @@ describe("network faults, through a proxy in front of the real server", () => {
       }),
     );
     await p.set("SECRET_KEY", "resilient");
-    proxy.reset();
+    proxy.forward().resetCounts();
     return p;
   }
 
   it("retries 502 and 503 answers with backoff, then succeeds", async () => {
     const p = await connected();
-    proxy.inject({ kind: "status", status: 502 }, { kind: "status", status: 503 });
+    proxy.next({ kind: "status", status: 502 }, { kind: "status", status: 503 });
     expect((await p.get("SECRET_KEY"))?.value).toBe("resilient");
     expect(proxy.requests).toHaveLength(3);
   });
 
   it("gives up after maxRetries, naming the URL, the status and the attempts", async () => {
     const p = await connected({ maxRetries: 2 });
-    proxy.inject(
+    proxy.next(
       { kind: "status", status: 500, errors: ["internal error"] },
       { kind: "status", status: 500, errors: ["internal error"] },
       { kind: "status", status: 500, errors: ["internal error"] },
@@ -197,21 +196,21 @@ describe("network faults, through a proxy in front of the real server", () => {
 
   it("retries 429", async () => {
     const p = await connected();
-    proxy.inject({ kind: "status", status: 429 });
+    proxy.next({ kind: "status", status: 429 });
     expect((await p.get("SECRET_KEY"))?.value).toBe("resilient");
     expect(proxy.requests).toHaveLength(2);
   });
 
   it("retries a dropped connection", async () => {
     const p = await connected();
-    proxy.inject({ kind: "reset" });
+    proxy.next({ kind: "refuse" });
     expect((await p.get("SECRET_KEY"))?.value).toBe("resilient");
     expect(proxy.requests).toHaveLength(2);
   });
 
   it("does not retry a 4xx answer", async () => {
     const p = await connected();
-    proxy.inject({ kind: "status", status: 400, errors: ["bad request"] });
+    proxy.next({ kind: "status", status: 400, errors: ["bad request"] });
     await expect(p.get("SECRET_KEY")).rejects.toThrow(
       /^Vault rejected GET secret\/data\/.*\/SECRET_KEY: HTTP 400 bad request$/,
     );
@@ -220,7 +219,7 @@ describe("network faults, through a proxy in front of the real server", () => {
 
   it("times out a request that gets no answer, once, and the next request works", async () => {
     const p = await connected({ timeoutMs: 300 });
-    proxy.inject({ kind: "stall" });
+    proxy.next({ kind: "hang" });
     const error = await p.get("SECRET_KEY").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(
@@ -240,8 +239,8 @@ describe("network faults, through a proxy in front of the real server", () => {
         logger: captureLogger().logger,
       }),
     );
-    proxy.reset();
-    proxy.inject({ kind: "stall" });
+    proxy.forward().resetCounts();
+    proxy.next({ kind: "hang" });
     await expect(p.get("SECRET_KEY")).rejects.toThrow(/within 250 ms/);
   });
 

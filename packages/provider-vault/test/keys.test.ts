@@ -3,9 +3,9 @@
  * well-formed UTF-16, on every layout against the real OpenBao server.
  */
 import { InvalidSecretValueError, SecretManager } from "@org/secrets-core";
+import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { VaultProvider, type VaultProviderOptions } from "../src/index.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 import { enableKv, root, server, unique } from "./support/vault.js";
 
 const { addr, token } = server();
@@ -14,11 +14,11 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-const proxy = new FaultProxy(addr);
+const proxy = new HostileProxy({ target: addr, flavor: "vault" });
 let url = "";
 let v1Mount = "";
 beforeAll(async () => {
-  url = await proxy.start();
+  url = (await proxy.start()).url;
   v1Mount = await enableKv(1);
 });
 afterAll(async () => {
@@ -102,7 +102,7 @@ for (const layout of layouts) {
       const p = provider(options);
       await p.connect();
       for (const value of ["\uD800", "a\uDC00b", "ok\uD83D", "\uDE00tail", `${"x".repeat(1000)}\uD800`]) {
-        proxy.reset();
+        proxy.forward().resetCounts();
         const error = await p.set("LONE_SURROGATE", value).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(InvalidSecretValueError);
         expect((error as Error).message).toBe(

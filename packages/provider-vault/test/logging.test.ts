@@ -1,16 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { SecretManager } from "@org/secrets-core";
-import { freePort } from "@org/secrets-test-support";
+import { freePort, HostileProxy } from "@org/secrets-test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProvider, parseVaultConfig, type VaultProvider } from "../src/index.js";
-import { FaultProxy } from "./support/fault-proxy.js";
 import { captureLogger, createToken, root, server, unique, writePolicy } from "./support/vault.js";
 
 const { addr, token } = server();
 
 describe("debug logging over every operation, failures included", () => {
-  const proxy = new FaultProxy(addr);
+  const proxy = new HostileProxy({ target: addr, flavor: "vault" });
   afterAll(async () => {
     await proxy.stop();
   });
@@ -105,17 +104,21 @@ describe("debug logging over every operation, failures included", () => {
       }),
     );
     const proxied = await createProvider({
-      env: { ...env({ VAULT_TOKEN: token }), VAULT_URL: await proxy.start(), VAULT_CLIENT_TIMEOUT: "200ms" },
+      env: {
+        ...env({ VAULT_TOKEN: token }),
+        VAULT_URL: (await proxy.start()).url,
+        VAULT_CLIENT_TIMEOUT: "200ms",
+      },
       cwd,
       logger,
     });
-    proxy.inject(
+    proxy.next(
       { kind: "status", status: 502 },
       { kind: "status", status: 502 },
       { kind: "status", status: 502 },
     );
     await fail(() => proxied.set("SECRET_KEY", v5));
-    proxy.inject({ kind: "stall" });
+    proxy.next({ kind: "hang" });
     await fail(() => proxied.get("SECRET_KEY"));
 
     const { config } = parseVaultConfig(

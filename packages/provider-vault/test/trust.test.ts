@@ -6,10 +6,20 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { ProviderError, ProviderUnavailableError, silentLogger } from "@org/secrets-core";
+import { HostileProxy, Recorder } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createProvider, VaultProvider, VaultRequestError } from "../src/index.js";
-import { FaultProxy, Recorder } from "./support/fault-proxy.js";
 import { captureLogger, root, server, unique } from "./support/vault.js";
+
+/** What the stand-in for "another host" answers: a Vault-shaped secret of its own. */
+const OTHER_HOST_ANSWER = JSON.stringify({
+  data: { data: { value: "value-from-the-other-host" }, metadata: { version: 1 } },
+});
+
+/** The requests a proxy saw, as `METHOD path?query`. */
+function sent(p: HostileProxy): string[] {
+  return p.requests.map((r) => `${r.method} ${r.url}`);
+}
 
 const { addr, token } = server();
 const open: VaultProvider[] = [];
@@ -21,16 +31,16 @@ function keep<T extends VaultProvider>(p: T): T {
   return p;
 }
 
-const proxy = new FaultProxy(addr);
-const other = new FaultProxy(addr);
-const recorder = new Recorder();
+const proxy = new HostileProxy({ target: addr, flavor: "vault" });
+const other = new HostileProxy({ target: addr, flavor: "vault" });
+const recorder = new Recorder({ body: OTHER_HOST_ANSWER });
 let url = "";
 let otherUrl = "";
 let recorderUrl = "";
 beforeAll(async () => {
-  url = await proxy.start();
-  otherUrl = await other.start();
-  recorderUrl = await recorder.start();
+  url = (await proxy.start()).url;
+  otherUrl = (await other.start()).url;
+  recorderUrl = (await recorder.start()).url;
 });
 afterAll(async () => {
   await proxy.stop();
@@ -61,20 +71,20 @@ async function stored(prefix: string, name: string): Promise<string | undefined>
 
 describe("redirects", () => {
   afterEach(() => {
-    proxy.reset();
-    other.reset();
-    recorder.requests.length = 0;
-    recorder.connections = 0;
+    proxy.forward().resetCounts();
+    other.forward().resetCounts();
+    recorder.reset();
   });
 
   for (const status of [301, 302, 303, 307, 308]) {
     it(`a write answered ${status} towards another host fails, and that host gets nothing`, async () => {
       const prefix = unique("redir");
       const p = provider(prefix);
-      proxy.inject({
+      proxy.next({
         kind: "redirect",
+        keepPath: false,
         status,
-        location: `${recorderUrl}/v1/secret/data/${prefix}/SECRET_KEY?token=query-secret-abc`,
+        to: `${recorderUrl}/v1/secret/data/${prefix}/SECRET_KEY?token=query-secret-abc`,
       });
       const error = await p.set("SECRET_KEY", "value-never-sent-elsewhere").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
@@ -95,10 +105,11 @@ describe("redirects", () => {
       const prefix = unique("redir-read");
       await root("POST", `secret/data/${prefix}/SECRET_KEY`, { data: { value: "the-real-value" } });
       const p = provider(prefix);
-      proxy.inject({
+      proxy.next({
         kind: "redirect",
+        keepPath: false,
         status,
-        location: `${recorderUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
+        to: `${recorderUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
       });
       const error = await p.get("SECRET_KEY").catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
@@ -113,9 +124,9 @@ describe("redirects", () => {
     it(`a write answered ${status} on the same origin is repeated there, with its body`, async () => {
       const prefix = unique("same");
       const p = provider(prefix);
-      proxy.inject({ kind: "redirect", status, location: `/v1/secret/data/${prefix}/SECRET_KEY` });
+      proxy.next({ kind: "redirect", keepPath: false, status, to: `/v1/secret/data/${prefix}/SECRET_KEY` });
       await p.set("SECRET_KEY", "followed-same-origin");
-      expect(proxy.requests).toEqual([
+      expect(sent(proxy)).toEqual([
         `POST /v1/secret/data/${prefix}/SECRET_KEY`,
         `POST /v1/secret/data/${prefix}/SECRET_KEY`,
       ]);
@@ -127,7 +138,12 @@ describe("redirects", () => {
     const prefix = unique("same-read");
     await root("POST", `secret/data/${prefix}/SECRET_KEY`, { data: { value: "read-after-302" } });
     const p = provider(prefix);
-    proxy.inject({ kind: "redirect", status: 302, location: `${url}/v1/secret/data/${prefix}/SECRET_KEY` });
+    proxy.next({
+      kind: "redirect",
+      keepPath: false,
+      status: 302,
+      to: `${url}/v1/secret/data/${prefix}/SECRET_KEY`,
+    });
     expect((await p.get("SECRET_KEY"))?.value).toBe("read-after-302");
     expect(proxy.requests).toHaveLength(2);
   });
@@ -136,7 +152,7 @@ describe("redirects", () => {
     it(`a write answered ${status} on the same origin is refused: it would be re-sent without its body`, async () => {
       const prefix = unique("drop-body");
       const p = provider(prefix);
-      proxy.inject({ kind: "redirect", status, location: `/v1/secret/data/${prefix}/SECRET_KEY` });
+      proxy.next({ kind: "redirect", keepPath: false, status, to: `/v1/secret/data/${prefix}/SECRET_KEY` });
       await expect(p.set("SECRET_KEY", "never-written")).rejects.toThrow(
         `redirected POST secret/data/${prefix}/SECRET_KEY (HTTP ${status}) and the redirect was not followed (HTTP ${status} redirect of POST would drop the request body)`,
       );
@@ -148,8 +164,13 @@ describe("redirects", () => {
   it("stops after 5 redirects", async () => {
     const prefix = unique("loop");
     const p = provider(prefix);
-    const hop = { kind: "redirect" as const, status: 307, location: `/v1/secret/data/${prefix}/SECRET_KEY` };
-    proxy.inject(hop, hop, hop, hop, hop, hop, hop);
+    const hop = {
+      kind: "redirect" as const,
+      keepPath: false,
+      status: 307,
+      to: `/v1/secret/data/${prefix}/SECRET_KEY`,
+    };
+    proxy.next(hop, hop, hop, hop, hop, hop, hop);
     await expect(p.get("SECRET_KEY")).rejects.toThrow(/more than 5 redirects/);
     expect(proxy.requests).toHaveLength(6);
   });
@@ -157,19 +178,21 @@ describe("redirects", () => {
   it("an allowed origin (redirectAllow) is followed with the token and the body", async () => {
     const prefix = unique("allowed");
     const p = provider(prefix, { redirectAllow: [otherUrl] });
-    proxy.inject({
+    proxy.next({
       kind: "redirect",
+      keepPath: false,
       status: 307,
-      location: `${otherUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
+      to: `${otherUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
     });
     await p.set("SECRET_KEY", "written-via-the-allowed-node");
-    expect(other.requests).toEqual([`POST /v1/secret/data/${prefix}/SECRET_KEY`]);
+    expect(sent(other)).toEqual([`POST /v1/secret/data/${prefix}/SECRET_KEY`]);
     expect(await stored(prefix, "SECRET_KEY")).toBe("written-via-the-allowed-node");
     // Allowing one origin allows no other.
-    proxy.inject({
+    proxy.next({
       kind: "redirect",
+      keepPath: false,
       status: 307,
-      location: `${recorderUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
+      to: `${recorderUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
     });
     await expect(p.set("SECRET_KEY", "second")).rejects.toThrow(/which is not allowed/);
     expect(recorder.connections).toBe(0);
@@ -189,14 +212,15 @@ describe("redirects", () => {
         logger: silentLogger,
       }),
     );
-    proxy.reset();
-    proxy.inject({
+    proxy.forward().resetCounts();
+    proxy.next({
       kind: "redirect",
+      keepPath: false,
       status: 308,
-      location: `${otherUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
+      to: `${otherUrl}/v1/secret/data/${prefix}/SECRET_KEY`,
     });
     await p.set("SECRET_KEY", "env-allowed");
-    expect(other.requests).toEqual([`POST /v1/secret/data/${prefix}/SECRET_KEY`]);
+    expect(sent(other)).toEqual([`POST /v1/secret/data/${prefix}/SECRET_KEY`]);
     expect(await stored(prefix, "SECRET_KEY")).toBe("env-allowed");
   });
 });
@@ -224,7 +248,7 @@ const values = [
 ];
 
 describe("answers that echo the request or the secret never reach an error", () => {
-  afterEach(() => proxy.reset());
+  afterEach(() => proxy.forward().resetCounts());
 
   for (const value of values) {
     it(`write of a ${value.length}-character value answered with an echo`, async () => {
@@ -232,7 +256,7 @@ describe("answers that echo the request or the secret never reach an error", () 
       const { logger, lines } = captureLogger();
       const p = provider(prefix, { logger });
       for (const status of [500, 400, 403, 503]) {
-        proxy.inject({ kind: "echo", status });
+        proxy.next({ kind: "echo", status });
         const error = await p.set("SECRET_KEY", value).catch((e: unknown) => e);
         expectClean(error, [value, token]);
         const cause = (error as Error).cause as VaultRequestError;
@@ -252,7 +276,7 @@ describe("answers that echo the request or the secret never reach an error", () 
       await root("POST", `secret/data/${prefix}/SECRET_KEY`, { data: { value } });
       const p = provider(prefix);
       for (const status of [500, 400, 403]) {
-        proxy.inject({ kind: "echo", status });
+        proxy.next({ kind: "echo", status });
         const error = await p.get("SECRET_KEY").catch((e: unknown) => e);
         expectClean(error, [value, token]);
       }
@@ -271,7 +295,7 @@ describe("answers that echo the request or the secret never reach an error", () 
         token: undefined,
         auth: { method: "approle", roleId, secretId, mount },
       });
-      proxy.inject({ kind: "echo", status });
+      proxy.next({ kind: "echo", status });
       const error = await p.check().catch((e: unknown) => e);
       expectClean(error, [roleId, secretId]);
       expect((error as Error).message).toMatch(
@@ -287,7 +311,7 @@ describe("answers that echo the request or the secret never reach an error", () 
   it("a 500 with an echo, retried, names the status and the attempts only", async () => {
     const prefix = unique("echo-retry");
     const p = provider(prefix, { maxRetries: 2 });
-    proxy.inject({ kind: "echo", status: 500 }, { kind: "echo", status: 502 }, { kind: "echo", status: 500 });
+    proxy.next({ kind: "echo", status: 500 }, { kind: "echo", status: 502 }, { kind: "echo", status: 500 });
     const error = await p.set("SECRET_KEY", "echoed-value-xyz").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toBe(
@@ -298,7 +322,7 @@ describe("answers that echo the request or the secret never reach an error", () 
 });
 
 describe("a server that accepts connections and never answers", () => {
-  afterEach(() => proxy.reset());
+  afterEach(() => proxy.forward().resetCounts());
 
   it("a read with a signal ends when the signal fires, and its kept-alive socket is closed", async () => {
     const prefix = unique("hang");
@@ -306,10 +330,10 @@ describe("a server that accepts connections and never answers", () => {
     const connectionsBefore = proxy.connections;
     await p.set("SECRET_KEY", "before-the-hang");
     expect(proxy.connections - connectionsBefore).toBe(1);
-    await vi.waitFor(() => expect(proxy.open).toBe(1), { timeout: 5_000 });
-    proxy.hang = true;
+    await vi.waitFor(() => expect(proxy.openConnections).toBe(1), { timeout: 5_000 });
+    proxy.set({ kind: "hang" });
     const sent = proxy.requests.length;
-    const closedBefore = proxy.closed;
+    const closedBefore = proxy.closedConnections;
     const error = await p.get("SECRET_KEY", { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(
@@ -318,25 +342,25 @@ describe("a server that accepts connections and never answers", () => {
     expect(proxy.requests.length - sent).toBe(1);
     // The request went out on the kept-alive connection, and aborting it closed that socket.
     expect(proxy.connections - connectionsBefore).toBe(1);
-    await vi.waitFor(() => expect(proxy.open).toBe(0), { timeout: 5_000 });
-    expect(proxy.closed - closedBefore).toBe(1);
+    await vi.waitFor(() => expect(proxy.openConnections).toBe(0), { timeout: 5_000 });
+    expect(proxy.closedConnections - closedBefore).toBe(1);
   }, 15_000);
 
   it("a write with a signal ends when it fires, on a fresh connection too", async () => {
     const p = provider(unique("hang-write"), { timeoutMs: 120_000 });
-    proxy.hang = true;
+    proxy.set({ kind: "hang" });
     const error = await p
       .set("SECRET_KEY", "never-answered", { signal: AbortSignal.timeout(300) })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(/did not answer POST .* before the caller's deadline$/);
     expect(proxy.requests).toHaveLength(1);
-    await vi.waitFor(() => expect(proxy.open).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(() => expect(proxy.openConnections).toBe(0), { timeout: 5_000 });
   }, 15_000);
 
   it("no retry starts after the signal fired (the backoff wait is cut short too)", async () => {
     const p = provider(unique("hang-retry"), { maxRetries: 5, retryDelayMs: 60_000 });
-    proxy.inject({ kind: "reset" }, { kind: "reset" }, { kind: "reset" });
+    proxy.next({ kind: "refuse" }, { kind: "refuse" }, { kind: "refuse" });
     const error = await p.get("SECRET_KEY", { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(
@@ -347,17 +371,17 @@ describe("a server that accepts connections and never answers", () => {
 
   it("VAULT_CLIENT_TIMEOUT bounds each attempt without any signal, and the socket is closed", async () => {
     const p = provider(unique("hang-timeout"), { timeoutMs: 300, maxRetries: 2 });
-    proxy.hang = true;
+    proxy.set({ kind: "hang" });
     const error = await p.get("SECRET_KEY").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(/did not answer GET secret\/data\/.*\/SECRET_KEY within 300 ms/);
     // A timeout is not retried: the server may be working on it.
     expect(proxy.requests).toHaveLength(1);
-    await vi.waitFor(() => expect(proxy.open).toBe(0), { timeout: 5_000 });
+    await vi.waitFor(() => expect(proxy.openConnections).toBe(0), { timeout: 5_000 });
   }, 15_000);
 
   it("connecting is bounded by the deadline core gives the factory, not by the per-request timeout", async () => {
-    proxy.hang = true;
+    proxy.set({ kind: "hang" });
     const error = await createProvider({
       env: { VAULT_URL: url, VAULT_TOKEN: token, VAULT_CLIENT_TIMEOUT: "120", VAULT_MAX_RETRIES: "5" },
       cwd: process.cwd(),
@@ -371,13 +395,13 @@ describe("a server that accepts connections and never answers", () => {
       ),
     );
     // One mount lookup, not retried (the token lookup beside it is closed with the provider).
-    expect(proxy.requests.filter((r) => r.includes("sys/internal/ui/mounts"))).toHaveLength(1);
-    await vi.waitFor(() => expect(proxy.open).toBe(0), { timeout: 5_000 });
+    expect(proxy.requests.filter((r) => r.url.includes("sys/internal/ui/mounts"))).toHaveLength(1);
+    await vi.waitFor(() => expect(proxy.openConnections).toBe(0), { timeout: 5_000 });
   }, 10_000);
 
   it("check() says the server did not answer", async () => {
     const p = provider(unique("hang-check"), { timeoutMs: 300 });
-    proxy.hang = true;
+    proxy.set({ kind: "hang" });
     await expect(p.check()).rejects.toThrow(
       /^Vault at .* did not answer LIST secret\/metadata\/.* within 300 ms/,
     );

@@ -22,6 +22,8 @@ export interface ProxiedRequest {
   readonly method: string;
   /** The path without its query. */
   readonly path: string;
+  /** The path with its query, as sent. */
+  readonly url: string;
   /** The AWS operation from `X-Amz-Target` (`GetSecretValue`), or `""`. */
   readonly operation: string;
   readonly headers: IncomingHttpHeaders;
@@ -33,16 +35,54 @@ export type ProxyMode =
   | { kind: "refuse" }
   /** Accept and never answer, also on kept-alive connections already open. */
   | { kind: "hang" }
-  /** Answer `status` (307 default) with `Location: to` + the request's path and query. */
-  | { kind: "redirect"; to: string; status?: 301 | 302 | 303 | 307 | 308; keepPath?: boolean }
+  /**
+   * Answer `status` (307 default) with `Location: to` + the request's path and query
+   * (`keepPath: false`: `to` as it is, which may be a path on the proxy itself).
+   */
+  | { kind: "redirect"; to: string; status?: number; keepPath?: boolean }
   /**
    * Pass the request on, then answer `status` (Vault 500, AWS 400 by default) with a
    * body in the backend's error shape that echoes the upstream answer, the request
-   * body and the request's headers.
+   * body and the request's headers. For AWS, `shape` picks the answer: `json` (a
+   * ValidationException), `html` (a 502 gateway page), `type` (the secret value as
+   * the error's type).
    */
-  | { kind: "echo"; status?: number }
-  /** Answer `status` with `body` (default: a short error in the backend's shape). */
-  | { kind: "status"; status: number; body?: string; headers?: Record<string, string> };
+  | { kind: "echo"; status?: number; shape?: "json" | "html" | "type" }
+  /**
+   * Answer `status` with `body`; without `body`, an error in the backend's shape:
+   * Vault's `{"errors": errors}`, AWS's `{"__type": type, "message": message}`
+   * (with `x-amzn-ErrorType: type`).
+   */
+  | {
+      kind: "status";
+      status: number;
+      body?: string;
+      headers?: Record<string, string>;
+      /** Vault: the `errors` list (default one short phrase). */
+      errors?: readonly string[];
+      /** AWS: the error's name (default `ValidationException`). */
+      type?: string;
+      message?: string;
+    }
+  /** Pass the request on and change a successful (200) JSON answer before the client sees it. */
+  | { kind: "rewrite"; change: (body: Record<string, unknown>) => Record<string, unknown> }
+  /** Run `run`, then pass the request on (to make a race happen on cue); a 502 when it fails. */
+  | { kind: "before"; run: () => Promise<void> }
+  /**
+   * Hold requests, grouped by `key(body)`, until `count` of a group have arrived
+   * (or `timeoutMs`, default 60 s, passed); then pass the whole group on at once.
+   */
+  | { kind: "hold"; count: number; key: (body: string) => string; timeoutMs?: number };
+
+/** Which requests a rule applies to: a predicate, or request keys (see `keyOf`). */
+export type RequestMatcher = ((request: ProxiedRequest) => boolean) | string | readonly string[];
+
+export interface RuleOptions {
+  /** Apply to this many matching requests (after `after`), then let them fall through to the next rule. */
+  times?: number;
+  /** Let this many matching requests fall through first (e.g. so a kept-alive socket is reused). */
+  after?: number;
+}
 
 export interface HostileProxyOptions {
   /** The real server, e.g. `http://127.0.0.1:8200`. */
@@ -69,21 +109,42 @@ export interface HungSockets {
   readonly open: number;
 }
 
-interface Rule {
-  mode: ProxyMode;
-  when: ((request: ProxiedRequest) => boolean) | undefined;
+/** One request held by `hang`. */
+export interface HungRequest {
+  /** The request's key (see `keyOf`). */
+  readonly key: string;
+  /** Whether the client has closed its socket yet. */
+  readonly closed: boolean;
+  /** The how-manieth request on its connection it was (above 1: a kept-alive socket was reused). */
+  readonly requestsOnSocket: number;
 }
+
+interface Rule {
+  readonly mode: ProxyMode;
+  readonly when: ((request: ProxiedRequest) => boolean) | undefined;
+  readonly times: number | undefined;
+  readonly after: number;
+  matched: number;
+  /** `hold`: the groups waiting, by key. */
+  readonly groups: Map<string, Array<() => void>>;
+}
+
+type Answer = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void;
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive"]);
 
 export class HostileProxy {
   readonly #target: URL;
   readonly #flavor: BackendFlavor;
   #rules: Rule[] = [];
+  #queue: ProxyMode[] = [];
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   readonly #hungSockets = new Set<Socket>();
-  #hungRequests = 0;
-  #hungClosed = 0;
+  readonly #requestsOnSocket = new WeakMap<Socket, number>();
+  #hung: Array<{ key: string; closed: boolean; requestsOnSocket: number }> = [];
   #connections = 0;
+  #closedConnections = 0;
   #requests: ProxiedRequest[] = [];
   #url = "";
 
@@ -107,8 +168,11 @@ export class HostileProxy {
     server.on("connection", (socket: Socket) => {
       this.#connections++;
       this.#sockets.add(socket);
-      socket.on("close", () => this.#sockets.delete(socket));
-      if (this.#modeFor(undefined).kind === "refuse") socket.resetAndDestroy();
+      socket.on("close", () => {
+        this.#sockets.delete(socket);
+        if (this.#server) this.#closedConnections++;
+      });
+      if (this.#queue.length === 0 && this.#connectionMode().kind === "refuse") socket.resetAndDestroy();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     this.#server = server;
@@ -120,6 +184,7 @@ export class HostileProxy {
     const server = this.#server;
     if (!server) return;
     this.#server = undefined;
+    this.#releaseHeld();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of this.#sockets) socket.destroy();
     await closed;
@@ -127,16 +192,25 @@ export class HostileProxy {
 
   /**
    * Switch behaviour. With `when`, only matching requests get `mode`; the rest keep
-   * whatever earlier rules say (forward when none). `set` replaces all rules.
+   * whatever earlier rules say (forward when none). `set` replaces all rules, drops
+   * the `next` queue and lets every held request go on.
    */
-  set(mode: ProxyMode, when?: (request: ProxiedRequest) => boolean): this {
-    this.#rules = [{ mode, when }];
+  set(mode: ProxyMode, when?: RequestMatcher, options: RuleOptions = {}): this {
+    this.#releaseHeld();
+    this.#queue = [];
+    this.#rules = [this.#rule(mode, when, options)];
     return this;
   }
 
   /** Add a rule that takes precedence over the ones already set. */
-  also(mode: ProxyMode, when: (request: ProxiedRequest) => boolean): this {
-    this.#rules.unshift({ mode, when });
+  also(mode: ProxyMode, when: RequestMatcher, options: RuleOptions = {}): this {
+    this.#rules.unshift(this.#rule(mode, when, options));
+    return this;
+  }
+
+  /** The next requests, whatever they are, get these modes in order (before any rule applies). */
+  next(...modes: ProxyMode[]): this {
+    this.#queue.push(...modes);
     return this;
   }
 
@@ -181,35 +255,99 @@ export class HostileProxy {
     return this.#connections;
   }
 
-  resetCounts(): void {
+  /** TCP connections closed (by either side) since the last reset. */
+  get closedConnections(): number {
+    return this.#closedConnections;
+  }
+
+  /** TCP connections open right now. */
+  get openConnections(): number {
+    return this.#sockets.size;
+  }
+
+  /** Requests waiting in a `hold` group. */
+  get held(): number {
+    let n = 0;
+    for (const rule of this.#rules) for (const group of rule.groups.values()) n += group.length;
+    return n;
+  }
+
+  resetCounts(): this {
     this.#requests = [];
     this.#connections = 0;
-    this.#hungRequests = 0;
-    this.#hungClosed = 0;
+    this.#closedConnections = 0;
+    this.#hung = [];
+    return this;
   }
 
   hungSockets(): HungSockets {
-    return { hung: this.#hungRequests, closedByClient: this.#hungClosed, open: this.#hungSockets.size };
+    const hung = this.#hung.length;
+    const closedByClient = this.#hung.filter((r) => r.closed).length;
+    return { hung, closedByClient, open: this.#hungSockets.size };
+  }
+
+  /** Each request held by `hang` since the last reset, in order. */
+  get hungRequests(): readonly HungRequest[] {
+    return this.#hung.map((r) => ({ ...r }));
   }
 
   /** Resolves once `count` hung requests' sockets have been closed by the client; rejects after `timeoutMs`. */
   async waitForHungClosed(count: number, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.#hungClosed < count) {
+    while (this.hungSockets().closedByClient < count) {
       if (Date.now() > deadline)
         throw new Error(
-          `only ${this.#hungClosed} of ${count} hung sockets were closed by the client within ${timeoutMs} ms`,
+          `only ${this.hungSockets().closedByClient} of ${count} hung sockets were closed by the client within ${timeoutMs} ms`,
         );
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 
-  #modeFor(request: ProxiedRequest | undefined): ProxyMode {
-    for (const rule of this.#rules) {
-      if (!rule.when) return rule.mode;
-      if (request && rule.when(request)) return rule.mode;
+  #rule(mode: ProxyMode, when: RequestMatcher | undefined, options: RuleOptions): Rule {
+    let match: ((request: ProxiedRequest) => boolean) | undefined;
+    if (typeof when === "function") match = when;
+    else if (typeof when === "string") match = (request) => this.keyOf(request) === when;
+    else if (when !== undefined) {
+      const keys = new Set<string>(when as readonly string[]);
+      match = (request) => keys.has(this.keyOf(request));
     }
-    return { kind: "forward" };
+    return {
+      mode,
+      when: match,
+      times: options.times,
+      after: options.after ?? 0,
+      matched: 0,
+      groups: new Map(),
+    };
+  }
+
+  /** The mode of a plain rule that applies to every connection (`refuse` resets them on accept). */
+  #connectionMode(): ProxyMode {
+    const first = this.#rules[0];
+    return first && !first.when && first.times === undefined && first.after === 0
+      ? first.mode
+      : { kind: "forward" };
+  }
+
+  #modeFor(request: ProxiedRequest): { mode: ProxyMode; rule: Rule | undefined } {
+    const queued = this.#queue.shift();
+    if (queued) return { mode: queued, rule: undefined };
+    for (const rule of this.#rules) {
+      if (rule.when && !rule.when(request)) continue;
+      rule.matched++;
+      if (rule.matched <= rule.after) continue;
+      if (rule.times !== undefined && rule.matched > rule.after + rule.times) continue;
+      return { mode: rule.mode, rule };
+    }
+    return { mode: { kind: "forward" }, rule: undefined };
+  }
+
+  #releaseHeld(): void {
+    for (const rule of this.#rules) {
+      const groups = [...rule.groups.values()];
+      rule.groups.clear();
+      for (const group of groups) for (const release of group) release();
+    }
   }
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
@@ -218,22 +356,26 @@ export class HostileProxy {
     const info: ProxiedRequest = {
       method: req.method ?? "GET",
       path: url.split("?")[0] ?? url,
+      url,
       operation: target.slice(target.indexOf(".") + 1),
       headers: req.headers,
     };
     this.#requests.push(info);
-    const mode = this.#modeFor(info);
     const socket = req.socket;
+    const onSocket = (this.#requestsOnSocket.get(socket) ?? 0) + 1;
+    this.#requestsOnSocket.set(socket, onSocket);
+    const { mode, rule } = this.#modeFor(info);
     switch (mode.kind) {
       case "refuse":
         socket.resetAndDestroy();
         return;
       case "hang": {
-        this.#hungRequests++;
+        const entry = { key: this.keyOf(info), closed: false, requestsOnSocket: onSocket };
+        this.#hung.push(entry);
         this.#hungSockets.add(socket);
         socket.once("close", () => {
           this.#hungSockets.delete(socket);
-          if (this.#server) this.#hungClosed++;
+          if (this.#server) entry.closed = true;
         });
         req.resume();
         return;
@@ -247,31 +389,73 @@ export class HostileProxy {
       }
       case "status": {
         req.resume();
-        const body = mode.body ?? this.#errorBody("injected failure");
+        const body = mode.body ?? this.#errorBody(mode);
         res.writeHead(mode.status, {
-          ...this.#errorHeaders(),
+          ...this.#errorHeaders(mode.type),
           "content-length": Buffer.byteLength(body),
           ...mode.headers,
         });
         res.end(body);
         return;
       }
-      case "echo":
-      case "forward":
-        this.#readBody(req).then(
-          (body) => this.#forward(req, res, body, mode),
-          () => res.destroy(),
+      case "before":
+        this.#withBody(req, res, (r, s, body) =>
+          mode.run().then(
+            () => this.#forward(r, s, body, mode),
+            () => {
+              s.writeHead(502, { "content-length": "0" });
+              s.end();
+            },
+          ),
         );
+        return;
+      case "hold":
+        this.#withBody(req, res, (r, s, body) => this.#hold(rule, mode, r, s, body));
+        return;
+      case "echo":
+      case "rewrite":
+      case "forward":
+        this.#withBody(req, res, (r, s, body) => this.#forward(r, s, body, mode));
     }
   }
 
-  #readBody(req: IncomingMessage): Promise<Buffer> {
-    return new Promise((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("end", () => resolve(Buffer.concat(chunks)));
-      req.on("error", reject);
-    });
+  #withBody(req: IncomingMessage, res: ServerResponse, then: Answer): void {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => then(req, res, Buffer.concat(chunks)));
+    req.on("error", () => res.destroy());
+  }
+
+  #hold(
+    rule: Rule | undefined,
+    mode: Extract<ProxyMode, { kind: "hold" }>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+  ): void {
+    const go = () => this.#forward(req, res, body, { kind: "forward" });
+    if (!rule) {
+      go();
+      return;
+    }
+    const key = mode.key(body.toString("utf8"));
+    let group = rule.groups.get(key);
+    if (!group) {
+      const created: Array<() => void> = [];
+      group = created;
+      rule.groups.set(key, created);
+      // Never hold a group for ever: a client that did not come must fail the test, not hang it.
+      setTimeout(() => {
+        if (rule.groups.get(key) !== created) return;
+        rule.groups.delete(key);
+        for (const release of created) release();
+      }, mode.timeoutMs ?? 60_000).unref();
+    }
+    group.push(go);
+    if (group.length >= mode.count) {
+      rule.groups.delete(key);
+      for (const release of group) release();
+    }
   }
 
   #forward(req: IncomingMessage, res: ServerResponse, body: Buffer, mode: ProxyMode): void {
@@ -285,26 +469,22 @@ export class HostileProxy {
         agent: false,
       },
       (answer) => {
-        if (mode.kind !== "echo") {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
+        if (mode.kind === "echo" || (mode.kind === "rewrite" && answer.statusCode === 200)) {
+          const parts: Buffer[] = [];
+          answer.on("data", (chunk: Buffer) => parts.push(chunk));
+          answer.on("end", () => {
+            const text = Buffer.concat(parts).toString("utf8");
+            if (mode.kind === "echo") this.#echo(req, res, body.toString("utf8"), text, mode);
+            else if (mode.kind === "rewrite") this.#rewrite(res, answer.headers, text, mode.change);
+          });
           return;
         }
-        const parts: Buffer[] = [];
-        answer.on("data", (chunk: Buffer) => parts.push(chunk));
-        answer.on("end", () => {
-          const echoed = [
-            Buffer.concat(parts).toString("utf8"),
-            body.toString("utf8"),
-            JSON.stringify(req.headers),
-          ].join(" | ");
-          const text = this.#errorBody(echoed);
-          res.writeHead(mode.status ?? (this.#flavor === "aws" ? 400 : 500), {
-            ...this.#errorHeaders(),
-            "content-length": Buffer.byteLength(text),
-          });
-          res.end(text);
-        });
+        // The proxy keeps its own connections alive, whatever the server says about its own.
+        const headers: IncomingHttpHeaders = Object.create(null);
+        for (const [name, value] of Object.entries(answer.headers))
+          if (!HOP_BY_HOP.has(name)) headers[name] = value;
+        res.writeHead(answer.statusCode ?? 502, headers);
+        answer.pipe(res);
       },
     );
     upstream.on("error", () => {
@@ -314,17 +494,96 @@ export class HostileProxy {
     upstream.end(body);
   }
 
-  #errorBody(message: string): string {
-    return this.#flavor === "aws"
-      ? JSON.stringify({ __type: "ValidationException", message })
-      : JSON.stringify({ errors: [message] });
+  #rewrite(
+    res: ServerResponse,
+    headers: IncomingHttpHeaders,
+    text: string,
+    change: (body: Record<string, unknown>) => Record<string, unknown>,
+  ): void {
+    const changed = JSON.stringify(change(JSON.parse(text) as Record<string, unknown>));
+    const out: IncomingHttpHeaders = Object.create(null);
+    for (const [name, value] of Object.entries(headers))
+      if (!HOP_BY_HOP.has(name) && !["content-encoding", "x-amz-crc32", "transfer-encoding"].includes(name))
+        out[name] = value;
+    out["content-length"] = String(Buffer.byteLength(changed));
+    res.writeHead(200, out);
+    res.end(changed);
   }
 
-  #errorHeaders(): Record<string, string> {
+  /** An error answer whose every field repeats what was sent and what the server answered. */
+  #echo(
+    req: IncomingMessage,
+    res: ServerResponse,
+    sent: string,
+    answered: string,
+    mode: Extract<ProxyMode, { kind: "echo" }>,
+  ): void {
+    const headers = JSON.stringify(req.headers);
+    const echoed = [answered, sent, headers].join(" | ");
+    if (this.#flavor === "vault") {
+      const token = String(req.headers["x-vault-token"] ?? "");
+      // The phrases Vault puts around what it repeats, so allow-lists are tried too.
+      const text = JSON.stringify({
+        errors: [
+          echoed,
+          sent,
+          `1 error occurred:\n\t* ${sent}\n\n`,
+          `permission denied: ${answered}`,
+          answered,
+          `invalid token ${token}`,
+          `error performing token check: ${token}`,
+        ],
+        data: { request: sent, answer: answered, token },
+      });
+      res.writeHead(mode.status ?? 500, {
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
+    const shape = mode.shape ?? "json";
+    let value = "";
+    for (const json of [answered, sent]) {
+      try {
+        const parsed = JSON.parse(json) as { SecretString?: unknown };
+        if (typeof parsed.SecretString === "string") value = parsed.SecretString;
+      } catch {
+        // Not JSON: the raw text is echoed anyway.
+      }
+    }
+    const text =
+      shape === "html"
+        ? `<html><head><title>502 Bad Gateway</title></head><body><pre>${echoed}</pre></body></html>`
+        : JSON.stringify({
+            __type: shape === "type" ? value || echoed : "ValidationException",
+            message: `1 validation error detected: Value '${value}' at 'secretString' failed to satisfy constraint; request ${echoed}`,
+            Message: echoed,
+            Value: value,
+          });
+    const out: Record<string, string | number> = {
+      "content-type": shape === "html" ? "text/html" : "application/x-amz-json-1.1",
+      "content-length": Buffer.byteLength(text),
+      "x-amzn-requestid": /^[\x20-\x7e]{1,200}$/.test(value) ? value : "hostile-proxy",
+    };
+    if (shape === "json") out["x-amzn-errortype"] = "ValidationException";
+    res.writeHead(mode.status ?? (shape === "html" ? 502 : 400), out);
+    res.end(text);
+  }
+
+  #errorBody(mode: Extract<ProxyMode, { kind: "status" }>): string {
+    if (this.#flavor === "aws") {
+      const type = mode.type ?? "ValidationException";
+      return JSON.stringify({ __type: type, message: mode.message ?? `${type} (injected)` });
+    }
+    return JSON.stringify({ errors: mode.errors ?? [mode.message ?? "injected failure"] });
+  }
+
+  #errorHeaders(type: string | undefined): Record<string, string> {
     return this.#flavor === "aws"
       ? {
           "content-type": "application/x-amz-json-1.1",
-          "x-amzn-errortype": "ValidationException",
+          "x-amzn-errortype": type ?? "ValidationException",
           "x-amzn-requestid": "hostile-proxy",
         }
       : { "content-type": "application/json" };

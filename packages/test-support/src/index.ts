@@ -19,10 +19,13 @@ export {
   type BackendFlavor,
   HostileProxy,
   type HostileProxyOptions,
+  type HungRequest,
   type HungSockets,
   type ProxiedRequest,
   type ProxyMode,
   type RequestCounts,
+  type RequestMatcher,
+  type RuleOptions,
 } from "./hostile-proxy.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
 export { type RecordedRequest, Recorder, type RecorderOptions } from "./recorder.js";
@@ -33,5 +36,7 @@ export {
   type StartOpenBaoOptions,
   startMoto,
   startOpenBao,
+  type VaultRequest,
+  vaultRequest,
 } from "./servers.js";
-export { ensureTool, freePort, repoRoot } from "./tools.js";
+export { ensureTool, freePort, pythonWithBoto3, repoRoot } from "./tools.js";

@@ -63,7 +63,7 @@ export async function startOpenBao(options: StartOpenBaoOptions = {}): Promise<O
     let ca: Buffer | undefined;
     const api = async (method: string, apiPath: string, body?: unknown) => {
       if (caFile) ca ??= await fs.readFile(caFile);
-      return call(`${url}/v1/${apiPath}`, method, token, body, ca);
+      return vaultRequest({ addr: url, method, path: apiPath, token, body, ca });
     };
     try {
       await waitUntil(child, tail, async () => (await api("GET", "sys/health")).status === 200);
@@ -90,21 +90,32 @@ export async function startOpenBao(options: StartOpenBaoOptions = {}): Promise<O
   );
 }
 
-/** One HTTP(S) call with the root token; `ca` trusts a `-dev-tls` server's own CA. */
-function call(
-  url: string,
-  method: string,
-  token: string,
-  body: unknown,
-  ca: Buffer | undefined,
-): Promise<{ status: number; body: unknown }> {
+/** One direct call to a Vault/OpenBao server, for test setup and for checking what it holds. */
+export interface VaultRequest {
+  /** `http(s)://127.0.0.1:<port>` */
+  addr: string;
+  method: string;
+  /** The path after `/v1/`, with its query. */
+  path: string;
+  token?: string | undefined;
+  namespace?: string | undefined;
+  body?: unknown;
+  /** The PEM of the CA to trust (a `-dev-tls` server's own). */
+  ca?: Buffer | undefined;
+}
+
+/** A direct HTTP(S) call to Vault/OpenBao; the answer's JSON parsed (or its text, when not JSON). */
+export function vaultRequest(options: VaultRequest): Promise<{ status: number; body: unknown }> {
+  const { method, body, token, namespace, ca } = options;
   const data = body === undefined ? undefined : JSON.stringify(body);
-  const headers: Record<string, string> = { "X-Vault-Token": token };
+  const headers: Record<string, string> = {};
+  if (token) headers["X-Vault-Token"] = token;
+  if (namespace) headers["X-Vault-Namespace"] = namespace;
   if (data !== undefined) {
     headers["Content-Type"] = method === "PATCH" ? "application/merge-patch+json" : "application/json";
     headers["Content-Length"] = String(Buffer.byteLength(data));
   }
-  const target = new URL(url);
+  const target = new URL(`/v1/${options.path}`, options.addr);
   const send = target.protocol === "https:" ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(target, { method, headers, agent: false, ...(ca ? { ca } : {}) }, (res) => {
@@ -122,7 +133,9 @@ function call(
       });
       res.on("error", reject);
     });
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${method} within 10 s`)));
+    req.setTimeout(10_000, () =>
+      req.destroy(new Error(`no answer to ${method} ${options.path} within 10 s`)),
+    );
     req.on("error", reject);
     req.end(data);
   });

@@ -98,3 +98,28 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+let boto3Python: Promise<string> | undefined;
+
+/**
+ * A Python interpreter that can `import boto3` (for tests that check interop
+ * with AWS's own SDK): the one beside moto's server, else `python3`, else the
+ * one `scripts/install-test-tools.sh` puts into `.tools/moto`.
+ */
+export function pythonWithBoto3(): Promise<string> {
+  boto3Python ??= (async () => {
+    const moto = await ensureTool("moto");
+    const candidates = [path.join(path.dirname(moto), "python"), "python3"];
+    for (const candidate of candidates)
+      if (await runs(candidate, ["-c", "import boto3; print('ok')"], /ok/)) return candidate;
+    const script = path.join(repoRoot(), "scripts", "install-test-tools.sh");
+    await exec("bash", [script, "--venv", "moto"], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+    const local = path.join(repoRoot(), ".tools", "moto", "bin", "python");
+    if (await runs(local, ["-c", "import boto3; print('ok')"], /ok/)) return local;
+    throw new Error("no Python with boto3 was found, and scripts/install-test-tools.sh did not provide one");
+  })();
+  boto3Python.catch(() => {
+    boto3Python = undefined;
+  });
+  return boto3Python;
+}

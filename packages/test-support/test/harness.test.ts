@@ -6,7 +6,7 @@
 import { Agent, createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { findLeaks, HostileProxy, Recorder } from "@org/secrets-test-support";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 let upstream: Server;
 let upstreamUrl = "";
@@ -166,6 +166,147 @@ describe("HostileProxy", () => {
       proxy.forward().also({ kind: "status", status: 503 }, (r) => r.method === "PUT");
       expect((await call(`${proxy.url}/v1/a`, { method: "PUT", body: "{}" })).status).toBe(503);
       expect((await call(`${proxy.url}/v1/a`)).status).toBe(200);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe("HostileProxy: queues, counted rules and the AWS test modes", () => {
+  it("next(...) gives the next requests their modes in order, before any rule", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "vault" }).start();
+    try {
+      proxy.set({ kind: "status", status: 418 });
+      proxy.next({ kind: "status", status: 502, errors: ["one", "two"] }, { kind: "forward" });
+      const first = await call(`${proxy.url}/v1/a?q=1`);
+      expect(first.status).toBe(502);
+      expect(JSON.parse(first.body)).toEqual({ errors: ["one", "two"] });
+      expect((await call(`${proxy.url}/v1/a`)).status).toBe(200);
+      expect((await call(`${proxy.url}/v1/a`)).status).toBe(418);
+      expect(proxy.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+        "GET /v1/a?q=1",
+        "GET /v1/a",
+        "GET /v1/a",
+      ]);
+      // set() drops what is still queued.
+      proxy.next({ kind: "status", status: 500 }).forward();
+      expect((await call(`${proxy.url}/v1/a`)).status).toBe(200);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("a rule on request keys with times and after applies to exactly those requests", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
+    try {
+      const target = (op: string) => ({ "x-amz-target": `secretsmanager.${op}` });
+      proxy.forward().also({ kind: "status", status: 400, type: "ThrottlingException" }, "GetSecretValue", {
+        times: 2,
+        after: 1,
+      });
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++)
+        statuses.push((await call(proxy.url, { method: "POST", headers: target("GetSecretValue") })).status);
+      expect(statuses).toEqual([200, 400, 400, 200]);
+      const other = await call(proxy.url, { method: "POST", headers: target("ListSecrets") });
+      expect(other.status).toBe(200);
+      proxy.also({ kind: "status", status: 400, type: "AccessDeniedException", message: "no" }, [
+        "ListSecrets",
+      ]);
+      const denied = await call(proxy.url, { method: "POST", headers: target("ListSecrets") });
+      expect(JSON.parse(denied.body)).toEqual({ __type: "AccessDeniedException", message: "no" });
+      expect(denied.headers["x-amzn-errortype"]).toBe("AccessDeniedException");
+      expect(proxy.countRequests().byKey).toEqual({ GetSecretValue: 4, ListSecrets: 2 });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("rewrite changes a successful JSON answer; before runs its hook first", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
+    try {
+      proxy.set({ kind: "rewrite", change: (body) => ({ ...body, Extra: 1 }) });
+      const changed = await call(proxy.url, { method: "POST", body: "{}" });
+      expect(JSON.parse(changed.body)).toEqual({ data: { value: "UPSTREAM-SECRET" }, Extra: 1 });
+      expect(changed.headers["content-length"]).toBe(String(Buffer.byteLength(changed.body)));
+      const order: string[] = [];
+      proxy.set(
+        {
+          kind: "before",
+          run: async () => {
+            order.push("hook");
+          },
+        },
+        () => true,
+        { times: 1 },
+      );
+      await call(proxy.url, { method: "POST", body: "{}" });
+      order.push("answered");
+      await call(proxy.url, { method: "POST", body: "{}" });
+      expect(order).toEqual(["hook", "answered"]);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("hold lets a group go only once it is complete", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
+    try {
+      proxy.set({ kind: "hold", count: 3, key: (body) => body });
+      const a = [
+        call(proxy.url, { method: "POST", body: "A" }),
+        call(proxy.url, { method: "POST", body: "A" }),
+      ];
+      const b = call(proxy.url, { method: "POST", body: "B" });
+      await vi.waitFor(() => expect(proxy.held).toBe(3));
+      a.push(call(proxy.url, { method: "POST", body: "A" }));
+      expect((await Promise.all(a)).map((r) => r.status)).toEqual([200, 200, 200]);
+      expect(proxy.held).toBe(1);
+      proxy.forward(); // releases what is still held
+      expect((await b).status).toBe(200);
+      expect(proxy.held).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("lists hung requests with their place on the socket, and counts open and closed connections", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "vault" }).start();
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      proxy.set({ kind: "hang" }, "GET /v1/x", { after: 1 });
+      await call(`${proxy.url}/v1/x`, { agent });
+      await vi.waitFor(() => expect(proxy.openConnections).toBe(1));
+      const controller = new AbortController();
+      const pending = call(`${proxy.url}/v1/x`, { agent, signal: controller.signal });
+      await vi.waitFor(() => expect(proxy.hungRequests).toHaveLength(1));
+      expect(proxy.hungRequests).toEqual([{ key: "GET /v1/x", closed: false, requestsOnSocket: 2 }]);
+      controller.abort();
+      await expect(pending).rejects.toThrow();
+      await vi.waitFor(() => expect(proxy.openConnections).toBe(0));
+      expect(proxy.hungRequests[0]?.closed).toBe(true);
+      expect(proxy.connections).toBe(1);
+      expect(proxy.closedConnections).toBe(1);
+    } finally {
+      agent.destroy();
+      await proxy.stop();
+    }
+  });
+
+  it("echo for AWS answers each shape: json, an HTML gateway page, the value as the type", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
+    try {
+      const body = JSON.stringify({ SecretString: "SENT-VALUE" });
+      proxy.set({ kind: "echo", shape: "html" });
+      const html = await call(proxy.url, { method: "POST", body });
+      expect(html.status).toBe(502);
+      expect(html.body).toContain("SENT-VALUE");
+      expect(html.headers["x-amzn-errortype"]).toBeUndefined();
+      proxy.set({ kind: "echo", shape: "type" });
+      const typed = await call(proxy.url, { method: "POST", body });
+      expect(typed.status).toBe(400);
+      expect(JSON.parse(typed.body).__type).toBe("SENT-VALUE");
+      expect(typed.headers["x-amzn-requestid"]).toBe("SENT-VALUE");
     } finally {
       await proxy.stop();
     }

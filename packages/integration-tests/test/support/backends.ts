@@ -45,23 +45,18 @@ export function vaultBackend(): HuntBackend {
 export function awsBackend(): HuntBackend {
   const token = `CANARYAWSKEY${canaryToken().slice(11)}`;
   let server: RunningServer | undefined;
-  const env = (url: string): Record<string, string> => {
-    // The SDK reads its endpoint and credentials from the process environment, not from
-    // the provider context's env: in-process callers get them there too.
-    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = url;
-    return { ...motoEnv(url), AWS_SECRET_ACCESS_KEY: token, AWS_MAX_ATTEMPTS: "2" };
-  };
+  // The provider takes endpoint, region and keys from the env it is given, not from process.env.
+  const env = (url: string): Record<string, string> => ({
+    ...motoEnv(url),
+    AWS_SECRET_ACCESS_KEY: token,
+    AWS_MAX_ATTEMPTS: "2",
+  });
   return {
     name: "aws",
     token,
     maxValueBytes: 65_536,
     async start() {
       server = await startMoto();
-      // The SDK's credential chain reads the process environment: give it the dummy
-      // credentials (the endpoint still comes from each provider's own settings).
-      for (const name of Object.keys(process.env)) if (/^(SECRET_)?AWS_/.test(name)) delete process.env[name];
-      const { AWS_ENDPOINT_URL_SECRETS_MANAGER: _endpoint, ...credentials } = env(server.url);
-      Object.assign(process.env, credentials);
       return server.url;
     },
     async stop() {

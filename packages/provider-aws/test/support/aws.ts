@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { SecretsManagerClient, type SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
+import { motoEnv } from "@org/secrets-test-support";
 import { inject } from "vitest";
 
 const run = promisify(execFile);
@@ -16,17 +17,13 @@ export const REGION = "us-east-1";
 export const PACKAGE_DIR = fileURLToPath(new URL("../../", import.meta.url));
 export const REPO_ROOT = path.resolve(PACKAGE_DIR, "../..");
 
-/** The environment that points the SDK (and boto3) at moto. */
+/** The environment that points the SDK (and boto3) at moto, with this package's dummy keys. */
 export function awsTestEnv(endpoint: string): Record<string, string> {
   return {
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    ...motoEnv(endpoint),
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID,
     AWS_SECRET_ACCESS_KEY: TEST_SECRET_ACCESS_KEY,
-    AWS_EC2_METADATA_DISABLED: "true",
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
-    AWS_CONFIG_FILE: path.join(PACKAGE_DIR, "test", "no-such-aws-config"),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(PACKAGE_DIR, "test", "no-such-aws-credentials"),
   };
 }
 

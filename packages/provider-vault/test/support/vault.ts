@@ -2,7 +2,12 @@ import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createLogger, type Logger } from "@org/secrets-core";
 import { inject } from "vitest";
-import { type Json, request } from "./bao.js";
+
+/** Vault's JSON as the tests read it, field by field. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read Vault's answers field by field.
+export type Json = any;
+
+import { vaultRequest } from "@org/secrets-test-support";
 
 /** The shared OpenBao dev server started by the global setup. */
 export function server(): { addr: string; token: string; bao: string } {
@@ -31,7 +36,7 @@ export async function root(
   options: RootCallOptions = {},
 ): Promise<Json> {
   const { addr, token } = server();
-  const response = await request({
+  const response = await vaultRequest({
     addr: options.addr ?? addr,
     token: options.token ?? token,
     method,
@@ -42,7 +47,7 @@ export async function root(
   });
   if (response.status >= 300 && !(options.allow ?? []).includes(response.status))
     throw new Error(`${method} ${path} answered ${response.status}: ${JSON.stringify(response.body)}`);
-  return response.body;
+  return response.body as Json;
 }
 
 /** A token with `policies`, created by root. */
