@@ -413,13 +413,18 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     const { sdk, client } = await this.#store.connect();
     let token: string | undefined;
     do {
-      const response: BatchGetSecretValueResponse = await client.send(
-        new sdk.BatchGetSecretValueCommand({
-          SecretIdList: [...byId.keys()],
-          ...(token === undefined ? {} : { NextToken: token }),
-        }),
-        signal ? { abortSignal: signal } : {},
-      );
+      const response: BatchGetSecretValueResponse = await client
+        .send(
+          new sdk.BatchGetSecretValueCommand({
+            SecretIdList: [...byId.keys()],
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+          signal ? { abortSignal: signal } : {},
+        )
+        .catch((error: unknown) => {
+          this.#store.noteFailure();
+          throw error;
+        });
       this.#store.noteAnswer();
       for (const entry of response.SecretValues ?? []) {
         const name =

@@ -214,6 +214,7 @@ export class SecretsManagerStore {
       this.#answeredAt = Date.now();
       return value;
     } catch (error) {
+      this.#answeredAt = 0;
       throw this.#cancelled(error, signal, ctx) ?? toSecretError(error, ctx);
     }
   }
@@ -221,12 +222,17 @@ export class SecretsManagerStore {
   /** When AWS last answered a request of ours with success (epoch ms; 0: never). */
   #answeredAt = 0;
 
+  /** Record a failed request sent outside `call` / `attempt`: the next check probes again. */
+  noteFailure(): void {
+    this.#answeredAt = 0;
+  }
+
   /** Record a successful answer to a request sent outside `call` / `attempt`. */
   noteAnswer(): void {
     this.#answeredAt = Date.now();
   }
 
-  /** Whether AWS answered a request of ours with success within the last `ms` milliseconds. */
+  /** Whether AWS answered a request of ours with success within the last `ms` milliseconds, with no failure since. */
   answeredWithin(ms: number): boolean {
     return this.#answeredAt > 0 && Date.now() - this.#answeredAt < ms;
   }
@@ -262,6 +268,7 @@ export class SecretsManagerStore {
       this.#answeredAt = Date.now();
       return { ok: true, value };
     } catch (error) {
+      this.#answeredAt = 0;
       const cancelled = this.#cancelled(error, signal, ctx);
       if (cancelled) throw cancelled;
       return { ok: false, error };

@@ -182,8 +182,24 @@ describe("errors are mapped by their name, never by HTTP status", () => {
   });
 
   it("check passes when listing is denied (the credentials were accepted) and says so", async () => {
+    // A provider that has sent nothing yet: its check is a real probe, not a recent answer.
+    const fresh = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
     proxy.also({ kind: "status", status: 400, type: "AccessDeniedException" }, "ListSecrets");
-    expect((await provider.check()).details).toMatchObject({ list: "denied" });
+    expect((await fresh.check()).details).toMatchObject({ list: "denied" });
+    await fresh.close();
+  });
+
+  it("check relies on an answer moments old, and probes again after any failure", async () => {
+    proxy.forward().resetCounts();
+    await provider.get("EXISTING");
+    expect((await provider.check()).details).toMatchObject({ confirmedBy: "recent request" });
+    expect(proxy.countRequests().count("ListSecrets")).toBe(0);
+    proxy.also({ kind: "status", status: 500, type: "InternalServiceError" }, "GetSecretValue");
+    await failure(provider.get("EXISTING"));
+    proxy.forward();
+    const status = await provider.check();
+    expect(status.details).not.toHaveProperty("confirmedBy");
+    expect(proxy.countRequests().count("ListSecrets")).toBe(1);
   });
 
   it("an unreachable endpoint → ProviderUnavailableError naming the endpoint", async () => {

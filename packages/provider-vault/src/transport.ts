@@ -138,7 +138,7 @@ export class VaultTransport {
   /** When Vault last gave an expected answer to a request of ours (epoch ms; 0: never). */
   #answeredAt = 0;
 
-  /** Whether Vault gave an expected answer (2xx, or a status the request accepts, such as a read's 404) within `ms`. */
+  /** Whether Vault gave an expected answer (2xx, or a status the request accepts, such as a read's 404) within `ms`, with no failure since. */
   answeredWithin(ms: number): boolean {
     return this.#answeredAt > 0 && Date.now() - this.#answeredAt < ms;
   }
@@ -150,6 +150,16 @@ export class VaultTransport {
 
   /** Send one request with `token` (or none), retrying where that is safe. */
   async send(caller: VaultRequest, token: string | undefined): Promise<VaultResponse> {
+    try {
+      return await this.#send(caller, token);
+    } catch (error) {
+      // Any failure since the last good answer: the next check probes again.
+      this.#answeredAt = 0;
+      throw error;
+    }
+  }
+
+  async #send(caller: VaultRequest, token: string | undefined): Promise<VaultResponse> {
     const shutdown = this.#shutdown.signal;
     const request: VaultRequest = {
       ...caller,
