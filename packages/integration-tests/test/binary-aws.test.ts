@@ -56,9 +56,9 @@ beforeAll(async () => {
       [
         "version: 1",
         "secrets:",
+        // Not generatable: init has to read it to know whether it is there.
         "  BINARY_KEY:",
         "    required: true",
-        "    generate: hex",
         "  TEXT_KEY:",
         "    required: true",
         "  NEW_KEY:",
