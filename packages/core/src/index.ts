@@ -99,10 +99,12 @@ export {
   checkProviderShape,
   DEFAULT_MAX_VALUE_BYTES,
   type GetOptions,
+  isWholeBackendFailure,
   type ProviderCheckResult,
   SecretManager,
   type SecretManagerOptions,
   type SetOptions,
+  type SettledRecords,
 } from "./manager.js";
 export {
   DURATION_BUCKETS_SECONDS,

@@ -132,6 +132,34 @@ interface Refresh {
  * coalescing of concurrent reads, bounded concurrency for bulk reads, metrics,
  * debug logging and error wrapping. It never logs or throws a secret value.
  */
+/** What `getSecretRecordsSettled` found: records, per-name errors, and a failure of the whole read. */
+export interface SettledRecords {
+  records: Map<string, SecretRecord>;
+  /** Names that could not be read, each with its own error. */
+  errors: Map<string, SecretError>;
+  /** Set when nothing could be read: the backend as a whole failed. */
+  failure?: SecretError | undefined;
+}
+
+/**
+ * Whether an error means the backend as a whole could not be asked, whatever
+ * the secret (a deadline, an unreachable or misconfigured provider, refused
+ * credentials): asking again about another secret would fail the same way.
+ */
+export function isWholeBackendFailure(error: { code: string }): boolean {
+  return WHOLE_BACKEND_FAILURES.has(error.code);
+}
+
+const WHOLE_BACKEND_FAILURES: ReadonlySet<string> = new Set([
+  "TIMEOUT",
+  "PROVIDER_UNAVAILABLE",
+  "AUTHENTICATION_FAILED",
+  "PROVIDER_NOT_CONFIGURED",
+  "PROVIDER_NOT_INSTALLED",
+  "PROVIDER_INVALID",
+  "INVALID_CONFIG",
+]);
+
 export class SecretManager {
   readonly #source: SecretProvider | (() => Promise<SecretProvider>);
   #provider: SecretProvider | undefined;
@@ -1070,6 +1098,41 @@ export class SecretManager {
       return ordered();
     } finally {
       for (const { name } of batch) this.#cache.invalidate(name);
+    }
+  }
+
+  /**
+   * `getSecretRecords`, with failures told apart per name: one bulk read, and
+   * when it fails, each name read on its own (with the manager's concurrency)
+   * so that one unreadable secret does not hide the others. A failure of the
+   * whole backend (a deadline, an unreachable or misconfigured provider,
+   * refused credentials) is not retried per name: it comes back as `failure`,
+   * as does the bulk read's error when every name failed on its own too.
+   * Never rejects for a backend failure.
+   */
+  async getSecretRecordsSettled(
+    names: readonly string[],
+    options: Pick<GetOptions, "fresh" | "allowStale" | "metadata"> = {},
+  ): Promise<SettledRecords> {
+    const errors = new Map<string, SecretError>();
+    try {
+      return { records: await this.getSecretRecords(names, options), errors };
+    } catch (error) {
+      // The manager's own reads throw SecretErrors already (wrapped and scrubbed).
+      const failure = isSecretError(error) ? error : wrapError(error, this.#providerName, "get_many");
+      const records = new Map<string, SecretRecord>();
+      if (WHOLE_BACKEND_FAILURES.has(failure.code)) return { records, errors, failure };
+      const unique = [...new Set(names)];
+      await mapConcurrent(unique, this.#concurrency, async (name) => {
+        try {
+          const record = await this.getSecretRecord(name, options);
+          if (record) records.set(name, record);
+        } catch (each) {
+          errors.set(name, isSecretError(each) ? each : wrapError(each, this.#providerName, "get", name));
+        }
+      });
+      if (unique.length > 0 && errors.size === unique.length) return { records, errors, failure };
+      return { records, errors };
     }
   }
 }

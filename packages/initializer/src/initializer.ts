@@ -5,8 +5,8 @@ import {
   getSecretManager,
   isProduction,
   isSecretError,
+  isWholeBackendFailure,
   type LogFields,
-  mapConcurrent,
   type ProviderCapabilities,
   SecretConfigError,
   SecretConflictError,
@@ -35,17 +35,6 @@ import type {
 
 /** Metadata key under which the time of the last generation or rotation is stored (ISO 8601). */
 export const ROTATED_AT_METADATA_KEY = "rotatedAt";
-
-/** Error codes that mean the backend as a whole could not be asked, whatever the secret. */
-const WHOLE_BACKEND_FAILURES: ReadonlySet<string> = new Set([
-  "TIMEOUT",
-  "PROVIDER_UNAVAILABLE",
-  "AUTHENTICATION_FAILED",
-  "PROVIDER_NOT_CONFIGURED",
-  "PROVIDER_NOT_INSTALLED",
-  "PROVIDER_INVALID",
-  "INVALID_CONFIG",
-]);
 
 /** The provider name whose secrets may take a manifest's `development` values outside production. */
 const DEVELOPMENT_PROVIDER = "env";
@@ -96,7 +85,6 @@ interface Context {
 }
 
 /** Reads in flight at once when a batch read failed and each secret is read on its own. */
-const READ_CONCURRENCY = 4;
 
 /** What reading a list of secrets gave: the records found, per-secret failures, or a failure of the whole provider. */
 interface ReadOutcome {
@@ -328,7 +316,7 @@ export class SecretInitializer {
       if (
         whole !== undefined &&
         errors.length === outcomes.size &&
-        WHOLE_BACKEND_FAILURES.has(whole.code) &&
+        isWholeBackendFailure(whole) &&
         errors.every((e) => e.code === whole.code)
       )
         throw whole;
@@ -534,37 +522,16 @@ export class SecretInitializer {
   /**
    * One batch read; when it fails, each secret on its own, so that one
    * unreadable secret (scheduled for deletion, binary, denied) is attributed to
-   * that secret and does not hide the others. When every secret fails, the
-   * batch's error is the provider's failure.
+   * that secret and does not hide the others (the manager's
+   * `getSecretRecordsSettled`). Always what the backend says, never the cache.
    */
-  async #readRecords(names: readonly string[], providerName: string): Promise<ReadOutcome> {
-    const errors = new Map<string, SecretError>();
-    if (names.length === 0) return { records: new Map(), errors };
-    try {
-      const records = await this.#manager.getSecretRecords(names, { fresh: true, allowStale: false });
-      return { records, errors };
-    } catch (error) {
-      const records = new Map<string, SecretRecord>();
-      // A failure of the whole backend (unreachable, hung, credentials refused) would fail
-      // every name again, each after its own deadline: report it once instead.
-      if (isSecretError(error) && WHOLE_BACKEND_FAILURES.has(error.code))
-        return { records, errors, failure: error };
-      await mapConcurrent(names, READ_CONCURRENCY, async (name) => {
-        try {
-          const record = await this.#manager.getSecretRecord(name, { fresh: true, allowStale: false });
-          if (record) records.set(name, record);
-        } catch (each) {
-          errors.set(name, isSecretError(each) ? each : wrapError(each, providerName, "get", name));
-        }
-      });
-      if (names.length > 0 && errors.size === names.length)
-        return {
-          records,
-          errors,
-          failure: isSecretError(error) ? error : wrapError(error, providerName, "get_many"),
-        };
-      return { records, errors };
-    }
+  async #readRecords(names: readonly string[], _providerName: string): Promise<ReadOutcome> {
+    if (names.length === 0) return { records: new Map(), errors: new Map() };
+    const { records, errors, failure } = await this.#manager.getSecretRecordsSettled(names, {
+      fresh: true,
+      allowStale: false,
+    });
+    return failure === undefined ? { records, errors } : { records, errors, failure };
   }
 
   /** What init does with one secret: a result already known, or a write whose outcome decides it. */

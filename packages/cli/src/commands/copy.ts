@@ -1,10 +1,4 @@
-import {
-  isSecretError,
-  SecretConflictError,
-  type SecretError,
-  type SecretManager,
-  wrapError,
-} from "@org/secrets-core";
+import { isSecretError, SecretConflictError, type SecretError, type SecretManager } from "@org/secrets-core";
 import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { errorSummary } from "../json-error.js";
@@ -136,28 +130,17 @@ async function copyOne(
   }
 }
 
-/** Every name's value in one batch read; when that fails, each name alone, so each failure names its secret. */
+/** Every name's value, or its own error (see `SecretManager.getSecretRecordsSettled`); throws only when nothing could be read. */
 async function readAll(
   manager: SecretManager,
   names: readonly string[],
 ): Promise<{ found: Map<string, string>; failed: Map<string, SecretError> }> {
-  const failed = new Map<string, SecretError>();
-  if (names.length === 0) return { found: new Map(), failed };
-  try {
-    return { found: await manager.getSecrets(names), failed };
-  } catch (error) {
-    const found = new Map<string, string>();
-    for (const name of names) {
-      try {
-        const value = await manager.getSecret(name);
-        if (value !== undefined) found.set(name, value);
-      } catch (each) {
-        failed.set(name, isSecretError(each) ? each : wrapError(each, manager.providerName, "get", name));
-      }
-    }
-    if (failed.size === names.length) throw error;
-    return { found, failed };
-  }
+  if (names.length === 0) return { found: new Map(), failed: new Map() };
+  const { records, errors, failure } = await manager.getSecretRecordsSettled(names);
+  if (failure !== undefined) throw failure;
+  const found = new Map<string, string>();
+  for (const [name, record] of records) found.set(name, record.value);
+  return { found, failed: errors };
 }
 
 export function describe(result: CopySecretResult, color: Palette): string {

@@ -1,11 +1,5 @@
 import path from "node:path";
-import {
-  isSecretError,
-  ProviderError,
-  type SecretError,
-  type SecretManager,
-  wrapError,
-} from "@org/secrets-core";
+import { ProviderError, type SecretError, type SecretManager } from "@org/secrets-core";
 import { type ExportFormat, exportSecrets } from "@org/secrets-exporters";
 import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
@@ -81,29 +75,15 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   return EXIT.OK;
 }
 
-/**
- * Every name's value: one batch read; when it fails, each name on its own so
- * each failure is attributed to its secret. When every name fails, the batch's
- * error is thrown (the provider itself is failing).
- */
+/** Every name's value, or its own error (see `SecretManager.getSecretRecordsSettled`); throws only when nothing could be read. */
 async function readAll(
   manager: SecretManager,
   names: readonly string[],
 ): Promise<{ found: Map<string, string>; failed: Map<string, SecretError> }> {
-  const failed = new Map<string, SecretError>();
-  try {
-    return { found: await manager.getSecrets(names), failed };
-  } catch (error) {
-    const found = new Map<string, string>();
-    for (const name of names) {
-      try {
-        const value = await manager.getSecret(name);
-        if (value !== undefined) found.set(name, value);
-      } catch (each) {
-        failed.set(name, isSecretError(each) ? each : wrapError(each, manager.providerName, "get", name));
-      }
-    }
-    if (names.length > 0 && failed.size === names.length) throw error;
-    return { found, failed };
-  }
+  if (names.length === 0) return { found: new Map(), failed: new Map() };
+  const { records, errors, failure } = await manager.getSecretRecordsSettled(names);
+  if (failure !== undefined) throw failure;
+  const found = new Map<string, string>();
+  for (const [name, record] of records) found.set(name, record.value);
+  return { found, failed: errors };
 }
