@@ -38,7 +38,7 @@ afterAll(() => {
 async function complete(words: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
   const result = await runCli(["__complete", ...words], {
     cwd: options.cwd ?? project.dir,
-    env: options.env,
+    env: options.env ?? {},
   });
   expect(result.code).toBe(0);
   expect(result.stderr).toBe("");
