@@ -4,7 +4,7 @@
  * directory (/app) with its manifest, one writable temporary folder (the
  * emptyDir at /tmp), no HOME, no node_modules anywhere, and every command run
  * as an unprivileged user (nobody, when the tests run as root). `init` and
- * `health` then work with the env provider, with Vault (a token from a mounted
+ * `health` (and `run`) then work with the env provider, with Vault (a token from a mounted
  * file, a real OpenBao) and with AWS (web-identity credentials, IRSA-style,
  * against a real moto), and the image's entrypoint runs `init` before the
  * application and stops the container when `init` fails.
@@ -28,12 +28,20 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   HostileProxy,
+  motoEnv,
   type OpenBaoServer,
   type RunningServer,
   startMoto,
   startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const NODE_MAJOR = Number.parseInt(process.versions.node, 10);
+/** What `health` says, once, on a Node.js the AWS SDK will stop supporting (nothing on Node.js 22 and later). */
+const SDK_NODE_NOTICE =
+  NODE_MAJOR < 22
+    ? `Warning: AWS SDK releases after January 2027 need Node.js 22 or later; this is Node.js ${NODE_MAJOR}.x\n`
+    : "";
 
 const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 const entrypoint = fileURLToPath(new URL("../../../deploy/docker-entrypoint.sh", import.meta.url));
@@ -152,6 +160,50 @@ describe("the image layout", () => {
     expect(health.stdout).toMatch(/^Status: healthy/m);
   });
 
+  it("env provider: run starts the command with the secrets in its environment and passes its exit code on", async () => {
+    const envFile = path.join(tmp, "run.env");
+    const env = { SECRET_ENV_FILE: envFile };
+    const init = await secrets(["init"], env);
+    expect(init.code, init.stderr).toBe(0);
+    const stored = Object.fromEntries(
+      readFileSync(envFile, "utf8")
+        .split("\n")
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1)]),
+    );
+    expect(Object.keys(stored).sort()).toEqual(["API_TOKEN", "SESSION_KEY"]);
+    const child = `
+      const { API_TOKEN, SESSION_KEY } = process.env;
+      process.stdout.write(JSON.stringify({ API_TOKEN, SESSION_KEY, uid: process.getuid() }));
+      process.exit(7);
+    `;
+    const result = await secrets(["run", "--", process.execPath, "-e", child], env);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(7);
+    const seen = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(seen.API_TOKEN).toBe(stored.API_TOKEN);
+    expect(seen.SESSION_KEY).toBe(stored.SESSION_KEY);
+    expect(seen.uid).not.toBe(0);
+    // --only: that secret alone; a command that is not there: 127, nothing started.
+    const only = await secrets(
+      [
+        "run",
+        "--only",
+        "SESSION_KEY",
+        "--",
+        process.execPath,
+        "-e",
+        "process.exit(process.env.API_TOKEN === undefined && process.env.SESSION_KEY ? 0 : 1)",
+      ],
+      env,
+    );
+    expect(only.code, only.stderr).toBe(0);
+    const missing = await secrets(["run", "--", path.join(tmp, "no-such-program")], env);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).not.toContain(String(stored.API_TOKEN));
+    expect(readdirSync(app)).toEqual(["secrets.yaml"]);
+  });
+
   describe("Vault, with the token in a mounted file", () => {
     let bao: OpenBaoServer;
     beforeAll(async () => {
@@ -214,7 +266,6 @@ describe("the image layout", () => {
         AWS_EC2_METADATA_DISABLED: "true",
         AWS_CONFIG_FILE: path.join(tmp, "no-aws-config"),
         AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, "no-aws-credentials"),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       };
       proxy.resetCounts();
       const init = await secrets(["init"], env);
@@ -232,6 +283,51 @@ describe("the image layout", () => {
       const health = await secrets(["health"], env);
       expect(health.code, health.stderr).toBe(0);
       expect(health.stdout).toMatch(/^Status: healthy/m);
+      expect(health.stderr).toBe(SDK_NODE_NOTICE);
+    });
+
+    it("the SDK's Node.js warning: silent on every command, one line in health, in full at LOG_LEVEL=debug", async () => {
+      const env: Record<string, string> = {
+        ...motoEnv(proxy.url),
+        SECRET_PROVIDER: "aws",
+        SECRET_AWS_PREFIX: "warning-test/",
+      };
+      // motoEnv turns the SDK's warning off itself: this test is about who does.
+      delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+      proxy.resetCounts();
+      for (const args of [["init"], ["list"], ["get", "API_TOKEN"], ["rotate", "SESSION_KEY"]]) {
+        const result = await secrets(args, env);
+        expect(result.code, `${args.join(" ")}: ${result.stderr}`).toBe(0);
+        expect(result.stderr, args.join(" ")).toBe("");
+      }
+      // Each of those really built the SDK's client and reached the backend.
+      expect(proxy.countRequests().count("CreateSecret")).toBe(2);
+      const health = await secrets(["health"], env);
+      expect(health.code, health.stderr).toBe(0);
+      expect(health.stderr).toBe(SDK_NODE_NOTICE);
+      const json = await secrets(["health", "--json"], env);
+      expect(json.code).toBe(0);
+      expect(json.stderr).toBe(SDK_NODE_NOTICE);
+      expect(JSON.parse(json.stdout).status).toBe("healthy");
+
+      const debug = await secrets(["health"], { ...env, LOG_LEVEL: "debug" });
+      expect(debug.code).toBe(0);
+      const full = debug.stderr.match(/NodeVersionSupportWarning/g) ?? [];
+      expect(full).toHaveLength(NODE_MAJOR < 22 ? 1 : 0);
+      expect(debug.stderr).not.toContain("Warning: AWS SDK releases after January 2027");
+      // Switched off by the user: nothing, not even in health.
+      const off = await secrets(["get", "API_TOKEN"], {
+        ...env,
+        LOG_LEVEL: "debug",
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      });
+      expect(off.stderr).not.toContain("NodeVersionSupportWarning");
+      const offHealth = await secrets(["health"], {
+        ...env,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      });
+      expect(offHealth.code).toBe(0);
+      expect(offHealth.stderr).toBe("");
     });
   });
 

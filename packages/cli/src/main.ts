@@ -22,6 +22,8 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
     await parseAndRun(["--help"], { ...io, stdout: io.stderr }, options);
     return EXIT.USAGE;
   }
+  // What a completion script asks on each Tab: candidates, one a line, and never an error message.
+  if (argv[0] === "__complete") return complete(argv.slice(1), io);
   try {
     return await parseAndRun(argv, io, options);
   } catch (error) {
@@ -31,6 +33,17 @@ export async function main(argv: readonly string[], io: CliIO, options: MainOpti
     printError(io, error);
     return exitCodeForError(error);
   }
+}
+
+async function complete(words: readonly string[], io: CliIO): Promise<ExitCode> {
+  try {
+    const { completionCandidates } = await import("./completion.js");
+    const candidates = await completionCandidates(words, { cwd: io.cwd, env: io.env });
+    if (candidates.length > 0) io.stdout.write(`${candidates.join("\n")}\n`);
+  } catch {
+    // Nothing to offer: the shell falls back to its own completion.
+  }
+  return EXIT.OK;
 }
 
 /** `--json` among the options (before any `--`), whether or not parsing got that far. */

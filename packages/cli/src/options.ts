@@ -19,7 +19,8 @@ export type CommandName =
   | "list"
   | "restore"
   | "run"
-  | "copy";
+  | "copy"
+  | "completion";
 
 /** What a command module exports. */
 export interface CommandModule {
@@ -320,9 +321,30 @@ export const COMMANDS: readonly CommandSpec[] = [
       "Create-only: a secret the target has is reported 'exists' and left alone, unless\n--overwrite. Values are copied exactly and never printed. Both sides read the\nusual variables; --from-set and --to-set override one for one side. Tokens,\npasswords and keys are refused there: they come from the environment. Exit 1\nwhen any secret failed (or a named one is missing in the source).",
     load: () => import("./commands/copy.js"),
   },
+  {
+    name: "completion",
+    command: "completion [shell]",
+    usage: "completion [bash|zsh|fish]",
+    describe: "Print a shell completion script (bash, zsh or fish)",
+    positionals: {
+      shell: {
+        type: "string",
+        choices: ["bash", "zsh", "fish"],
+        describe: "The shell (default: the one $SHELL names)",
+      },
+    },
+    examples: [
+      ["$0 completion bash > /etc/bash_completion.d/secrets", "Install for bash"],
+      ["source <($0 completion zsh)", "Load into the current zsh (or save it as _secrets in $fpath)"],
+      ["$0 completion fish > ~/.config/fish/completions/secrets.fish", "Install for fish"],
+    ],
+    epilog:
+      "Completes commands, options, --format and --provider values, and secret names\nfrom the manifest (--manifest, $SECRETS_MANIFEST, ./secrets.yaml, else the\nbuilt-in list). Completing reads only the manifest: it never contacts a provider.",
+    load: () => import("./commands/completion.js"),
+  },
 ];
 
-export const COMMAND_NAMES: ReadonlySet<string> = new Set([...COMMANDS.map((c) => c.name), "completion"]);
+export const COMMAND_NAMES: ReadonlySet<string> = new Set(COMMANDS.map((c) => c.name));
 
 export const TOP_LEVEL_EPILOG = `Environment:
   SECRET_PROVIDER   env (default), vault, aws, or a provider package

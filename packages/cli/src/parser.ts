@@ -18,7 +18,7 @@ import { UsageError } from "./usage-error.js";
 export type CommandRunner = (spec: CommandSpec, args: ParsedArgs) => Promise<ExitCode>;
 
 /**
- * The full parser (yargs): help, completion, and every command line the quick
+ * The full parser (yargs): help, and every command line the quick
  * parser (`quick-parse.ts`) declines, including all the malformed ones, whose
  * messages are yargs' own, made specific in `usageError`. Loaded only then.
  */
@@ -64,8 +64,6 @@ export async function parseWithYargs(
       },
     });
   }
-
-  parser.completion("completion", "Print a shell completion script (bash; zsh when SHELL is zsh)");
 
   await parser.parseAsync([...argv], {}, (_error, _args, text) => {
     output = text ?? "";

@@ -76,10 +76,10 @@ describe("version and help", () => {
     }
   });
 
-  it("prints a completion script", async () => {
-    const result = await runCli(["completion"]);
+  it("prints a completion script for the shell $SHELL names", async () => {
+    const result = await runCli(["completion"], { env: { SHELL: "/bin/bash" } });
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("secrets --get-yargs-completions");
+    expect(result.stdout).toContain("complete -o default -F _secrets_complete secrets");
   });
 });
 

@@ -25,6 +25,7 @@ import {
   scheduledForDeletion,
   toSecretError,
 } from "./errors.js";
+import { silenceSdkNodeWarning } from "./sdk-warning.js";
 
 type SdkModule = typeof import("@aws-sdk/client-secrets-manager");
 
@@ -134,6 +135,7 @@ export class SecretsManagerStore {
 
   async #open(): Promise<Connection> {
     let sdk: SdkModule;
+    silenceSdkNodeWarning(this.#options.logger);
     try {
       sdk = await import("@aws-sdk/client-secrets-manager");
     } catch (error) {

@@ -18,6 +18,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     throw Object.assign(error as object, { [REPORTED]: true });
   }
   const report = await (await context.initializer()).healthCheck();
+  const sdkNotice = awsSdkNodeNotice(report, context);
+  if (sdkNotice !== undefined) out.warn(sdkNotice);
   if (context.global.json) {
     out.printJson(report);
   } else if (!out.quiet) {
@@ -38,6 +40,26 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   if (report.status === "degraded" && !strict)
     out.warn(`secrets are degraded (${problems(report).join(", ")}); with --strict this exits 3`);
   return exitCodeForHealth(report.status, strict);
+}
+
+/** The first Node.js major the AWS SDK will require for releases after January 2027. */
+const AWS_SDK_NEXT_NODE_MAJOR = 22;
+
+/**
+ * The AWS provider silences the SDK's nine-line Node.js version warning (unless
+ * debug logging is on, when the SDK prints it in full); health says it once, in
+ * one line, so it is seen where people look at the deployment's state, unless
+ * the user turned the SDK's warning off.
+ */
+function awsSdkNodeNotice(report: HealthReport, context: CommandContext): string | undefined {
+  if (report.provider.name !== "aws") return undefined;
+  if (context.logger.isLevelEnabled?.("debug") === true) return undefined;
+  // Turned off by the user (the SDK's own switch): not even the one line.
+  if (context.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED?.trim() === "true") return undefined;
+  const version = process.versions.node;
+  const major = Number.parseInt(version, 10);
+  if (!(major < AWS_SDK_NEXT_NODE_MAJOR)) return undefined;
+  return `AWS SDK releases after January 2027 need Node.js ${AWS_SDK_NEXT_NODE_MAJOR} or later; this is Node.js ${major}.x`;
 }
 
 function status(secret: SecretHealth, color: Palette): string {
