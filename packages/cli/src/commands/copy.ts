@@ -1,9 +1,10 @@
-import { isSecretError, SecretConflictError, type SecretError, type SecretManager } from "@org/secrets-core";
+import { isSecretError, SecretConflictError, type SecretManager } from "@org/secrets-core";
 import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
 import { type Palette, table } from "../output.js";
+import { readAll } from "../read-all.js";
 import { parseSideSettings } from "../side-config.js";
 
 /** What happened to one secret. The dry-run outcomes say what would happen. */
@@ -128,19 +129,6 @@ async function copyOne(
       return { name, outcome: "exists" };
     return { name, outcome: "failed", ...errorSummary(error) };
   }
-}
-
-/** Every name's value, or its own error (see `SecretManager.getSecretRecordsSettled`); throws only when nothing could be read. */
-async function readAll(
-  manager: SecretManager,
-  names: readonly string[],
-): Promise<{ found: Map<string, string>; failed: Map<string, SecretError> }> {
-  if (names.length === 0) return { found: new Map(), failed: new Map() };
-  const { records, errors, failure } = await manager.getSecretRecordsSettled(names);
-  if (failure !== undefined) throw failure;
-  const found = new Map<string, string>();
-  for (const [name, record] of records) found.set(name, record.value);
-  return { found, failed: errors };
 }
 
 export function describe(result: CopySecretResult, color: Palette): string {

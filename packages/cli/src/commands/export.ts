@@ -1,10 +1,11 @@
 import path from "node:path";
-import { ProviderError, type SecretError, type SecretManager } from "@org/secrets-core";
+import { ProviderError } from "@org/secrets-core";
 import { type ExportFormat, exportSecrets } from "@org/secrets-exporters";
 import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
+import { readAll } from "../read-all.js";
 
 /**
  * `secrets export --format F [--output FILE] [--all]`: the manifest's secrets
@@ -73,17 +74,4 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
       `Exported ${result.count} secret${result.count === 1 ? "" : "s"} to ${output} (${format}, mode 0600)`,
     );
   return EXIT.OK;
-}
-
-/** Every name's value, or its own error (see `SecretManager.getSecretRecordsSettled`); throws only when nothing could be read. */
-async function readAll(
-  manager: SecretManager,
-  names: readonly string[],
-): Promise<{ found: Map<string, string>; failed: Map<string, SecretError> }> {
-  if (names.length === 0) return { found: new Map(), failed: new Map() };
-  const { records, errors, failure } = await manager.getSecretRecordsSettled(names);
-  if (failure !== undefined) throw failure;
-  const found = new Map<string, string>();
-  for (const [name, record] of records) found.set(name, record.value);
-  return { found, failed: errors };
 }
