@@ -44,7 +44,7 @@ const SDK_NODE_NOTICE =
     : "";
 
 const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
-const entrypoint = fileURLToPath(new URL("../../../deploy/docker-entrypoint.sh", import.meta.url));
+const entrypointSource = fileURLToPath(new URL("../../../deploy/docker-entrypoint.sh", import.meta.url));
 
 /** As root: nobody. Otherwise the current (already unprivileged) user. */
 const asRoot = process.getuid?.() === 0;
@@ -63,6 +63,7 @@ let opt: string; // /opt/secrets, read-only, holding secrets.cjs alone
 let app: string; // /app, read-only, the working directory
 let tmp: string; // the writable emptyDir
 let cli: string;
+let entrypoint: string; // copied into the layout, as the image does: the checkout may be private to its owner
 
 interface Result {
   code: number | null;
@@ -116,6 +117,11 @@ beforeAll(() => {
   cli = path.join(opt, "secrets.cjs");
   copyFileSync(bundle, cli);
   chmodSync(cli, 0o755);
+  const bin = path.join(base, "usr", "local", "bin");
+  mkdirSync(bin, { recursive: true });
+  entrypoint = path.join(bin, "docker-entrypoint.sh");
+  copyFileSync(entrypointSource, entrypoint);
+  chmodSync(entrypoint, 0o755);
   writeFileSync(path.join(app, "secrets.yaml"), manifest, { mode: 0o644 });
   // What the image's root owns, nobody may write: not even its owner, here.
   for (const dir of [opt, path.dirname(opt), app]) chmodSync(dir, 0o555);
