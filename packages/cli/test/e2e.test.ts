@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
@@ -38,7 +38,10 @@ beforeAll(() => {
 beforeEach(() => {
   ({ dir, remove } = tempDir("secrets-e2e-"));
 });
-afterEach(() => remove());
+afterEach(() => {
+  remove();
+  rmSync(`${dir}-cache`, { recursive: true, force: true });
+});
 
 interface Result {
   code: number | null;
@@ -51,7 +54,13 @@ function secrets(
   args: string[],
   options: { env?: Record<string, string>; input?: string | Buffer } = {},
 ): Result {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: dir, ...options.env };
+  // The compile cache (Node 22+) goes beside the project, so the project holds only what the CLI wrote there.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: dir,
+    XDG_CACHE_HOME: `${dir}-cache`,
+    ...options.env,
+  };
   const result = spawnSync(process.execPath, [bin, ...args], {
     cwd: dir,
     env,

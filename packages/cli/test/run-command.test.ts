@@ -17,7 +17,9 @@ import { tempDir } from "./helpers.js";
 /** `secrets run` through the built binary, as users run it, against the env provider (and one real OpenBao). */
 
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
-const TEST_SUPPORT = fileURLToPath(new URL("../../test-support/", import.meta.url));
+// Where the Vault and AWS providers are installed: the package of the tests across packages declares them all
+// (this package cannot, since their own tests depend on it).
+const TEST_SUPPORT = fileURLToPath(new URL("../../integration-tests/", import.meta.url));
 const node = process.execPath;
 
 let dir: string;
