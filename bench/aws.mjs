@@ -3,64 +3,13 @@
 // (`SecretsManagerClient.send`, same concurrency) and AWS Powertools
 // Parameters, all through one client type whose requests are counted.
 // Each figure is a ratio to the raw SDK measured in the same run.
-import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { median, startMoto } from "./servers.mjs";
 
 const ROUNDS = 15;
 const NAMES = 100;
 const PREFIX = "bench";
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function findMoto(root) {
-  const local = path.join(root, ".tools", "moto", "bin", "moto_server");
-  if (existsSync(local)) return local;
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    const candidate = path.join(dir, "moto_server");
-    if (dir && existsSync(candidate)) return candidate;
-  }
-  throw new Error("moto_server not found: run pnpm test:tools");
-}
-
-async function startMoto(root) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(findMoto(root), ["-H", "127.0.0.1", "-p", String(port)], {
-    stdio: ["ignore", "ignore", "ignore"],
-  });
-  for (let i = 0; i < 600; i++) {
-    try {
-      const response = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(1000) });
-      await response.arrayBuffer();
-      if (response.ok) break;
-    } catch {
-      // not up yet
-    }
-    if (i === 599) throw new Error("moto_server did not answer");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  const stop = () =>
-    new Promise((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-    });
-  return { url, stop };
-}
 
 export async function benchAws(root) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

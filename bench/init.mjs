@@ -5,67 +5,19 @@
 //   AWS:   SDK CreateSecret against a real moto server
 // Each figure is the median of a few runs; each run creates fresh secrets (a new prefix or file).
 // Runs alone with `node bench/init.mjs`, or as part of bench/run.mjs.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mapLimit, median, startMoto, startOpenBao } from "./servers.mjs";
 
 const SIZES = [100, 1000];
 /** Writes in flight for the raw loops: the manager's default concurrency. */
 const CONCURRENCY = 8;
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const hex = () => randomBytes(32).toString("hex");
-
-async function mapLimit(items, limit, fn) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Start a server binary and wait until `ready()` answers true (at most 30 s). */
-async function launch(command, args, env, ready) {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: "ignore" });
-  let exited = false;
-  child.on("exit", () => {
-    exited = true;
-  });
-  const until = Date.now() + 30_000;
-  while (Date.now() < until) {
-    if (exited) throw new Error(`${command} exited before it was ready`);
-    if (await ready().catch(() => false)) {
-      return async () => {
-        if (exited) return;
-        const done = new Promise((resolve) => child.on("exit", resolve));
-        child.kill("SIGTERM");
-        await done;
-      };
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill("SIGKILL");
-  throw new Error(`${command} did not become ready`);
-}
 
 /** Time `fn` over `runs` fresh runs; the median in milliseconds. */
 async function timed(runs, fn) {
@@ -160,22 +112,7 @@ export async function benchInit(root) {
 
   // Vault: a real OpenBao dev server, KV v2 at secret/.
   {
-    const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
-    const token = `root-${randomBytes(16).toString("hex")}`;
-    const home = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-bao-"));
-    const stop = await launch(
-      "bao",
-      [
-        "server",
-        "-dev",
-        `-dev-root-token-id=${token}`,
-        `-dev-listen-address=127.0.0.1:${port}`,
-        "-dev-no-store-token",
-      ],
-      { HOME: home, VAULT_ADDR: "", BAO_ADDR: "", VAULT_TOKEN: "", BAO_TOKEN: "" },
-      async () => (await fetch(`${url}/v1/sys/health`, { signal: AbortSignal.timeout(2000) })).ok,
-    );
+    const { url, token, stop } = await startOpenBao(root);
     const times = new Map();
     try {
       for (const count of SIZES) {
@@ -204,21 +141,13 @@ export async function benchInit(root) {
       }
     } finally {
       await stop();
-      rmSync(home, { recursive: true, force: true });
     }
     rows.at(-1).note += `; growth 100→1,000 = ${growth(times)} × linear`;
   }
 
   // AWS: a real moto server.
   {
-    const port = await freePort();
-    const endpoint = `http://127.0.0.1:${port}`;
-    const stop = await launch(
-      "moto_server",
-      ["-H", "127.0.0.1", "-p", String(port)],
-      { PYTHONUNBUFFERED: "1" },
-      async () => (await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2000) })).ok,
-    );
+    const { url: endpoint, stop } = await startMoto(root);
     const saved = { ...process.env };
     Object.assign(process.env, {
       AWS_REGION: "us-east-1",

@@ -4,8 +4,7 @@
 // alternating rounds of one run. Every figure is a ratio against the Map.
 import { createRequire } from "node:module";
 import path from "node:path";
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from "./servers.mjs";
 
 /** Rows for bench/run.mjs: ops/s of each cached read, against `await map.get()` and against each other. */
 export async function benchCachedReads(root, { rounds = 9, n = 500_000 } = {}) {

@@ -5,8 +5,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+import { median } from "./servers.mjs";
 
 export async function benchRedaction(root) {
   const core = await import(pathToFileURL(path.join(root, "packages/core/dist/index.js")).href);

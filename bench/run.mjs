@@ -43,7 +43,7 @@ rows.push(...(await (await import("./powertools.mjs")).benchCachedReads(root)));
 }
 
 // 3. Start-up time of the CLI against `node -e 0`, every case in alternating rounds.
-rows.push(...(await (await import("./startup.mjs")).benchStartup({ cliBin, bundle })));
+rows.push(...(await (await import("./startup.mjs")).benchStartup({ root, cliBin, bundle })));
 
 rows.push(await (await import("./redaction.mjs")).benchRedaction(root));
 rows.push(await (await import("./stale.mjs")).benchStale(root));

@@ -2,74 +2,35 @@
 // alternating rounds, and each figure is the median over rounds divided by the
 // baseline's median in the same run. Vault and AWS run against real local dev
 // servers (`bao`, `moto_server` on PATH); without them those rows are skipped.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
-
-async function waitFor(url, init) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const response = await fetch(url, init);
-      if (response.status < 500) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-const onPath = (command) => spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
+import { findBinary, median, startMoto, startOpenBao } from "./servers.mjs";
 
 /** Rows for bench/run.mjs. `node` (default: this process's) runs every case. */
-export async function benchStartup({ cliBin, bundle, node = process.execPath, rounds = 15 } = {}) {
+export async function benchStartup({ root, cliBin, bundle, node = process.execPath, rounds = 15 } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-"));
-  const children = [];
+  const stops = [];
   const base = { PATH: process.env.PATH ?? "", HOME: dir, SECRET_PROVIDER: "env", LOG_LEVEL: "error" };
   const envs = { env: base };
   try {
     execFileSync(node, [cliBin, "init"], { cwd: dir, env: base, stdio: "ignore" });
-    if (onPath("bao")) {
-      const port = await freePort();
-      children.push(
-        spawn(
-          "bao",
-          ["server", "-dev", "-dev-root-token-id=bench", `-dev-listen-address=127.0.0.1:${port}`],
-          {
-            stdio: "ignore",
-          },
-        ),
-      );
-      const url = `http://127.0.0.1:${port}`;
-      await waitFor(`${url}/v1/sys/health`);
-      envs.vault = { ...base, SECRET_PROVIDER: "vault", VAULT_URL: url, VAULT_TOKEN: "bench" };
+    if (findBinary(root, "openbao", "bao")) {
+      const bao = await startOpenBao(root);
+      stops.push(bao.stop);
+      envs.vault = { ...base, SECRET_PROVIDER: "vault", VAULT_URL: bao.url, VAULT_TOKEN: bao.token };
     }
-    if (onPath("moto_server")) {
-      const port = await freePort();
-      children.push(spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" }));
-      const url = `http://127.0.0.1:${port}`;
-      await waitFor(`${url}/moto-api/`);
+    if (findBinary(root, "moto", "moto_server")) {
+      const moto = await startMoto(root);
+      stops.push(moto.stop);
       envs.aws = {
         ...base,
         SECRET_PROVIDER: "aws",
         AWS_REGION: "us-east-1",
         AWS_ACCESS_KEY_ID: "bench",
         AWS_SECRET_ACCESS_KEY: "bench",
-        AWS_ENDPOINT_URL: url,
+        AWS_ENDPOINT_URL: moto.url,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       };
     }
@@ -103,7 +64,7 @@ export async function benchStartup({ cliBin, bundle, node = process.execPath, ro
       return { name: label, value: ms, baseline, unit: "ms", ratio: ms / baseline, note: "vs `node -e 0`" };
     });
   } finally {
-    for (const child of children) child.kill();
+    await Promise.all(stops.map((stop) => stop()));
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,80 +3,16 @@
 // node-vault doing the same work in the same run; counts are the requests sent.
 //
 //   node bench/vault.mjs          (or as part of `pnpm bench`)
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mapLimit, median, startOpenBao } from "./servers.mjs";
 
 const READS = 200;
 const CREATES = 1000;
 const CONCURRENCY = 16;
 const ROUNDS = 5;
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startOpenBao() {
-  const token = `root-${randomBytes(12).toString("hex")}`;
-  const home = mkdtempSync(path.join(os.tmpdir(), "bench-openbao-"));
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const child = spawn(
-    "bao",
-    [
-      "server",
-      "-dev",
-      `-dev-root-token-id=${token}`,
-      `-dev-listen-address=127.0.0.1:${port}`,
-      "-dev-no-store-token",
-    ],
-    { stdio: "ignore", env: { ...process.env, HOME: home, VAULT_ADDR: "", BAO_ADDR: "" } },
-  );
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`bao exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`${url}/v1/secret/config`, { headers: { "X-Vault-Token": token } });
-      if (res.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error("OpenBao did not start within 60 s");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  const stop = async () => {
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-    rmSync(home, { recursive: true, force: true });
-  };
-  return { url, token, stop };
-}
-
-async function mapLimit(items, limit, fn) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 /** Rows for bench/run.mjs. */
 export async function benchVault(root) {
@@ -86,7 +22,7 @@ export async function benchVault(root) {
     path.join(root, "packages/initializer/dist/index.js")
   );
   const nodeVault = createRequire(path.join(root, "packages/provider-vault/package.json"))("node-vault");
-  const server = await startOpenBao();
+  const server = await startOpenBao(root);
   const rows = [];
   try {
     const raw = nodeVault({ endpoint: server.url, token: server.token });
