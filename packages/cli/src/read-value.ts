@@ -10,7 +10,10 @@ export const DEFAULT_MAX_VALUE_BYTES = 1024 * 1024;
 
 /** A value over the limit: refused before anything is stored (exit 2). */
 function tooLarge(secret: string, source: string, limit: number): InvalidSecretValueError {
-  return new InvalidSecretValueError(secret, `the value from ${source} exceeds ${limit} bytes`);
+  return new InvalidSecretValueError(undefined, {
+    secret,
+    reason: `the value from ${source} exceeds ${limit} bytes`,
+  });
 }
 
 /**
@@ -96,6 +99,6 @@ export function decodeValue(bytes: Uint8Array, secret: string, source: string): 
   try {
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
   } catch {
-    throw new InvalidSecretValueError(secret, `${source} is not valid UTF-8 text`);
+    throw new InvalidSecretValueError(undefined, { secret, reason: `${source} is not valid UTF-8 text` });
   }
 }

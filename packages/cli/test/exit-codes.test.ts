@@ -23,20 +23,47 @@ describe("exitCodeForError", () => {
   it.each([
     ["usage error", new UsageError("bad"), EXIT.USAGE],
     ["invalid configuration", new SecretConfigError("bad", { field: "X" }), EXIT.USAGE],
-    ["invalid name", new InvalidSecretNameError("a-b", "no dashes"), EXIT.USAGE],
-    ["invalid value", new InvalidSecretValueError("A", "NUL"), EXIT.USAGE],
-    ["unknown provider", new ProviderNotInstalledError("vault", "@org/secrets-provider-vault"), EXIT.USAGE],
-    ["invalid provider", new ProviderInvalidError("x", "no createProvider"), EXIT.USAGE],
-    ["provider not configured", new ProviderNotConfiguredError("vault", "VAULT_ADDR is not set"), EXIT.USAGE],
-    ["not found", new SecretNotFoundError("A"), EXIT.NOT_FOUND],
-    ["provider unavailable", new ProviderUnavailableError("vault", "sealed"), EXIT.FAILED],
-    ["provider error", new ProviderError("aws", "boom"), EXIT.FAILED],
-    ["authentication", new AuthenticationError("vault", "Vault"), EXIT.FAILED],
-    ["access denied", new AccessDeniedError("aws", "denied"), EXIT.FAILED],
-    ["conflict", new SecretConflictError("vault", "A"), EXIT.FAILED],
-    ["scheduled for deletion", new SecretScheduledForDeletionError("aws", "A", "scheduled"), EXIT.FAILED],
-    ["not supported", new NotSupportedError("env", "versions"), EXIT.FAILED],
-    ["timeout", new SecretError("TIMEOUT", "timed out"), EXIT.FAILED],
+    ["invalid name", new InvalidSecretNameError(undefined, { name: "a-b", reason: "no dashes" }), EXIT.USAGE],
+    ["invalid value", new InvalidSecretValueError(undefined, { secret: "A", reason: "NUL" }), EXIT.USAGE],
+    [
+      "unknown provider",
+      new ProviderNotInstalledError(undefined, {
+        provider: "vault",
+        packageName: "@org/secrets-provider-vault",
+      }),
+      EXIT.USAGE,
+    ],
+    [
+      "invalid provider",
+      new ProviderInvalidError(undefined, { provider: "x", reason: "no createProvider" }),
+      EXIT.USAGE,
+    ],
+    [
+      "provider not configured",
+      new ProviderNotConfiguredError(undefined, { provider: "vault", reason: "VAULT_ADDR is not set" }),
+      EXIT.USAGE,
+    ],
+    ["not found", new SecretNotFoundError(undefined, { secret: "A" }), EXIT.NOT_FOUND],
+    ["provider unavailable", new ProviderUnavailableError("sealed", { provider: "vault" }), EXIT.FAILED],
+    ["provider error", new ProviderError("boom", { provider: "aws" }), EXIT.FAILED],
+    [
+      "authentication",
+      new AuthenticationError(undefined, { provider: "vault", displayName: "Vault" }),
+      EXIT.FAILED,
+    ],
+    ["access denied", new AccessDeniedError("denied", { provider: "aws" }), EXIT.FAILED],
+    ["conflict", new SecretConflictError(undefined, { provider: "vault", secret: "A" }), EXIT.FAILED],
+    [
+      "scheduled for deletion",
+      new SecretScheduledForDeletionError("scheduled", { provider: "aws", secret: "A" }),
+      EXIT.FAILED,
+    ],
+    [
+      "not supported",
+      new NotSupportedError(undefined, { provider: "env", feature: "versions" }),
+      EXIT.FAILED,
+    ],
+    ["timeout", new SecretError("timed out", { code: "TIMEOUT" }), EXIT.FAILED],
   ])("%s → its code", (_label, error, code) => {
     expect(exitCodeForError(error)).toBe(code);
   });

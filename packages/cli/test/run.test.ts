@@ -206,7 +206,7 @@ describe("get", () => {
   it("reports a provider failure as one line, exit 1, no stack", async () => {
     const provider = memoryProvider(
       {},
-      { failure: new ProviderUnavailableError("memory", "backend is down") },
+      { failure: new ProviderUnavailableError("backend is down", { provider: "memory" }) },
     );
     const result = await cli(["get", "API_KEY"], provider);
     expect(result).toEqual({ code: 1, stdout: "", stderr: "Error: backend is down\n" });
@@ -660,7 +660,10 @@ describe("health", () => {
 
     const down = await cli(
       ["health"],
-      memoryProvider({}, { failure: new ProviderUnavailableError("memory", "backend is down") }),
+      memoryProvider(
+        {},
+        { failure: new ProviderUnavailableError("backend is down", { provider: "memory" }) },
+      ),
     );
     expect(down.code).toBe(1);
     expect(down.stdout).toMatch(/^Provider: memory failed: backend is down$/m);

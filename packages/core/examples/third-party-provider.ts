@@ -49,7 +49,7 @@ export class KvProvider implements SecretProvider {
       options.signal,
       headers,
     );
-    if (res.status === 412) throw new SecretConflictError(this.name, name);
+    if (res.status === 412) throw new SecretConflictError(undefined, { provider: this.name, secret: name });
     return { version: res.headers.get("etag") ?? "" };
   }
 
@@ -75,11 +75,21 @@ export class KvProvider implements SecretProvider {
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
-      throw new ProviderUnavailableError(this.name, `Cannot reach Acme KV at ${this.#url}`, { cause: error });
+      throw new ProviderUnavailableError(`Cannot reach Acme KV at ${this.#url}`, {
+        provider: this.name,
+        cause: error,
+      });
     }
-    if (res.status === 401) throw new AuthenticationError(this.name, this.displayName, "token rejected");
-    if (res.status === 403) throw new AccessDeniedError(this.name, `Acme KV denied ${method} ${path}`);
-    if (res.status >= 500) throw new ProviderUnavailableError(this.name, `Acme KV answered ${res.status}`);
+    if (res.status === 401)
+      throw new AuthenticationError(undefined, {
+        provider: this.name,
+        displayName: this.displayName,
+        reason: "token rejected",
+      });
+    if (res.status === 403)
+      throw new AccessDeniedError(`Acme KV denied ${method} ${path}`, { provider: this.name });
+    if (res.status >= 500)
+      throw new ProviderUnavailableError(`Acme KV answered ${res.status}`, { provider: this.name });
     return res;
   }
 }
@@ -89,7 +99,11 @@ export function createProvider(context: ProviderContext): SecretProvider {
   const { ACME_KV_URL: url, ACME_KV_TOKEN: token } = context.env;
   if (!url || !token) {
     const missing = [!url && "ACME_KV_URL", !token && "ACME_KV_TOKEN"].filter(Boolean) as string[];
-    throw new ProviderNotConfiguredError("acme-kv", `set ${missing.join(" and ")}`, { missing });
+    throw new ProviderNotConfiguredError(undefined, {
+      provider: "acme-kv",
+      reason: `set ${missing.join(" and ")}`,
+      missing,
+    });
   }
   return new KvProvider({ url, token });
 }

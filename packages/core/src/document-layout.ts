@@ -94,12 +94,15 @@ export class DocumentLayout {
   async set(name: string, value: string, options: WriteOptions = {}): Promise<{ version: string }> {
     await this.#update(name, options.signal, (current) => {
       if (options.ifAbsent && current !== undefined)
-        throw new SecretConflictError(this.#options.provider, name, `Secret '${name}' already exists`);
+        throw new SecretConflictError(`Secret '${name}' already exists`, {
+          provider: this.#options.provider,
+          secret: name,
+        });
       if (
         options.ifVersion !== undefined &&
         (current === undefined || valueVersion(current) !== options.ifVersion)
       )
-        throw new SecretConflictError(this.#options.provider, name);
+        throw new SecretConflictError(undefined, { provider: this.#options.provider, secret: name });
       return value;
     });
     return { version: valueVersion(value) };
@@ -143,10 +146,8 @@ export class DocumentLayout {
         if (!(error instanceof SecretConflictError) || attempt >= this.#options.retries) {
           if (error instanceof SecretConflictError)
             throw new SecretConflictError(
-              this.#options.provider,
-              name,
               `Gave up writing '${name}' after ${attempt + 1} attempts: ${this.#options.label} keeps changing under concurrent writers`,
-              error,
+              { provider: this.#options.provider, secret: name, cause: error },
             );
           throw error;
         }

@@ -269,18 +269,25 @@ export function canFormatDotenvValue(value: string): boolean {
  *   message says what cannot be represented, never the value.
  */
 export function formatDotenvValue(value: string, name = "value"): string {
-  if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
+  if (typeof value !== "string")
+    throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
   const { encodings, reason } = encodeValue(value);
   const best = encodings[0];
-  if (!best) throw new InvalidSecretValueError(name, reason);
+  if (!best) throw new InvalidSecretValueError(undefined, { secret: name, reason });
   return best.text;
 }
 
 function assertDotenvKey(name: string): void {
   if (typeof name !== "string" || !KEY.test(name))
-    throw new InvalidSecretNameError(name, "a dotenv key uses letters, digits, '_', '.' and '-' only");
+    throw new InvalidSecretNameError(undefined, {
+      name,
+      reason: "a dotenv key uses letters, digits, '_', '.' and '-' only",
+    });
   if (name === "__proto__")
-    throw new InvalidSecretNameError(name, "dotenv drops this key when it reads the file");
+    throw new InvalidSecretNameError(undefined, {
+      name,
+      reason: "dotenv drops this key when it reads the file",
+    });
 }
 
 /** `NAME=value`, with the value encoded by `formatDotenvValue` (no line break at the end). */
@@ -380,9 +387,10 @@ export class DotenvDocument {
   /** Assign `value` to `name`: in place if it is assigned already, else appended at the end. */
   set(name: string, value: string, options: DotenvSetOptions = {}): void {
     assertDotenvKey(name);
-    if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
+    if (typeof value !== "string")
+      throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
     const { encodings, reason } = encodeValue(value);
-    if (encodings.length === 0) throw new InvalidSecretValueError(name, reason);
+    if (encodings.length === 0) throw new InvalidSecretValueError(undefined, { secret: name, reason });
     const annotation = options.annotation;
     if (annotation !== undefined && annotation !== null) {
       if (this.#prefix === undefined)
@@ -390,7 +398,10 @@ export class DotenvDocument {
           field: "annotationPrefix",
         });
       if (/[\n\r\u2028\u2029]/.test(annotation))
-        throw new InvalidSecretValueError(name, "an annotation must be a single line");
+        throw new InvalidSecretValueError(undefined, {
+          secret: name,
+          reason: "an annotation must be a single line",
+        });
     }
 
     const analysis = this.#analysis;

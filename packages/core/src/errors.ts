@@ -2,6 +2,13 @@
  * The error hierarchy. Every error the toolkit throws is a `SecretError` with a
  * stable `code`, the name of the provider involved (when there is one) and the
  * original error as `cause`. Messages name secrets and paths, never values.
+ *
+ * One constructor shape for every class: `new XError(message, options)`.
+ * `options` carries the structured fields (`provider`, `secret`, `cause`, and
+ * the class's own: `code`, `packageName`, `deletionDate`, `field`, …). A class
+ * with a standard wording accepts `message: undefined` and builds its message
+ * from the options (its doc comment shows it), so the wording lives here only;
+ * a given message is used as it is.
  */
 
 export type SecretErrorCode =
@@ -59,10 +66,10 @@ export class SecretError extends Error {
   readonly provider: string | undefined;
   readonly secret: string | undefined;
 
-  constructor(code: SecretErrorCode, message: string, options: SecretErrorOptions = {}) {
+  constructor(message: string, options: SecretErrorOptions & { code: SecretErrorCode }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    this.code = code;
+    this.code = options.code;
     this.provider = options.provider;
     this.secret = options.secret;
     Object.defineProperty(this, BRAND, { value: true });
@@ -77,76 +84,126 @@ export class SecretError extends Error {
   }
 }
 
-/** Configuration for a provider is missing or invalid: `Secret provider 'vault' not configured`. */
+/** Options of an error about a provider: its name is required. */
+export interface ProviderErrorOptions extends SecretErrorOptions {
+  provider: string;
+}
+
+/** Options of an error about one secret of a provider. */
+export interface ProviderSecretErrorOptions extends ProviderErrorOptions {
+  secret: string;
+}
+
+/**
+ * Configuration for a provider is missing or invalid.
+ * Standard message: `Secret provider 'vault' not configured: <reason>`.
+ */
 export class ProviderNotConfiguredError extends SecretError {
   readonly missing: readonly string[];
   constructor(
-    provider: string,
-    detail?: string,
-    options: { missing?: readonly string[]; cause?: unknown } = {},
+    message: string | undefined,
+    options: ProviderErrorOptions & {
+      /** What is missing or wrong, appended to the standard message. */
+      reason?: string | undefined;
+      /** The environment variables (or options) that are missing. */
+      missing?: readonly string[] | undefined;
+    },
   ) {
     super(
-      "PROVIDER_NOT_CONFIGURED",
-      `Secret provider '${provider}' not configured${detail ? `: ${detail}` : ""}`,
-      { provider, cause: options.cause },
+      message ??
+        `Secret provider '${options.provider}' not configured${options.reason ? `: ${options.reason}` : ""}`,
+      {
+        code: "PROVIDER_NOT_CONFIGURED",
+        provider: options.provider,
+        secret: options.secret,
+        cause: options.cause,
+      },
     );
     this.missing = options.missing ?? [];
   }
 }
 
-/** A provider package that is named but not installed. */
+/**
+ * A provider package that is named but not installed.
+ * Standard message: `Secret provider 'p' is not installed: run npm install <packageName>`.
+ */
 export class ProviderNotInstalledError extends SecretError {
   readonly packageName: string;
-  constructor(provider: string, packageName: string, message?: string, cause?: unknown) {
+  constructor(message: string | undefined, options: ProviderErrorOptions & { packageName: string }) {
     super(
-      "PROVIDER_NOT_INSTALLED",
-      message ?? `Secret provider '${provider}' is not installed: run npm install ${packageName}`,
-      { provider, cause },
+      message ??
+        `Secret provider '${options.provider}' is not installed: run npm install ${options.packageName}`,
+      {
+        code: "PROVIDER_NOT_INSTALLED",
+        provider: options.provider,
+        secret: options.secret,
+        cause: options.cause,
+      },
     );
-    this.packageName = packageName;
+    this.packageName = options.packageName;
   }
 }
 
-/** A module was found but does not fulfil the provider contract. */
+/**
+ * A module was found but does not fulfil the provider contract.
+ * Standard message: `Secret provider 'p' is not a valid provider: <reason>`.
+ */
 export class ProviderInvalidError extends SecretError {
-  constructor(provider: string, detail: string, cause?: unknown) {
-    super("PROVIDER_INVALID", `Secret provider '${provider}' is not a valid provider: ${detail}`, {
-      provider,
-      cause,
-    });
+  constructor(message: string | undefined, options: ProviderErrorOptions & { reason?: string | undefined }) {
+    super(
+      message ??
+        `Secret provider '${options.provider}' is not a valid provider${options.reason ? `: ${options.reason}` : ""}`,
+      { code: "PROVIDER_INVALID", provider: options.provider, secret: options.secret, cause: options.cause },
+    );
   }
 }
 
 /** The backend could not be asked: unreachable, sealed, timing out, answering 5xx. */
 export class ProviderUnavailableError extends SecretError {
-  constructor(provider: string, message: string, options: { secret?: string; cause?: unknown } = {}) {
-    super("PROVIDER_UNAVAILABLE", message, { provider, ...options });
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, { ...options, code: "PROVIDER_UNAVAILABLE" });
   }
 }
 
-/** The provider refused our credentials: `Vault authentication failed`. */
+/**
+ * The provider refused our credentials.
+ * Standard message: `Vault authentication failed: <reason>` (`displayName`, else the provider's name).
+ */
 export class AuthenticationError extends SecretError {
-  constructor(provider: string, displayName: string, reason?: string, cause?: unknown) {
-    super("AUTHENTICATION_FAILED", `${displayName} authentication failed${reason ? `: ${reason}` : ""}`, {
-      provider,
-      cause,
-    });
+  constructor(
+    message: string | undefined,
+    options: ProviderErrorOptions & {
+      /** The backend's name for people, for example `Vault`. */
+      displayName?: string | undefined;
+      reason?: string | undefined;
+    },
+  ) {
+    super(
+      message ??
+        `${options.displayName ?? options.provider} authentication failed${options.reason ? `: ${options.reason}` : ""}`,
+      {
+        code: "AUTHENTICATION_FAILED",
+        provider: options.provider,
+        secret: options.secret,
+        cause: options.cause,
+      },
+    );
   }
 }
 
 /** Authenticated, but not allowed to touch this secret or path. */
 export class AccessDeniedError extends SecretError {
-  constructor(provider: string, message: string, options: { secret?: string; cause?: unknown } = {}) {
-    super("ACCESS_DENIED", message, { provider, ...options });
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, { ...options, code: "ACCESS_DENIED" });
   }
 }
 
-/** `Required secret 'SECRET_KEY' not found`. */
+/** A required secret is missing. Standard message: `Required secret 'SECRET_KEY' not found`. */
 export class SecretNotFoundError extends SecretError {
-  constructor(secret: string, options: { provider?: string; message?: string } = {}) {
-    super("SECRET_NOT_FOUND", options.message ?? `Required secret '${secret}' not found`, {
-      secret,
-      provider: options.provider,
+  constructor(message: string | undefined, options: SecretErrorOptions & { secret: string }) {
+    super(message ?? `Required secret '${options.secret}' not found`, {
+      ...options,
+      code: "SECRET_NOT_FOUND",
     });
   }
 }
@@ -154,32 +211,58 @@ export class SecretNotFoundError extends SecretError {
 /** The secret exists but is scheduled for deletion (it can still be restored). */
 export class SecretScheduledForDeletionError extends SecretError {
   readonly deletionDate: Date | undefined;
-  constructor(provider: string, secret: string, message: string, deletionDate?: Date, cause?: unknown) {
-    super("SECRET_SCHEDULED_FOR_DELETION", message, { provider, secret, cause });
-    this.deletionDate = deletionDate;
+  constructor(message: string, options: ProviderSecretErrorOptions & { deletionDate?: Date | undefined }) {
+    super(message, {
+      code: "SECRET_SCHEDULED_FOR_DELETION",
+      provider: options.provider,
+      secret: options.secret,
+      cause: options.cause,
+    });
+    this.deletionDate = options.deletionDate;
   }
 }
 
-/** A check-and-set write lost: somebody else wrote first. */
+/**
+ * A check-and-set write lost: somebody else wrote first.
+ * Standard message: `Secret 'X' was changed by someone else; read it again and retry`.
+ */
 export class SecretConflictError extends SecretError {
-  constructor(provider: string, secret: string, message?: string, cause?: unknown) {
-    super("CONFLICT", message ?? `Secret '${secret}' was changed by someone else; read it again and retry`, {
-      provider,
-      secret,
-      cause,
+  constructor(message: string | undefined, options: ProviderSecretErrorOptions) {
+    super(message ?? `Secret '${options.secret}' was changed by someone else; read it again and retry`, {
+      ...options,
+      code: "CONFLICT",
     });
   }
 }
 
+/**
+ * A name that is not a valid secret name. It is not kept as `secret` (it may be
+ * anything). Standard message: `Invalid secret name 'a b': <reason>`, the name
+ * shown by `describeName`.
+ */
 export class InvalidSecretNameError extends SecretError {
-  constructor(name: unknown, reason: string) {
-    super("INVALID_NAME", `Invalid secret name ${describeName(name)}: ${reason}`);
+  constructor(
+    message: string | undefined,
+    options: SecretErrorOptions & { name: unknown; reason?: string | undefined },
+  ) {
+    super(
+      message ??
+        `Invalid secret name ${describeName(options.name)}${options.reason ? `: ${options.reason}` : ""}`,
+      { code: "INVALID_NAME", provider: options.provider, secret: options.secret, cause: options.cause },
+    );
   }
 }
 
+/** A value that cannot be stored. Standard message: `Invalid value for secret 'X': <reason>`. */
 export class InvalidSecretValueError extends SecretError {
-  constructor(secret: string, reason: string) {
-    super("INVALID_VALUE", `Invalid value for secret '${secret}': ${reason}`, { secret });
+  constructor(
+    message: string | undefined,
+    options: SecretErrorOptions & { secret: string; reason?: string | undefined },
+  ) {
+    super(
+      message ?? `Invalid value for secret '${options.secret}'${options.reason ? `: ${options.reason}` : ""}`,
+      { code: "INVALID_VALUE", provider: options.provider, secret: options.secret, cause: options.cause },
+    );
   }
 }
 
@@ -187,23 +270,42 @@ export class InvalidSecretValueError extends SecretError {
 export class SecretConfigError extends SecretError {
   /** Where the problem is: an environment variable, an option path, or `file:line`. */
   readonly field: string | undefined;
-  constructor(message: string, options: { field?: string; provider?: string; cause?: unknown } = {}) {
-    super("INVALID_CONFIG", message, { provider: options.provider, cause: options.cause });
+  constructor(message: string, options: SecretErrorOptions & { field?: string | undefined } = {}) {
+    super(message, {
+      code: "INVALID_CONFIG",
+      provider: options.provider,
+      secret: options.secret,
+      cause: options.cause,
+    });
     this.field = options.field;
   }
 }
 
-/** The provider does not have the capability an operation needs. */
+/**
+ * The provider does not have the capability an operation needs.
+ * Standard message: `Secret provider 'p' does not support <feature>`.
+ */
 export class NotSupportedError extends SecretError {
-  constructor(provider: string, what: string) {
-    super("NOT_SUPPORTED", `Secret provider '${provider}' does not support ${what}`, { provider });
+  constructor(
+    message: string | undefined,
+    options: ProviderErrorOptions & {
+      /** What is not supported, for example `listing secrets`. */
+      feature: string;
+    },
+  ) {
+    super(message ?? `Secret provider '${options.provider}' does not support ${options.feature}`, {
+      code: "NOT_SUPPORTED",
+      provider: options.provider,
+      secret: options.secret,
+      cause: options.cause,
+    });
   }
 }
 
 /** A generic backend failure that is none of the above. */
 export class ProviderError extends SecretError {
-  constructor(provider: string, message: string, options: { secret?: string; cause?: unknown } = {}) {
-    super("PROVIDER_ERROR", message, { provider, ...options });
+  constructor(message: string, options: ProviderErrorOptions) {
+    super(message, { ...options, code: "PROVIDER_ERROR" });
   }
 }
 
@@ -241,10 +343,9 @@ export class SecretTimeoutError extends SecretError {
   constructor(message: string | undefined, options: SecretTimeoutErrorOptions) {
     const what = options.secret ? `${options.operation} '${options.secret}'` : options.operation;
     super(
-      "TIMEOUT",
       message ??
         `Secret provider '${options.provider}' did not answer within ${formatSeconds(options.timeoutMs)} s (${what})`,
-      { provider: options.provider, secret: options.secret, cause: options.cause },
+      { code: "TIMEOUT", provider: options.provider, secret: options.secret, cause: options.cause },
     );
     this.operation = options.operation;
     this.timeoutMs = options.timeoutMs;

@@ -169,7 +169,7 @@ function fileWriteError(error: unknown, file: string, dir: string, dirExists: bo
                 ? "the file system is read-only"
                 : undefined;
   if (reason === undefined) return error;
-  return new SecretError("INVALID_CONFIG", `Cannot write ${file}: ${reason}`, { cause: error });
+  return new SecretError(`Cannot write ${file}: ${reason}`, { code: "INVALID_CONFIG", cause: error });
 }
 
 async function syncDirectory(dir: string): Promise<void> {
@@ -421,8 +421,8 @@ function lockTimeout(lock: string, timeoutMs: number, owner: LockOwner | undefin
     ? ` (held by process ${owner.pid} on ${owner.host === currentOwner().host ? "this host" : `host ${owner.host}`}, which is still refreshing it)`
     : "";
   return new SecretError(
-    "TIMEOUT",
     `Timed out after ${formatSeconds(timeoutMs)} waiting for the lock ${lock}${holder}: if no other process is writing the file, remove the lock file`,
+    { code: "TIMEOUT" },
   );
 }
 

@@ -279,7 +279,8 @@ export class SecretManager {
   async getRequiredSecret(name: string, options: GetOptions = {}): Promise<string> {
     const record = await this.getSecretRecord(name, options);
     // The read was counted as `missing`: a missing secret is an answer, not a provider error.
-    if (record === undefined) throw new SecretNotFoundError(name, { provider: this.#providerName });
+    if (record === undefined)
+      throw new SecretNotFoundError(undefined, { secret: name, provider: this.#providerName });
     return record.value;
   }
 
@@ -405,22 +406,24 @@ export class SecretManager {
    */
   async writeSecret(name: string, value: string, options: SetOptions = {}): Promise<WriteResult> {
     assertValidSecretName(name);
-    if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
+    if (typeof value !== "string")
+      throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
     if (!isWellFormedText(value))
-      throw new InvalidSecretValueError(
-        name,
-        "the value is not well-formed text (it holds a lone UTF-16 surrogate, which has no UTF-8 form)",
-      );
+      throw new InvalidSecretValueError(undefined, {
+        secret: name,
+        reason:
+          "the value is not well-formed text (it holds a lone UTF-16 surrogate, which has no UTF-8 form)",
+      });
     const provider = await this.getProvider();
     const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
     // A UTF-16 code unit is at most 3 bytes of UTF-8: only long values need counting.
     if (value.length * 3 > limit) {
       const bytes = Buffer.byteLength(value, "utf8");
       if (bytes > limit)
-        throw new InvalidSecretValueError(
-          name,
-          `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider.name}'`,
-        );
+        throw new InvalidSecretValueError(undefined, {
+          secret: name,
+          reason: `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider.name}'`,
+        });
     }
     registerSecretValue(value);
     const capabilities = capabilitiesOf(provider);
@@ -434,7 +437,10 @@ export class SecretManager {
         signal,
         async () => {
           if (options.ifVersion !== undefined && !capabilities.checkAndSet)
-            throw new NotSupportedError(provider.name, "check-and-set writes (ifVersion)");
+            throw new NotSupportedError(undefined, {
+              provider: provider.name,
+              feature: "check-and-set writes (ifVersion)",
+            });
           const writeOptions: WriteOptions = { ...rest };
           if (metadata && capabilities.metadata) writeOptions.metadata = metadata;
           if (options.ifAbsent && !capabilities.checkAndSet) {
@@ -447,7 +453,10 @@ export class SecretManager {
               signal,
             );
             if (existing !== undefined)
-              throw new SecretConflictError(provider.name, name, `Secret '${name}' already exists`);
+              throw new SecretConflictError(`Secret '${name}' already exists`, {
+                provider: provider.name,
+                secret: name,
+              });
           }
           const result = await this.#bounded(
             "set",
@@ -493,7 +502,10 @@ export class SecretManager {
     assertValidSecretName(name);
     const provider = await this.getProvider();
     if (typeof provider.restore !== "function")
-      throw new NotSupportedError(provider.name, "restoring deleted secrets");
+      throw new NotSupportedError(undefined, {
+        provider: provider.name,
+        feature: "restoring deleted secrets",
+      });
     const restore = provider.restore.bind(provider);
     this.#cache.invalidate(name);
     await this.#call("restore", name, provider, options.signal, () =>
@@ -505,7 +517,7 @@ export class SecretManager {
   async listSecrets(): Promise<string[]> {
     const provider = await this.getProvider();
     if (!capabilitiesOf(provider).list || typeof provider.list !== "function")
-      throw new NotSupportedError(provider.name, "listing secrets");
+      throw new NotSupportedError(undefined, { provider: provider.name, feature: "listing secrets" });
     const list = provider.list.bind(provider);
     const names = await this.#call("list", "", provider, undefined, () =>
       this.#bounded("list", "", (signal) => list({ signal })),
@@ -604,7 +616,10 @@ export class SecretManager {
           `get_many of ${label}`,
         );
         if (!(found instanceof Map))
-          throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
+          throw new ProviderInvalidError(undefined, {
+            provider: provider.name,
+            reason: "getMany() must return a Map",
+          });
         names.forEach((name, i) => {
           const record: unknown = found.get(name);
           checkRecord(record, provider.name, name);
@@ -805,7 +820,10 @@ export class SecretManager {
         label,
       );
       if (!(found instanceof Map))
-        throw new ProviderInvalidError(provider.name, "getMany() must return a Map");
+        throw new ProviderInvalidError(undefined, {
+          provider: provider.name,
+          reason: "getMany() must return a Map",
+        });
       for (const name of names) {
         const record: unknown = found.get(name);
         checkRecord(record, provider.name, name);
@@ -832,7 +850,10 @@ export class SecretManager {
       undefined,
       async () => {
         if (version !== undefined && !capabilitiesOf(provider).versions)
-          throw new NotSupportedError(provider.name, "reading earlier versions");
+          throw new NotSupportedError(undefined, {
+            provider: provider.name,
+            feature: "reading earlier versions",
+          });
         const read: ReadOptions = {};
         if (version !== undefined) read.version = version;
         if (options.metadata === true) read.metadata = true;
@@ -1010,7 +1031,7 @@ export class SecretManager {
           problem = `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider.name}'`;
       }
       if (problem !== undefined) {
-        outcomes.set(name, new InvalidSecretValueError(name, problem));
+        outcomes.set(name, new InvalidSecretValueError(undefined, { secret: name, reason: problem }));
         continue;
       }
       registerSecretValue(value);
@@ -1056,7 +1077,10 @@ export class SecretManager {
           `set of ${batch.length} secrets`,
         );
         if (!(answer instanceof Map))
-          throw new ProviderInvalidError(provider.name, "setMany() must return a Map");
+          throw new ProviderInvalidError(undefined, {
+            provider: provider.name,
+            reason: "setMany() must return a Map",
+          });
         results = answer;
       } catch (error) {
         if (signal?.aborted && error === signal.reason) {
@@ -1081,7 +1105,10 @@ export class SecretManager {
           const wrapped = wrapError(
             outcome instanceof Error || isSecretError(outcome)
               ? outcome
-              : new ProviderInvalidError(provider.name, `setMany() reported no outcome for '${name}'`),
+              : new ProviderInvalidError(undefined, {
+                  provider: provider.name,
+                  reason: `setMany() reported no outcome for '${name}'`,
+                }),
             provider.name,
             "set",
             name,
@@ -1158,19 +1185,29 @@ function isWellFormedText(value: string): boolean {
 /** The contract's required shape: a name and the four required methods. */
 export function checkProviderShape(provider: unknown, label: string): asserts provider is SecretProvider {
   if (typeof provider !== "object" || provider === null)
-    throw new ProviderInvalidError(label, "expected an object with get, set, delete and check methods");
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: "expected an object with get, set, delete and check methods",
+    });
   const p = provider as Record<string, unknown>;
   if (typeof p.name !== "string" || p.name.length === 0)
-    throw new ProviderInvalidError(label, "the provider has no name");
+    throw new ProviderInvalidError(undefined, { provider: label, reason: "the provider has no name" });
   const missing = ["get", "set", "delete", "check"].filter((m) => typeof p[m] !== "function");
-  if (missing.length > 0) throw new ProviderInvalidError(label, `missing method(s) ${missing.join(", ")}`);
+  if (missing.length > 0)
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: `missing method(s) ${missing.join(", ")}`,
+    });
   if (p.capabilities !== undefined && (typeof p.capabilities !== "object" || p.capabilities === null))
-    throw new ProviderInvalidError(label, "capabilities must be an object");
+    throw new ProviderInvalidError(undefined, { provider: label, reason: "capabilities must be an object" });
   if (
     p.maxValueBytes !== undefined &&
     (typeof p.maxValueBytes !== "number" || !Number.isInteger(p.maxValueBytes) || p.maxValueBytes < 1)
   )
-    throw new ProviderInvalidError(label, "maxValueBytes must be a whole number of bytes, 1 or more");
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: "maxValueBytes must be a whole number of bytes, 1 or more",
+    });
 }
 
 function checkRecord(
@@ -1180,5 +1217,8 @@ function checkRecord(
 ): asserts record is SecretRecord | undefined {
   if (record === undefined) return;
   if (typeof record !== "object" || record === null || typeof (record as SecretRecord).value !== "string")
-    throw new ProviderInvalidError(provider, `get('${name}') must return { value: string } or undefined`);
+    throw new ProviderInvalidError(undefined, {
+      provider,
+      reason: `get('${name}') must return { value: string } or undefined`,
+    });
 }

@@ -15,13 +15,19 @@ export function isValidSecretName(name: unknown): name is string {
 }
 
 export function assertValidSecretName(name: unknown): asserts name is string {
-  if (typeof name !== "string") throw new InvalidSecretNameError(name, "a name must be a string");
-  if (name.length === 0) throw new InvalidSecretNameError(name, "a name cannot be empty");
+  if (typeof name !== "string")
+    throw new InvalidSecretNameError(undefined, { name, reason: "a name must be a string" });
+  if (name.length === 0)
+    throw new InvalidSecretNameError(undefined, { name, reason: "a name cannot be empty" });
   if (name.length > MAX_SECRET_NAME_LENGTH)
-    throw new InvalidSecretNameError(name, `a name is at most ${MAX_SECRET_NAME_LENGTH} characters`);
-  if (!NAME.test(name))
-    throw new InvalidSecretNameError(
+    throw new InvalidSecretNameError(undefined, {
       name,
-      "use letters, digits and underscores, starting with a letter or underscore (for example DATABASE_URL)",
-    );
+      reason: `a name is at most ${MAX_SECRET_NAME_LENGTH} characters`,
+    });
+  if (!NAME.test(name))
+    throw new InvalidSecretNameError(undefined, {
+      name,
+      reason:
+        "use letters, digits and underscores, starting with a letter or underscore (for example DATABASE_URL)",
+    });
 }

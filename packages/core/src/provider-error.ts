@@ -274,15 +274,13 @@ export function wrapError(
     const cause = sanitizeError(error, also);
     const detail = cause.message;
     return new ProviderError(
-      provider,
       `Secret provider '${provider}' failed to ${what}${detail ? `: ${detail}` : ""}`,
-      { ...secret, cause },
+      { provider, ...secret, cause },
     );
   } catch {
     return new ProviderError(
-      provider,
       `Secret provider '${provider}' failed to ${what} (its error could not be read)`,
-      secret,
+      { provider, ...secret },
     );
   }
 }

@@ -103,12 +103,11 @@ export async function resolveProvider(
     try {
       mod = await import(pathToFileURL(file).href);
     } catch (error) {
-      throw new ProviderNotInstalledError(
-        name,
-        file,
-        `Secret provider module ${file} could not be loaded`,
-        sanitizeError(error),
-      );
+      throw new ProviderNotInstalledError(`Secret provider module ${file} could not be loaded`, {
+        provider: name,
+        packageName: file,
+        cause: sanitizeError(error),
+      });
     }
   } else {
     const label = builtin ? name.toLowerCase() : name;
@@ -123,7 +122,10 @@ export async function resolveProvider(
 
   const factory = (mod as Partial<ProviderModule> | undefined)?.createProvider;
   if (typeof factory !== "function") {
-    throw new ProviderInvalidError(name, `${packageName} does not export a createProvider() function`);
+    throw new ProviderInvalidError(undefined, {
+      provider: name,
+      reason: `${packageName} does not export a createProvider() function`,
+    });
   }
   let provider: unknown;
   try {
@@ -131,7 +133,11 @@ export async function resolveProvider(
   } catch (error) {
     if (error instanceof SecretError) throw wrapError(error, name, "start");
     const cause = sanitizeError(error);
-    throw new ProviderInvalidError(name, `createProvider() failed: ${cause.message}`, cause);
+    throw new ProviderInvalidError(undefined, {
+      provider: name,
+      reason: `createProvider() failed: ${cause.message}`,
+      cause,
+    });
   }
   checkProviderShape(provider, name);
   return provider;
@@ -218,11 +224,11 @@ function resolveFrom(origin: Origin, packageName: string, label: string): string
   } catch (error) {
     const code = (error as NodeJS.ErrnoException)?.code;
     if (code === "MODULE_NOT_FOUND" || code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return undefined;
-    throw new ProviderInvalidError(
-      label,
-      `${packageName} could not be resolved (${describeCode(code)})`,
-      sanitizeError(error),
-    );
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: `${packageName} could not be resolved (${describeCode(code)})`,
+      cause: sanitizeError(error),
+    });
   }
 }
 
@@ -242,7 +248,8 @@ async function importPackage(
       break;
     }
   }
-  if (resolved === undefined || from === undefined) throw new ProviderNotInstalledError(label, packageName);
+  if (resolved === undefined || from === undefined)
+    throw new ProviderNotInstalledError(undefined, { provider: label, packageName });
   logger.debug("secret.provider resolved", {
     provider: label,
     package: packageName,
@@ -254,7 +261,11 @@ async function importPackage(
     return await import(pathToFileURL(resolved).href);
   } catch (error) {
     const cause = sanitizeError(error);
-    throw new ProviderInvalidError(label, `${packageName} could not be loaded: ${cause.message}`, cause);
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: `${packageName} could not be loaded: ${cause.message}`,
+      cause,
+    });
   }
 }
 
@@ -283,7 +294,7 @@ function unsetProviderError(
     installed.length > 0
       ? `SECRET_PROVIDER is not set, and the default provider '${label}' (${packageName}) is not installed: set SECRET_PROVIDER=${installed[0]}${installed.length > 1 ? ` (installed: ${installed.join(", ")})` : ""}`
       : `SECRET_PROVIDER is not set, and the default provider '${label}' is not installed: set SECRET_PROVIDER to your provider (${Object.keys(builtins).join(", ")} or a provider package) and install it, or run npm install ${packageName}`;
-  return new ProviderNotInstalledError(label, packageName, message);
+  return new ProviderNotInstalledError(message, { provider: label, packageName });
 }
 
 /**

@@ -20,7 +20,7 @@ class MemoryDocument implements DocumentBackend {
     await new Promise((r) => setImmediate(r));
     if (this.doc?.version !== expected) {
       this.conflicts++;
-      throw new SecretConflictError("memory", "document");
+      throw new SecretConflictError(undefined, { provider: "memory", secret: "document" });
     }
     this.writes++;
     this.doc = { fields, version: String(Number(this.doc?.version ?? 0) + 1) };
@@ -76,7 +76,7 @@ describe("DocumentLayout", () => {
   it("gives up with a conflict error after its retries", async () => {
     const backend = new MemoryDocument();
     backend.write = async () => {
-      throw new SecretConflictError("memory", "document");
+      throw new SecretConflictError(undefined, { provider: "memory", secret: "document" });
     };
     const layout = new DocumentLayout(backend, { provider: "memory", label: "secret/app", retries: 2 });
     await expect(layout.set("A", "1")).rejects.toThrow(/after 3 attempts: secret\/app/);
@@ -122,7 +122,7 @@ describe("DocumentLayout", () => {
     ) => {
       signals.push(options?.signal);
       if (++attempts === 2) controller.abort(new Error("deadline"));
-      throw new SecretConflictError("memory", "document");
+      throw new SecretConflictError(undefined, { provider: "memory", secret: "document" });
     };
     const layout = new DocumentLayout(backend, { provider: "memory", label: "doc", retries: 50 });
     await expect(layout.set("A", "1", { signal: controller.signal })).rejects.toBeInstanceOf(
@@ -145,7 +145,7 @@ class JsonDocument implements DocumentBackend {
   }
   async write(fields: Record<string, string>, expected: string | undefined): Promise<void> {
     if ((this.json === undefined ? undefined : String(this.version)) !== expected)
-      throw new SecretConflictError("memory", "document");
+      throw new SecretConflictError(undefined, { provider: "memory", secret: "document" });
     this.writes++;
     this.version++;
     this.json = JSON.stringify(fields);

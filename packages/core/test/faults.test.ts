@@ -52,7 +52,8 @@ class ScriptedProvider implements SecretProvider {
     if (signal) this.signals.push(signal);
     const mode = this.mode;
     if (mode === "answer") return answer();
-    if (mode === "fail") throw new ProviderUnavailableError(this.name, "Scripted backend answered 503");
+    if (mode === "fail")
+      throw new ProviderUnavailableError("Scripted backend answered 503", { provider: this.name });
     return new Promise<T>((resolve, reject) => {
       this.held.push({ resolve: () => resolve(answer()), reject });
       if (mode === "hang-honouring-signal")
@@ -63,7 +64,8 @@ class ScriptedProvider implements SecretProvider {
   /** Let every hanging call answer with the current values (or fail). */
   release(fail = false): void {
     for (const call of this.held.splice(0)) {
-      if (fail) call.reject(new ProviderUnavailableError(this.name, "Scripted backend answered 503"));
+      if (fail)
+        call.reject(new ProviderUnavailableError("Scripted backend answered 503", { provider: this.name }));
       else call.resolve(undefined);
     }
   }

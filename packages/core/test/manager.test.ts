@@ -133,7 +133,7 @@ describe("SecretManager reads", () => {
 
   it("never serves stale values for a name that was never cached", async () => {
     const { manager, provider } = setup();
-    provider.failWith = new ProviderUnavailableError("memory", "down");
+    provider.failWith = new ProviderUnavailableError("down", { provider: "memory" });
     await expect(manager.getSecret("A")).rejects.toBeInstanceOf(ProviderUnavailableError);
   });
 
@@ -214,7 +214,7 @@ describe("SecretManager provider checks", () => {
   it("checkProvider never throws and reports the error", async () => {
     const { manager, provider } = setup();
     expect((await manager.checkProvider()).ok).toBe(true);
-    provider.failWith = new ProviderUnavailableError("memory", "Memory is sealed");
+    provider.failWith = new ProviderUnavailableError("Memory is sealed", { provider: "memory" });
     const result = await manager.checkProvider();
     expect(result.ok).toBe(false);
     expect(result.error?.code).toBe("PROVIDER_UNAVAILABLE");

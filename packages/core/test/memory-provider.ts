@@ -58,9 +58,10 @@ export class MemoryProvider implements SecretProvider {
     if (this.failWith) throw this.failWith;
     const versions = this.data.get(name) ?? [];
     const current = versions.at(-1);
-    if (options.ifAbsent && current) throw new SecretConflictError(this.name, name);
+    if (options.ifAbsent && current)
+      throw new SecretConflictError(undefined, { provider: this.name, secret: name });
     if (options.ifVersion !== undefined && current?.version !== options.ifVersion)
-      throw new SecretConflictError(this.name, name);
+      throw new SecretConflictError(undefined, { provider: this.name, secret: name });
     const version = String(versions.length + 1);
     versions.push({ value, version, updatedAt: new Date(), metadata: options.metadata });
     this.data.set(name, versions);

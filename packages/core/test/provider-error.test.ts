@@ -91,7 +91,11 @@ describe("wrapError with hostile third-party errors", () => {
     const secret = canary();
     registerSecretValue(secret);
     const inner = Object.assign(new Error(`409 ${secret}`), { response: { body: secret } });
-    const thrown = new SecretConflictError("acme", "DB_PASSWORD", `conflict writing ${secret}`, inner);
+    const thrown = new SecretConflictError(`conflict writing ${secret}`, {
+      provider: "acme",
+      secret: "DB_PASSWORD",
+      cause: inner,
+    });
     Object.assign(thrown, { body: secret });
     const wrapped = wrapError(thrown, "acme", "set", "DB_PASSWORD");
     expect(wrapped).not.toBe(thrown);

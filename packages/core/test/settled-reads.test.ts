@@ -15,14 +15,14 @@ class OneBadName extends MemoryProvider {
   override async get(name: string, options = {}): Promise<SecretRecord | undefined> {
     if (name === this.bad) {
       this.calls.get++;
-      throw new InvalidSecretValueError(name, "it holds binary data");
+      throw new InvalidSecretValueError(undefined, { secret: name, reason: "it holds binary data" });
     }
     return super.get(name, options);
   }
   override async getMany(names: readonly string[]): Promise<Map<string, SecretRecord>> {
     if (names.includes(this.bad)) {
       this.calls.getMany++;
-      throw new InvalidSecretValueError(this.bad, "it holds binary data");
+      throw new InvalidSecretValueError(undefined, { secret: this.bad, reason: "it holds binary data" });
     }
     return super.getMany(names);
   }
@@ -61,7 +61,11 @@ describe("getSecretRecordsSettled", () => {
   it("does not ask again per name when the whole backend failed, and never rejects", async () => {
     const provider = new MemoryProvider();
     seed(provider, "A", "B");
-    provider.failWith = new AuthenticationError("memory", "Memory", "token expired");
+    provider.failWith = new AuthenticationError(undefined, {
+      provider: "memory",
+      displayName: "Memory",
+      reason: "token expired",
+    });
     const manager = new SecretManager({ provider, cacheTtlMs: 0 });
     const settled = await manager.getSecretRecordsSettled(["A", "B"]);
     expect(settled.failure).toBeInstanceOf(AuthenticationError);

@@ -243,7 +243,7 @@ describe("OpenTelemetry through the real metrics and tracing SDKs", () => {
     const manager = new SecretManager({ provider, meterProvider, tracerProvider });
     await manager.setSecret("TOKEN", VALUE);
     manager.invalidate();
-    provider.failWith = new ProviderUnavailableError("memory", `${BACKEND_WORDS} ${VALUE}`);
+    provider.failWith = new ProviderUnavailableError(`${BACKEND_WORDS} ${VALUE}`, { provider: "memory" });
     await expect(manager.getSecret("TOKEN")).rejects.toThrow();
     provider.failWith = Object.assign(new Error(`${BACKEND_WORDS} ${VALUE}`), { code: "weird code!" });
     await expect(manager.setSecret("TOKEN", `${VALUE}-2`)).rejects.toThrow();

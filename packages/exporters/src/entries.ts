@@ -16,7 +16,8 @@ export function toPairs(entries: SecretEntries): Array<[string, string]> {
       : Object.keys(entries).map((name) => [name, (entries as Record<string, string>)[name] as string]);
   for (const [name, value] of pairs) {
     assertValidSecretName(name);
-    if (typeof value !== "string") throw new InvalidSecretValueError(name, "a value must be a string");
+    if (typeof value !== "string")
+      throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
   }
   return pairs;
 }

@@ -18,8 +18,14 @@ export function formatShell(entries: SecretEntries): string {
 /** A single-quoted POSIX shell word whose value is exactly `value`. */
 export function quoteShell(name: string, value: string): string {
   if (value.includes("\0"))
-    throw new InvalidSecretValueError(name, "a shell variable cannot hold a NUL character");
+    throw new InvalidSecretValueError(undefined, {
+      secret: name,
+      reason: "a shell variable cannot hold a NUL character",
+    });
   if (hasLoneSurrogate(value))
-    throw new InvalidSecretValueError(name, "the value is not valid Unicode text (lone surrogate)");
+    throw new InvalidSecretValueError(undefined, {
+      secret: name,
+      reason: "the value is not valid Unicode text (lone surrogate)",
+    });
   return `'${value.replaceAll("'", `'\\''`)}'`;
 }

@@ -87,12 +87,18 @@ export class ManifestError extends SecretConfigError {
   readonly column: number;
   readonly issues: readonly ManifestIssue[];
 
-  constructor(file: string, issues: readonly [ManifestIssue, ...ManifestIssue[]]) {
+  /** Standard message (when `message` is `undefined`): `file:line:col: what is wrong (and N more problems)`. */
+  constructor(
+    message: string | undefined,
+    options: { file: string; issues: readonly [ManifestIssue, ...ManifestIssue[]]; cause?: unknown },
+  ) {
+    const { file, issues } = options;
     const first = issues[0];
     const more =
       issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? "s" : ""})` : "";
-    super(`${file}:${first.line}:${first.column}: ${first.message}${more}`, {
+    super(message ?? `${file}:${first.line}:${first.column}: ${first.message}${more}`, {
       field: `${file}:${first.line}:${first.column}`,
+      cause: options.cause,
     });
     this.file = file;
     this.line = first.line;
@@ -139,10 +145,10 @@ export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
   // Issues are reported in document order as the walk meets them.
   const fail = (): never => {
     const [first, ...rest] = issues;
-    throw new ManifestError(source, [
-      first ?? { message: "invalid manifest", line: 1, column: 1, path: "" },
-      ...rest,
-    ]);
+    throw new ManifestError(undefined, {
+      file: source,
+      issues: [first ?? { message: "invalid manifest", line: 1, column: 1, path: "" }, ...rest],
+    });
   };
 
   let secrets: ManifestSecret[] | undefined;

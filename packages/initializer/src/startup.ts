@@ -80,7 +80,7 @@ export async function startupApplication(options: StartupOptions = {}): Promise<
       status: health.status,
       detail: hint,
     });
-    throw new SecretNotFoundError(missing.name, { provider: health.provider.name });
+    throw new SecretNotFoundError(undefined, { secret: missing.name, provider: health.provider.name });
   }
 
   logger.info("secret.startup ready", {
@@ -99,7 +99,7 @@ function assertProvider(health: HealthReport): void {
   if (error) throw error;
   // A report always carries its error; this keeps the contract if one is built by hand.
   throw new ProviderUnavailableError(
-    health.provider.name,
     health.provider.error?.message ?? `Secret provider '${health.provider.name}' is not available`,
+    { provider: health.provider.name },
   );
 }

@@ -109,7 +109,7 @@ describe("the same results with and without setMany", () => {
     provider.seed("S_0", "existing");
     provider.seed("S_5", "existing too");
     provider.seed("S_2", "existing, its write fails");
-    provider.writeErrors.set("S_2", new ProviderUnavailableError("memory", "connection reset"));
+    provider.writeErrors.set("S_2", new ProviderUnavailableError("connection reset", { provider: "memory" }));
     provider.writeErrors.set("S_6", new Error("socket hang up"));
     provider.afterRead = () => {
       provider.afterRead = undefined;

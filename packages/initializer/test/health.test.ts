@@ -175,7 +175,9 @@ describe("healthCheck", () => {
   it("is unhealthy when the bulk read fails after a good check", async () => {
     const { provider, initializer } = setup();
     seedAll(provider);
-    provider.readError = new ProviderUnavailableError("memory", "Secret provider 'memory' is unreachable");
+    provider.readError = new ProviderUnavailableError("Secret provider 'memory' is unreachable", {
+      provider: "memory",
+    });
     const report = await initializer.healthCheck();
     expect(report.status).toBe("unhealthy");
     expect(report.provider).toMatchObject({ ok: false, error: { code: "PROVIDER_UNAVAILABLE" } });
@@ -261,9 +263,8 @@ describe("secret_health_check_status", () => {
     provider.readErrors.set(
       "REDIS_PASSWORD",
       new SecretScheduledForDeletionError(
-        "memory",
-        "REDIS_PASSWORD",
         "Secret 'REDIS_PASSWORD' is scheduled for deletion on 2025-06-20: restore it with secrets restore REDIS_PASSWORD",
+        { provider: "memory", secret: "REDIS_PASSWORD" },
       ),
     );
     const report = await initializer.healthCheck();
@@ -280,7 +281,7 @@ describe("secret_health_check_status", () => {
     // still holds a cached copy: health reports what the backend says.
     provider.readErrors.set(
       "DATABASE_URL",
-      new ProviderUnavailableError("memory", "DATABASE_URL unreadable"),
+      new ProviderUnavailableError("DATABASE_URL unreadable", { provider: "memory" }),
     );
     const same = await initializer.healthCheck();
     expect(secret(same, "DATABASE_URL")?.status).toBe("error");
@@ -291,7 +292,7 @@ describe("secret_health_check_status", () => {
     seedAll(other.provider);
     other.provider.readErrors.set(
       "DATABASE_URL",
-      new ProviderUnavailableError("memory", "DATABASE_URL unreadable"),
+      new ProviderUnavailableError("DATABASE_URL unreadable", { provider: "memory" }),
     );
     const second = await other.initializer.healthCheck();
     expect(secret(second, "DATABASE_URL")?.status).toBe("error");

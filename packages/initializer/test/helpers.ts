@@ -119,7 +119,8 @@ export class MemoryProvider implements SecretProvider {
     const versions = this.data.get(name);
     let stored: Stored | undefined;
     if (options.version === undefined) stored = versions?.at(-1);
-    else if (!this.capabilities.versions) throw new NotSupportedError(this.name, "versions");
+    else if (!this.capabilities.versions)
+      throw new NotSupportedError(undefined, { provider: this.name, feature: "versions" });
     else if (options.version === "previous") stored = versions?.at(-2);
     else stored = versions?.find((v) => v.version === options.version);
     const record = stored ? this.#record(stored) : undefined;
@@ -162,9 +163,12 @@ export class MemoryProvider implements SecretProvider {
     const current = versions.at(-1);
     if (this.capabilities.checkAndSet) {
       if (options.ifAbsent && current)
-        throw new SecretConflictError(this.name, name, `Secret '${name}' already exists`);
+        throw new SecretConflictError(`Secret '${name}' already exists`, {
+          provider: this.name,
+          secret: name,
+        });
       if (options.ifVersion !== undefined && current?.version !== options.ifVersion)
-        throw new SecretConflictError(this.name, name);
+        throw new SecretConflictError(undefined, { provider: this.name, secret: name });
     }
     const at = this.#now();
     const version = String(++this.#versionCounter);
@@ -229,7 +233,11 @@ export class BatchMemoryProvider extends MemoryProvider {
 }
 
 export function authFailure(): AuthenticationError {
-  return new AuthenticationError("memory", "Memory", "token expired");
+  return new AuthenticationError(undefined, {
+    provider: "memory",
+    displayName: "Memory",
+    reason: "token expired",
+  });
 }
 
 export interface CapturedLogs {

@@ -314,7 +314,9 @@ describe("initializeSecrets", () => {
     provider.seed("DATABASE_URL", "postgres://db");
     provider.writeErrors.set(
       "REDIS_PASSWORD",
-      new ProviderUnavailableError("memory", "Secret provider 'memory' is unreachable: connection reset"),
+      new ProviderUnavailableError("Secret provider 'memory' is unreachable: connection reset", {
+        provider: "memory",
+      }),
     );
     provider.writeErrors.set("SPARK_AUTH_SECRET", new Error("socket hang up"));
     const result = await initializer.initializeSecrets();

@@ -25,7 +25,7 @@ function setup() {
   // What a backend does for one secret it cannot hand over (scheduled for deletion, binary, denied).
   provider.readErrors.set(
     "BROKEN",
-    new AccessDeniedError("memory", "Access denied reading 'BROKEN'", { secret: "BROKEN" }),
+    new AccessDeniedError("Access denied reading 'BROKEN'", { provider: "memory", secret: "BROKEN" }),
   );
   return { provider, initializer };
 }
@@ -35,7 +35,7 @@ describe("one unreadable secret", () => {
     const { provider, initializer } = setup();
     provider.writeErrors.set(
       "BROKEN",
-      new AccessDeniedError("memory", "Access denied reading 'BROKEN'", { secret: "BROKEN" }),
+      new AccessDeniedError("Access denied reading 'BROKEN'", { provider: "memory", secret: "BROKEN" }),
     );
     const result = await initializer.initializeSecrets();
     expect(result.ok).toBe(false);
@@ -62,7 +62,10 @@ describe("one unreadable secret", () => {
       "version: 1\nsecrets:\n  ALPHA: { generate: hex }\n  BROKEN: { generate: false }\n  OTHER: { generate: false }\n",
     );
     provider.seed("OTHER", "set by hand");
-    provider.readErrors.set("BROKEN", new AccessDeniedError("memory", "Access denied reading 'BROKEN'"));
+    provider.readErrors.set(
+      "BROKEN",
+      new AccessDeniedError("Access denied reading 'BROKEN'", { provider: "memory" }),
+    );
     const result = await new SecretInitializer({
       manager: managerFor(provider),
       manifest,
@@ -99,7 +102,7 @@ describe("one unreadable secret", () => {
     provider.readErrors.clear();
     provider.writeErrors.set(
       "GAMMA",
-      new ProviderUnavailableError("memory", "Secret provider 'memory' is unavailable"),
+      new ProviderUnavailableError("Secret provider 'memory' is unavailable", { provider: "memory" }),
     );
     const result = await initializer.initializeSecrets();
     expect(result.ok).toBe(false);
@@ -125,7 +128,9 @@ describe("one unreadable secret", () => {
 
   it("when every secret fails, init throws the provider's error and stores nothing", async () => {
     const { provider, initializer } = setup();
-    const down = new ProviderUnavailableError("memory", "Secret provider 'memory' is unavailable");
+    const down = new ProviderUnavailableError("Secret provider 'memory' is unavailable", {
+      provider: "memory",
+    });
     provider.readError = down;
     for (const name of ["ALPHA", "BROKEN", "GAMMA", "__proto__", "constructor"])
       provider.writeErrors.set(name, down);

@@ -47,8 +47,8 @@ export class AwsDocumentBackend implements DocumentBackend {
     const bytes = Buffer.byteLength(text, "utf8");
     if (bytes > MAX_DOCUMENT_BYTES)
       throw new ProviderError(
-        PROVIDER_NAME,
         `The secrets document '${this.#target.id}' would be ${bytes} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit of ${DISPLAY_NAME}: use the per-secret layout`,
+        { provider: PROVIDER_NAME },
       );
     if (expected === undefined) await this.#store.create(this.#target, text, undefined, options.signal);
     else await this.#store.writeIfVersion(this.#target, text, expected, undefined, options.signal);
@@ -75,8 +75,8 @@ export class AwsDocumentBackend implements DocumentBackend {
 
   #invalid(reason: string): ProviderError {
     return new ProviderError(
-      PROVIDER_NAME,
       `The secrets document '${this.#target.id}' cannot be read: ${reason}; the document layout keeps one JSON object of strings in that secret`,
+      { provider: PROVIDER_NAME },
     );
   }
 }

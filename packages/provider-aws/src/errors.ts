@@ -320,83 +320,77 @@ export function toSecretError(error: unknown, ctx: AwsErrorContext): SecretError
     if (isSecretError(reason)) return reason;
     if (reason !== undefined)
       return new SecretError(
-        "TIMEOUT",
         `${DISPLAY_NAME} did not answer before the deadline while trying to ${ctx.doing}${target}`,
-        { provider: PROVIDER_NAME, ...secretOpt, cause },
+        { code: "TIMEOUT", provider: PROVIDER_NAME, ...secretOpt, cause },
       );
     return new ProviderUnavailableError(
-      PROVIDER_NAME,
       `The request to ${DISPLAY_NAME} to ${ctx.doing}${target} was cancelled before it was answered`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
   }
 
   if (status !== undefined && status >= 300 && status < 400)
     return new ProviderError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} at ${ctx.endpoint()} answered the request to ${ctx.doing}${target} with a redirect (HTTP ${status}), which is not followed: point AWS_ENDPOINT_URL_SECRETS_MANAGER (or the client's endpoint) at the service itself`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name !== undefined && Object.hasOwn(CREDENTIAL_ERRORS, name))
-    return new AuthenticationError(PROVIDER_NAME, DISPLAY_NAME, CREDENTIAL_ERRORS[name], cause);
+    return new AuthenticationError(undefined, {
+      provider: PROVIDER_NAME,
+      displayName: DISPLAY_NAME,
+      reason: CREDENTIAL_ERRORS[name],
+      cause,
+    });
 
   if (name === "AccessDeniedException" || name === "AccessDenied")
     return new AccessDeniedError(
-      PROVIDER_NAME,
       `Access denied by ${DISPLAY_NAME} to ${ctx.doing}${target}: allow ${ctx.action} for this caller${ctx.secretId ? ` on ${ctx.secretId}` : ""}`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name !== undefined && THROTTLING_ERRORS.has(name))
     return new ProviderUnavailableError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} throttled the request to ${ctx.doing}${target}${tries}: retry later, or lower the request rate`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name !== undefined && SERVICE_DOWN_ERRORS.has(name))
     return new ProviderUnavailableError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} failed internally while trying to ${ctx.doing}${target}${tries}: retry later`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name === "DecryptionFailure")
     return new ProviderError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} could not decrypt${target || " the secret"} with its KMS key: allow kms:Decrypt on that key for this caller, and check the key is enabled`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name === "EncryptionFailure")
     return new ProviderError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} could not encrypt${target || " the secret"} with its KMS key: check SECRET_AWS_KMS_KEY_ID, that the key is enabled, and allow kms:GenerateDataKey and kms:Decrypt on it`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name === "ResourceExistsException")
     return new SecretConflictError(
-      PROVIDER_NAME,
-      ctx.secret ?? ctx.secretId ?? "",
       `Secret '${ctx.secret ?? ctx.secretId}' already exists in ${DISPLAY_NAME}`,
-      cause,
+      { provider: PROVIDER_NAME, secret: ctx.secret ?? ctx.secretId ?? "", cause },
     );
 
   if (name === "ResourceNotFoundException")
     return new ProviderError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} could not find${target || " the secret"} while trying to ${ctx.doing}`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name === "InvalidRequestException")
-    return new ProviderError(
-      PROVIDER_NAME,
-      `${DISPLAY_NAME} refused to ${ctx.doing}${target} in its current state${what}`,
-      { ...secretOpt, cause },
-    );
+    return new ProviderError(`${DISPLAY_NAME} refused to ${ctx.doing}${target} in its current state${what}`, {
+      provider: PROVIDER_NAME,
+      ...secretOpt,
+      cause,
+    });
 
   if (
     name === "InvalidParameterException" ||
@@ -404,51 +398,47 @@ export function toSecretError(error: unknown, ctx: AwsErrorContext): SecretError
     name === "InvalidParameterValue"
   )
     return new ProviderError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} rejected a parameter of the request to ${ctx.doing}${target}${what}`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name === "LimitExceededException")
-    return new ProviderError(
-      PROVIDER_NAME,
-      `${DISPLAY_NAME} quota exceeded while trying to ${ctx.doing}${target}`,
-      { ...secretOpt, cause },
-    );
+    return new ProviderError(`${DISPLAY_NAME} quota exceeded while trying to ${ctx.doing}${target}`, {
+      provider: PROVIDER_NAME,
+      ...secretOpt,
+      cause,
+    });
 
   if (isRegionMissing(error))
-    return new ProviderNotConfiguredError(
-      PROVIDER_NAME,
-      "set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)",
-      { missing: ["AWS_REGION"], cause },
-    );
+    return new ProviderNotConfiguredError(undefined, {
+      provider: PROVIDER_NAME,
+      reason: "set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)",
+      missing: ["AWS_REGION"],
+      cause,
+    });
 
   const network = cause.code;
   if (network !== undefined && network !== "ETIMEDOUT")
     return new ProviderUnavailableError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} at ${ctx.endpoint()} is unreachable (${network}${tries}) while trying to ${ctx.doing}${target}: check the network, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (name === "TimeoutError" || name === "RequestTimeout" || name === "RequestTimeoutException")
     return new ProviderUnavailableError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} at ${ctx.endpoint()} did not answer in time${tries} while trying to ${ctx.doing}${target}: retry later, or raise ${REQUEST_TIMEOUT_ENV}`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   if (status !== undefined && status >= 500)
     return new ProviderUnavailableError(
-      PROVIDER_NAME,
       `${DISPLAY_NAME} at ${ctx.endpoint()} failed${what}${tries} while trying to ${ctx.doing}${target}: retry later`,
-      { ...secretOpt, cause },
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
 
   return new ProviderError(
-    PROVIDER_NAME,
     `${DISPLAY_NAME} failed to ${ctx.doing}${target}${what || " (an unrecognised error)"}`,
-    { ...secretOpt, cause },
+    { provider: PROVIDER_NAME, ...secretOpt, cause },
   );
 }
 
@@ -487,10 +477,12 @@ export function scheduledForDeletion(
     }
   }
   return new SecretScheduledForDeletionError(
-    PROVIDER_NAME,
-    secret,
     `Secret '${secret}'${shown} is scheduled for deletion in ${DISPLAY_NAME}${when}: restore it with ${restoreHint}`,
-    deletionDate,
-    cause === undefined || isSecretError(cause) ? cause : requestFailure(cause),
+    {
+      provider: PROVIDER_NAME,
+      secret,
+      deletionDate,
+      cause: cause === undefined || isSecretError(cause) ? cause : requestFailure(cause),
+    },
   );
 }

@@ -481,7 +481,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
     }
     const binary = sorted.filter((f) => f.code === BINARY);
     if (error === undefined && first.code === BINARY)
-      error = new BinarySecretError(binary.map((f) => this.#target(f.name)));
+      error = new BinarySecretError(undefined, { targets: binary.map((f) => this.#target(f.name)) });
     error ??= toSecretError(first.error, this.#store.context("read", "GetSecretValue", target));
     const named = new Set(error instanceof BinarySecretError ? error.secrets : [first.name]);
     const others = sorted.filter((f) => !named.has(f.name)).map((f) => `'${f.name}'`);
@@ -543,10 +543,10 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       const what = this.#documentTarget
         ? `The secrets document '${target.id}'`
         : `Secret '${name}'${target.id === name ? "" : ` (${target.id})`}`;
-      throw new SecretNotFoundError(name, {
-        provider: PROVIDER_NAME,
-        message: `${what} was not found in ${DISPLAY_NAME}: there is nothing to restore (a secret deleted permanently, or past its recovery window, is gone)`,
-      });
+      throw new SecretNotFoundError(
+        `${what} was not found in ${DISPLAY_NAME}: there is nothing to restore (a secret deleted permanently, or past its recovery window, is gone)`,
+        { secret: name, provider: PROVIDER_NAME },
+      );
     }
   }
 
@@ -664,23 +664,30 @@ export class AwsSecretsManagerProvider implements SecretProvider {
  */
 function checkValue(name: string, value: string, perSecret: boolean): void {
   if (typeof value !== "string")
-    throw new InvalidSecretValueError(name, `expected text, got ${value === null ? "null" : typeof value}`);
+    throw new InvalidSecretValueError(undefined, {
+      secret: name,
+      reason: `expected text, got ${value === null ? "null" : typeof value}`,
+    });
   if (perSecret && value === "")
-    throw new InvalidSecretValueError(name, `${DISPLAY_NAME} cannot store an empty value`);
+    throw new InvalidSecretValueError(undefined, {
+      secret: name,
+      reason: `${DISPLAY_NAME} cannot store an empty value`,
+    });
   // In a `u` regular expression a surrogate pair is one code point: only a lone surrogate matches.
   if (/\p{Cs}/u.test(value))
-    throw new InvalidSecretValueError(
-      name,
-      "it is not well-formed text (it holds a lone UTF-16 surrogate), which cannot be stored as UTF-8",
-    );
+    throw new InvalidSecretValueError(undefined, {
+      secret: name,
+      reason:
+        "it is not well-formed text (it holds a lone UTF-16 surrogate), which cannot be stored as UTF-8",
+    });
   // A UTF-16 code unit is at most 3 UTF-8 bytes: only long values need counting.
   if (value.length * 3 <= MAX_SECRET_BYTES) return;
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes > MAX_SECRET_BYTES)
-    throw new InvalidSecretValueError(
-      name,
-      `${DISPLAY_NAME} stores at most ${MAX_SECRET_BYTES} bytes a secret (this value has ${bytes} bytes in UTF-8)`,
-    );
+    throw new InvalidSecretValueError(undefined, {
+      secret: name,
+      reason: `${DISPLAY_NAME} stores at most ${MAX_SECRET_BYTES} bytes a secret (this value has ${bytes} bytes in UTF-8)`,
+    });
 }
 
 /** A provider from options given in code (validated like the environment). */
@@ -733,9 +740,8 @@ async function withinDeadline<T>(work: Promise<T>, timeoutMs: number | undefined
       () =>
         reject(
           new SecretError(
-            "TIMEOUT",
             `Secret provider '${PROVIDER_NAME}' did not finish connecting within ${timeoutMs / 1000} s (resolving the AWS region)`,
-            { provider: PROVIDER_NAME },
+            { code: "TIMEOUT", provider: PROVIDER_NAME },
           ),
         ),
       timeoutMs,

@@ -140,10 +140,8 @@ export class SecretsManagerStore {
       sdk = await import("@aws-sdk/client-secrets-manager");
     } catch (error) {
       throw new ProviderNotInstalledError(
-        PROVIDER_NAME,
-        SDK_PACKAGE,
         `Secret provider 'aws' needs ${SDK_PACKAGE}: run npm install ${SDK_PACKAGE}`,
-        error,
+        { provider: PROVIDER_NAME, packageName: SDK_PACKAGE, cause: error },
       );
     }
     const timeout = this.#options.requestTimeoutMs;
@@ -166,15 +164,18 @@ export class SecretsManagerStore {
       region = await client.config.region();
     } catch (error) {
       if (this.ownsClient) client.destroy();
-      throw new ProviderNotConfiguredError(
-        PROVIDER_NAME,
-        "set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)",
-        { missing: ["AWS_REGION"], cause: requestFailure(error) },
-      );
+      throw new ProviderNotConfiguredError(undefined, {
+        provider: PROVIDER_NAME,
+        reason: "set AWS_REGION (or AWS_DEFAULT_REGION, or a region in your AWS profile)",
+        missing: ["AWS_REGION"],
+        cause: requestFailure(error),
+      });
     }
     if (!region) {
       if (this.ownsClient) client.destroy();
-      throw new ProviderNotConfiguredError(PROVIDER_NAME, "set AWS_REGION (or AWS_DEFAULT_REGION)", {
+      throw new ProviderNotConfiguredError(undefined, {
+        provider: PROVIDER_NAME,
+        reason: "set AWS_REGION (or AWS_DEFAULT_REGION)",
         missing: ["AWS_REGION"],
       });
     }
@@ -346,10 +347,11 @@ export class SecretsManagerStore {
       try {
         return decoder.decode(binary);
       } catch {
-        throw new BinarySecretError(target);
+        throw new BinarySecretError(undefined, { targets: [target] });
       }
     }
-    throw new ProviderError(PROVIDER_NAME, `Secret ${shown(target)} has no value in ${DISPLAY_NAME}`, {
+    throw new ProviderError(`Secret ${shown(target)} has no value in ${DISPLAY_NAME}`, {
+      provider: PROVIDER_NAME,
       secret: target.label,
     });
   }
@@ -395,12 +397,11 @@ export class SecretsManagerStore {
       if (description?.VersionIdsToStages && Object.hasOwn(description.VersionIdsToStages, token))
         return token;
       if (name === "ResourceExistsException")
-        throw new SecretConflictError(
-          PROVIDER_NAME,
-          target.label,
-          `Secret '${target.label}' already exists in ${DISPLAY_NAME}`,
-          requestFailure(result.error),
-        );
+        throw new SecretConflictError(`Secret '${target.label}' already exists in ${DISPLAY_NAME}`, {
+          provider: PROVIDER_NAME,
+          secret: target.label,
+          cause: requestFailure(result.error),
+        });
     }
     throw toSecretError(result.error, this.context("create", "CreateSecret", target, [value]));
   }
@@ -475,12 +476,12 @@ export class SecretsManagerStore {
     const before = await this.describe(target, signal);
     if (!before)
       throw new SecretConflictError(
-        PROVIDER_NAME,
-        target.label,
         `Secret '${target.label}' no longer exists in ${DISPLAY_NAME}; read it again before writing`,
+        { provider: PROVIDER_NAME, secret: target.label },
       );
     if (before.DeletedDate) throw this.scheduled(target, before);
-    if (currentVersion(before) !== expected) throw new SecretConflictError(PROVIDER_NAME, target.label);
+    if (currentVersion(before) !== expected)
+      throw new SecretConflictError(undefined, { provider: PROVIDER_NAME, secret: target.label });
     const mine = successorVersionId(expected);
     const result = await this.attempt(
       ({ sdk, client }, o) =>
@@ -497,7 +498,11 @@ export class SecretsManagerStore {
     );
     if (!result.ok) {
       if (isAwsError(result.error, "ResourceExistsException"))
-        throw new SecretConflictError(PROVIDER_NAME, target.label, undefined, requestFailure(result.error));
+        throw new SecretConflictError(undefined, {
+          provider: PROVIDER_NAME,
+          secret: target.label,
+          cause: requestFailure(result.error),
+        });
       throw toSecretError(result.error, this.context("write", "PutSecretValue", target, [value]));
     }
     await this.verify(target, mine, expected, signal);
@@ -529,16 +534,13 @@ export class SecretsManagerStore {
       if (theirs) await this.put(target, theirs.value, signal);
     } catch (error) {
       throw new SecretConflictError(
-        PROVIDER_NAME,
-        target.label,
         `Secret '${target.label}' was changed by someone else while it was being written, and putting their value back failed: check its current value`,
-        error,
+        { provider: PROVIDER_NAME, secret: target.label, cause: error },
       );
     }
     throw new SecretConflictError(
-      PROVIDER_NAME,
-      target.label,
       `Secret '${target.label}' was changed by someone else while it was being written; their value was kept: read it again and retry`,
+      { provider: PROVIDER_NAME, secret: target.label },
     );
   }
 
@@ -645,15 +647,16 @@ export function successorVersionId(expected: string): string {
 export class BinarySecretError extends ProviderError {
   /** Every secret of the read that holds binary data: one for a single read, possibly several for a bulk read. */
   readonly secrets: readonly string[];
-  constructor(targets: Target | readonly Target[]) {
-    const all = Array.isArray(targets) ? (targets as readonly Target[]) : [targets as Target];
+  /** Standard message (when `message` is `undefined`): `Secret 'NAME' (prefix/NAME) holds binary data …`, naming every target. */
+  constructor(message: string | undefined, options: { targets: readonly Target[]; cause?: unknown }) {
+    const all = options.targets;
     const first = all[0]!;
     const which =
       all.length === 1 ? `Secret ${shown(first)} holds` : `Secrets ${all.map(shown).join(", ")} hold`;
     super(
-      PROVIDER_NAME,
-      `${which} binary data (SecretBinary) that is not UTF-8 text; this toolkit reads text values only: store the value as text (for example base64) or read it with another tool`,
-      { secret: first.label },
+      message ??
+        `${which} binary data (SecretBinary) that is not UTF-8 text; this toolkit reads text values only: store the value as text (for example base64) or read it with another tool`,
+      { provider: PROVIDER_NAME, secret: first.label, cause: options.cause },
     );
     this.secrets = all.map((t) => t.label);
   }

@@ -103,13 +103,10 @@ describe("a hung endpoint (accepts, never answers)", () => {
     );
     expect(proxy.countRequests().count("GetSecretValue")).toBe(1);
 
-    const reason = new SecretError(
-      "TIMEOUT",
-      "Secret provider 'aws' did not answer within 1 s (get 'HUNG')",
-      {
-        provider: "aws",
-      },
-    );
+    const reason = new SecretError("Secret provider 'aws' did not answer within 1 s (get 'HUNG')", {
+      code: "TIMEOUT",
+      provider: "aws",
+    });
     const controller = new AbortController();
     const call = provider.list({ signal: controller.signal });
     await vi.waitFor(() => expect(proxy.countRequests().count("ListSecrets")).toBe(1));

@@ -40,20 +40,20 @@ export function parseAnnotation(text: string | undefined): Annotation {
 export function validateMetadata(secret: string, metadata: Readonly<Record<string, string>>): void {
   for (const [key, value] of Object.entries(metadata)) {
     if (key === UPDATED)
-      throw new InvalidSecretValueError(
+      throw new InvalidSecretValueError(undefined, {
         secret,
-        `metadata key '${UPDATED}' is reserved for the time of the last write`,
-      );
+        reason: `metadata key '${UPDATED}' is reserved for the time of the last write`,
+      });
     if (!METADATA_KEY.test(key))
-      throw new InvalidSecretValueError(
+      throw new InvalidSecretValueError(undefined, {
         secret,
-        `metadata key ${JSON.stringify(key.slice(0, 64))} must be a letter or '_' followed by up to 63 letters, digits, '_', '.' or '-'`,
-      );
+        reason: `metadata key ${JSON.stringify(key.slice(0, 64))} must be a letter or '_' followed by up to 63 letters, digits, '_', '.' or '-'`,
+      });
     if (typeof value !== "string" || !METADATA_VALUE.test(value))
-      throw new InvalidSecretValueError(
+      throw new InvalidSecretValueError(undefined, {
         secret,
-        `metadata '${key}' must be 1 to 256 characters of letters, digits, '_', '.', ':', '+' or '-'`,
-      );
+        reason: `metadata '${key}' must be 1 to 256 characters of letters, digits, '_', '.', ':', '+' or '-'`,
+      });
   }
 }
 

@@ -137,13 +137,15 @@ export class EnvProvider implements SecretProvider {
   }
 
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
-    if (options.version !== undefined) throw new NotSupportedError(PROVIDER, "reading earlier versions");
+    if (options.version !== undefined)
+      throw new NotSupportedError(undefined, { provider: PROVIDER, feature: "reading earlier versions" });
     return this.#record(name, await this.#read());
   }
 
   /** Several secrets from one read of the file. */
   async getMany(names: readonly string[], options: ReadOptions = {}): Promise<Map<string, SecretRecord>> {
-    if (options.version !== undefined) throw new NotSupportedError(PROVIDER, "reading earlier versions");
+    if (options.version !== undefined)
+      throw new NotSupportedError(undefined, { provider: PROVIDER, feature: "reading earlier versions" });
     const document = await this.#read();
     const out = new Map<string, SecretRecord>();
     for (const name of names) {
@@ -268,12 +270,12 @@ export class EnvProvider implements SecretProvider {
   ): SecretConflictError | undefined {
     const current = this.#envValue(name) ?? document.get(name);
     if (options.ifAbsent && current !== undefined)
-      return new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
+      return new SecretConflictError(`Secret '${name}' already exists`, { provider: PROVIDER, secret: name });
     if (
       options.ifVersion !== undefined &&
       (current === undefined || valueVersion(current) !== options.ifVersion)
     )
-      return new SecretConflictError(PROVIDER, name);
+      return new SecretConflictError(undefined, { provider: PROVIDER, secret: name });
     return undefined;
   }
 
@@ -310,17 +312,16 @@ export class EnvProvider implements SecretProvider {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "ENOTDIR")
-        throw new ProviderUnavailableError(
-          PROVIDER,
-          `Cannot use ${this.path}: the directory ${dir} does not exist`,
-          {
-            cause: error,
-          },
-        );
+        throw new ProviderUnavailableError(`Cannot use ${this.path}: the directory ${dir} does not exist`, {
+          provider: PROVIDER,
+          cause: error,
+        });
       throw fileError(error, "read the directory", dir);
     }
     if (!dirStats.isDirectory())
-      throw new ProviderUnavailableError(PROVIDER, `Cannot use ${this.path}: ${dir} is not a directory`);
+      throw new ProviderUnavailableError(`Cannot use ${this.path}: ${dir} is not a directory`, {
+        provider: PROVIDER,
+      });
     let exists = true;
     try {
       const stats = await fs.stat(this.path);
@@ -512,9 +513,8 @@ export class EnvProvider implements SecretProvider {
       return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
     } catch (error) {
       throw new ProviderError(
-        PROVIDER,
         `Cannot write ${file}: it is not valid UTF-8, and rewriting it would damage other lines; convert it to UTF-8 first`,
-        { cause: error },
+        { provider: PROVIDER, cause: error },
       );
     }
   }
@@ -535,10 +535,9 @@ export class EnvProvider implements SecretProvider {
 }
 
 function notAFile(file: string): SecretError {
-  return new ProviderUnavailableError(
-    PROVIDER,
-    `Cannot use ${file}: it is not a regular file (a directory?)`,
-  );
+  return new ProviderUnavailableError(`Cannot use ${file}: it is not a regular file (a directory?)`, {
+    provider: PROVIDER,
+  });
 }
 
 /** A file-system failure as a `SecretError` naming the path (errors that already are one pass through). */
@@ -548,37 +547,33 @@ function fileError(error: unknown, action: string, file: string): SecretError {
   switch (code) {
     case "EACCES":
     case "EPERM":
-      return new AccessDeniedError(PROVIDER, `Cannot ${action} ${file}: permission denied`, { cause: error });
+      return new AccessDeniedError(`Cannot ${action} ${file}: permission denied`, {
+        provider: PROVIDER,
+        cause: error,
+      });
     case "EISDIR":
-      return new ProviderUnavailableError(PROVIDER, `Cannot ${action} ${file}: it is a directory`, {
+      return new ProviderUnavailableError(`Cannot ${action} ${file}: it is a directory`, {
+        provider: PROVIDER,
         cause: error,
       });
     case "ENOENT":
-      return new ProviderUnavailableError(
-        PROVIDER,
-        `Cannot ${action} ${file}: its directory does not exist`,
-        {
-          cause: error,
-        },
-      );
+      return new ProviderUnavailableError(`Cannot ${action} ${file}: its directory does not exist`, {
+        provider: PROVIDER,
+        cause: error,
+      });
     case "ENOTDIR":
-      return new ProviderUnavailableError(
-        PROVIDER,
-        `Cannot ${action} ${file}: a parent of it is not a directory`,
-        {
-          cause: error,
-        },
-      );
+      return new ProviderUnavailableError(`Cannot ${action} ${file}: a parent of it is not a directory`, {
+        provider: PROVIDER,
+        cause: error,
+      });
     case "EROFS":
-      return new ProviderUnavailableError(
-        PROVIDER,
-        `Cannot ${action} ${file}: the file system is read-only`,
-        {
-          cause: error,
-        },
-      );
+      return new ProviderUnavailableError(`Cannot ${action} ${file}: the file system is read-only`, {
+        provider: PROVIDER,
+        cause: error,
+      });
     default:
-      return new ProviderError(PROVIDER, `Cannot ${action} ${file}: ${code ?? "unexpected error"}`, {
+      return new ProviderError(`Cannot ${action} ${file}: ${code ?? "unexpected error"}`, {
+        provider: PROVIDER,
         cause: error,
       });
   }

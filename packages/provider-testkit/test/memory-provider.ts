@@ -60,9 +60,9 @@ export class MemoryProvider implements SecretProvider {
     const history = this.store.get(name) ?? [];
     const current = history.at(-1);
     if (options.ifAbsent && current)
-      throw new SecretConflictError(this.name, name, `Secret '${name}' already exists`);
+      throw new SecretConflictError(`Secret '${name}' already exists`, { provider: this.name, secret: name });
     if (options.ifVersion !== undefined && current?.version !== options.ifVersion)
-      throw new SecretConflictError(this.name, name);
+      throw new SecretConflictError(undefined, { provider: this.name, secret: name });
     return this.write(name, value, options.metadata);
   }
 

@@ -165,11 +165,11 @@ export class VaultAuthenticator {
             return true;
           }
         }
-        throw new AuthenticationError(
-          PROVIDER,
-          DISPLAY_NAME,
-          `the token was rejected (permission denied): it is invalid, expired or revoked; check ${auth.tokenFile ? "the token file" : "VAULT_TOKEN"}`,
-        );
+        throw new AuthenticationError(undefined, {
+          provider: PROVIDER,
+          displayName: DISPLAY_NAME,
+          reason: `the token was rejected (permission denied): it is invalid, expired or revoked; check ${auth.tokenFile ? "the token file" : "VAULT_TOKEN"}`,
+        });
       }
       this.#logger.info("vault.login.expired", { auth_method: auth.method });
       this.#token = undefined;
@@ -251,7 +251,11 @@ export class VaultAuthenticator {
       | { client_token?: unknown; lease_duration?: unknown; renewable?: unknown }
       | undefined;
     if (typeof auth?.client_token !== "string" || auth.client_token.length === 0)
-      throw new AuthenticationError(PROVIDER, DISPLAY_NAME, `${label} login returned no token`);
+      throw new AuthenticationError(undefined, {
+        provider: PROVIDER,
+        displayName: DISPLAY_NAME,
+        reason: `${label} login returned no token`,
+      });
     const ttl = typeof auth.lease_duration === "number" ? auth.lease_duration : 0;
     const renewable = auth.renewable === true;
     this.#setToken(auth.client_token, ttl);
@@ -372,19 +376,26 @@ export class VaultAuthenticator {
   }
 
   async #readCredential(file: string | undefined, what: string): Promise<string> {
-    if (!file) throw new ProviderNotConfiguredError(PROVIDER, `no ${what} given`);
+    if (!file)
+      throw new ProviderNotConfiguredError(undefined, { provider: PROVIDER, reason: `no ${what} given` });
     const resolved = path.resolve(this.#cwd, file);
     let text: string;
     try {
       text = await readFile(resolved, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
-      throw new ProviderNotConfiguredError(PROVIDER, `cannot read the ${what} ${resolved} (${code})`, {
+      throw new ProviderNotConfiguredError(undefined, {
+        provider: PROVIDER,
+        reason: `cannot read the ${what} ${resolved} (${code})`,
         cause: error,
       });
     }
     const value = text.trim();
-    if (!value) throw new ProviderNotConfiguredError(PROVIDER, `the ${what} ${resolved} is empty`);
+    if (!value)
+      throw new ProviderNotConfiguredError(undefined, {
+        provider: PROVIDER,
+        reason: `the ${what} ${resolved} is empty`,
+      });
     this.#remember(value);
     return value;
   }

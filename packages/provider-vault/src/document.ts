@@ -183,6 +183,9 @@ export class DocumentStore implements SecretStore {
   }
 
   async restore(): Promise<void> {
-    throw new NotSupportedError(PROVIDER, "restoring a deleted secret in the document layout");
+    throw new NotSupportedError(undefined, {
+      provider: PROVIDER,
+      feature: "restoring a deleted secret in the document layout",
+    });
   }
 }

@@ -36,9 +36,8 @@ export async function detectMount(send: Send, segments: readonly string[]): Prom
   } catch (error) {
     if (error instanceof AccessDeniedError)
       throw new AccessDeniedError(
-        PROVIDER,
         `Vault has no mount at '${displayPath(segments)}/' that this token may use (${(error.cause as VaultRequestError | undefined)?.errors?.join("; ") || "permission denied"}): check VAULT_MOUNT_POINT and the token's policies, or set VAULT_KV_VERSION to skip detecting the KV version`,
-        { cause: error.cause },
+        { provider: PROVIDER, cause: error.cause },
       );
     throw error;
   }
@@ -50,8 +49,8 @@ export async function detectMount(send: Send, segments: readonly string[]): Prom
   const type = typeof data?.type === "string" ? data.type : "unknown";
   if (type !== "kv" && type !== "generic")
     throw new ProviderError(
-      PROVIDER,
       `The mount '${displayPath(segments)}/' is a '${type}' secrets engine, not KV: set VAULT_MOUNT_POINT to a KV mount`,
+      { provider: PROVIDER },
     );
   const mount = typeof data.path === "string" ? splitPath(data.path, "mount path") : [...segments];
   const version = String(data.options?.version ?? "1") === "2" ? 2 : 1;
@@ -108,9 +107,8 @@ export function previousVersion(meta: KvMetadata): number | undefined {
 export function parseVersion(version: string, name: string): number {
   if (!/^[1-9]\d{0,9}$/.test(version.trim()))
     throw new ProviderError(
-      PROVIDER,
       `Invalid version '${version.slice(0, 32)}' for secret '${name}': use a version number (1, 2, …) or 'previous'`,
-      { secret: name },
+      { provider: PROVIDER, secret: name },
     );
   return Number(version.trim());
 }
@@ -236,10 +234,8 @@ export class KvV2Store implements SecretStore {
       if (meta?.deletion_time && !meta.destroyed) {
         const when = parseDate(meta.deletion_time);
         throw new SecretScheduledForDeletionError(
-          PROVIDER,
-          name,
           `Version ${version} of secret '${name}' was deleted${when ? ` at ${when.toISOString()}` : ""}; restore it with 'bao kv undelete -mount=${displayPath(this.#mount)} -versions=${version} ${this.#entry(name)}'`,
-          when,
+          { provider: PROVIDER, secret: name, deletionDate: when },
         );
       }
       return undefined;
@@ -259,9 +255,8 @@ export class KvV2Store implements SecretStore {
     if (typeof value !== "string") {
       const names = Object.keys(fields);
       throw new ProviderError(
-        PROVIDER,
         `The Vault entry '${this.#entry(name)}' on mount '${displayPath(this.#mount)}' has no '${VALUE_FIELD}' field${names.length ? ` (its fields: ${names.slice(0, 10).join(", ")})` : ""}: store the secret with 'bao kv put -mount=${displayPath(this.#mount)} ${this.#entry(name)} ${VALUE_FIELD}=...'`,
-        { secret: name },
+        { provider: PROVIDER, secret: name },
       );
     }
     const version = d?.metadata?.version;
@@ -315,7 +310,8 @@ export class KvV2Store implements SecretStore {
     const signal = options.signal;
     let cas: number | undefined;
     if (options.ifVersion !== undefined) {
-      if (!/^[1-9]\d{0,9}$/.test(options.ifVersion)) throw new SecretConflictError(PROVIDER, name);
+      if (!/^[1-9]\d{0,9}$/.test(options.ifVersion))
+        throw new SecretConflictError(undefined, { provider: PROVIDER, secret: name });
       cas = Number(options.ifVersion);
     } else if (options.ifAbsent) cas = 0;
 
@@ -329,7 +325,11 @@ export class KvV2Store implements SecretStore {
         const meta = await this.readMetadata(name, signal);
         const current = meta?.current_version ?? 0;
         if (meta && isLiveVersion(meta.versions?.[String(current)]))
-          throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`, error.cause);
+          throw new SecretConflictError(`Secret '${name}' already exists`, {
+            provider: PROVIDER,
+            secret: name,
+            cause: error.cause,
+          });
         version = await this.#write(name, value, current, signal);
       } else if (isCasRequired(error) && cas === undefined) {
         version = await this.#writeOverCurrent(name, value, signal);
@@ -382,19 +382,18 @@ export class KvV2Store implements SecretStore {
   async restore(name: string, signal?: AbortSignal): Promise<void> {
     const meta = await this.readMetadata(name, signal);
     if (!meta)
-      throw new SecretNotFoundError(name, {
+      throw new SecretNotFoundError(`Secret '${name}' has no versions in Vault to restore`, {
+        secret: name,
         provider: PROVIDER,
-        message: `Secret '${name}' has no versions in Vault to restore`,
       });
     const current = meta.current_version;
     const info = meta.versions?.[String(current)];
     if (isLiveVersion(info)) return;
     if (info?.destroyed)
-      throw new ProviderError(
-        PROVIDER,
-        `Version ${current} of secret '${name}' was destroyed and cannot be restored`,
-        { secret: name },
-      );
+      throw new ProviderError(`Version ${current} of secret '${name}' was destroyed and cannot be restored`, {
+        provider: PROVIDER,
+        secret: name,
+      });
     await this.#send({
       method: "POST",
       segments: this.#api("undelete", name),
@@ -456,13 +455,13 @@ export class KvV2Store implements SecretStore {
         signal,
       });
       if (response.status === 403 || response.status === 405)
-        throw new NotSupportedError(PROVIDER, "listing with metadata");
+        throw new NotSupportedError(undefined, { provider: PROVIDER, feature: "listing with metadata" });
       if (response.status === 404) break;
       const data = response.body?.data as { keys?: unknown; key_info?: unknown } | undefined;
       const keys = Array.isArray(data?.keys) ? data.keys : [];
       const info = typeof data?.key_info === "object" && data.key_info !== null ? data.key_info : undefined;
       if (info === undefined && keys.length > 0)
-        throw new NotSupportedError(PROVIDER, "listing with metadata");
+        throw new NotSupportedError(undefined, { provider: PROVIDER, feature: "listing with metadata" });
       for (const key of keys) {
         if (typeof key !== "string" || key.endsWith("/") || !isValidSecretName(key)) continue;
         const meta = ownField(info as object, key) as KvMetadata | undefined;
@@ -517,7 +516,10 @@ export class KvV1Store implements SecretStore {
 
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
     if (options.version !== undefined)
-      throw new NotSupportedError(PROVIDER, "reading earlier versions on a KV v1 mount");
+      throw new NotSupportedError(undefined, {
+        provider: PROVIDER,
+        feature: "reading earlier versions on a KV v1 mount",
+      });
     const response = await this.#send({
       method: "GET",
       segments: this.#path(name),
@@ -530,19 +532,21 @@ export class KvV1Store implements SecretStore {
     const value = ownField(fields, VALUE_FIELD);
     if (typeof value !== "string")
       throw new ProviderError(
-        PROVIDER,
         `The Vault entry '${displayPath(this.#path(name))}' has no '${VALUE_FIELD}' field: store the secret with 'bao kv put ${displayPath(this.#path(name))} ${VALUE_FIELD}=...'`,
-        { secret: name },
+        { provider: PROVIDER, secret: name },
       );
     return { value };
   }
 
   async set(name: string, value: string, options: WriteOptions = {}): Promise<{ version?: string }> {
     if (options.ifVersion !== undefined)
-      throw new NotSupportedError(PROVIDER, "check-and-set writes (ifVersion) on a KV v1 mount");
+      throw new NotSupportedError(undefined, {
+        provider: PROVIDER,
+        feature: "check-and-set writes (ifVersion) on a KV v1 mount",
+      });
     // KV v1 has no atomic create: look first, as core does for providers without check-and-set.
     if (options.ifAbsent && (await this.get(name, { signal: options.signal })) !== undefined)
-      throw new SecretConflictError(PROVIDER, name, `Secret '${name}' already exists`);
+      throw new SecretConflictError(`Secret '${name}' already exists`, { provider: PROVIDER, secret: name });
     await this.#send({
       method: "POST",
       segments: this.#path(name),
@@ -567,10 +571,10 @@ export class KvV1Store implements SecretStore {
   }
 
   async restore(): Promise<void> {
-    throw new NotSupportedError(
-      PROVIDER,
-      "restoring deleted secrets on a KV v1 mount (it keeps no deleted data)",
-    );
+    throw new NotSupportedError(undefined, {
+      provider: PROVIDER,
+      feature: "restoring deleted secrets on a KV v1 mount (it keeps no deleted data)",
+    });
   }
 
   async list(signal?: AbortSignal): Promise<string[]> {

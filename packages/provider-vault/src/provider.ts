@@ -148,7 +148,10 @@ export class VaultProvider implements SecretProvider {
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {
     const connection = await this.#ready(options.signal);
     if (options.version !== undefined && connection.version === 1)
-      throw new NotSupportedError(PROVIDER, "reading earlier versions on a KV v1 mount");
+      throw new NotSupportedError(undefined, {
+        provider: PROVIDER,
+        feature: "reading earlier versions on a KV v1 mount",
+      });
     return connection.store.get(name, options);
   }
 
@@ -160,10 +163,11 @@ export class VaultProvider implements SecretProvider {
     // Refused before anything is sent: JSON would carry a lone surrogate as U+FFFD,
     // and the secret would silently read back as a different value.
     if (typeof value !== "string" || !isWellFormed(value))
-      throw new InvalidSecretValueError(
-        name,
-        "it is not well-formed Unicode (it contains an unpaired UTF-16 surrogate), which Vault cannot store as given",
-      );
+      throw new InvalidSecretValueError(undefined, {
+        secret: name,
+        reason:
+          "it is not well-formed Unicode (it contains an unpaired UTF-16 surrogate), which Vault cannot store as given",
+      });
     const connection = await this.#ready(options.signal);
     return connection.store.set(name, value, options);
   }
@@ -242,7 +246,8 @@ export class VaultProvider implements SecretProvider {
    * probe says whether the server is still usable.
    */
   async #ready(signal?: AbortSignal, keepProof = false): Promise<Connection> {
-    if (this.#closed) throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
+    if (this.#closed)
+      throw new ProviderError("This Vault provider was closed; create a new one", { provider: PROVIDER });
     const ready = this.#connection;
     if (ready) {
       if (!keepProof) ready.probedAt = undefined;
@@ -262,7 +267,7 @@ export class VaultProvider implements SecretProvider {
           connection.transport.close();
           connection.agents.http?.destroy();
           connection.agents.https?.destroy();
-          throw new ProviderError(PROVIDER, "This Vault provider was closed; create a new one");
+          throw new ProviderError("This Vault provider was closed; create a new one", { provider: PROVIDER });
         }
         this.#connection = connection;
         this.capabilities = capabilitiesFor(connection.version, this.#settings.layout);
@@ -344,11 +349,12 @@ export class VaultProvider implements SecretProvider {
           { field: "VAULT_LAYOUT", provider: PROVIDER },
         );
       if (settings.layout === "document" && prefix.length === 0)
-        throw new ProviderNotConfiguredError(
-          PROVIDER,
-          "the document layout needs VAULT_PATH_PREFIX, the entry that holds every secret (for example myapp)",
-          { missing: ["VAULT_PATH_PREFIX"] },
-        );
+        throw new ProviderNotConfiguredError(undefined, {
+          provider: PROVIDER,
+          reason:
+            "the document layout needs VAULT_PATH_PREFIX, the entry that holds every secret (for example myapp)",
+          missing: ["VAULT_PATH_PREFIX"],
+        });
       const storeOptions = { send, mount, prefix, logger: this.#logger, concurrency: settings.concurrency };
       const store: SecretStore =
         version === 1
@@ -418,7 +424,7 @@ export async function createProvider(context: ProviderContext): Promise<VaultPro
       .filter((e) => e.field !== undefined && missing.includes(e.field))
       .map((e) => e.message)
       .join("; ");
-    throw new ProviderNotConfiguredError(PROVIDER, detail, { missing });
+    throw new ProviderNotConfiguredError(undefined, { provider: PROVIDER, reason: detail, missing });
   }
   if (errors.length > 0) throw errors[0];
   // The deadline core gives every call also bounds connecting (login, mount detection).
@@ -474,11 +480,12 @@ function resolveSettings(options: VaultProviderOptions): Settings {
         { field: "url", provider: PROVIDER },
       );
   } else if (!options.client) {
-    throw new ProviderNotConfiguredError(
-      PROVIDER,
-      "VAULT_URL is not set: set it (or VAULT_ADDR) to the Vault address, for example https://vault.example.com:8200",
-      { missing: ["VAULT_URL"] },
-    );
+    throw new ProviderNotConfiguredError(undefined, {
+      provider: PROVIDER,
+      reason:
+        "VAULT_URL is not set: set it (or VAULT_ADDR) to the Vault address, for example https://vault.example.com:8200",
+      missing: ["VAULT_URL"],
+    });
   }
   const segments = (value: string | undefined, field: string, fallback: string[]): string[] => {
     if (value === undefined) return fallback;
@@ -552,35 +559,32 @@ function resolveAuth(options: VaultProviderOptions): ResolvedAuth {
     (options.token !== undefined ? { method: "token" as const, token: options.token } : undefined);
   if (!auth) {
     if (options.client) return { method: "client" };
-    throw new ProviderNotConfiguredError(
-      PROVIDER,
-      "no Vault credentials: set VAULT_TOKEN (or VAULT_TOKEN_FILE), or VAULT_AUTH_METHOD=approle with VAULT_ROLE_ID and VAULT_SECRET_ID, or VAULT_AUTH_METHOD=kubernetes with VAULT_K8S_ROLE",
-      { missing: ["VAULT_TOKEN"] },
-    );
+    throw new ProviderNotConfiguredError(undefined, {
+      provider: PROVIDER,
+      reason:
+        "no Vault credentials: set VAULT_TOKEN (or VAULT_TOKEN_FILE), or VAULT_AUTH_METHOD=approle with VAULT_ROLE_ID and VAULT_SECRET_ID, or VAULT_AUTH_METHOD=kubernetes with VAULT_K8S_ROLE",
+      missing: ["VAULT_TOKEN"],
+    });
   }
   switch (auth.method) {
     case "token": {
       const token = reveal(auth.token);
       if (!token && !auth.tokenFile)
-        throw new ProviderNotConfiguredError(
-          PROVIDER,
-          "token auth needs a token or a token file (VAULT_TOKEN or VAULT_TOKEN_FILE)",
-          {
-            missing: ["VAULT_TOKEN"],
-          },
-        );
+        throw new ProviderNotConfiguredError(undefined, {
+          provider: PROVIDER,
+          reason: "token auth needs a token or a token file (VAULT_TOKEN or VAULT_TOKEN_FILE)",
+          missing: ["VAULT_TOKEN"],
+        });
       return { method: "token", token: token || undefined, tokenFile: token ? undefined : auth.tokenFile };
     }
     case "approle": {
       const roleId = reveal(auth.roleId);
       if (!roleId && !auth.roleIdFile)
-        throw new ProviderNotConfiguredError(
-          PROVIDER,
-          "AppRole login needs a role id (VAULT_ROLE_ID or VAULT_ROLE_ID_FILE)",
-          {
-            missing: ["VAULT_ROLE_ID"],
-          },
-        );
+        throw new ProviderNotConfiguredError(undefined, {
+          provider: PROVIDER,
+          reason: "AppRole login needs a role id (VAULT_ROLE_ID or VAULT_ROLE_ID_FILE)",
+          missing: ["VAULT_ROLE_ID"],
+        });
       return {
         method: "approle",
         roleId: roleId || undefined,
@@ -592,7 +596,9 @@ function resolveAuth(options: VaultProviderOptions): ResolvedAuth {
     }
     case "kubernetes":
       if (!auth.role)
-        throw new ProviderNotConfiguredError(PROVIDER, "Kubernetes login needs a role (VAULT_K8S_ROLE)", {
+        throw new ProviderNotConfiguredError(undefined, {
+          provider: PROVIDER,
+          reason: "Kubernetes login needs a role (VAULT_K8S_ROLE)",
           missing: ["VAULT_K8S_ROLE"],
         });
       return {
@@ -651,5 +657,5 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function abortError(signal: AbortSignal): ProviderError {
-  return new ProviderError(PROVIDER, "Connecting to Vault was aborted", { cause: signal.reason });
+  return new ProviderError("Connecting to Vault was aborted", { provider: PROVIDER, cause: signal.reason });
 }

@@ -320,27 +320,24 @@ export class VaultTransport {
           code: "ETIMEDOUT",
         });
         return new ProviderUnavailableError(
-          PROVIDER,
           `Vault at ${this.#url} did not answer ${method} ${path} ${within}: check the server, or raise ${ms < this.#options.timeoutMs ? "SECRET_TIMEOUT" : "VAULT_CLIENT_TIMEOUT"}`,
-          { ...(secret ? { secret } : {}), cause },
+          { provider: PROVIDER, ...(secret ? { secret } : {}), cause },
         );
       }
       case "network": {
         const detail = this.clean(failure.message, request, token);
         const cause = new VaultRequestError(`${method} ${path}: ${detail}`, { ...base, code: failure.code });
         return new ProviderUnavailableError(
-          PROVIDER,
           `Cannot reach Vault at ${this.#url} (${detail.includes(failure.code) ? detail : `${failure.code}: ${detail}`})${tried}: check the address and that the server is running`,
-          { ...(secret ? { secret } : {}), cause },
+          { provider: PROVIDER, ...(secret ? { secret } : {}), cause },
         );
       }
       case "tls": {
         const detail = this.clean(failure.message, request, token);
         const cause = new VaultRequestError(`${method} ${path}: ${detail}`, { ...base, code: failure.code });
         return new ProviderUnavailableError(
-          PROVIDER,
           `TLS verification of Vault at ${this.#url} failed (${detail.startsWith(failure.code) ? detail : `${failure.code}: ${detail}`}): set VAULT_CACERT to the CA certificate that signed the server's certificate`,
-          { ...(secret ? { secret } : {}), cause },
+          { provider: PROVIDER, ...(secret ? { secret } : {}), cause },
         );
       }
       case "redirect": {
@@ -353,21 +350,18 @@ export class VaultTransport {
         const why = failure.target
           ? `to another origin, ${failure.target}, which is not allowed: no token or data was sent there. If it is a Vault node you trust (such as the active node of an HA cluster), add it to VAULT_REDIRECT_ALLOW`
           : `and the redirect was not followed (${this.clean(failure.message, request, token)})`;
-        return new ProviderError(
-          PROVIDER,
-          `Vault at ${this.#url} redirected ${method} ${path}${status} ${why}`,
-          {
-            ...(secret ? { secret } : {}),
-            cause,
-          },
-        );
+        return new ProviderError(`Vault at ${this.#url} redirected ${method} ${path}${status} ${why}`, {
+          provider: PROVIDER,
+          ...(secret ? { secret } : {}),
+          cause,
+        });
       }
       case "aborted":
         if ((failure.reason as { name?: unknown } | undefined)?.name === "TimeoutError")
           return new ProviderUnavailableError(
-            PROVIDER,
             `Vault at ${this.#url} did not answer ${method} ${path} before the caller's deadline`,
             {
+              provider: PROVIDER,
               ...(secret ? { secret } : {}),
               cause: new VaultRequestError(`${method} ${path}: deadline passed`, {
                 ...base,
@@ -375,13 +369,15 @@ export class VaultTransport {
               }),
             },
           );
-        return new ProviderError(PROVIDER, `Request ${method} ${path} to Vault was aborted`, {
+        return new ProviderError(`Request ${method} ${path} to Vault was aborted`, {
+          provider: PROVIDER,
           ...(secret ? { secret } : {}),
           cause: failure.reason,
         });
       case "other": {
         const detail = this.clean(failure.message, request, token);
-        return new ProviderError(PROVIDER, `Vault request ${method} ${path} failed: ${detail}`, {
+        return new ProviderError(`Vault request ${method} ${path} failed: ${detail}`, {
+          provider: PROVIDER,
           ...(secret ? { secret } : {}),
           cause: new VaultRequestError(`${method} ${path}: ${detail}`, base),
         });
@@ -413,57 +409,54 @@ export class VaultTransport {
 
     if (request.login) {
       if (status < 500 && status !== 429)
-        return new AuthenticationError(
-          PROVIDER,
-          DISPLAY_NAME,
-          `${said || `HTTP ${status}`} (${request.login} login at auth/${displayPath(request.segments.slice(1, -1))})`,
+        return new AuthenticationError(undefined, {
+          provider: PROVIDER,
+          displayName: DISPLAY_NAME,
+          reason: `${said || `HTTP ${status}`} (${request.login} login at auth/${displayPath(request.segments.slice(1, -1))})`,
           cause,
-        );
+        });
     }
     if (status === 503 && errors.includes(PHRASE.sealed))
       return new ProviderUnavailableError(
-        PROVIDER,
         `Vault is sealed (${this.#url}): unseal it with 'bao operator unseal' or 'vault operator unseal' and retry`,
-        withSecret,
+        { provider: PROVIDER, ...withSecret },
       );
     if (status === 400 && errors.includes(PHRASE.casMismatch))
       return new SecretConflictError(
-        PROVIDER,
-        secret ?? path,
         `${secret ? `Secret '${secret}'` : path} was changed by someone else (Vault check-and-set did not match): read it again and retry`,
-        cause,
+        { provider: PROVIDER, secret: secret ?? path, cause },
       );
     if (status === 401)
-      return new AuthenticationError(PROVIDER, DISPLAY_NAME, said || "the token was not accepted", cause);
+      return new AuthenticationError(undefined, {
+        provider: PROVIDER,
+        displayName: DISPLAY_NAME,
+        reason: said || "the token was not accepted",
+        cause,
+      });
     if (status === 403)
       return new AccessDeniedError(
-        PROVIDER,
         `Vault denied ${capabilityFor(request)} on ${path}${said ? ` (${said})` : ""}: the token's policies must grant "${capabilityFor(request)}" on this path`,
-        withSecret,
+        { provider: PROVIDER, ...withSecret },
       );
     if (status === 429)
       return new ProviderUnavailableError(
-        PROVIDER,
         `Vault at ${this.#url} is rate-limiting requests (HTTP 429 for ${method} ${path})${tried}: retry later`,
-        withSecret,
+        { provider: PROVIDER, ...withSecret },
       );
     if (status >= 500)
       return new ProviderUnavailableError(
-        PROVIDER,
         `Vault at ${this.#url} answered HTTP ${status} for ${method} ${path}${said ? `: ${said}` : ""}${tried}`,
-        withSecret,
+        { provider: PROVIDER, ...withSecret },
       );
     if (status === 404 && errors.includes(PHRASE.noRoute))
       return new ProviderError(
-        PROVIDER,
         `Vault has no such path ${path}: check VAULT_MOUNT_POINT and that a KV secrets engine is mounted there`,
-        withSecret,
+        { provider: PROVIDER, ...withSecret },
       );
-    return new ProviderError(
-      PROVIDER,
-      `Vault rejected ${method} ${path}: HTTP ${status}${said ? ` ${said}` : ""}`,
-      withSecret,
-    );
+    return new ProviderError(`Vault rejected ${method} ${path}: HTTP ${status}${said ? ` ${said}` : ""}`, {
+      provider: PROVIDER,
+      ...withSecret,
+    });
   }
 }
 

@@ -14,7 +14,7 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const name = String(args.name);
   const manager = context.manager();
   const notFound = () =>
-    new SecretNotFoundError(name, { provider: manager.providerName, message: `Secret '${name}' not found` });
+    new SecretNotFoundError(`Secret '${name}' not found`, { secret: name, provider: manager.providerName });
 
   // Without a terminal there is no one to ask: deleting needs an explicit --yes.
   if (!context.io.stdinIsTTY && args.yes !== true)

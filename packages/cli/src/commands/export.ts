@@ -27,8 +27,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     const list = [...failed].map(([name, error]) => `${name} (${errorSummary(error).code})`).join(", ");
     if (args.skipUnreadable !== true)
       throw new ProviderError(
-        manager.providerName,
         `Export refused: ${failed.size} secret${failed.size === 1 ? "" : "s"} could not be read: ${list}; nothing was written (pass --skip-unreadable to export the others)`,
+        { provider: manager.providerName },
       );
     context.out.warn(`not exported (could not be read): ${list}`);
   }
@@ -47,8 +47,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     const plural = missingRequired.length > 1 ? "s" : "";
     if (args.allowMissing !== true)
       throw new ProviderError(
-        manager.providerName,
         `Export refused: required secret${plural} missing: ${list}; nothing was written (pass --allow-missing to export the others)`,
+        { provider: manager.providerName },
       );
     context.out.warn(`required secret${plural} not exported (missing): ${list}`);
   }

@@ -11,9 +11,9 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const record = await manager.getSecretRecord(name, version === undefined ? {} : { version });
   if (record === undefined) {
     const which = version === undefined ? "" : ` (version '${version.slice(0, 64)}')`;
-    throw new SecretNotFoundError(name, {
+    throw new SecretNotFoundError(`Secret '${name}'${which} not found`, {
+      secret: name,
       provider: manager.providerName,
-      message: `Secret '${name}'${which} not found`,
     });
   }
   if (context.global.json) {

@@ -50,9 +50,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   if (missing.length > 0) {
     if (!allowMissing)
       throw new ProviderError(
-        manager.providerName,
         `Required secret${missing.length > 1 ? "s" : ""} ${nameList(missing)} not found in ${manager.providerName}: the command was not started (pass --allow-missing to start it anyway)`,
-        { ...(missing.length === 1 ? { secret: missing[0] } : {}) },
+        { provider: manager.providerName, ...(missing.length === 1 ? { secret: missing[0] } : {}) },
       );
     context.out.warn(
       `required secret${missing.length > 1 ? "s" : ""} not set (missing): ${missing.join(", ")}`,
