@@ -71,8 +71,9 @@ describe("errors", () => {
     ProviderError: {},
     SecretTimeoutError: { operation: "get", timeoutMs: 1000 },
   };
-  const classes = Object.entries(core).filter(
-    (entry): entry is [string, new (message: string | undefined, options: object) => core.SecretError] =>
+  type AnyErrorClass = new (message: string | undefined, options: object) => core.SecretError;
+  const classes = (Object.entries(core) as [string, unknown][]).filter(
+    (entry): entry is [string, AnyErrorClass] =>
       typeof entry[1] === "function" &&
       (entry[1] === core.SecretError || entry[1].prototype instanceof core.SecretError),
   );
