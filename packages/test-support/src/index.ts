@@ -15,19 +15,19 @@ export {
   type RunCliOptions,
   runCli,
 } from "./cli.js";
-export {
-  type BackendFlavor,
-  HostileProxy,
-  type HostileProxyOptions,
-  type HungRequest,
-  type HungSockets,
-  type ProxiedRequest,
-  type ProxyMode,
-  type RequestCounts,
-  type RequestMatcher,
-  type RuleOptions,
-} from "./hostile-proxy.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
+export { HostileProxy } from "./proxy/hostile-proxy.js";
+export type {
+  BackendFlavor,
+  HostileProxyOptions,
+  HungRequest,
+  HungSockets,
+  ProxiedRequest,
+  ProxyMode,
+  RequestCounts,
+  RequestMatcher,
+  RuleOptions,
+} from "./proxy/types.js";
 export { type RecordedRequest, Recorder, type RecorderOptions } from "./recorder.js";
 export {
   motoEnv,
