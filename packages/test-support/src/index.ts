@@ -29,14 +29,8 @@ export type {
   RuleOptions,
 } from "./proxy/types.js";
 export { type RecordedRequest, Recorder, type RecorderOptions } from "./recorder.js";
-export {
-  motoEnv,
-  type OpenBaoServer,
-  type RunningServer,
-  type StartOpenBaoOptions,
-  startMoto,
-  startOpenBao,
-  type VaultRequest,
-  vaultRequest,
-} from "./servers.js";
+export { motoEnv, startMoto } from "./servers/moto.js";
+export { type OpenBaoServer, type StartOpenBaoOptions, startOpenBao } from "./servers/openbao.js";
+export type { RunningServer } from "./servers/server-process.js";
+export { type VaultRequest, vaultRequest } from "./servers/vault-request.js";
 export { ensureTool, freePort, pythonWithBoto3, repoRoot } from "./tools.js";
