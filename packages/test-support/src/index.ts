@@ -15,28 +15,22 @@ export {
   type RunCliOptions,
   runCli,
 } from "./cli.js";
-export {
-  type BackendFlavor,
-  HostileProxy,
-  type HostileProxyOptions,
-  type HungRequest,
-  type HungSockets,
-  type ProxiedRequest,
-  type ProxyMode,
-  type RequestCounts,
-  type RequestMatcher,
-  type RuleOptions,
-} from "./hostile-proxy.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
+export { HostileProxy } from "./proxy/hostile-proxy.js";
+export type {
+  BackendFlavor,
+  HostileProxyOptions,
+  HungRequest,
+  HungSockets,
+  ProxiedRequest,
+  ProxyMode,
+  RequestCounts,
+  RequestMatcher,
+  RuleOptions,
+} from "./proxy/types.js";
 export { type RecordedRequest, Recorder, type RecorderOptions } from "./recorder.js";
-export {
-  motoEnv,
-  type OpenBaoServer,
-  type RunningServer,
-  type StartOpenBaoOptions,
-  startMoto,
-  startOpenBao,
-  type VaultRequest,
-  vaultRequest,
-} from "./servers.js";
+export { motoEnv, startMoto } from "./servers/moto.js";
+export { type OpenBaoServer, type StartOpenBaoOptions, startOpenBao } from "./servers/openbao.js";
+export type { RunningServer } from "./servers/server-process.js";
+export { type VaultRequest, vaultRequest } from "./servers/vault-request.js";
 export { ensureTool, freePort, pythonWithBoto3, repoRoot } from "./tools.js";
