@@ -93,58 +93,57 @@ function mix(h: number): number {
   return x >>> 0;
 }
 
-/** An open-addressing set of 64-bit fingerprints in typed arrays. */
+/** An open-addressing set of 64-bit fingerprints: both halves side by side, so a probe touches one cache line. */
 class FingerprintSet {
-  #hi: Uint32Array;
-  #lo: Uint32Array;
+  #slots: Uint32Array;
   #mask: number;
   size = 0;
 
   constructor(capacity = 1024) {
-    this.#hi = new Uint32Array(capacity);
-    this.#lo = new Uint32Array(capacity);
+    this.#slots = new Uint32Array(capacity * 2);
     this.#mask = capacity - 1;
   }
 
   add(h1: number, h2: number): void {
     const hi = h1 >>> 0;
     const lo = h2 >>> 0 || 1;
-    if ((this.size + 1) * 2 > this.#hi.length) this.#grow();
-    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & this.#mask;
+    if ((this.size + 1) * 4 > this.#slots.length) this.#grow();
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
     for (;;) {
-      const h = this.#hi[slot] as number;
-      const l = this.#lo[slot] as number;
-      if (h === 0 && l === 0) break;
+      const h = slots[slot * 2] as number;
+      const l = slots[slot * 2 + 1] as number;
+      if (l === 0) break;
       if (h === hi && l === lo) return;
-      slot = (slot + 1) & this.#mask;
+      slot = (slot + 1) & mask;
     }
-    this.#hi[slot] = hi;
-    this.#lo[slot] = lo;
+    slots[slot * 2] = hi;
+    slots[slot * 2 + 1] = lo;
     this.size++;
   }
 
   has(h1: number, h2: number): boolean {
     const hi = h1 >>> 0;
     const lo = h2 >>> 0 || 1;
-    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & this.#mask;
+    const slots = this.#slots;
+    const mask = this.#mask;
+    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
     for (;;) {
-      const h = this.#hi[slot] as number;
-      const l = this.#lo[slot] as number;
-      if (h === hi && l === lo) return true;
-      if (h === 0 && l === 0) return false;
-      slot = (slot + 1) & this.#mask;
+      const l = slots[slot * 2 + 1] as number;
+      if (l === lo && slots[slot * 2] === hi) return true;
+      if (l === 0) return false;
+      slot = (slot + 1) & mask;
     }
   }
 
   #grow(): void {
-    const hi = this.#hi;
-    const lo = this.#lo;
-    this.#hi = new Uint32Array(hi.length * 2);
-    this.#lo = new Uint32Array(hi.length * 2);
-    this.#mask = hi.length * 2 - 1;
+    const old = this.#slots;
+    this.#slots = new Uint32Array(old.length * 2);
+    this.#mask = old.length - 1;
     this.size = 0;
-    for (let i = 0; i < hi.length; i++) {
-      if (hi[i] !== 0 || lo[i] !== 0) this.add(hi[i] as number, lo[i] as number);
+    for (let i = 0; i < old.length; i += 2) {
+      if (old[i + 1] !== 0) this.add(old[i] as number, old[i + 1] as number);
     }
   }
 }
@@ -299,24 +298,49 @@ interface RedactionRegistry {
 const REGISTRY_VERSION = 1;
 const GLOBAL_KEY = Symbol.for("@org/secrets-core.redaction");
 
+/** Values registered but not yet fingerprinted are fingerprinted together once this many wait, */
+const MAX_PENDING = MAX_SHORT_FORMS;
+/** or once they total this many characters. */
+const MAX_PENDING_CHARS = 1 << 22;
+
 function createRegistry(): RedactionRegistry {
   let current = new Generation(true);
   let previous: Generation | undefined;
+  // Registering only queues the value (in order, each once): its forms and
+  // fingerprints are built by the next scan, so a process that registers
+  // thousands of values and logs nothing never builds them.
+  let pending = new Set<string>();
+  let pendingChars = 0;
+
+  const remember = (value: string): void => {
+    const key = fingerprintKey(value);
+    if (current.seen.has(key)) return;
+    const forms = formsOf(value);
+    if (current.wouldOverflow(forms)) {
+      previous = current;
+      current = new Generation(true);
+    }
+    current.add(key, forms);
+  };
+  const flush = (): void => {
+    const values = pending;
+    pending = new Set();
+    pendingChars = 0;
+    for (const value of values) remember(value);
+  };
 
   return {
     version: REGISTRY_VERSION,
     register(value) {
       if (typeof value !== "string" || value.length < MIN_REDACTED_LENGTH) return;
-      const key = fingerprintKey(value);
-      if (current.seen.has(key)) return;
-      const forms = formsOf(value);
-      if (current.wouldOverflow(forms)) {
-        previous = current;
-        current = new Generation(true);
-      }
-      current.add(key, forms);
+      // Registered again: it moves to the end, as if it were remembered now.
+      if (pending.delete(value)) pendingChars -= value.length;
+      pending.add(value);
+      pendingChars += value.length;
+      if (pending.size >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS) flush();
     },
     scrub(text, also) {
+      if (pending.size > 0) flush();
       const generations: Generation[] = [current];
       if (previous) generations.push(previous);
       if (also && also.length > 0) {
@@ -332,6 +356,8 @@ function createRegistry(): RedactionRegistry {
     clear() {
       current = new Generation(true);
       previous = undefined;
+      pending = new Set();
+      pendingChars = 0;
     },
   };
 }
