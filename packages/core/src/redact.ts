@@ -27,7 +27,9 @@
  * remembered. Memory is bounded: two generations of at most 2^18 fingerprints
  * (a 4 MiB table) and 2^16 short forms each; when the newer generation
  * fills up, the older one is dropped and its values are no longer scrubbed
- * until they pass through a manager again.
+ * until they pass through a manager again. A registered value only waits in a
+ * queue (at most 65,536 values or 4 Mi characters) until the next scan builds
+ * its forms and fingerprints, so registering costs almost nothing.
  *
  * The registry is process-wide (under a global symbol), so an ESM and a CJS copy
  * of core in one process share it.
@@ -93,57 +95,58 @@ function mix(h: number): number {
   return x >>> 0;
 }
 
-/** An open-addressing set of 64-bit fingerprints: both halves side by side, so a probe touches one cache line. */
+/** An open-addressing set of 64-bit fingerprints in typed arrays. */
 class FingerprintSet {
-  #slots: Uint32Array;
+  #hi: Uint32Array;
+  #lo: Uint32Array;
   #mask: number;
   size = 0;
 
   constructor(capacity = 1024) {
-    this.#slots = new Uint32Array(capacity * 2);
+    this.#hi = new Uint32Array(capacity);
+    this.#lo = new Uint32Array(capacity);
     this.#mask = capacity - 1;
   }
 
   add(h1: number, h2: number): void {
     const hi = h1 >>> 0;
     const lo = h2 >>> 0 || 1;
-    if ((this.size + 1) * 4 > this.#slots.length) this.#grow();
-    const slots = this.#slots;
-    const mask = this.#mask;
-    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    if ((this.size + 1) * 2 > this.#hi.length) this.#grow();
+    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & this.#mask;
     for (;;) {
-      const h = slots[slot * 2] as number;
-      const l = slots[slot * 2 + 1] as number;
-      if (l === 0) break;
+      const h = this.#hi[slot] as number;
+      const l = this.#lo[slot] as number;
+      if (h === 0 && l === 0) break;
       if (h === hi && l === lo) return;
-      slot = (slot + 1) & mask;
+      slot = (slot + 1) & this.#mask;
     }
-    slots[slot * 2] = hi;
-    slots[slot * 2 + 1] = lo;
+    this.#hi[slot] = hi;
+    this.#lo[slot] = lo;
     this.size++;
   }
 
   has(h1: number, h2: number): boolean {
     const hi = h1 >>> 0;
     const lo = h2 >>> 0 || 1;
-    const slots = this.#slots;
-    const mask = this.#mask;
-    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & mask;
+    let slot = mix(hi ^ Math.imul(lo, 0x9e3779b1)) & this.#mask;
     for (;;) {
-      const l = slots[slot * 2 + 1] as number;
-      if (l === lo && slots[slot * 2] === hi) return true;
-      if (l === 0) return false;
-      slot = (slot + 1) & mask;
+      const h = this.#hi[slot] as number;
+      const l = this.#lo[slot] as number;
+      if (h === hi && l === lo) return true;
+      if (h === 0 && l === 0) return false;
+      slot = (slot + 1) & this.#mask;
     }
   }
 
   #grow(): void {
-    const old = this.#slots;
-    this.#slots = new Uint32Array(old.length * 2);
-    this.#mask = old.length - 1;
+    const hi = this.#hi;
+    const lo = this.#lo;
+    this.#hi = new Uint32Array(hi.length * 2);
+    this.#lo = new Uint32Array(hi.length * 2);
+    this.#mask = hi.length * 2 - 1;
     this.size = 0;
-    for (let i = 0; i < old.length; i += 2) {
-      if (old[i + 1] !== 0) this.add(old[i] as number, old[i + 1] as number);
+    for (let i = 0; i < hi.length; i++) {
+      if (hi[i] !== 0 || lo[i] !== 0) this.add(hi[i] as number, lo[i] as number);
     }
   }
 }
@@ -298,7 +301,7 @@ interface RedactionRegistry {
 const REGISTRY_VERSION = 1;
 const GLOBAL_KEY = Symbol.for("@org/secrets-core.redaction");
 
-/** Values registered but not yet fingerprinted are fingerprinted together once this many wait, */
+/** Queued values are fingerprinted at once when this many wait, */
 const MAX_PENDING = MAX_SHORT_FORMS;
 /** or once they total this many characters. */
 const MAX_PENDING_CHARS = 1 << 22;
@@ -326,7 +329,13 @@ function createRegistry(): RedactionRegistry {
     const values = pending;
     pending = new Set();
     pendingChars = 0;
-    for (const value of values) remember(value);
+    for (const value of values) {
+      try {
+        remember(value);
+      } catch {
+        // Best effort per value, as registering always was.
+      }
+    }
   };
 
   return {
