@@ -1,6 +1,7 @@
 // `init` at scale: creating 100 and 1,000 secrets through the initializer, against
 // the raw client creating the same secrets with the same concurrency, in the same run.
-//   env:   generating the values and writing the file atomically (temporary file, fsync, rename)
+//   env:   generating the values and writing the file atomically and durably
+//          (temporary file, fsync, rename, fsync of the directory)
 //   Vault: node-vault writes against a real OpenBao dev server
 //   AWS:   SDK CreateSecret against a real moto server
 // Each figure is the median of a few runs; each run creates fresh secrets (a new prefix or file).
@@ -95,6 +96,13 @@ export async function benchInit(root) {
               closeSync(fd);
             }
             renameSync(temporary, file);
+            // The rename is durable once the directory is flushed, as writeSecretFile does.
+            const dirFd = openSync(path.dirname(file), "r");
+            try {
+              fsyncSync(dirFd);
+            } finally {
+              closeSync(dirFd);
+            }
           },
         });
         const ours = await timed(runs, {
@@ -102,7 +110,7 @@ export async function benchInit(root) {
           run: (provider) => init(provider, count),
         });
         times.set(count, ours);
-        row("env", count, ours, raw, "vs generating the values and one atomic write of the file");
+        row("env", count, ours, raw, "vs generating the values and one atomic, durable write of the file");
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });

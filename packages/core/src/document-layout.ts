@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { backoffDelay, sleep } from "./backoff.js";
 import type { DeleteOptions, ListOptions, ReadOptions, SecretRecord, WriteOptions } from "./contract.js";
 import { SecretConflictError } from "./errors.js";
@@ -12,8 +12,10 @@ let versionKey: Buffer | undefined;
  * the process that produced it, which is where check-and-set uses it.
  */
 export function valueVersion(value: string): string {
-  versionKey ??= randomBytes(32);
-  return createHmac("sha256", versionKey).update(value, "utf8").digest("base64url").slice(0, 22);
+  // Loaded on first use: a process that only reads never needs it.
+  const crypto: typeof Crypto = process.getBuiltinModule("node:crypto");
+  versionKey ??= crypto.randomBytes(32);
+  return crypto.createHmac("sha256", versionKey).update(value, "utf8").digest("base64url").slice(0, 22);
 }
 
 /**

@@ -239,7 +239,10 @@ function hasUnescapedQuote(content: string, quote: string): boolean {
   return false;
 }
 
+const ANY_SURROGATE = /[\ud800-\udfff]/;
+
 function hasLoneSurrogate(value: string): boolean {
+  if (!ANY_SURROGATE.test(value)) return false;
   for (let i = 0; i < value.length; i++) {
     const code = value.charCodeAt(i);
     if (code >= 0xd800 && code <= 0xdbff) {
@@ -271,6 +274,8 @@ export function canFormatDotenvValue(value: string): boolean {
 export function formatDotenvValue(value: string, name = "value"): string {
   if (typeof value !== "string")
     throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
+  // Bare, when possible, is always the shortest encoding.
+  if (!hasLoneSurrogate(value) && whyQuotesAreNeeded(value) === undefined) return value;
   const { encodings, reason } = encodeValue(value);
   const best = encodings[0];
   if (!best) throw new InvalidSecretValueError(undefined, { secret: name, reason });

@@ -1,9 +1,12 @@
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { type BigIntStats, constants, promises as fs, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import path from "node:path";
 import { backoffDelay, sleep } from "./backoff.js";
 import { SecretConfigError, SecretError } from "./errors.js";
+
+/** `node:crypto`, loaded on first use: reading a secret never needs it. */
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
 // ---------------------------------------------------------------------------
 // Who we are, for lock files and temporary file names
@@ -32,7 +35,7 @@ function currentOwner(): Owner {
 
 /** A short tag for this host (and PID namespace), safe in a file name. */
 function hostTag(owner: Owner = currentOwner()): string {
-  return createHash("sha256").update(`${owner.host}\0${owner.ns}`).digest("hex").slice(0, 8);
+  return crypto().createHash("sha256").update(`${owner.host}\0${owner.ns}`).digest("hex").slice(0, 8);
 }
 
 /** Whether `pid` provably no longer runs here. EPERM means it runs (as another user). */
@@ -76,7 +79,7 @@ export const DEFAULT_LEFTOVER_AGE_MS = 15 * 60_000;
  * in the directory (not the temporary files of `<target>.local`) matches.
  */
 function tempName(base: string, locked: boolean): string {
-  return `.${base}.${locked ? "l" : "u"}-${hostTag()}-${process.pid}-${randomBytes(6).toString("hex")}.tmp`;
+  return `.${base}.${locked ? "l" : "u"}-${hostTag()}-${process.pid}-${crypto().randomBytes(6).toString("hex")}.tmp`;
 }
 
 const TEMP = /^([lu])-([0-9a-f]{8})-(\d{1,10})-([0-9a-f]{12})\.tmp$/;
@@ -286,7 +289,11 @@ async function acquire(
   signal: AbortSignal | undefined,
 ): Promise<{ handle: fs.FileHandle }> {
   const started = performance.now();
-  const owner: LockOwner = { ...currentOwner(), pid: process.pid, id: randomBytes(8).toString("hex") };
+  const owner: LockOwner = {
+    ...currentOwner(),
+    pid: process.pid,
+    id: crypto().randomBytes(8).toString("hex"),
+  };
   // The lock we are watching and since when (our own clock) its heartbeat has not moved.
   let watched: { key: string; since: number } | undefined;
   let unseen = 0;
@@ -385,7 +392,7 @@ async function takeOver(lock: string, stale: LockSighting): Promise<boolean> {
   const again = await look(lock);
   if (!again) return true; // gone already: try to lock at once
   if (again.key !== stale.key) return false;
-  const aside = `${lock}.${randomBytes(6).toString("hex")}.stale`;
+  const aside = `${lock}.${crypto().randomBytes(6).toString("hex")}.stale`;
   try {
     await fs.rename(lock, aside);
   } catch (error) {

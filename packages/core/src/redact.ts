@@ -27,7 +27,9 @@
  * remembered. Memory is bounded: two generations of at most 2^18 fingerprints
  * (a 4 MiB table) and 2^16 short forms each; when the newer generation
  * fills up, the older one is dropped and its values are no longer scrubbed
- * until they pass through a manager again.
+ * until they pass through a manager again. A registered value only waits in a
+ * queue (at most 65,536 values or 4 Mi characters) until the next scan builds
+ * its forms and fingerprints, so registering costs almost nothing.
  *
  * The registry is process-wide (under a global symbol), so an ESM and a CJS copy
  * of core in one process share it.
@@ -299,24 +301,55 @@ interface RedactionRegistry {
 const REGISTRY_VERSION = 1;
 const GLOBAL_KEY = Symbol.for("@org/secrets-core.redaction");
 
+/** Queued values are fingerprinted at once when this many wait, */
+const MAX_PENDING = MAX_SHORT_FORMS;
+/** or once they total this many characters. */
+const MAX_PENDING_CHARS = 1 << 22;
+
 function createRegistry(): RedactionRegistry {
   let current = new Generation(true);
   let previous: Generation | undefined;
+  // Registering only queues the value (in order, each once): its forms and
+  // fingerprints are built by the next scan, so a process that registers
+  // thousands of values and logs nothing never builds them.
+  let pending = new Set<string>();
+  let pendingChars = 0;
+
+  const remember = (value: string): void => {
+    const key = fingerprintKey(value);
+    if (current.seen.has(key)) return;
+    const forms = formsOf(value);
+    if (current.wouldOverflow(forms)) {
+      previous = current;
+      current = new Generation(true);
+    }
+    current.add(key, forms);
+  };
+  const flush = (): void => {
+    const values = pending;
+    pending = new Set();
+    pendingChars = 0;
+    for (const value of values) {
+      try {
+        remember(value);
+      } catch {
+        // Best effort per value, as registering always was.
+      }
+    }
+  };
 
   return {
     version: REGISTRY_VERSION,
     register(value) {
       if (typeof value !== "string" || value.length < MIN_REDACTED_LENGTH) return;
-      const key = fingerprintKey(value);
-      if (current.seen.has(key)) return;
-      const forms = formsOf(value);
-      if (current.wouldOverflow(forms)) {
-        previous = current;
-        current = new Generation(true);
-      }
-      current.add(key, forms);
+      // Registered again: it moves to the end, as if it were remembered now.
+      if (pending.delete(value)) pendingChars -= value.length;
+      pending.add(value);
+      pendingChars += value.length;
+      if (pending.size >= MAX_PENDING || pendingChars >= MAX_PENDING_CHARS) flush();
     },
     scrub(text, also) {
+      if (pending.size > 0) flush();
       const generations: Generation[] = [current];
       if (previous) generations.push(previous);
       if (also && also.length > 0) {
@@ -332,6 +365,8 @@ function createRegistry(): RedactionRegistry {
     clear() {
       current = new Generation(true);
       previous = undefined;
+      pending = new Set();
+      pendingChars = 0;
     },
   };
 }

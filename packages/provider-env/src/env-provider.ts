@@ -344,11 +344,10 @@ export class EnvProvider implements SecretProvider {
   #record(name: string, document: DotenvDocument): SecretRecord | undefined {
     const fromEnv = this.#envValue(name);
     const fromFile = document.get(name);
-    if (fromEnv !== undefined && fromEnv !== fromFile)
-      return { value: fromEnv, version: valueVersion(fromEnv) };
+    if (fromEnv !== undefined && fromEnv !== fromFile) return recordOf(fromEnv);
     if (fromFile === undefined) return undefined;
     const { updatedAt, metadata } = parseAnnotation(document.annotation(name));
-    const record: SecretRecord = { value: fromFile, version: valueVersion(fromFile) };
+    const record = recordOf(fromFile);
     if (updatedAt) record.updatedAt = updatedAt;
     if (Object.keys(metadata).length > 0) record.metadata = metadata;
     return record;
@@ -594,4 +593,27 @@ export function createProvider(context: ProviderContext): EnvProvider {
     cwd: context.cwd,
     logger: context.logger,
   });
+}
+
+/**
+ * A record whose version is computed when first read: `get` usually needs
+ * only the value, and the version's HMAC is what loads `node:crypto`.
+ */
+function recordOf(value: string): SecretRecord {
+  let version: string | undefined;
+  let known = false;
+  return {
+    value,
+    get version() {
+      if (!known) {
+        version = valueVersion(value);
+        known = true;
+      }
+      return version;
+    },
+    set version(given) {
+      version = given;
+      known = true;
+    },
+  };
 }
