@@ -78,9 +78,13 @@ describe("init against a real OpenBao (KV v2)", () => {
     }
     expect(seen.byKey[`GET /v1/secret/data/${prefix}/DATABASE_URL`]).toBe(1);
     expect(seen.byKey[`GET /v1/secret/data/${prefix}/SMTP_PASSWORD`]).toBe(1);
-    const lookups = seen.countMatching((r) => !r.path.startsWith(`/v1/secret/data/${prefix}/`));
+    // The token lookup goes out a second after first use, so only when init ran that long (a slow machine).
+    const tokenLookups = seen.count("GET /v1/auth/token/lookup-self");
+    expect(tokenLookups).toBeLessThanOrEqual(1);
+    const lookups =
+      seen.countMatching((r) => !r.path.startsWith(`/v1/secret/data/${prefix}/`)) - tokenLookups;
     expect(lookups).toBeLessThanOrEqual(1);
-    expect(seen.total).toBe(COUNT + 2 + lookups);
+    expect(seen.total).toBe(COUNT + 2 + lookups + tokenLookups);
   }, 120_000);
 
   it("a re-run changes nothing and costs one request per secret plus the first wave's conflicts", async () => {

@@ -21,6 +21,8 @@ const recorder = new Recorder();
 /** Straight to moto: what is really stored. */
 const direct = createAwsProvider({ prefix, clientConfig: { endpoint: motoEndpoint() } });
 let provider: ReturnType<typeof createAwsProvider>;
+/** For vi.waitFor: its 1 s default is too short for a request or a socket close on a loaded machine. */
+const LOADED = { timeout: 15_000 };
 
 beforeAll(async () => {
   await proxy.start();
@@ -81,7 +83,7 @@ describe("a hung endpoint (accepts, never answers)", () => {
     proxy.also({ kind: "hang" }, () => true);
     const controller = new AbortController();
     const call = provider.get("HUNG", { signal: controller.signal });
-    await vi.waitFor(() => expect(proxy.hungSockets().hung).toBeGreaterThanOrEqual(1));
+    await vi.waitFor(() => expect(proxy.hungSockets().hung).toBeGreaterThanOrEqual(1), LOADED);
     controller.abort();
     const error = await rejection(call);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
@@ -90,7 +92,7 @@ describe("a hung endpoint (accepts, never answers)", () => {
     );
     // GetSecretValue and the DescribeSecret beside it: one attempt each, both given up.
     expect(proxy.countRequests().count("GetSecretValue")).toBe(1);
-    await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung));
+    await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung), LOADED);
   });
 
   it("a deadline signal (AbortSignal.timeout) ends with code TIMEOUT; core's own reason is passed on as it is", async () => {
@@ -109,10 +111,10 @@ describe("a hung endpoint (accepts, never answers)", () => {
     });
     const controller = new AbortController();
     const call = provider.list({ signal: controller.signal });
-    await vi.waitFor(() => expect(proxy.countRequests().count("ListSecrets")).toBe(1));
+    await vi.waitFor(() => expect(proxy.countRequests().count("ListSecrets")).toBe(1), LOADED);
     controller.abort(reason);
     expect(await rejection(call)).toBe(reason);
-    await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung));
+    await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung), LOADED);
   });
 
   it("on a kept-alive socket that answered before, the hung request is given up and that socket closed", async () => {
@@ -123,12 +125,12 @@ describe("a hung endpoint (accepts, never answers)", () => {
       expect((await keep.get("HUNG"))?.value).toBe("hung-value-1");
       const controller = new AbortController();
       const call = rejection(keep.get("HUNG", { signal: controller.signal }));
-      await vi.waitFor(() => expect(proxy.hungSockets().hung).toBe(1));
+      await vi.waitFor(() => expect(proxy.hungSockets().hung).toBe(1), LOADED);
       // The hung request went over a socket that had carried an answered request before.
       expect(proxy.hungRequests[0]?.requestsOnSocket).toBeGreaterThan(1);
       controller.abort();
       await call;
-      await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(1));
+      await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(1), LOADED);
     } finally {
       await keep.close();
     }
@@ -153,13 +155,13 @@ describe("a hung endpoint (accepts, never answers)", () => {
       const before = proxy.hungSockets().hung;
       const controller = new AbortController();
       const call = run(controller.signal);
-      await vi.waitFor(() => expect(proxy.hungSockets().hung, label).toBeGreaterThan(before));
+      await vi.waitFor(() => expect(proxy.hungSockets().hung, label).toBeGreaterThan(before), LOADED);
       controller.abort();
       const error = await rejection(call);
       expect(error.code, label).toBe("PROVIDER_UNAVAILABLE");
       expect(error.message, label).toMatch(/was cancelled before it was answered$/);
     }
-    await vi.waitFor(() => expect(proxy.hungRequests.filter((r) => !r.closed)).toEqual([]));
+    await vi.waitFor(() => expect(proxy.hungRequests.filter((r) => !r.closed)).toEqual([]), LOADED);
     expect((await direct.get("HUNG"))?.value).toBe("hung-value-1");
   });
 
@@ -179,7 +181,10 @@ describe("a hung endpoint (accepts, never answers)", () => {
       expect(proxy.countRequests().count("GetSecretValue")).toBe(3);
       expect(error.cause).toBeInstanceOf(AwsRequestFailure);
       expect((error.cause as AwsRequestFailure).attempts).toBe(3);
-      await vi.waitFor(() => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung));
+      await vi.waitFor(
+        () => expect(proxy.hungSockets().closedByClient).toBe(proxy.hungSockets().hung),
+        LOADED,
+      );
     } finally {
       await bounded.close();
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { SecretManager } from "@org/secrets-core";
-import { freePort, HostileProxy } from "@org/secrets-test-support";
+import { freePort, HostileProxy, type ProxiedRequest } from "@org/secrets-test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { createProvider, parseVaultConfig, type VaultProvider } from "../src/index.js";
 import { captureLogger, createToken, root, server, unique, writePolicy } from "./support/vault.js";
@@ -112,13 +112,12 @@ describe("debug logging over every operation, failures included", () => {
       cwd,
       logger,
     });
-    proxy.next(
-      { kind: "status", status: 502 },
-      { kind: "status", status: 502 },
-      { kind: "status", status: 502 },
-    );
+    // Faults for the secret's own requests only: on a slow machine the background token
+    // lookup goes out meanwhile and must not take one of them.
+    const secretKey = (r: ProxiedRequest) => r.path === `/v1/secret/data/${prefix}/SECRET_KEY`;
+    proxy.set({ kind: "status", status: 502 }, secretKey, { times: 3 });
     await fail(() => proxied.set("SECRET_KEY", v5));
-    proxy.next({ kind: "hang" });
+    proxy.set({ kind: "hang" }, secretKey);
     await fail(() => proxied.get("SECRET_KEY"));
 
     const { config } = parseVaultConfig(
