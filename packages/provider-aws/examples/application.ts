@@ -1,5 +1,6 @@
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SecretConflictError, type SecretManager } from "@org/secrets-core";
+import type { SecretManager } from "@org/secrets-core";
+import { SecretConflictError } from "@org/secrets-core/provider";
 import { createAwsProvider } from "@org/secrets-provider-aws";
 
 /**
