@@ -1,6 +1,5 @@
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import type { SecretManager } from "@org/secrets-core";
-import { SecretConflictError } from "@org/secrets-core/provider";
+import { SecretConflictError, type SecretManager } from "@org/secrets-core";
 import { createAwsProvider } from "@org/secrets-provider-aws";
 
 /**
