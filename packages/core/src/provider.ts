@@ -67,7 +67,7 @@ export {
   withFileLock,
   writeSecretFile,
 } from "./files.js";
-export { type LogFields, type Logger, silentLogger } from "./logger.js";
+export { type LogFields, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { checkProviderShape, DEFAULT_MAX_VALUE_BYTES, isWholeBackendFailure } from "./manager.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
 export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
