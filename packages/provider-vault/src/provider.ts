@@ -150,7 +150,11 @@ export class VaultProvider implements SecretProvider {
       probe.#connection = undefined;
       probe.#closed = true;
       VaultProvider.#adopting = connection;
-      return new VaultProvider(options);
+      try {
+        return new VaultProvider(options);
+      } finally {
+        VaultProvider.#adopting = undefined;
+      }
     };
   }
 
