@@ -57,7 +57,7 @@ async function appendSections(): Promise<void> {
       platform: "node",
       target: "node20",
       keepNames: true,
-      external: ["@org/secrets-core"],
+      external: ["@org/secrets-core", "@org/secrets-core/provider"],
       logLevel: "error",
     });
     const code = result.outputFiles[0]?.text;

@@ -6,13 +6,13 @@ const { version } = JSON.parse(readFileSync(new URL("./package.json", import.met
   version: string;
 };
 
-// Two entries share the error classes: split them into a shared chunk so
+// The entries share the error classes: split them into a shared chunk so
 // `instanceof SecretError` holds for errors from either entry. Each build knows
 // its own format, so it loads providers in the same format (see resolve.ts),
 // and its own version, the telemetry scope version (see version.ts).
 export default defineConfig(
   packageBuild(
-    { index: "src/index.ts", dotenv: "src/dotenv.ts" },
+    { index: "src/index.ts", provider: "src/provider.ts", dotenv: "src/dotenv.ts" },
     {
       splitting: true,
       esbuildOptions(options, context) {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import Module from "node:module";
 import { brotliDecompressSync } from "node:zlib";
 import * as core from "@org/secrets-core";
+import * as providerKit from "@org/secrets-core/provider";
 
 /*
  * Code the bundle carries but rarely runs (a provider and its SDK) is not part
@@ -25,12 +26,17 @@ export function loadSection(name: string): unknown {
   const packed = Buffer.from(text.slice(start + marker.length, end), "base64");
   const source = brotliDecompressSync(packed).toString("utf8");
   // Compiled as a CommonJS module (as Node compiles the main script), so its
-  // `import("node:https")` works; `require` gives it this bundle's core.
+  // `import("node:https")` works; `require` gives it this bundle's core (both entries).
   const module = new Module(`${file}#${name}`) as Module & {
     _compile(source: string, filename: string): void;
   };
   module.filename = file;
-  module.require = ((id: string) => (id === "@org/secrets-core" ? core : require(id))) as NodeJS.Require;
+  module.require = ((id: string) =>
+    id === "@org/secrets-core"
+      ? core
+      : id === "@org/secrets-core/provider"
+        ? providerKit
+        : require(id)) as NodeJS.Require;
   module._compile(source, `${file}#${name}`);
   loaded.set(name, module.exports);
   return module.exports;

@@ -1,4 +1,4 @@
-import { assertValidSecretName } from "@org/secrets-core";
+import { assertValidSecretName } from "@org/secrets-core/provider";
 import { assertExportFormat } from "@org/secrets-exporters";
 import { COMMANDS, type CommandName, GLOBAL_OPTIONS, type ParsedArgs } from "./options.js";
 import { parseNameList } from "./secret-names.js";

@@ -1,4 +1,4 @@
-import { assertValidSecretName } from "@org/secrets-core";
+import { assertValidSecretName } from "@org/secrets-core/provider";
 import { UsageError } from "./usage-error.js";
 
 /**

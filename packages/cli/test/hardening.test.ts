@@ -123,7 +123,6 @@ function fail(name) {
 export function createProvider() {
   return {
     name: "flaky",
-    capabilities: { batchRead: true },
     async get(name) { calls.get++; fail(name); return store.has(name) ? { value: store.get(name) } : undefined; },
     async getMany(names) { calls.getMany++; for (const n of names) fail(n); const m = new Map(); for (const n of names) if (store.has(n)) m.set(n, { value: store.get(n) }); return m; },
     async set(name, value) { fail(name); store.set(name, value); calls.set.push(name); return {}; },

@@ -26,6 +26,8 @@ export class Capture extends Writable {
 export interface MemoryProviderOptions {
   name?: string;
   capabilities?: Partial<ProviderCapabilities>;
+  /** Offer `list` (the listing capability). */
+  list?: boolean;
   /** Every call throws this. */
   failure?: Error;
   /** Keep earlier values (capability `versions`). */
@@ -86,11 +88,13 @@ export function memoryProvider(initial: Record<string, string> = {}, options: Me
     async check() {
       guard();
     },
-    async list() {
+  };
+  if (options.list) {
+    provider.list = async () => {
       guard();
       return [...store.keys()];
-    },
-  };
+    };
+  }
   if (options.restore) {
     provider.restore = async (name: string) => {
       const record = deleted.get(name);

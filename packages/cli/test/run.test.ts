@@ -412,7 +412,7 @@ describe("delete", () => {
 
 describe("list", () => {
   it("prints every name, sorted, where the provider can list", async () => {
-    const provider = memoryProvider({ ZED: "1", ALPHA: "2" }, { capabilities: { list: true } });
+    const provider = memoryProvider({ ZED: "1", ALPHA: "2" }, { list: true });
     expect(await cli(["list"], provider)).toEqual({ code: 0, stdout: "ALPHA\nZED\n", stderr: "" });
     expect(JSON.parse((await cli(["list", "--json"], provider)).stdout)).toEqual(["ALPHA", "ZED"]);
   });
@@ -476,7 +476,7 @@ describe("export", () => {
   });
 
   it("adds every listed secret with --all", async () => {
-    const provider = memoryProvider({ ...secrets, AAA: "a" }, { capabilities: { list: true } });
+    const provider = memoryProvider({ ...secrets, AAA: "a" }, { list: true });
     const result = await cli(["export", "--format", "yaml", "--all"], provider);
     const parsed = yaml.parse(result.stdout) as Record<string, string>;
     expect(Object.keys(parsed)).toEqual(["API_KEY", "DATABASE_URL", "SMTP_PASSWORD", "AAA", "EXTRA"]);

@@ -9,18 +9,13 @@ import {
   type SecretProvider,
   type SecretRecord,
   type WriteOptions,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 
 export class KvProvider implements SecretProvider {
   readonly name = "acme-kv";
   readonly displayName = "Acme KV";
-  readonly capabilities = {
-    batchRead: false,
-    list: true,
-    versions: false,
-    checkAndSet: true,
-    metadata: false,
-  };
+  // No getMany: core reads several secrets one by one. list() is there, so it lists.
+  readonly capabilities = { versions: false, checkAndSet: true, metadata: false };
   readonly #url: string;
   readonly #token: string; // a private field: never printed with the object
   readonly #fetch: typeof fetch;

@@ -89,12 +89,16 @@ export interface RestoreOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Optional abilities a provider announces; core and the CLI consult them. */
+/**
+ * What a provider declares because its shape cannot say it. Batch reads and
+ * listing are not declared: a provider that has `getMany` batches, one that has
+ * `list` lists (see `capabilitiesOf`).
+ *
+ * Capabilities are final once the factory has resolved the provider: core reads
+ * them once, then, and never again, so a provider that learns them while
+ * connecting connects in its factory, before it returns.
+ */
 export interface ProviderCapabilities {
-  /** `getMany` reads several secrets in fewer requests than one each. */
-  batchRead: boolean;
-  /** `list` returns the names of the secrets the provider holds. */
-  list: boolean;
   /** `get(name, { version })` reads earlier versions; `"previous"` is understood. */
   versions: boolean;
   /** `set` honours `ifAbsent` and `ifVersion` atomically. */
@@ -103,9 +107,15 @@ export interface ProviderCapabilities {
   metadata: boolean;
 }
 
+/** A provider's capabilities as core and the CLI consult them: declared, and by method presence. */
+export interface ResolvedCapabilities extends ProviderCapabilities {
+  /** The provider has `getMany`: several secrets in fewer requests than one each. */
+  batchRead: boolean;
+  /** The provider has `list`: the names of the secrets it holds. */
+  list: boolean;
+}
+
 export const NO_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
-  batchRead: false,
-  list: false,
   versions: false,
   checkAndSet: false,
   metadata: false,
@@ -121,6 +131,7 @@ export interface SecretProvider {
   readonly name: string;
   /** Human name for messages, for example `Vault` in `Vault authentication failed`. */
   readonly displayName?: string | undefined;
+  /** Declared capabilities; unannounced ones are `false`. Final once the factory resolves. */
   readonly capabilities?: Partial<ProviderCapabilities> | undefined;
   /**
    * The largest value the backend accepts, in UTF-8 bytes. Core refuses a
@@ -139,7 +150,7 @@ export interface SecretProvider {
   // biome-ignore lint/suspicious/noConfusingVoidType: implementations may simply return nothing
   check(options?: CheckOptions): Promise<ProviderStatus | undefined | void>;
 
-  /** Several secrets at once (capability `batchRead`). Missing names are absent from the map. */
+  /** Several secrets at once, in fewer requests than one each (its presence is the `batchRead` capability). Missing names are absent from the map. */
   getMany?(names: readonly string[], options?: ReadOptions): Promise<Map<string, SecretRecord>>;
   /**
    * Write several secrets in fewer requests than one each (a capability by
@@ -151,7 +162,7 @@ export interface SecretProvider {
    * entry was written (the backend is unreachable, a lock could not be taken).
    */
   setMany?(entries: readonly WriteEntry[], options?: WriteManyOptions): Promise<WriteManyResult>;
-  /** Names of the secrets held (capability `list`). */
+  /** Names of the secrets held (its presence is the `list` capability). */
   list?(options?: ListOptions): Promise<string[]>;
   /** Cancel a scheduled deletion, where the backend has one. */
   restore?(name: string, options?: RestoreOptions): Promise<void>;
@@ -174,14 +185,30 @@ export interface ProviderContext {
   timeoutMs?: number | undefined;
 }
 
-/** A provider package exports `createProvider` (by name). */
+/**
+ * A provider package exports `createProvider` (by name). What it returns (or
+ * resolves) is final: its capabilities and optional methods do not change afterwards.
+ */
 export type ProviderFactory = (context: ProviderContext) => SecretProvider | Promise<SecretProvider>;
 
 export interface ProviderModule {
   createProvider: ProviderFactory;
 }
 
-/** The capabilities of a provider with every unannounced one set to `false`. */
-export function capabilitiesOf(provider: Pick<SecretProvider, "capabilities">): ProviderCapabilities {
-  return { ...NO_CAPABILITIES, ...provider.capabilities };
+/**
+ * A provider's capabilities, frozen: each declared one (`false` unless
+ * announced), and `batchRead` / `list` from the presence of `getMany` / `list`
+ * (a declared `batchRead` or `list` is ignored).
+ */
+export function capabilitiesOf(
+  provider: Pick<SecretProvider, "capabilities" | "getMany" | "list">,
+): Readonly<ResolvedCapabilities> {
+  const declared: Partial<ProviderCapabilities> = provider.capabilities ?? NO_CAPABILITIES;
+  return Object.freeze({
+    versions: Boolean(declared.versions),
+    checkAndSet: Boolean(declared.checkAndSet),
+    metadata: Boolean(declared.metadata),
+    batchRead: typeof provider.getMany === "function",
+    list: typeof provider.list === "function",
+  });
 }

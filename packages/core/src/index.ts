@@ -1,5 +1,5 @@
-export { backoffDelay, sleep } from "./backoff.js";
-export { chunk, mapConcurrent } from "./concurrency.js";
+// The application API. What a provider is built with (the contract's types,
+// DocumentLayout, file helpers, error wrapping…) is `@org/secrets-core/provider`.
 export {
   type CoreConfig,
   DEFAULT_CACHE_TTL_SECONDS,
@@ -11,27 +11,15 @@ export {
   type ParsedConfig,
   parseCoreConfig,
 } from "./config.js";
-export { describeConfigValue, isSensitiveConfigName } from "./config-value.js";
-export {
-  type CheckOptions,
-  capabilitiesOf,
-  type DeleteOptions,
-  type ListOptions,
-  NO_CAPABILITIES,
-  type ProviderCapabilities,
-  type ProviderContext,
-  type ProviderFactory,
-  type ProviderModule,
-  type ProviderStatus,
-  type ReadOptions,
-  type RestoreOptions,
-  type SecretProvider,
-  type SecretRecord,
-  type WriteEntry,
-  type WriteManyOptions,
-  type WriteManyResult,
-  type WriteOptions,
-  type WriteResult,
+export type {
+  DeleteOptions,
+  ProviderCapabilities,
+  ResolvedCapabilities,
+  SecretProvider,
+  SecretRecord,
+  WriteEntry,
+  WriteManyOptions,
+  WriteResult,
 } from "./contract.js";
 export {
   createSecretManagerFromEnv,
@@ -46,16 +34,8 @@ export {
   setSecretManager,
 } from "./default-manager.js";
 export {
-  type DocumentBackend,
-  DocumentLayout,
-  type DocumentLayoutOptions,
-  type StoredDocument,
-  valueVersion,
-} from "./document-layout.js";
-export {
   AccessDeniedError,
   AuthenticationError,
-  describeName,
   InvalidSecretNameError,
   InvalidSecretValueError,
   isSecretError,
@@ -76,16 +56,6 @@ export {
   type SecretTimeoutErrorOptions,
 } from "./errors.js";
 export {
-  DEFAULT_LEFTOVER_AGE_MS,
-  DEFAULT_LOCK_HEARTBEAT_MS,
-  DEFAULT_LOCK_STALE_MS,
-  DEFAULT_LOCK_TIMEOUT_MS,
-  type FileLockOptions,
-  type WriteSecretFileOptions,
-  withFileLock,
-  writeSecretFile,
-} from "./files.js";
-export {
   type CreateLoggerOptions,
   createLogger,
   type LogFields,
@@ -96,10 +66,8 @@ export {
   silentLogger,
 } from "./logger.js";
 export {
-  checkProviderShape,
   DEFAULT_MAX_VALUE_BYTES,
   type GetOptions,
-  isWholeBackendFailure,
   type ProviderCheckResult,
   SecretManager,
   type SecretManagerOptions,
@@ -116,8 +84,6 @@ export {
   type SpanEnd,
   TRACER_NAME,
 } from "./metrics.js";
-export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
-export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
 export {
   clearRedactions,
   FRAGMENT_LENGTH,

@@ -11,8 +11,8 @@ import {
 import {
   capabilitiesOf,
   type DeleteOptions,
-  type ProviderCapabilities,
   type ReadOptions,
+  type ResolvedCapabilities,
   type SecretProvider,
   type SecretRecord,
   type WriteEntry,
@@ -163,6 +163,8 @@ const WHOLE_BACKEND_FAILURES: ReadonlySet<string> = new Set([
 export class SecretManager {
   readonly #source: SecretProvider | (() => Promise<SecretProvider>);
   #provider: SecretProvider | undefined;
+  /** Taken once, when the provider is received: later changes to the provider object are ignored. */
+  #capabilities: Readonly<ResolvedCapabilities> | undefined;
   #resolving: Promise<SecretProvider> | undefined;
   #providerName: string;
   readonly #cache: SecretCache;
@@ -180,6 +182,7 @@ export class SecretManager {
     if (typeof options.provider !== "function") {
       checkProviderShape(options.provider, options.provider?.name ?? "provider");
       this.#provider = options.provider;
+      this.#capabilities = capabilitiesOf(options.provider);
     }
     this.#providerName = this.#provider?.name ?? options.providerName ?? "unknown";
     this.#now = options.now ?? Date.now;
@@ -237,6 +240,7 @@ export class SecretManager {
           return this.#provider;
         }
         this.#provider = provider;
+        this.#capabilities = capabilitiesOf(provider);
         this.#providerName = provider.name;
         return provider;
       })();
@@ -252,8 +256,16 @@ export class SecretManager {
     }
   }
 
-  async getCapabilities(): Promise<ProviderCapabilities> {
-    return capabilitiesOf(await this.getProvider());
+  /** The provider's capabilities, as they were when it was resolved (frozen). */
+  async getCapabilities(): Promise<Readonly<ResolvedCapabilities>> {
+    await this.getProvider();
+    return this.#capabilitiesNow();
+  }
+
+  /** The snapshot of the resolved provider's capabilities (call after `getProvider`). */
+  #capabilitiesNow(): Readonly<ResolvedCapabilities> {
+    if (this.#capabilities === undefined) throw new Error("the provider is not resolved yet");
+    return this.#capabilities;
   }
 
   /** The secret's value, or `undefined` when it does not exist. Throws when the provider cannot be asked. */
@@ -351,7 +363,7 @@ export class SecretManager {
     const provider = await this.getProvider().catch(() => undefined);
     if (
       provider === undefined ||
-      !capabilitiesOf(provider).batchRead ||
+      !this.#capabilitiesNow().batchRead ||
       typeof provider.getMany !== "function" ||
       toFetch.length === 1
     ) {
@@ -426,7 +438,7 @@ export class SecretManager {
         });
     }
     registerSecretValue(value);
-    const capabilities = capabilitiesOf(provider);
+    const capabilities = this.#capabilitiesNow();
     const { signal, metadata, ...rest } = options;
     this.#cache.invalidate(name);
     try {
@@ -516,7 +528,7 @@ export class SecretManager {
   /** Names of the secrets the provider holds, sorted (capability `list`). */
   async listSecrets(): Promise<string[]> {
     const provider = await this.getProvider();
-    if (!capabilitiesOf(provider).list || typeof provider.list !== "function")
+    if (!this.#capabilitiesNow().list || typeof provider.list !== "function")
       throw new NotSupportedError(undefined, { provider: provider.name, feature: "listing secrets" });
     const list = provider.list.bind(provider);
     const names = await this.#call("list", "", provider, undefined, () =>
@@ -799,7 +811,7 @@ export class SecretManager {
     const out = new Map<string, SecretRecord>();
     if (names.length === 0) return out;
     const provider = await this.getProvider();
-    if (!capabilitiesOf(provider).batchRead || typeof provider.getMany !== "function" || names.length === 1) {
+    if (!this.#capabilitiesNow().batchRead || typeof provider.getMany !== "function" || names.length === 1) {
       const records = await mapConcurrent(names, this.#concurrency, (name) =>
         this.#readDirect(name, { metadata: true }),
       );
@@ -849,7 +861,7 @@ export class SecretManager {
       provider,
       undefined,
       async () => {
-        if (version !== undefined && !capabilitiesOf(provider).versions)
+        if (version !== undefined && !this.#capabilitiesNow().versions)
           throw new NotSupportedError(undefined, {
             provider: provider.name,
             feature: "reading earlier versions",
@@ -1013,7 +1025,7 @@ export class SecretManager {
     };
     if (entries.length === 0) return outcomes;
     const provider = await this.getProvider();
-    const capabilities = capabilitiesOf(provider);
+    const capabilities = this.#capabilitiesNow();
     const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
 
     // The checks of writeSecret, per entry: a bad value fails its own entry and is never sent.

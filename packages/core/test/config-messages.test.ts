@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  clearRedactions,
-  describeConfigValue,
-  parseCoreConfig,
-  parseLogLevel,
-  registerSecretValue,
-} from "../src/index.js";
+import { clearRedactions, parseCoreConfig, parseLogLevel, registerSecretValue } from "../src/index.js";
+import { describeConfigValue } from "../src/provider.js";
 
 describe("configuration errors never echo a value whole", () => {
   it("shows short enum-like values, and only the length of anything else", () => {

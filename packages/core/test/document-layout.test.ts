@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  type DocumentBackend,
-  DocumentLayout,
-  SecretConflictError,
-  type StoredDocument,
-  valueVersion,
-} from "../src/index.js";
+import { SecretConflictError } from "../src/index.js";
+import { type DocumentBackend, DocumentLayout, type StoredDocument, valueVersion } from "../src/provider.js";
 
 /** A backend with real check-and-set semantics and a write counter. */
 class MemoryDocument implements DocumentBackend {

@@ -28,3 +28,37 @@ describe("one redaction registry per process", () => {
     expect(JSON.parse(out)).toEqual(["a [REDACTED] b [REDACTED] c", "a [REDACTED] b [REDACTED] c"]);
   });
 });
+
+describe("the provider kit subpath", () => {
+  it("loads by package name in both formats, sharing each format's classes with the main entry", () => {
+    expect(existsSync(path.join(root, "dist", "provider.cjs")), "build core first").toBe(true);
+    // From inside the package, its own name resolves through "exports", as it does for a dependant.
+    const script = `
+      import { createRequire } from "node:module";
+      const require = createRequire(${JSON.stringify(path.join(root, "package.json"))});
+      const cjsKit = require("@org/secrets-core/provider");
+      const cjsMain = require("@org/secrets-core");
+      const esmKit = await import("@org/secrets-core/provider");
+      const esmMain = await import("@org/secrets-core");
+      const error = new cjsKit.SecretConflictError("p", "NAME");
+      process.stdout.write(JSON.stringify({
+        cjs: require.resolve("@org/secrets-core/provider").endsWith("provider.cjs"),
+        cjsShared: cjsKit.SecretError === cjsMain.SecretError && error instanceof cjsMain.SecretError,
+        esmShared: esmKit.SecretError === esmMain.SecretError && esmKit.registerSecretValue === esmMain.registerSecretValue,
+        kitOnly: typeof cjsKit.DocumentLayout === "function" && !("DocumentLayout" in cjsMain) && !("DocumentLayout" in esmMain),
+        capabilities: cjsKit.capabilitiesOf({ capabilities: { batchRead: true, versions: true } }),
+      }));
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      cwd: root,
+    });
+    expect(JSON.parse(out)).toEqual({
+      cjs: true,
+      cjsShared: true,
+      esmShared: true,
+      kitOnly: true,
+      capabilities: { versions: true, checkAndSet: false, metadata: false, batchRead: false, list: false },
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import * as core from "../src/index.js";
+import { describeName } from "../src/provider.js";
 
 // The built CommonJS copy: a second copy of core, as an application can end up
 // with (a CLI from npx over a project with its own core, or ESM beside CJS).
@@ -151,8 +152,8 @@ describe("errors", () => {
   });
 
   it("show hostile names quoted and shortened", () => {
-    expect(core.describeName("a\nb")).toBe("'a\\nb'");
-    expect(core.describeName("x".repeat(100))).toBe(`'${"x".repeat(64)}…'`);
-    expect(core.describeName(42)).toBe("of type number");
+    expect(describeName("a\nb")).toBe("'a\\nb'");
+    expect(describeName("x".repeat(100))).toBe(`'${"x".repeat(64)}…'`);
+    expect(describeName(42)).toBe("of type number");
   });
 });

@@ -5,13 +5,13 @@ import {
   InvalidSecretValueError,
   ProviderInvalidError,
   ProviderUnavailableError,
-  type ReadOptions,
   resolveProvider,
   SecretManager,
   type SecretProvider,
   type SecretRecord,
   SecretTimeoutError,
 } from "../src/index.js";
+import type { ReadOptions } from "../src/provider.js";
 import { MemoryProvider } from "./memory-provider.js";
 
 const VALUE = "s3cr3t-value-Zq9-never-printed";
@@ -27,8 +27,6 @@ type Mode = "answer" | "fail" | "hang" | "hang-honouring-signal";
 class ScriptedProvider implements SecretProvider {
   readonly name = "scripted";
   readonly capabilities = {
-    batchRead: true,
-    list: true,
     versions: false,
     checkAndSet: true,
     metadata: false,
@@ -533,7 +531,7 @@ describe("batch reads follow the single-read rules per name", () => {
   });
 
   it("applies the same rules through single reads on a provider without batch reads", async () => {
-    const provider = new MemoryProvider({ batchRead: false });
+    const provider = new MemoryProvider({ getMany: false });
     const { manager } = setup({ provider });
     await manager.setSecret("A", "old-a");
     await manager.setSecret("C", "c");

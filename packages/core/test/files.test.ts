@@ -17,11 +17,12 @@ import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { SecretError, withFileLock, writeSecretFile } from "../src/index.js";
+import { SecretError } from "../src/index.js";
+import { withFileLock, writeSecretFile } from "../src/provider.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "secrets-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/index.js");
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist/provider.js");
 
 /** This host as a lock file records it: host name and PID namespace. */
 function thisHost(): { host: string; ns: string } {

@@ -165,12 +165,85 @@ describe("SecretManager bulk reads", () => {
   });
 
   it("reads one by one with bounded concurrency when the provider cannot batch", async () => {
-    const { manager, provider } = setup({ caps: { batchRead: false } });
+    const { manager, provider } = setup({ caps: { getMany: false } });
     for (let i = 0; i < 20; i++) provider.data.set(`S${i}`, [{ value: String(i) }]);
     const got = await manager.getSecrets(Array.from({ length: 20 }, (_, i) => `S${i}`));
     expect(got.size).toBe(20);
     expect(provider.calls.get).toBe(20);
     expect(provider.calls.getMany).toBe(0);
+  });
+});
+
+describe("SecretManager capabilities", () => {
+  it("reads one by one from a provider without getMany, whatever its capabilities declare", async () => {
+    const provider = new MemoryProvider({ getMany: false });
+    // The flag that used to announce batch reads: now ignored, only the method counts.
+    (provider as { capabilities: object }).capabilities = { ...provider.capabilities, batchRead: true };
+    const manager = new SecretManager({ provider, cacheTtlMs: 0 });
+    for (const name of ["A", "B", "C"]) provider.data.set(name, [{ value: name.toLowerCase() }]);
+    expect(Object.fromEntries(await manager.getSecrets(["A", "B", "C"]))).toEqual({ A: "a", B: "b", C: "c" });
+    expect(provider.calls.get).toBe(3);
+    expect(provider.calls.getMany).toBe(0);
+    expect(await manager.getCapabilities()).toMatchObject({ batchRead: false, list: true });
+  });
+
+  it("derives batchRead and list from the methods, and ignores them when declared", async () => {
+    const provider = new MemoryProvider({ list: false });
+    (provider as { capabilities: object }).capabilities = { ...provider.capabilities, list: true };
+    const manager = new SecretManager({ provider });
+    expect(await manager.getCapabilities()).toEqual({
+      batchRead: true,
+      list: false,
+      versions: true,
+      checkAndSet: true,
+      metadata: true,
+    });
+    await expect(manager.listSecrets()).rejects.toBeInstanceOf(NotSupportedError);
+    expect(provider.calls.list).toBe(0);
+  });
+
+  it("keeps the capabilities the provider had when it was resolved", async () => {
+    const provider = new MemoryProvider({ versions: false, checkAndSet: false, getMany: false });
+    const manager = new SecretManager({ provider: async () => provider, cacheTtlMs: 0 });
+    await manager.setSecret("A", "first");
+    const before = await manager.getCapabilities();
+    expect(Object.isFrozen(before)).toBe(true);
+
+    // Changed on the provider object after resolution: core keeps its snapshot.
+    (provider as { capabilities: object }).capabilities = {
+      versions: true,
+      checkAndSet: true,
+      metadata: true,
+    };
+    (provider as { getMany?: unknown }).getMany = MemoryProvider.prototype.getMany;
+    expect(await manager.getCapabilities()).toBe(before);
+    await expect(manager.setSecret("A", "second", { ifVersion: "1" })).rejects.toBeInstanceOf(
+      NotSupportedError,
+    );
+    await expect(manager.getSecret("A", { version: "previous" })).rejects.toBeInstanceOf(NotSupportedError);
+    provider.data.set("B", [{ value: "b" }]);
+    expect(Object.fromEntries(await manager.getSecrets(["A", "B"]))).toEqual({ A: "first", B: "b" });
+    expect(provider.calls.getMany).toBe(0);
+    // ifAbsent is still emulated (read, then write), not passed to the provider.
+    await expect(manager.setSecret("A", "third", { ifAbsent: true })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
+    expect(provider.data.get("A")?.map((r) => r.value)).toEqual(["first"]);
+  });
+
+  it("keeps the snapshot of a provider given as an instance, too", async () => {
+    const provider = new MemoryProvider();
+    const manager = new SecretManager({ provider, cacheTtlMs: 0 });
+    (provider as { capabilities: object }).capabilities = {
+      versions: false,
+      checkAndSet: false,
+      metadata: false,
+    };
+    (provider as { list?: unknown }).list = undefined;
+    expect(await manager.getCapabilities()).toMatchObject({ versions: true, checkAndSet: true, list: true });
+    await manager.setSecret("A", "first");
+    await manager.setSecret("A", "second");
+    expect(await manager.getSecret("A", { version: "previous" })).toBe("first");
   });
 });
 

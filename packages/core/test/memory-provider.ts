@@ -1,11 +1,10 @@
 import {
   type ProviderCapabilities,
-  type ReadOptions,
   SecretConflictError,
   type SecretProvider,
   type SecretRecord,
-  type WriteOptions,
 } from "../src/index.js";
+import type { ReadOptions, WriteOptions } from "../src/provider.js";
 
 /** An in-memory provider that counts calls and can be told to fail. */
 export class MemoryProvider implements SecretProvider {
@@ -18,16 +17,12 @@ export class MemoryProvider implements SecretProvider {
   /** Delay reads until this promise resolves (to hold requests in flight). */
   gate: Promise<void> | undefined;
 
-  constructor(capabilities: Partial<ProviderCapabilities> = {}) {
-    this.capabilities = {
-      batchRead: true,
-      list: true,
-      versions: true,
-      checkAndSet: true,
-      metadata: true,
-      ...capabilities,
-    };
-    if (!this.capabilities.batchRead) (this as { getMany?: unknown }).getMany = undefined;
+  /** Every capability by default; `getMany: false` / `list: false` leave out those methods. */
+  constructor(options: Partial<ProviderCapabilities> & { getMany?: boolean; list?: boolean } = {}) {
+    const { getMany = true, list = true, ...capabilities } = options;
+    this.capabilities = { versions: true, checkAndSet: true, metadata: true, ...capabilities };
+    if (!getMany) (this as { getMany?: unknown }).getMany = undefined;
+    if (!list) (this as { list?: unknown }).list = undefined;
   }
 
   async get(name: string, options: ReadOptions = {}): Promise<SecretRecord | undefined> {

@@ -9,8 +9,8 @@ import {
   SecretError,
   SecretManager,
   SecretNotFoundError,
-  wrapError,
 } from "../src/index.js";
+import { wrapError } from "../src/provider.js";
 import { MemoryProvider } from "./memory-provider.js";
 
 afterEach(() => clearRedactions());

@@ -11,9 +11,8 @@ import {
   SecretTimeoutError,
   type WriteEntry,
   type WriteManyOptions,
-  type WriteManyResult,
-  type WriteOptions,
 } from "../src/index.js";
+import type { WriteManyResult, WriteOptions } from "../src/provider.js";
 import { MemoryProvider } from "./memory-provider.js";
 
 /** The memory provider with `setMany`: one call, per-entry outcomes, counted. */

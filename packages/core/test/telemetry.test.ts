@@ -31,10 +31,10 @@ import {
   DURATION_BUCKETS_SECONDS,
   INSTRUMENTATION_VERSION,
   ProviderUnavailableError,
-  type ReadOptions,
   SecretManager,
   type SecretRecord,
 } from "../src/index.js";
+import type { ReadOptions } from "../src/provider.js";
 import { MemoryProvider } from "./memory-provider.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

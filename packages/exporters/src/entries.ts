@@ -1,4 +1,5 @@
-import { assertValidSecretName, InvalidSecretValueError } from "@org/secrets-core";
+import { InvalidSecretValueError } from "@org/secrets-core";
+import { assertValidSecretName } from "@org/secrets-core/provider";
 
 /** Secrets to export: a map or a plain object of name → value. Iteration order is output order. */
 export type SecretEntries = ReadonlyMap<string, string> | Readonly<Record<string, string>>;

@@ -1,4 +1,4 @@
-import { writeSecretFile } from "@org/secrets-core";
+import { writeSecretFile } from "@org/secrets-core/provider";
 import type { SecretEntries } from "./entries.js";
 import { formatEnv } from "./env.js";
 import { assertExportFormat, type ExportFormat } from "./formats.js";

@@ -1,11 +1,8 @@
 import {
-  capabilitiesOf,
-  describeName,
   type Env,
   getSecretManager,
   isProduction,
   isSecretError,
-  isWholeBackendFailure,
   type LogFields,
   type ProviderCapabilities,
   SecretConfigError,
@@ -15,8 +12,8 @@ import {
   type SecretRecord,
   type SetOptions,
   type WriteResult,
-  wrapError,
 } from "@org/secrets-core";
+import { describeName, isWholeBackendFailure, wrapError } from "@org/secrets-core/provider";
 import { generateSecret } from "./generators.js";
 import { loadManifest } from "./load-manifest.js";
 import { type Manifest, type ManifestSecret, validateManifest } from "./manifest.js";
@@ -516,7 +513,9 @@ export class SecretInitializer {
     // Init and rotate act on what the backend holds now, not on what this process cached.
     const { records, errors, failure } = await this.#readRecords(names, provider.name);
     if (failure) throw failure;
-    return { manifest, providerName: provider.name, capabilities: capabilitiesOf(provider), records, errors };
+    // The manager's snapshot, taken when it resolved the provider.
+    const capabilities = await this.#manager.getCapabilities();
+    return { manifest, providerName: provider.name, capabilities, records, errors };
   }
 
   /**

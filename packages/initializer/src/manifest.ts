@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
-import { assertValidSecretName, isValidSecretName, SecretConfigError, SecretError } from "@org/secrets-core";
+import { SecretConfigError, SecretError } from "@org/secrets-core";
+import { assertValidSecretName, isValidSecretName } from "@org/secrets-core/provider";
 import type * as Yaml from "yaml";
 import type { Alias, Document, Node, Pair, Scalar, YAMLError, YAMLMap, YAMLSeq } from "yaml";
 import {

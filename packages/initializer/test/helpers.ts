@@ -4,21 +4,17 @@ import {
   type Logger,
   NotSupportedError,
   type ProviderCapabilities,
-  type ReadOptions,
   SecretConflictError,
   SecretManager,
   type SecretProvider,
   type SecretRecord,
   type WriteEntry,
   type WriteManyOptions,
-  type WriteManyResult,
-  type WriteOptions,
   type WriteResult,
 } from "@org/secrets-core";
+import type { ReadOptions, WriteManyResult, WriteOptions } from "@org/secrets-core/provider";
 
 export const FULL: ProviderCapabilities = {
-  batchRead: true,
-  list: true,
   versions: true,
   checkAndSet: true,
   metadata: true,
@@ -80,7 +76,6 @@ export class MemoryProvider implements SecretProvider {
     this.capabilities = { ...FULL, ...options.capabilities };
     this.#now = options.now ?? (() => new Date());
     this.#jitter = options.jitter;
-    if (!this.capabilities.batchRead) (this as { getMany?: unknown }).getMany = undefined;
   }
 
   /** Store a value as another process would: no write is counted. */

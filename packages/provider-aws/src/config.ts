@@ -1,4 +1,4 @@
-import { type Env, type ParsedConfig, SecretConfigError } from "@org/secrets-core";
+import { type Env, type ParsedConfig, SecretConfigError } from "@org/secrets-core/provider";
 
 /** How secrets map onto Secrets Manager secrets. */
 export type AwsLayout = "per-secret" | "document";

@@ -1,5 +1,5 @@
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
-import { type Env, SecretConfigError } from "@org/secrets-core";
+import { type Env, SecretConfigError } from "@org/secrets-core/provider";
 import { ENDPOINT_ENV } from "./config.js";
 import { PROVIDER_NAME } from "./errors.js";
 

@@ -4,7 +4,7 @@ import {
   ProviderError,
   type ReadOptions,
   type StoredDocument,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { DISPLAY_NAME, PROVIDER_NAME } from "./errors.js";
 import { CURRENT, type SecretsManagerStore, type Target } from "./store.js";
 import { versionSelector } from "./versions.js";

@@ -10,7 +10,7 @@ import {
   SecretConflictError,
   SecretError,
   SecretScheduledForDeletionError,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 
 export const PROVIDER_NAME = "aws";
 export const DISPLAY_NAME = "AWS Secrets Manager";

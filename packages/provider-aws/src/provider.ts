@@ -27,7 +27,7 @@ import {
   silentLogger,
   type WriteOptions,
   type WriteResult,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import {
   type AwsConfigOptions,
   type AwsLayout,
@@ -164,21 +164,9 @@ export class AwsSecretsManagerProvider implements SecretProvider {
         // Each lost race costs one round trip; leave room for a fleet starting at once.
         retries: DOCUMENT_RETRIES,
       });
-      this.capabilities = Object.freeze({
-        batchRead: true,
-        list: true,
-        versions: true,
-        checkAndSet: true,
-        metadata: false,
-      });
+      this.capabilities = Object.freeze({ versions: true, checkAndSet: true, metadata: false });
     } else {
-      this.capabilities = Object.freeze({
-        batchRead: true,
-        list: true,
-        versions: true,
-        checkAndSet: true,
-        metadata: true,
-      });
+      this.capabilities = Object.freeze({ versions: true, checkAndSet: true, metadata: true });
     }
   }
 

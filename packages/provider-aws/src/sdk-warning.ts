@@ -1,4 +1,4 @@
-import type { Logger } from "@org/secrets-core";
+import type { Logger } from "@org/secrets-core/provider";
 
 /** The AWS SDK's own switch for its Node.js version warning (it reads `process.env` when a client is built). */
 export const SDK_NODE_WARNING_ENV = "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED";

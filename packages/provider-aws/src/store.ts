@@ -12,7 +12,7 @@ import {
   ProviderNotInstalledError,
   SecretConflictError,
   SecretError,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { METADATA_TAG_PREFIX } from "./config.js";
 import {
   type AwsErrorContext,

@@ -1,9 +1,9 @@
+import { SecretManager } from "@org/secrets-core";
 import {
   AccessDeniedError,
-  SecretManager,
   type SecretRecord,
   SecretScheduledForDeletionError,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BATCH_SIZE, createAwsProvider } from "../src/index.js";

@@ -1,4 +1,5 @@
-import { ProviderNotConfiguredError, SecretConfigError, silentLogger } from "@org/secrets-core";
+import { silentLogger } from "@org/secrets-core";
+import { capabilitiesOf, ProviderNotConfiguredError, SecretConfigError } from "@org/secrets-core/provider";
 import { describe, expect, it } from "vitest";
 import {
   AwsSecretsManagerProvider,
@@ -266,12 +267,11 @@ describe("options given in code", () => {
     expect(perSecret.name).toBe("aws");
     expect(perSecret.displayName).toBe("AWS Secrets Manager");
     expect(perSecret.capabilities).toEqual({
-      batchRead: true,
-      list: true,
       versions: true,
       checkAndSet: true,
       metadata: true,
     });
+    expect(capabilitiesOf(perSecret)).toMatchObject({ batchRead: true, list: true });
     expect(perSecret.secretId("DATABASE_URL")).toBe("app/DATABASE_URL");
     expect(createAwsProvider().secretId("DATABASE_URL")).toBe("DATABASE_URL");
     const document = createAwsProvider({ prefix: "app/prod", layout: "document" });

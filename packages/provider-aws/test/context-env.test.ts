@@ -7,7 +7,8 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type ProviderContext, SecretConfigError, silentLogger } from "@org/secrets-core";
+import { silentLogger } from "@org/secrets-core";
+import { type ProviderContext, SecretConfigError } from "@org/secrets-core/provider";
 import { HostileProxy, Recorder } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AWS_CONTEXT_ENV, type AwsSecretsManagerProvider, createProvider } from "../src/index.js";

@@ -1,4 +1,5 @@
-import { SecretManager, SecretNotFoundError, SecretScheduledForDeletionError } from "@org/secrets-core";
+import { SecretManager } from "@org/secrets-core";
+import { SecretNotFoundError, SecretScheduledForDeletionError } from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsProvider } from "../src/index.js";

@@ -1,9 +1,9 @@
+import { SecretManager } from "@org/secrets-core";
 import {
   ProviderError,
   SecretConflictError,
-  SecretManager,
   SecretScheduledForDeletionError,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createAwsProvider, MAX_DOCUMENT_BYTES } from "../src/index.js";
 import { boto3, countingClient, uniquePrefix } from "./support/aws.js";

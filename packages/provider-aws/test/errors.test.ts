@@ -5,7 +5,7 @@ import {
   ProviderError,
   ProviderUnavailableError,
   SecretError,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAwsProvider } from "../src/index.js";

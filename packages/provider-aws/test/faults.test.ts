@@ -9,7 +9,7 @@ import {
   ProviderError,
   ProviderUnavailableError,
   SecretError,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { HostileProxy, Recorder } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { AwsRequestFailure, createAwsProvider } from "../src/index.js";

@@ -3,7 +3,7 @@
  * are also property names of every object (`__proto__`, `constructor`…),
  * against real moto.
  */
-import { ProviderError } from "@org/secrets-core";
+import { ProviderError } from "@org/secrets-core/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AwsDocumentBackend } from "../src/document.js";
 import { BinarySecretError, createAwsProvider, parseAwsConfig } from "../src/index.js";

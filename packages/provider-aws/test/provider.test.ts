@@ -1,4 +1,5 @@
-import { SecretConflictError, SecretManager, type SecretRecord } from "@org/secrets-core";
+import { SecretManager } from "@org/secrets-core";
+import { SecretConflictError, type SecretRecord } from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, describe, expect, it } from "vitest";
 import { AwsSecretsManagerProvider, createAwsProvider, METADATA_TAG_PREFIX } from "../src/index.js";

@@ -1,4 +1,4 @@
-import { InvalidSecretValueError } from "@org/secrets-core";
+import { InvalidSecretValueError } from "@org/secrets-core/provider";
 
 /** The comment line above an assignment that holds its metadata: `# secrets: updated=… rotatedAt=…`. */
 export const ANNOTATION_PREFIX = "secrets:";

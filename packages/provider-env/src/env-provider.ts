@@ -1,5 +1,6 @@
 import { type BigIntStats, constants, promises as fs, type Stats } from "node:fs";
 import path from "node:path";
+import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument, formatDotenvLine } from "@org/secrets-core/dotenv";
 import {
   AccessDeniedError,
   type CheckOptions,
@@ -27,8 +28,7 @@ import {
   type WriteResult,
   withFileLock,
   writeSecretFile,
-} from "@org/secrets-core";
-import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument, formatDotenvLine } from "@org/secrets-core/dotenv";
+} from "@org/secrets-core/provider";
 import { ANNOTATION_PREFIX, formatAnnotation, parseAnnotation, validateMetadata } from "./annotation.js";
 
 /** The environment variable that names the dotenv file. */
@@ -86,8 +86,6 @@ export class EnvProvider implements SecretProvider {
   readonly name = PROVIDER;
   readonly displayName = "Environment";
   readonly capabilities: Readonly<ProviderCapabilities> = Object.freeze({
-    batchRead: true,
-    list: true,
     versions: false,
     checkAndSet: true,
     metadata: true,

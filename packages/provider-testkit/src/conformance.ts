@@ -1,15 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import {
-  capabilitiesOf,
-  checkProviderShape,
   createLogger,
   InvalidSecretNameError,
   InvalidSecretValueError,
   type Logger,
   NotSupportedError,
-  type ProviderCapabilities,
   REDACTED,
+  type ResolvedCapabilities,
   SecretConfigError,
   SecretConflictError,
   SecretError,
@@ -19,6 +17,7 @@ import {
   type SetOptions,
   silentLogger,
 } from "@org/secrets-core";
+import { checkProviderShape } from "@org/secrets-core/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostileValues } from "./hostile-values.js";
 
@@ -45,7 +44,8 @@ export interface ProviderConformanceOptions {
   namePrefix?: string | undefined;
 }
 
-type CapabilityName = keyof ProviderCapabilities;
+type CapabilityName = keyof ResolvedCapabilities;
+/** Groups by capability: `batchRead` and `list` run when the provider has `getMany` / `list`. */
 const CAPABILITY_NAMES: readonly CapabilityName[] = [
   "batchRead",
   "list",
@@ -83,7 +83,8 @@ const MODES: readonly Mode[] = ["provider", "manager, cache off", "manager, cach
  *
  * It checks the contract's required behaviour through the raw provider and
  * through a `SecretManager` (cache off and on), then the capability groups the
- * provider announces: `batchRead`, `list`, `checkAndSet`, `versions`, `metadata`.
+ * provider has: `batchRead` (it has `getMany`), `list` (it has `list`), and the
+ * declared `checkAndSet`, `versions`, `metadata`.
  * The first test's name lists which groups ran.
  */
 export function runProviderConformance(options: ProviderConformanceOptions): void {
@@ -111,6 +112,11 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
         expect(readCapabilities(provider), "capabilities must not change between instances").toEqual(
           announced,
         );
+        await provider.check();
+        expect(
+          readCapabilities(provider),
+          "capabilities are final once create() resolves: they must not change on use",
+        ).toEqual(announced);
       } finally {
         await provider.close?.();
         await options.cleanup?.(provider);
@@ -132,17 +138,22 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
         expect(() => checkProviderShape(provider, options.name)).not.toThrow();
       });
 
-      it("announces capabilities as an object of booleans, with the methods they need", () => {
+      it("announces capabilities as an object of booleans; batch reads and listing by having the methods", () => {
         const provider = session.provider;
         const capabilities = provider.capabilities;
-        if (capabilities === undefined) return;
-        expect(typeof capabilities).toBe("object");
-        expect(capabilities).not.toBeNull();
-        for (const [key, value] of Object.entries(capabilities))
-          expect(typeof value, `capabilities.${key}`).toBe("boolean");
-        if (capabilities.batchRead)
-          expect(typeof provider.getMany, "batchRead needs getMany()").toBe("function");
-        if (capabilities.list) expect(typeof provider.list, "list needs list()").toBe("function");
+        if (capabilities !== undefined) {
+          expect(typeof capabilities).toBe("object");
+          expect(capabilities).not.toBeNull();
+          for (const [key, value] of Object.entries(capabilities))
+            expect(typeof value, `capabilities.${key}`).toBe("boolean");
+          for (const [flag, method] of [
+            ["batchRead", "getMany()"],
+            ["list", "list()"],
+          ] as const)
+            expect(flag in capabilities, `${flag} is not declared: having ${method} is the capability`).toBe(
+              false,
+            );
+        }
         for (const optional of ["getMany", "list", "restore", "close"] as const) {
           if (provider[optional] !== undefined)
             expect(typeof provider[optional], `${optional}`).toBe("function");
@@ -527,12 +538,17 @@ function describeError(error: unknown): string {
   return parts.join("\n");
 }
 
-function readCapabilities(provider: SecretProvider): ProviderCapabilities {
-  const announced = provider?.capabilities;
-  if (typeof announced !== "object" || announced === null) return capabilitiesOf({});
-  const out = capabilitiesOf({});
-  for (const key of CAPABILITY_NAMES) out[key] = announced[key] === true;
-  return out;
+/** Declared capabilities (`true` only when announced as `true`), and `batchRead` / `list` by method presence. */
+function readCapabilities(provider: SecretProvider): ResolvedCapabilities {
+  const declared: Partial<Record<string, unknown>> =
+    typeof provider?.capabilities === "object" && provider.capabilities !== null ? provider.capabilities : {};
+  return {
+    batchRead: typeof provider?.getMany === "function",
+    list: typeof provider?.list === "function",
+    checkAndSet: declared.checkAndSet === true,
+    versions: declared.versions === true,
+    metadata: declared.metadata === true,
+  };
 }
 
 /** Compare strings so a failure shows where they differ, not two 4 KiB blobs. */

@@ -57,6 +57,7 @@ describe("the suite catches broken providers", () => {
     expect([...outcomes.keys()].sort()).toEqual([
       "batch-returns-missing",
       "correct",
+      "declares-batch-read",
       "delete-always-true",
       "echoes-values",
       "forgets-metadata",
@@ -91,6 +92,9 @@ describe("the suite catches broken providers", () => {
     expect(failed("delete-always-true")).toEqual(
       inEveryMode("delete returns true, then false; get afterwards resolves undefined"),
     );
+    expect(failed("declares-batch-read")).toEqual([
+      "shape > announces capabilities as an object of booleans; batch reads and listing by having the methods",
+    ]);
     expect(failed("batch-returns-missing")).toEqual(
       inEveryMode(
         "capability: batchRead > getMany with present and missing names returns exactly the present ones",

@@ -9,7 +9,7 @@ import {
   silentLogger,
   type WriteOptions,
   type WriteResult,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 
 interface Version {
   value: string;
@@ -26,8 +26,6 @@ export class MemoryProvider implements SecretProvider {
   readonly name: string = "memory";
   readonly displayName: string = "Memory";
   readonly capabilities: ProviderCapabilities = {
-    batchRead: true,
-    list: true,
     versions: true,
     checkAndSet: true,
     metadata: true,

@@ -1,4 +1,4 @@
-import type { SecretProvider, SecretRecord } from "@org/secrets-core";
+import type { SecretProvider, SecretRecord } from "@org/secrets-core/provider";
 import { runProviderConformance } from "@org/secrets-provider-testkit";
 
 /** The smallest provider there is: no capabilities announced, so only the shared groups run. */

@@ -6,7 +6,7 @@ import {
   type Logger,
   ProviderNotConfiguredError,
   registerSecretValue,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { DEFAULT_KUBERNETES_JWT_FILE } from "./options.js";
 import { splitPath } from "./paths.js";
 import {

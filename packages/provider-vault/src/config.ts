@@ -1,4 +1,4 @@
-import { type Env, type ParsedConfig, SecretConfigError } from "@org/secrets-core";
+import { type Env, type ParsedConfig, SecretConfigError } from "@org/secrets-core/provider";
 import type { VaultAuthOptions, VaultLayout, VaultProviderOptions } from "./options.js";
 import { addressProblem, originProblem } from "./paths.js";
 import { Sensitive } from "./sensitive.js";

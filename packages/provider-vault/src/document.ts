@@ -6,7 +6,7 @@ import {
   type SecretRecord,
   type StoredDocument,
   type WriteOptions,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import {
   isLiveVersion,
   type KvMetadata,

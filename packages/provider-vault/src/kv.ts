@@ -12,7 +12,7 @@ import {
   type SecretRecord,
   SecretScheduledForDeletionError,
   type WriteOptions,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { VALUE_FIELD } from "./options.js";
 import { displayPath, splitPath } from "./paths.js";
 import { PROVIDER, type VaultRequest, type VaultRequestError, type VaultResponse } from "./transport.js";

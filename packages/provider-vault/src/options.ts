@@ -1,4 +1,4 @@
-import type { Logger } from "@org/secrets-core";
+import type { Logger } from "@org/secrets-core/provider";
 import type { Sensitive } from "./sensitive.js";
 
 /** `per-secret`: one KV entry per secret (default). `document`: every secret is a field of one entry. */

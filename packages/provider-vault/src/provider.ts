@@ -21,7 +21,7 @@ import {
   silentLogger,
   type WriteOptions,
   type WriteResult,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { type ResolvedAuth, VaultAuthenticator } from "./auth.js";
 import { parseVaultConfig } from "./config.js";
 import { DocumentStore } from "./document.js";
@@ -47,29 +47,24 @@ import { DISPLAY_NAME, PROVIDER, VaultTransport } from "./transport.js";
 /** How long after connecting the first `check()` may rely on the mount lookup connecting made. */
 const CHECK_REUSE_MS = 5_000;
 
-const V2_PER_SECRET: ProviderCapabilities = Object.freeze({
-  batchRead: true,
-  list: true,
+// Every layout has getMany and list.
+const V2_PER_SECRET: Readonly<ProviderCapabilities> = Object.freeze({
   versions: true,
   checkAndSet: true,
   metadata: true,
 });
-const V2_DOCUMENT: ProviderCapabilities = Object.freeze({
-  batchRead: true,
-  list: true,
+const V2_DOCUMENT: Readonly<ProviderCapabilities> = Object.freeze({
   versions: true,
   checkAndSet: true,
   metadata: false,
 });
-const V1_PER_SECRET: ProviderCapabilities = Object.freeze({
-  batchRead: true,
-  list: true,
+const V1_PER_SECRET: Readonly<ProviderCapabilities> = Object.freeze({
   versions: false,
   checkAndSet: false,
   metadata: false,
 });
 
-function capabilitiesFor(version: 1 | 2, layout: VaultLayout): ProviderCapabilities {
+function capabilitiesFor(version: 1 | 2, layout: VaultLayout): Readonly<ProviderCapabilities> {
   if (version === 1) return V1_PER_SECRET;
   return layout === "document" ? V2_DOCUMENT : V2_PER_SECRET;
 }
@@ -107,12 +102,16 @@ interface Connection {
   probedAt: number | undefined;
 }
 
+/** Connect, then return a provider whose capabilities are the mount's (set by VaultProvider's static block). */
+let connectedProvider: (options: VaultProviderOptions) => Promise<VaultProvider>;
+
 /**
  * HashiCorp Vault / OpenBao KV (v1 and v2) as a secret provider, through node-vault.
  *
  * Nothing happens on construction but validating the options; the first call
  * (or `connect()`) loads node-vault, logs in and detects the mount's KV version.
- * Until then `capabilities` are those of KV v2 (or of `kvVersion` when given).
+ * `capabilities` are fixed at construction: those of `kvVersion`, else of KV v2.
+ * `createVaultProvider` and `createProvider` connect first, so theirs are the mount's.
  */
 export class VaultProvider implements SecretProvider {
   readonly name = PROVIDER;
@@ -124,21 +123,47 @@ export class VaultProvider implements SecretProvider {
   #connection: Connection | undefined;
   #connecting: Promise<Connection> | undefined;
   #closed = false;
+  /** A connection made by another instance for the one being constructed (see the static block). */
+  static #adopting: Connection | undefined;
 
   constructor(options: VaultProviderOptions) {
+    const adopted = VaultProvider.#adopting;
+    VaultProvider.#adopting = undefined;
     this.#logger = options.logger ?? silentLogger;
     this.#client = options.client;
     this.#settings = resolveSettings(options);
     this.#auth = resolveAuth(options);
-    this.capabilities = capabilitiesFor(this.#settings.kvVersion ?? 2, this.#settings.layout);
+    this.#connection = adopted;
+    this.capabilities = capabilitiesFor(
+      adopted?.version ?? this.#settings.kvVersion ?? 2,
+      this.#settings.layout,
+    );
+  }
+
+  static {
+    connectedProvider = async (options) => {
+      const probe = new VaultProvider(options);
+      await probe.connect();
+      const connection = probe.#connection;
+      if (connection === undefined || connection.version === (probe.#settings.kvVersion ?? 2)) return probe;
+      // A KV v1 mount found by detection: the same settings and connection, v1's capabilities.
+      probe.#connection = undefined;
+      probe.#closed = true;
+      VaultProvider.#adopting = connection;
+      try {
+        return new VaultProvider(options);
+      } finally {
+        VaultProvider.#adopting = undefined;
+      }
+    };
   }
 
   /**
-   * What this provider can do: exact once connected (KV v1 has no versions,
-   * check-and-set or metadata; only the document layout reads in batches).
-   * A plain property, not a getter, so proxies and spreads see it.
+   * What this provider can do (KV v1 has no versions, check-and-set or
+   * metadata). Fixed at construction; a plain property, not a getter, so
+   * proxies and spreads see it.
    */
-  capabilities: ProviderCapabilities;
+  readonly capabilities: Readonly<ProviderCapabilities>;
 
   /** Load node-vault, log in and detect the mount. Done on first use; call it to fail fast. */
   async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {
@@ -270,7 +295,6 @@ export class VaultProvider implements SecretProvider {
           throw new ProviderError("This Vault provider was closed; create a new one", { provider: PROVIDER });
         }
         this.#connection = connection;
-        this.capabilities = capabilitiesFor(connection.version, this.#settings.layout);
         return connection;
       },
       (error: unknown) => {
@@ -404,11 +428,9 @@ export class VaultProvider implements SecretProvider {
   }
 }
 
-/** Build a provider and connect it (log in, detect the mount), so its capabilities are exact. */
+/** Build a provider and connect it (log in, detect the mount), so its capabilities are the mount's. */
 export async function createVaultProvider(options: VaultProviderOptions): Promise<VaultProvider> {
-  const provider = new VaultProvider(options);
-  await provider.connect();
-  return provider;
+  return connectedProvider(options);
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   SecretConflictError,
   type SecretError,
   sleep,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { HttpFailure } from "./http.js";
 import type { VaultClientLike } from "./options.js";
 import { displayPath, displayUrl, encodePath } from "./paths.js";

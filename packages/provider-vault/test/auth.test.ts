@@ -3,12 +3,12 @@ import { promises as fs } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
+import { SecretManager } from "@org/secrets-core";
 import {
   AccessDeniedError,
   AuthenticationError,
   ProviderNotConfiguredError,
-  SecretManager,
-} from "@org/secrets-core";
+} from "@org/secrets-core/provider";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { readDatabaseUrl } from "../examples/read-secrets.js";
 import { createProvider, createVaultProvider, type VaultProvider } from "../src/index.js";

@@ -1,5 +1,6 @@
 import { inspect } from "node:util";
-import { ProviderNotConfiguredError, SecretConfigError, silentLogger } from "@org/secrets-core";
+import { silentLogger } from "@org/secrets-core";
+import { ProviderNotConfiguredError, SecretConfigError } from "@org/secrets-core/provider";
 import { describe, expect, it } from "vitest";
 import { createProvider, parseDuration, parseVaultConfig, Sensitive, VaultProvider } from "../src/index.js";
 

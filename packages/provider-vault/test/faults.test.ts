@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
-import { ProviderUnavailableError, SecretConfigError, SecretManager } from "@org/secrets-core";
+import { SecretManager } from "@org/secrets-core";
+import { ProviderUnavailableError, SecretConfigError } from "@org/secrets-core/provider";
 import { freePort, HostileProxy, type OpenBaoServer, startOpenBao } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createProvider, createVaultProvider, type VaultProvider } from "../src/index.js";

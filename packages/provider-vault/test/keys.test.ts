@@ -2,7 +2,8 @@
  * Secret names that are also JavaScript object keys, and values that are not
  * well-formed UTF-16, on every layout against the real OpenBao server.
  */
-import { InvalidSecretValueError, SecretManager } from "@org/secrets-core";
+import { SecretManager } from "@org/secrets-core";
+import { InvalidSecretValueError } from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { VaultProvider, type VaultProviderOptions } from "../src/index.js";

@@ -1,4 +1,10 @@
-import { NotSupportedError, SecretConfigError, SecretConflictError, SecretManager } from "@org/secrets-core";
+import { SecretManager } from "@org/secrets-core";
+import {
+  capabilitiesOf,
+  NotSupportedError,
+  SecretConfigError,
+  SecretConflictError,
+} from "@org/secrets-core/provider";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   createProvider,
@@ -30,13 +36,36 @@ describe("KV v1 mount", () => {
   it("is detected, and the capabilities say: list, and batch reads (parallel reads)", async () => {
     const p = await provider();
     expect(p.capabilities).toEqual({
+      versions: false,
+      checkAndSet: false,
+      metadata: false,
+    });
+    expect(capabilitiesOf(p)).toMatchObject({ batchRead: true, list: true });
+    const settled = p.capabilities;
+    expect(Object.isFrozen(settled)).toBe(true);
+    expect((await p.check()).details).toMatchObject({ kv_version: 1, mount: `${mount}/` });
+    await p.set("A", "a");
+    expect(p.capabilities).toBe(settled);
+  });
+
+  it("works through a manager with the capabilities settled by the factory", async () => {
+    const manager = new SecretManager({ provider: () => provider(), cacheTtlMs: 0 });
+    expect(await manager.getCapabilities()).toEqual({
       batchRead: true,
       list: true,
       versions: false,
       checkAndSet: false,
       metadata: false,
     });
-    expect((await p.check()).details).toMatchObject({ kv_version: 1, mount: `${mount}/` });
+    // ifAbsent emulated by core (a read, then a write), ifVersion refused by core.
+    expect(await manager.setSecret("A", "first", { ifAbsent: true })).toBe(true);
+    await expect(manager.setSecret("A", "second", { ifAbsent: true })).rejects.toBeInstanceOf(
+      SecretConflictError,
+    );
+    await expect(manager.setSecret("A", "second", { ifVersion: "1" })).rejects.toBeInstanceOf(
+      NotSupportedError,
+    );
+    expect(await manager.getSecret("A")).toBe("first");
   });
 
   it("stores, reads, lists and deletes entries at <mount>/<prefix>/<NAME>", async () => {
@@ -124,5 +153,14 @@ describe("KV v1 mount", () => {
   it("before connecting, capabilities are those of KV v2 (or of kvVersion when given)", () => {
     expect(new VaultProvider({ url: addr, token }).capabilities.versions).toBe(true);
     expect(new VaultProvider({ url: addr, token, kvVersion: 1 }).capabilities.versions).toBe(false);
+  });
+
+  it("a provider built by hand keeps the capabilities it was built with once connected", async () => {
+    const p = new VaultProvider({ url: addr, token, mount, kvVersion: 1, prefix: unique("v1") });
+    open.push(p);
+    const built = p.capabilities;
+    await p.connect();
+    expect(p.capabilities).toBe(built);
+    expect(built).toEqual({ versions: false, checkAndSet: false, metadata: false });
   });
 });

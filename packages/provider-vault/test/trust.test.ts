@@ -5,7 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
-import { ProviderError, ProviderUnavailableError, silentLogger } from "@org/secrets-core";
+import { silentLogger } from "@org/secrets-core";
+import { ProviderError, ProviderUnavailableError } from "@org/secrets-core/provider";
 import { HostileProxy, Recorder } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createProvider, VaultProvider, VaultRequestError } from "../src/index.js";

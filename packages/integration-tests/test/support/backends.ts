@@ -1,5 +1,6 @@
 /** The real backends the leak hunt and the fault tests run against, as `HuntBackend`s. */
-import { type ProviderContext, type SecretProvider, silentLogger } from "@org/secrets-core";
+import { type SecretProvider, silentLogger } from "@org/secrets-core";
+import type { ProviderContext } from "@org/secrets-core/provider";
 import { createProvider as createAwsProvider } from "@org/secrets-provider-aws";
 import { createProvider as createVaultProvider } from "@org/secrets-provider-vault";
 import {

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createLogger, type Logger } from "@org/secrets-core";
+import { createLogger } from "@org/secrets-core";
+import type { Logger } from "@org/secrets-core/provider";
 import { inject } from "vitest";
 
 /** Vault's JSON as the tests read it, field by field. */
