@@ -7,7 +7,7 @@
 // Without `secretspec` (PATH or ~/.cargo/bin) this prints one line and does nothing.
 //
 //   node bench/secretspec.mjs          (or as part of `pnpm bench`)
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -172,28 +172,45 @@ export async function benchSecretSpec(root) {
     const dir = project(home, "read", PROJECT, declared, false);
     const prefix = (projectName) => `secretspec/${projectName}/${PROFILE}`;
 
-    /** Run one process; its wall time and the requests its backend saw. */
-    const exec = (backend, tool, cwd, args, env, input) => {
+    /** Run one process (asynchronously: the proxies live in this one); its wall time and the requests its backend saw. */
+    const exec = async (backend, tool, cwd, args, env, input) => {
       backend.proxy.take();
-      const command = tool === "ours" ? process.execPath : secretspec;
-      const argv = tool === "ours" ? [bundle, ...args] : args;
+      const command = tool === "theirs" ? secretspec : process.execPath;
+      const argv = tool === "theirs" ? args : [bundle, ...args];
       const start = performance.now();
-      const r = spawnSync(command, argv, { cwd, env, input, encoding: "utf8", timeout: 60_000 });
+      const child = spawn(command, argv, { cwd, env, stdio: ["pipe", "pipe", "pipe"], timeout: 60_000 });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      child.stdin.end(input ?? "");
+      const [code, signal] = await new Promise((resolve) => child.on("close", (...r) => resolve(r)));
       const ms = performance.now() - start;
       const keys = backend.proxy.take();
-      if (r.status !== 0)
-        throw new Error(
-          `${tool} ${args.join(" ")} exited ${r.status}: ${(r.stderr ?? "").trim().split("\n")[0]}`,
-        );
-      return { ms, keys, stdout: r.stdout };
+      if (code !== 0) {
+        const why = stderr.trim().split("\n").at(-1);
+        throw new Error(`${tool} ${args.join(" ")} exited ${code ?? signal}: ${why}`);
+      }
+      return { ms, keys, stdout };
     };
 
     for (const [backendName, backend] of Object.entries(backends)) {
       // The secrets both read, written once through SecretSpec.
       for (const name of declared)
-        exec(backend, "theirs", dir, ["set", name, "--from-file", "-"], backend.theirs, `value of ${name}`);
+        await exec(
+          backend,
+          "theirs",
+          dir,
+          ["set", name, "--from-file", "-"],
+          backend.theirs,
+          `value of ${name}`,
+        );
       const oursEnv = backend.ours(prefix(PROJECT));
-      const check = exec(backend, "ours", dir, ["get", declared[0]], oursEnv);
+      const check = await exec(backend, "ours", dir, ["get", declared[0]], oursEnv);
       if (check.stdout !== `value of ${declared[0]}`)
         throw new Error(`ours read another entry on ${backendName}`);
 
@@ -211,22 +228,25 @@ export async function benchSecretSpec(root) {
         ],
         [`init ${SECRETS} missing (generate)`, ["init"], ["check", "--no-prompt"], undefined, true],
       ];
+      // Vault also as configured with the KV version known (VAULT_KV_VERSION=2), as SecretSpec assumes it.
+      const tools = backendName === "vault" ? ["ours", "pinned", "theirs"] : ["ours", "theirs"];
       for (const [job, ourArgs, theirArgs, input, generates] of jobs) {
-        const samples = { ours: [], theirs: [] };
-        const counts = { ours: [], theirs: [] };
+        const samples = { ours: [], pinned: [], theirs: [] };
+        const counts = { ours: [], pinned: [], theirs: [] };
         const last = {};
         // One untimed run each, then alternating timed rounds.
         for (let round = -1; round < ROUNDS; round++)
-          for (const tool of ["ours", "theirs"]) {
+          for (const tool of tools) {
             let cwd = dir;
-            let env = tool === "ours" ? oursEnv : backend.theirs;
+            let env = tool === "theirs" ? backend.theirs : oursEnv;
             if (generates) {
               // A new project each time, so every secret is missing.
               const projectName = `gen${fresh++}`;
               cwd = project(home, projectName, projectName, names("G"), true);
-              if (tool === "ours") env = backend.ours(prefix(projectName));
+              if (tool !== "theirs") env = backend.ours(prefix(projectName));
             }
-            const run = exec(backend, tool, cwd, tool === "ours" ? ourArgs : theirArgs, env, input);
+            if (tool === "pinned") env = { ...env, VAULT_KV_VERSION: "2" };
+            const run = await exec(backend, tool, cwd, tool === "theirs" ? theirArgs : ourArgs, env, input);
             if (round < 0) continue;
             samples[tool].push(run.ms);
             counts[tool].push(run.keys.length);
@@ -245,6 +265,7 @@ export async function benchSecretSpec(root) {
           note: `vs secretspec ${ourArgs.join(" ") === theirArgs.join(" ") ? "" : `\`${theirArgs.join(" ")}\``}`.trim(),
           requests: {
             ours: span(counts.ours),
+            pinned: counts.pinned.length ? span(counts.pinned) : "–",
             theirs: span(counts.theirs),
             oursKeys: describe(last.ours),
             theirsKeys: describe(last.theirs),
@@ -253,7 +274,15 @@ export async function benchSecretSpec(root) {
         });
       }
     }
+    // What a Node.js process costs before it does anything, for the wall-time ratios.
+    const bare = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const start = performance.now();
+      spawnSync(process.execPath, ["-e", "0"], { stdio: "ignore" });
+      bare.push(performance.now() - start);
+    }
     rows.version = version;
+    rows.nodeMs = median(bare);
   } finally {
     for (const stop of stops.reverse()) await stop();
     rmSync(home, { recursive: true, force: true });
@@ -265,16 +294,19 @@ export async function benchSecretSpec(root) {
 export function printSecretSpecTable(rows) {
   if (rows.length === 0) return;
   console.log(
-    `\n${rows.version ?? "secretspec"}: requests per command and wall time (median of ${ROUNDS})\n`,
+    `\n${rows.version ?? "secretspec"}: requests per command and wall time (median of ${ROUNDS}; \`node -e 0\`: ${rows.nodeMs.toFixed(1)} ms)\n`,
   );
   console.log(
-    `${"job".padEnd(38)} ${"ours".padStart(6)} ${"secretspec".padStart(11)} ${"ours ms".padStart(9)} ${"theirs ms".padStart(10)} ${"ratio".padStart(7)}`,
+    `${"job".padEnd(38)} ${"ours".padStart(6)} ${"kv pinned".padStart(10)} ${"secretspec".padStart(11)} ${"ours ms".padStart(9)} ${"theirs ms".padStart(10)} ${"ratio".padStart(7)}`,
   );
   for (const r of rows)
     console.log(
-      `${r.name.padEnd(38)} ${r.requests.ours.padStart(6)} ${r.requests.theirs.padStart(11)} ${r.value.toFixed(1).padStart(9)} ${r.baseline.toFixed(1).padStart(10)} ${r.ratio.toFixed(2).padStart(7)}${r.requests.more ? "  MORE REQUESTS" : ""}`,
+      `${r.name.padEnd(38)} ${r.requests.ours.padStart(6)} ${r.requests.pinned.padStart(10)} ${r.requests.theirs.padStart(11)} ${r.value.toFixed(1).padStart(9)} ${r.baseline.toFixed(1).padStart(10)} ${r.ratio.toFixed(2).padStart(7)}${r.requests.more ? "  MORE REQUESTS" : ""}`,
     );
   console.log("");
+  console.log(
+    "kv pinned: ours with VAULT_KV_VERSION=2 (SecretSpec assumes KV v2 unless its URI says kv=1)\n",
+  );
   for (const r of rows)
     console.log(`${r.name}\n  ours:       ${r.requests.oursKeys}\n  secretspec: ${r.requests.theirsKeys}`);
 }
