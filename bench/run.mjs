@@ -50,6 +50,9 @@ rows.push(await (await import("./stale.mjs")).benchStale(root));
 rows.push(...(await (await import("./vault.mjs")).benchVault(root)));
 rows.push(...(await (await import("./init.mjs")).benchInit(root)));
 rows.push(...(await (await import("./aws.mjs")).benchAws(root)));
+// Request counts and wall time against SecretSpec's CLI, when it is installed.
+const secretspec = await import("./secretspec.mjs");
+const againstSecretSpec = await secretspec.benchSecretSpec(root);
 
 const fmt = (x) =>
   x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);
@@ -63,3 +66,4 @@ for (const r of rows)
   console.log(
     `${r.name.padEnd(44)} ${fmt(r.value).padStart(14)} ${fmt(r.baseline).padStart(14)} ${r.ratio.toFixed(3).padStart(8)}  ${r.unit}; ${r.note}`,
   );
+secretspec.printSecretSpecTable(againstSecretSpec);
