@@ -1,3 +1,5 @@
+// Values that have broken secret stores before: the hostile-values group
+// round-trips each, and provider authors can reuse them in their own tests.
 /** A value that has broken a secret store before, with a label for test names. */
 export interface HostileValue {
   readonly label: string;

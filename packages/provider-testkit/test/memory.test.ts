@@ -1,7 +1,7 @@
 import { SecretConfigError, type SecretProvider } from "@org/secrets-core";
 import { afterAll, describe, expect, it } from "vitest";
 import { hostileValues, runProviderConformance } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
+import { MemoryProvider } from "../src/memory-provider.js";
 
 const created: MemoryProvider[] = [];
 const cleaned = new Set<SecretProvider>();
@@ -18,7 +18,7 @@ runProviderConformance({
   name: "memory",
   namePrefix: "TESTKIT_",
   create: ({ logger }) => {
-    const provider = new RecordingProvider(logger);
+    const provider = new RecordingProvider({ logger });
     created.push(provider);
     return provider;
   },

@@ -1,0 +1,43 @@
+// Group "basics": the required read, write, overwrite, delete and check
+// behaviour, in every mode.
+import { expect, it } from "vitest";
+import { defineSuite, forEachMode, type ModeTests } from "../suite/define.js";
+import type { ProviderConformanceOptions } from "../suite/options.js";
+
+export function basicTests({ client, name }: ModeTests): void {
+  it("get of a missing name resolves undefined, not an error", async () => {
+    expect(await client().get(name())).toBeUndefined();
+  });
+
+  it("set then get returns the exact value", async () => {
+    const n = name();
+    await client().set(n, "first-value");
+    const record = await client().get(n);
+    expect(record?.value).toBe("first-value");
+  });
+
+  it("set overwrites an existing value", async () => {
+    const n = name();
+    await client().set(n, "before");
+    await client().set(n, "after");
+    expect((await client().get(n))?.value).toBe("after");
+  });
+
+  it("delete returns true, then false; get afterwards resolves undefined", async () => {
+    const n = name();
+    await client().set(n, "to-delete");
+    expect(await client().delete(n)).toBe(true);
+    expect(await client().get(n)).toBeUndefined();
+    expect(await client().delete(n)).toBe(false);
+    expect(await client().get(n)).toBeUndefined();
+  });
+
+  it("check() resolves", async () => {
+    await expect(client().check()).resolves.toBeUndefined();
+  });
+}
+
+/** Only the basics, through the raw provider and a manager with the cache off and on. */
+export function describeBasics(options: ProviderConformanceOptions): void {
+  defineSuite(options, (suite) => forEachMode(suite, basicTests));
+}
