@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   createLogger,
   createSecretManagerFromEnv,
@@ -12,7 +13,6 @@ import {
   SecretTimeoutError,
 } from "../src/index.js";
 import type { ReadOptions } from "../src/provider.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 const VALUE = "s3cr3t-value-Zq9-never-printed";
 
@@ -531,7 +531,7 @@ describe("batch reads follow the single-read rules per name", () => {
   });
 
   it("applies the same rules through single reads on a provider without batch reads", async () => {
-    const provider = new MemoryProvider({ getMany: false });
+    const provider = new MemoryProvider({ methods: { getMany: false } });
     const { manager } = setup({ provider });
     await manager.setSecret("A", "old-a");
     await manager.setSecret("C", "c");

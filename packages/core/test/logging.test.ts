@@ -1,5 +1,6 @@
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { describe, expect, it } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   createLogger,
   parseLogLevel,
@@ -9,7 +10,6 @@ import {
   SecretConfigError,
   SecretManager,
 } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 class TestReader extends MetricReader {
   constructor() {

@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   InvalidSecretNameError,
   NotSupportedError,
@@ -9,12 +10,11 @@ import {
   SecretManager,
   SecretNotFoundError,
 } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 function setup(
-  options: { ttl?: number; stale?: number; caps?: ConstructorParameters<typeof MemoryProvider>[0] } = {},
+  options: { ttl?: number; stale?: number; provider?: ConstructorParameters<typeof MemoryProvider>[0] } = {},
 ) {
-  const provider = new MemoryProvider(options.caps);
+  const provider = new MemoryProvider(options.provider);
   let now = 1_000_000;
   const clock = {
     advance: (ms: number) => {
@@ -89,9 +89,9 @@ describe("SecretManager reads", () => {
 
   it("coalesces concurrent cold reads of one name into one backend call", async () => {
     const { manager, provider } = setup();
-    provider.data.set("HOT", [{ value: "v", version: "1" }]);
+    provider.seed("HOT", "v");
     let open!: () => void;
-    provider.gate = new Promise((resolve) => {
+    provider.readGate = new Promise((resolve) => {
       open = resolve;
     });
     const reads = Array.from({ length: 50 }, () => manager.getSecret("HOT"));
@@ -102,14 +102,14 @@ describe("SecretManager reads", () => {
 
   it("a read that started before a write cannot put the old value back in the cache", async () => {
     const { manager, provider } = setup();
-    provider.data.set("RACE", [{ value: "old", version: "1" }]);
+    provider.seed("RACE", "old");
     let open!: () => void;
-    provider.gate = new Promise((resolve) => {
+    provider.readGate = new Promise((resolve) => {
       open = resolve;
     });
     const slowRead = manager.getSecret("RACE");
     await vi.waitFor(() => expect(provider.calls.get).toBe(1));
-    provider.gate = undefined;
+    provider.readGate = undefined;
     await manager.setSecret("RACE", "new");
     open();
     expect(await slowRead).toBe("old");
@@ -146,7 +146,7 @@ describe("SecretManager reads", () => {
   });
 
   it("refuses version reads on providers without versions", async () => {
-    const { manager } = setup({ caps: { versions: false } });
+    const { manager } = setup({ provider: { capabilities: { versions: false } } });
     await expect(manager.getSecret("V", { version: "previous" })).rejects.toBeInstanceOf(NotSupportedError);
   });
 });
@@ -154,7 +154,7 @@ describe("SecretManager reads", () => {
 describe("SecretManager bulk reads", () => {
   it("uses one batch call for all uncached names and the cache for the rest", async () => {
     const { manager, provider } = setup();
-    for (const name of ["A", "B", "C"]) provider.data.set(name, [{ value: name.toLowerCase() }]);
+    for (const name of ["A", "B", "C"]) provider.seed(name, name.toLowerCase());
     await manager.getSecret("A");
     const got = await manager.getSecrets(["A", "B", "C", "D"]);
     expect(Object.fromEntries(got)).toEqual({ A: "a", B: "b", C: "c" });
@@ -165,8 +165,8 @@ describe("SecretManager bulk reads", () => {
   });
 
   it("reads one by one with bounded concurrency when the provider cannot batch", async () => {
-    const { manager, provider } = setup({ caps: { getMany: false } });
-    for (let i = 0; i < 20; i++) provider.data.set(`S${i}`, [{ value: String(i) }]);
+    const { manager, provider } = setup({ provider: { methods: { getMany: false } } });
+    for (let i = 0; i < 20; i++) provider.seed(`S${i}`, String(i));
     const got = await manager.getSecrets(Array.from({ length: 20 }, (_, i) => `S${i}`));
     expect(got.size).toBe(20);
     expect(provider.calls.get).toBe(20);
@@ -176,11 +176,11 @@ describe("SecretManager bulk reads", () => {
 
 describe("SecretManager capabilities", () => {
   it("reads one by one from a provider without getMany, whatever its capabilities declare", async () => {
-    const provider = new MemoryProvider({ getMany: false });
+    const provider = new MemoryProvider({ methods: { getMany: false } });
     // The flag that used to announce batch reads: now ignored, only the method counts.
     (provider as { capabilities: object }).capabilities = { ...provider.capabilities, batchRead: true };
     const manager = new SecretManager({ provider, cacheTtlMs: 0 });
-    for (const name of ["A", "B", "C"]) provider.data.set(name, [{ value: name.toLowerCase() }]);
+    for (const name of ["A", "B", "C"]) provider.seed(name, name.toLowerCase());
     expect(Object.fromEntries(await manager.getSecrets(["A", "B", "C"]))).toEqual({ A: "a", B: "b", C: "c" });
     expect(provider.calls.get).toBe(3);
     expect(provider.calls.getMany).toBe(0);
@@ -188,7 +188,7 @@ describe("SecretManager capabilities", () => {
   });
 
   it("derives batchRead and list from the methods, and ignores them when declared", async () => {
-    const provider = new MemoryProvider({ list: false });
+    const provider = new MemoryProvider({ methods: { list: false } });
     (provider as { capabilities: object }).capabilities = { ...provider.capabilities, list: true };
     const manager = new SecretManager({ provider });
     expect(await manager.getCapabilities()).toEqual({
@@ -203,7 +203,10 @@ describe("SecretManager capabilities", () => {
   });
 
   it("keeps the capabilities the provider had when it was resolved", async () => {
-    const provider = new MemoryProvider({ versions: false, checkAndSet: false, getMany: false });
+    const provider = new MemoryProvider({
+      capabilities: { versions: false, checkAndSet: false },
+      methods: { getMany: false },
+    });
     const manager = new SecretManager({ provider: async () => provider, cacheTtlMs: 0 });
     await manager.setSecret("A", "first");
     const before = await manager.getCapabilities();
@@ -221,7 +224,7 @@ describe("SecretManager capabilities", () => {
       NotSupportedError,
     );
     await expect(manager.getSecret("A", { version: "previous" })).rejects.toBeInstanceOf(NotSupportedError);
-    provider.data.set("B", [{ value: "b" }]);
+    provider.seed("B", "b");
     expect(Object.fromEntries(await manager.getSecrets(["A", "B"]))).toEqual({ A: "first", B: "b" });
     expect(provider.calls.getMany).toBe(0);
     // ifAbsent is still emulated (read, then write), not passed to the provider.
@@ -258,7 +261,7 @@ describe("SecretManager writes", () => {
   });
 
   it("emulates ifAbsent on providers without check-and-set", async () => {
-    const { manager } = setup({ caps: { checkAndSet: false } });
+    const { manager } = setup({ provider: { capabilities: { checkAndSet: false } } });
     await manager.setSecret("A", "first", { ifAbsent: true });
     await expect(manager.setSecret("A", "second", { ifAbsent: true })).rejects.toBeInstanceOf(
       SecretConflictError,

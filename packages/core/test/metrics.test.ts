@@ -1,8 +1,8 @@
 import { metrics } from "@opentelemetry/api";
 import { AggregationTemporality, MeterProvider, MetricReader } from "@opentelemetry/sdk-metrics";
 import { afterEach, describe, expect, it } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import { SecretManager, SecretMetrics } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 class TestReader extends MetricReader {
   constructor() {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   clearRedactions,
   ProviderError,
@@ -11,7 +12,6 @@ import {
   SecretNotFoundError,
 } from "../src/index.js";
 import { wrapError } from "../src/provider.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 afterEach(() => clearRedactions());
 

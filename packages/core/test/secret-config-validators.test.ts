@@ -2,8 +2,8 @@ import { type } from "arktype";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import { defineSecretConfig, SecretConfigError, SecretManager, type StandardSchema } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 const mapping = { port: "APP_PORT", mode: "APP_MODE", secretKey: "SECRET_KEY" };
 
@@ -26,7 +26,7 @@ const bad = { APP_PORT: "x9z", APP_MODE: "staging-canary-mode", SECRET_KEY: "too
 
 function providerWith(values: Record<string, string>) {
   const provider = new MemoryProvider();
-  for (const [k, val] of Object.entries(values)) provider.data.set(k, [{ value: val }]);
+  for (const [k, val] of Object.entries(values)) provider.seed(k, val);
   return new SecretManager({ provider });
 }
 

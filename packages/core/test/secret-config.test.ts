@@ -1,12 +1,12 @@
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import { defineSecretConfig, SecretConfigError, SecretManager } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 function managerWith(values: Record<string, string>) {
   const provider = new MemoryProvider();
-  for (const [k, val] of Object.entries(values)) provider.data.set(k, [{ value: val }]);
+  for (const [k, val] of Object.entries(values)) provider.seed(k, val);
   return { provider, manager: new SecretManager({ provider }) };
 }
 

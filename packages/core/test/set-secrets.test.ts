@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   InvalidSecretNameError,
   InvalidSecretValueError,
@@ -13,30 +14,22 @@ import {
   type WriteManyOptions,
 } from "../src/index.js";
 import type { WriteManyResult, WriteOptions } from "../src/provider.js";
-import { MemoryProvider } from "./memory-provider.js";
 
-/** The memory provider with `setMany`: one call, per-entry outcomes, counted. */
+/** The memory provider with `setMany`, whose whole answer a test can replace (to misbehave). */
 class BatchProvider extends MemoryProvider {
-  readonly batches: WriteEntry[][] = [];
-  /** Replaces the whole answer of `setMany` (to misbehave). */
   answer: ((entries: readonly WriteEntry[], options: WriteManyOptions) => Promise<unknown>) | undefined;
 
-  async setMany(entries: readonly WriteEntry[], options: WriteManyOptions = {}): Promise<WriteManyResult> {
+  constructor(capabilities: Partial<ProviderCapabilities> = {}) {
+    super({ capabilities, methods: { setMany: true } });
+  }
+
+  override async setMany(
+    entries: readonly WriteEntry[],
+    options: WriteManyOptions = {},
+  ): Promise<WriteManyResult> {
+    if (!this.answer) return super.setMany(entries, options);
     this.batches.push([...entries]);
-    if (this.answer) return (await this.answer(entries, options)) as WriteManyResult;
-    if (this.failWith) throw this.failWith;
-    const out: WriteManyResult = new Map();
-    for (const { name, value, options: each } of entries) {
-      const before = this.calls.set;
-      try {
-        out.set(name, await this.set(name, value, each as WriteOptions));
-      } catch (error) {
-        out.set(name, error as Error);
-      } finally {
-        this.calls.set = before;
-      }
-    }
-    return out;
+    return (await this.answer(entries, options)) as WriteManyResult;
   }
 }
 
@@ -197,7 +190,7 @@ describe("setSecrets without setMany", () => {
   const capabilities: Partial<ProviderCapabilities> = {};
 
   it("writes each secret on its own, at most `concurrency` at once, with the same outcomes", async () => {
-    const provider = new MemoryProvider(capabilities);
+    const provider = new MemoryProvider({ capabilities });
     await provider.set("S_3", "already-there");
     let inFlight = 0;
     let most = 0;

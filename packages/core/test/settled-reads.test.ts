@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   AuthenticationError,
   InvalidSecretValueError,
   SecretManager,
   type SecretRecord,
 } from "../src/index.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 /** A provider whose batch read fails when it includes an unreadable name, as AWS does for a binary secret. */
 class OneBadName extends MemoryProvider {
@@ -29,7 +29,7 @@ class OneBadName extends MemoryProvider {
 }
 
 function seed(provider: MemoryProvider, ...names: string[]): void {
-  for (const name of names) provider.data.set(name, [{ value: `value-of-${name}`, version: "1" }]);
+  for (const name of names) provider.seed(name, `value-of-${name}`);
 }
 
 describe("getSecretRecordsSettled", () => {

@@ -27,6 +27,7 @@ import {
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
 import { afterEach, describe, expect, it } from "vitest";
+import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   DURATION_BUCKETS_SECONDS,
   INSTRUMENTATION_VERSION,
@@ -35,7 +36,6 @@ import {
   type SecretRecord,
 } from "../src/index.js";
 import type { ReadOptions } from "../src/provider.js";
-import { MemoryProvider } from "./memory-provider.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packageVersion = (
