@@ -6,7 +6,7 @@ import { ProviderUnavailableError, SecretManager } from "@org/secrets-core";
 import { createEnvProvider } from "@org/secrets-provider-env";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { type InitResult, parseManifest, type RotateResult, SecretInitializer } from "../src/index.js";
-import { BatchMemoryProvider, MemoryProvider, managerFor, randomTurns } from "./helpers.js";
+import { MemoryProvider, managerFor, randomTurns } from "./helpers.js";
 
 const NOW = new Date("2025-03-01T12:00:00.000Z");
 
@@ -29,14 +29,14 @@ function counts(result: InitResult | RotateResult): Record<string, number> {
 
 describe("init and rotate through a provider with setMany", () => {
   it("init of 1,000 secrets: one read of the one it cannot generate and one setMany call", async () => {
-    const provider = new BatchMemoryProvider();
+    const provider = new MemoryProvider({ methods: { setMany: true } });
     provider.seed("S_10", "kept");
     const read: string[] = [];
     provider.afterRead = (names) => read.push(...names);
     const result = await initializerOver(managerFor(provider), 1000).initializeSecrets();
     expect(read).toEqual(["DATABASE_URL"]);
     expect(provider.calls.getMany + provider.calls.get).toBe(1);
-    expect(provider.batchCalls.setMany).toBe(1);
+    expect(provider.calls.setMany).toBe(1);
     // Every generatable secret is created without a read: the one already there is found by its create-only write.
     expect(provider.batches[0]).toHaveLength(1000);
     expect(provider.calls.set).toBe(0);
@@ -51,25 +51,25 @@ describe("init and rotate through a provider with setMany", () => {
   });
 
   it("rotate of 1,000 secrets: one batch read and one setMany call, each against the version read", async () => {
-    const provider = new BatchMemoryProvider();
+    const provider = new MemoryProvider({ methods: { setMany: true } });
     for (let i = 0; i < 1000; i++) provider.seed(`S_${i}`, `old-${i}`);
     const result = await initializerOver(managerFor(provider), 1000).rotateSecrets();
     expect(provider.calls.getMany).toBe(1);
-    expect(provider.batchCalls.setMany).toBe(1);
+    expect(provider.calls.setMany).toBe(1);
     expect(provider.calls.set).toBe(0);
     expect(counts(result)).toEqual({ rotated: 1000, skipped: 1 });
-    expect(result.secrets[0]).toMatchObject({ name: "S_0", previousVersion: "1", version: "1001" });
+    expect(result.secrets[0]).toMatchObject({ name: "S_0", previousVersion: "1", version: "2" });
     expect(provider.batches[0]?.every((e) => e.options?.ifVersion !== undefined)).toBe(true);
   });
 
   it("keeps each value another process created before our create-only writes, reporting it as existing", async () => {
-    const provider = new BatchMemoryProvider();
+    const provider = new MemoryProvider({ methods: { setMany: true } });
     provider.afterRead = () => {
       provider.afterRead = undefined; // another process, right after our read
       for (const name of ["S_1", "S_4", "S_7"]) provider.seed(name, `won-by-other-${name}`);
     };
     const result = await initializerOver(managerFor(provider), 10).initializeSecrets();
-    expect(provider.batchCalls.setMany).toBe(1);
+    expect(provider.calls.setMany).toBe(1);
     // The one read is of the secret init cannot generate; nothing is read back after the conflicts.
     expect(provider.calls.getMany + provider.calls.get).toBe(1);
     expect(counts(result)).toEqual({ created: 7, exists: 3, missing: 1 });
@@ -78,14 +78,14 @@ describe("init and rotate through a provider with setMany", () => {
   });
 
   it("reports a conflict on a --force regeneration per name without clobbering", async () => {
-    const provider = new BatchMemoryProvider();
+    const provider = new MemoryProvider({ methods: { setMany: true } });
     for (let i = 0; i < 3; i++) provider.seed(`S_${i}`, `old-${i}`);
     provider.afterRead = () => {
       provider.afterRead = undefined;
       provider.seed("S_1", "changed-meanwhile");
     };
     const result = await initializerOver(managerFor(provider), 3).initializeSecrets({ force: true });
-    expect(provider.batchCalls.setMany).toBe(1);
+    expect(provider.calls.setMany).toBe(1);
     expect(result.secrets.find((s) => s.name === "S_1")).toMatchObject({
       action: "failed",
       code: "CONFLICT",
@@ -95,9 +95,9 @@ describe("init and rotate through a provider with setMany", () => {
   });
 
   it("writes nothing in a dry run", async () => {
-    const provider = new BatchMemoryProvider();
+    const provider = new MemoryProvider({ methods: { setMany: true } });
     const result = await initializerOver(managerFor(provider), 50).initializeSecrets({ dryRun: true });
-    expect(provider.batchCalls.setMany).toBe(0);
+    expect(provider.calls.setMany).toBe(0);
     expect(provider.calls.set).toBe(0);
     expect(counts(result)).toEqual({ created: 50, missing: 1 });
   });
@@ -137,12 +137,12 @@ describe("the same results with and without setMany", () => {
   ] as const) {
     it(`${label}: per-secret results are identical`, async () => {
       const single = new MemoryProvider();
-      const batch = new BatchMemoryProvider();
+      const batch = new MemoryProvider({ methods: { setMany: true } });
       const withoutBatch = await scenario(single, run);
       const withBatch = await scenario(batch, run);
       expect(withBatch).toEqual(withoutBatch);
       expect(withoutBatch.some((s) => s.action === "failed")).toBe(true);
-      expect(batch.batchCalls.setMany).toBe(1);
+      expect(batch.calls.setMany).toBe(1);
       expect(batch.calls.set).toBe(0);
       expect(single.calls.set).toBeGreaterThan(1);
     });
@@ -151,7 +151,7 @@ describe("the same results with and without setMany", () => {
 
 describe("16 concurrent initializations over one backend with setMany", () => {
   it("store exactly one value per secret; every other initializer finds it", async () => {
-    const shared = new BatchMemoryProvider({ jitter: randomTurns(8) });
+    const shared = new MemoryProvider({ methods: { setMany: true }, latency: randomTurns(8) });
     const managers = Array.from({ length: 16 }, () => new SecretManager({ provider: shared }));
     let release = () => {};
     shared.readGate = new Promise<void>((resolve) => {
@@ -164,7 +164,7 @@ describe("16 concurrent initializations over one backend with setMany", () => {
     shared.readGate = undefined;
     release();
     const results = await running;
-    expect(shared.batchCalls.setMany).toBe(16);
+    expect(shared.calls.setMany).toBe(16);
     for (let i = 0; i < 100; i++) {
       const name = `S_${i}`;
       expect(shared.data.get(name)).toHaveLength(1);

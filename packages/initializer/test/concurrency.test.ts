@@ -18,7 +18,7 @@ const PROCESSES = 16;
 describe("16 concurrent initializations over one shared backend", () => {
   it("store exactly one value per secret, which every process then reads", async () => {
     // Every call yields a random number of event-loop turns, so reads and writes interleave.
-    const shared = new MemoryProvider({ jitter: randomTurns(8) });
+    const shared = new MemoryProvider({ latency: randomTurns(8) });
     shared.seed("DATABASE_URL", "postgres://db");
     const managers = Array.from({ length: PROCESSES }, () => new SecretManager({ provider: shared }));
 

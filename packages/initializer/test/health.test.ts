@@ -84,7 +84,7 @@ describe("healthCheck", () => {
   it("is degraded when an optional secret is missing", async () => {
     const { provider, initializer } = setup();
     seedAll(provider);
-    provider.data.delete("REDIS_PASSWORD");
+    provider.remove("REDIS_PASSWORD");
     const report = await initializer.healthCheck();
     expect(report.status).toBe("degraded");
     expect(secret(report, "REDIS_PASSWORD")).toMatchObject({
@@ -114,7 +114,7 @@ describe("healthCheck", () => {
   it("falls back to the provider's updatedAt when there is no rotatedAt metadata", async () => {
     const { provider, initializer } = setup();
     seedAll(provider);
-    provider.data.delete("SECRET_KEY");
+    provider.remove("SECRET_KEY");
     provider.seed("SECRET_KEY", "secret-key-value", { updatedAt: daysAgo(120) });
     const report = await initializer.healthCheck();
     expect(secret(report, "SECRET_KEY")?.rotation).toMatchObject({
@@ -141,7 +141,7 @@ describe("healthCheck", () => {
   it("is unhealthy when a required secret is missing", async () => {
     const { provider, initializer } = setup();
     seedAll(provider);
-    provider.data.delete("DATABASE_URL");
+    provider.remove("DATABASE_URL");
     const report = await initializer.healthCheck();
     expect(report.status).toBe("unhealthy");
     expect(secret(report, "DATABASE_URL")).toEqual({
@@ -188,7 +188,7 @@ describe("healthCheck", () => {
     seedAll(provider);
     const manager = new SecretManager({ provider, cacheTtlMs: 60_000 });
     await manager.getSecrets(["SECRET_KEY", "DATABASE_URL", "REDIS_PASSWORD"]);
-    provider.data.delete("DATABASE_URL");
+    provider.remove("DATABASE_URL");
     const report = await new SecretInitializer({ manager, manifest: MANIFEST }).healthCheck();
     expect(secret(report, "DATABASE_URL")?.status).toBe("missing");
   });
@@ -238,7 +238,7 @@ describe("secret_health_check_status", () => {
     await initializer.healthCheck();
     expect(await gauge(reader)).toEqual([{ value: 2, attributes: { provider: "memory" } }]);
 
-    provider.data.delete("REDIS_PASSWORD");
+    provider.remove("REDIS_PASSWORD");
     await initializer.healthCheck();
     expect(await gauge(reader)).toEqual([{ value: 1, attributes: { provider: "memory" } }]);
 

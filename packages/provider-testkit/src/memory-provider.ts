@@ -154,6 +154,11 @@ export class MemoryProvider implements SecretProvider {
     this.#append(name, value, options.metadata, options.updatedAt);
   }
 
+  /** Delete a secret as another process would: no call is counted. `true` if it existed. */
+  remove(name: string): boolean {
+    return this.#store.delete(name);
+  }
+
   /** The current value of a secret, `undefined` when absent. */
   current(name: string): string | undefined {
     return this.#store.get(name)?.at(-1)?.value;
