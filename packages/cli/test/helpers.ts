@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PassThrough, Writable } from "node:stream";
-import type { ProviderCapabilities, SecretProvider, SecretRecord } from "@org/secrets-core";
+import type { ProviderCapabilities, SecretProvider } from "@org/secrets-core";
+import { MemoryProvider } from "@org/secrets-provider-testkit/memory";
 import { run } from "../src/index.js";
 
 /** Captures everything written to it. */
@@ -36,72 +37,26 @@ export interface MemoryProviderOptions {
   restore?: boolean;
 }
 
-/** An in-memory provider: what the CLI's in-process tests run against. */
-export function memoryProvider(initial: Record<string, string> = {}, options: MemoryProviderOptions = {}) {
-  const store = new Map<string, SecretRecord>();
-  const history = new Map<string, string[]>();
-  const deleted = new Map<string, SecretRecord>();
-  let version = 0;
-  const write = (name: string, value: string, metadata?: Readonly<Record<string, string>>) => {
-    const previous = store.get(name);
-    if (previous) history.set(name, [...(history.get(name) ?? []), previous.value]);
-    version++;
-    store.set(name, {
-      value,
-      version: String(version),
-      updatedAt: new Date(),
-      ...(metadata ? { metadata } : {}),
-    });
-  };
-  for (const [name, value] of Object.entries(initial)) write(name, value);
-  const guard = () => {
-    if (options.failure) throw options.failure;
-  };
-  const provider: SecretProvider & { store: Map<string, SecretRecord> } = {
-    name: options.name ?? "memory",
+/**
+ * The testkit's in-memory provider as the CLI's in-process tests use it:
+ * metadata but no check-and-set or batch reads unless asked for.
+ */
+export function memoryProvider(
+  initial: Record<string, string> = {},
+  options: MemoryProviderOptions = {},
+): MemoryProvider {
+  const provider = new MemoryProvider({
+    name: options.name,
+    initial,
     capabilities: {
+      versions: options.versions === true,
+      checkAndSet: false,
       metadata: true,
-      ...(options.versions ? { versions: true } : {}),
       ...options.capabilities,
     },
-    store,
-    async get(name, readOptions) {
-      guard();
-      if (readOptions?.version === "previous") {
-        const earlier = history.get(name);
-        const value = earlier?.[earlier.length - 1];
-        return value === undefined ? undefined : { value };
-      }
-      return store.get(name);
-    },
-    async set(name, value, writeOptions) {
-      guard();
-      write(name, value, writeOptions?.metadata);
-      return { version: String(version) };
-    },
-    async delete(name) {
-      guard();
-      const record = store.get(name);
-      if (record && options.restore) deleted.set(name, record);
-      return store.delete(name);
-    },
-    async check() {
-      guard();
-    },
-  };
-  if (options.list) {
-    provider.list = async () => {
-      guard();
-      return [...store.keys()];
-    };
-  }
-  if (options.restore) {
-    provider.restore = async (name: string) => {
-      const record = deleted.get(name);
-      if (record) store.set(name, record);
-      deleted.delete(name);
-    };
-  }
+    methods: { getMany: false, list: options.list === true, restore: options.restore === true },
+  });
+  provider.failWith = options.failure;
   return provider;
 }
 

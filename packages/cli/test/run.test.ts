@@ -235,7 +235,7 @@ describe("set", () => {
     const provider = memoryProvider();
     const result = await cli(["set", "API_KEY"], provider, { stdin: value });
     expect(result).toEqual({ code: 0, stdout: "Set API_KEY (memory)\n", stderr: "" });
-    expect(provider.store.get("API_KEY")?.value).toBe(value);
+    expect(provider.current("API_KEY")).toBe(value);
   });
 
   it("is silent with --quiet and prints JSON with --json", async () => {
@@ -256,7 +256,7 @@ describe("set", () => {
       /^Error: secrets set does not take the value as an argument: .*shell history.*\n$/,
     );
     expect(result.stderr).not.toContain("hunter2-secret");
-    expect(provider.store.size).toBe(0);
+    expect(provider.data.size).toBe(0);
   });
 
   it("reads --from-file byte for byte", async () => {
@@ -264,7 +264,7 @@ describe("set", () => {
     const provider = memoryProvider();
     const result = await cli(["set", "API_KEY", "--from-file", "value.txt"], provider);
     expect(result.code).toBe(0);
-    expect(provider.store.get("API_KEY")?.value).toBe("file value\n\n");
+    expect(provider.current("API_KEY")).toBe("file value\n\n");
   });
 
   it("exits 2 when --from-file cannot be read", async () => {
@@ -282,7 +282,7 @@ describe("set", () => {
     const result = await cli(["set", "API_KEY"], provider, { stdin: Buffer.from([0x61, 0xff, 0x62]) });
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("Error: Invalid value for secret 'API_KEY': stdin is not valid UTF-8 text\n");
-    expect(provider.store.size).toBe(0);
+    expect(provider.data.size).toBe(0);
   });
 
   it("refuses empty stdin unless --allow-empty", async () => {
@@ -292,10 +292,10 @@ describe("set", () => {
     expect(refused.stderr).toBe(
       "Error: stdin is empty: API_KEY was not changed (pass --allow-empty to store an empty value) (run 'secrets set --help' for usage)\n",
     );
-    expect(provider.store.get("API_KEY")?.value).toBe("before");
+    expect(provider.current("API_KEY")).toBe("before");
     const allowed = await cli(["set", "API_KEY", "--allow-empty"], provider, { stdin: "" });
     expect(allowed.code).toBe(0);
-    expect(provider.store.get("API_KEY")?.value).toBe("");
+    expect(provider.current("API_KEY")).toBe("");
   });
 
   it("reads at most the provider's maxValueBytes", async () => {
@@ -305,7 +305,7 @@ describe("set", () => {
     expect(refused.stderr).toBe(
       "Error: Invalid value for secret 'API_KEY': the value from stdin exceeds 8 bytes\n",
     );
-    expect(provider.store.get("API_KEY")?.value).toBe("before");
+    expect(provider.current("API_KEY")).toBe("before");
     expect((await cli(["set", "API_KEY"], provider, { stdin: "12345678" })).code).toBe(0);
   });
 
@@ -330,7 +330,7 @@ describe("set", () => {
       stdin.write("s3cret\u007fT\rs3creT\n"); // typed ahead: both answers in one chunk
       const result = await pending;
       expect(result.code).toBe(0);
-      expect(provider.store.get("API_KEY")?.value).toBe("s3creT");
+      expect(provider.current("API_KEY")).toBe("s3creT");
       expect(result.stderr).toBe("Value for API_KEY: \nRepeat the value for API_KEY: \n");
       expect(result.stdout).toBe("Set API_KEY (memory)\n");
       expect(stdin.modes).toEqual([true, false, true, false]);
@@ -346,7 +346,7 @@ describe("set", () => {
       expect(result.code).toBe(2);
       expect(result.stderr).toContain("Error: The two entries differ: API_KEY was not changed");
       expect(result.stderr).not.toMatch(/first|second/);
-      expect(provider.store.size).toBe(0);
+      expect(provider.data.size).toBe(0);
     });
 
     it("cancels on Ctrl-C with exit 1 and leaves raw mode", async () => {
@@ -358,7 +358,7 @@ describe("set", () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain("Error: Cancelled\n");
       expect(stdin.modes).toEqual([true, false]);
-      expect(provider.store.size).toBe(0);
+      expect(provider.data.size).toBe(0);
     });
   });
 });
@@ -372,10 +372,10 @@ describe("delete", () => {
       stderr:
         "Error: Not deleting API_KEY: without a terminal to confirm on, pass --yes (run 'secrets delete --help' for usage)\n",
     });
-    expect(provider.store.has("API_KEY")).toBe(true);
+    expect(provider.data.has("API_KEY")).toBe(true);
     const result = await cli(["delete", "API_KEY", "--yes"], provider);
     expect(result).toEqual({ code: 0, stdout: "Deleted API_KEY (memory)\n", stderr: "" });
-    expect(provider.store.has("API_KEY")).toBe(false);
+    expect(provider.data.has("API_KEY")).toBe(false);
   });
 
   it("exits 4 for a missing secret", async () => {
@@ -393,7 +393,7 @@ describe("delete", () => {
     expect(result.stderr).toBe(
       "Delete secret 'API_KEY' from memory? [y/N] Warning: API_KEY was not deleted\n",
     );
-    expect(provider.store.has("API_KEY")).toBe(true);
+    expect(provider.data.has("API_KEY")).toBe(true);
   });
 
   it("deletes on a terminal after yes, or at once with --yes", async () => {
@@ -402,7 +402,7 @@ describe("delete", () => {
     const pending = cli(["delete", "A"], provider, { stdinStream: stdin, stdinIsTTY: true });
     stdin.write("yes\n");
     expect((await pending).code).toBe(0);
-    expect(provider.store.has("A")).toBe(false);
+    expect(provider.data.has("A")).toBe(false);
 
     const other = new PassThrough();
     const result = await cli(["delete", "B", "--yes"], provider, { stdinStream: other, stdinIsTTY: true });
@@ -446,7 +446,7 @@ describe("restore", () => {
       stdout: "Restored API_KEY (memory)\n",
       stderr: "",
     });
-    expect(provider.store.get("API_KEY")?.value).toBe("x");
+    expect(provider.current("API_KEY")).toBe("x");
   });
 
   it("exits 1 with NotSupported elsewhere", async () => {
@@ -546,18 +546,18 @@ describe("init", () => {
     expect(result.stdout).toMatch(
       /Initialized 4 secrets \(memory\): 2 created, 1 optional not set, 1 required missing\n$/,
     );
-    expect(provider.store.get("API_KEY")?.value).toMatch(/^[0-9a-f]{64}$/);
-    expect(provider.store.has("DATABASE_URL")).toBe(false);
+    expect(provider.current("API_KEY")).toMatch(/^[0-9a-f]{64}$/);
+    expect(provider.data.has("DATABASE_URL")).toBe(false);
   });
 
   it("exits 0 once every required secret exists, and changes nothing on a second run", async () => {
     const provider = memoryProvider({ DATABASE_URL: "postgres://db" });
     expect((await cli(["init"], provider)).code).toBe(0);
-    const before = new Map([...provider.store].map(([k, v]) => [k, v.value]));
+    const before = new Map([...provider.data].map(([k, v]) => [k, v.at(-1)?.value]));
     const again = await cli(["init"], provider);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/3 unchanged, 1 optional not set/);
-    expect(new Map([...provider.store].map(([k, v]) => [k, v.value]))).toEqual(before);
+    expect(new Map([...provider.data].map(([k, v]) => [k, v.at(-1)?.value]))).toEqual(before);
   });
 
   it("writes nothing with --dry-run and prints the InitResult with --json", async () => {
@@ -573,7 +573,7 @@ describe("init", () => {
       ["CACHE_TOKEN", "created"],
       ["SMTP_PASSWORD", "skipped"],
     ]);
-    expect([...provider.store.keys()]).toEqual(["DATABASE_URL"]);
+    expect([...provider.data.keys()]).toEqual(["DATABASE_URL"]);
   });
 
   it("with --quiet prints only the problems, on stderr", async () => {
@@ -595,17 +595,17 @@ describe("rotate", () => {
     expect(result.stdout).toMatch(
       /^DATABASE_URL\s+skipped \(cannot be generated\): set a new value with: secrets set DATABASE_URL$/m,
     );
-    expect(provider.store.get("API_KEY")?.value).not.toBe("old-api");
-    expect(provider.store.get("CACHE_TOKEN")?.value).not.toBe("old-cache");
-    expect(provider.store.get("DATABASE_URL")?.value).toBe("db");
+    expect(provider.current("API_KEY")).not.toBe("old-api");
+    expect(provider.current("CACHE_TOKEN")).not.toBe("old-cache");
+    expect(provider.current("DATABASE_URL")).toBe("db");
   });
 
   it("rotates only the named secrets", async () => {
     const provider = memoryProvider({ API_KEY: "old-api", CACHE_TOKEN: "old-cache" });
     const result = await cli(["rotate", "CACHE_TOKEN"], provider);
     expect(result.code).toBe(0);
-    expect(provider.store.get("API_KEY")?.value).toBe("old-api");
-    expect(provider.store.get("CACHE_TOKEN")?.value).not.toBe("old-cache");
+    expect(provider.current("API_KEY")).toBe("old-api");
+    expect(provider.current("CACHE_TOKEN")).not.toBe("old-cache");
   });
 
   it("exits 1 when a named secret is missing and 2 when it is not in the manifest", async () => {
@@ -622,7 +622,7 @@ describe("rotate", () => {
     const result = await cli(["rotate", "--dry-run"], provider);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^API_KEY\s+would be rotated$/m);
-    expect(provider.store.get("API_KEY")?.value).toBe("old-api");
+    expect(provider.current("API_KEY")).toBe("old-api");
   });
 });
 
