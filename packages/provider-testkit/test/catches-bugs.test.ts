@@ -1,56 +1,11 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { RunnerTask, RunnerTestFile } from "vitest";
 import { describe, expect, it } from "vitest";
-import { startVitest } from "vitest/node";
+import { runFixture } from "./support/inner-vitest.js";
 
 const MODES = ["provider", "manager, cache off", "manager, cache on"];
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-
-interface Outcome {
-  passed: string[];
-  failed: string[];
-}
-
-/** Run the fixture in an inner vitest and sort its test results by provider. */
-async function runFixture(): Promise<Map<string, Outcome>> {
-  const exitCode = process.exitCode;
-  const vitest = await startVitest("test", [], {
-    root,
-    config: false,
-    include: ["test/fixtures/broken-providers.conformance.ts"],
-    watch: false,
-    reporters: [{}],
-    testTimeout: 30_000,
-  });
-  const files: RunnerTestFile[] = vitest.state.getFiles();
-  await vitest.close();
-  process.exitCode = exitCode;
-
-  const outcomes = new Map<string, Outcome>();
-  const visit = (task: RunnerTask, provider: string | undefined, trail: string[]) => {
-    const match = /^secret provider conformance: (.+)$/.exec(task.name);
-    const owner = match ? match[1] : provider;
-    const names = match ? [] : [...trail, task.name];
-    if (task.type === "test" && owner) {
-      const outcome = outcomes.get(owner) ?? { passed: [], failed: [] };
-      const state = task.result?.state;
-      if (state === "pass") outcome.passed.push(names.join(" > "));
-      else outcome.failed.push(names.join(" > "));
-      outcomes.set(owner, outcome);
-    }
-    if ("tasks" in task) for (const child of task.tasks) visit(child, owner, names);
-  };
-  for (const file of files) {
-    expect(file.result?.errors ?? [], "the fixture must load").toEqual([]);
-    for (const task of file.tasks) visit(task, undefined, []);
-  }
-  return outcomes;
-}
 
 describe("the suite catches broken providers", () => {
   it("fails each deliberately broken provider on the test that covers its bug, and passes the correct one", async () => {
-    const outcomes = await runFixture();
+    const outcomes = await runFixture("test/fixtures/broken-providers.conformance.ts");
     const failed = (provider: string) => outcomes.get(provider)?.failed ?? [];
     const inEveryMode = (test: string) => MODES.map((mode) => `through the ${mode} > ${test}`);
 
