@@ -1,7 +1,8 @@
+/** The client settings (endpoint, credentials, profile) taken from an environment given to the factory instead of the process's own. */
 import type { SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
 import { type Env, SecretConfigError } from "@org/secrets-core/provider";
-import { ENDPOINT_ENV } from "./config.js";
-import { PROVIDER_NAME } from "./errors.js";
+import { PROVIDER_NAME } from "./names.js";
+import { ENDPOINT_ENV } from "./settings.js";
 
 /**
  * The AWS variables the provider takes from the environment it is given

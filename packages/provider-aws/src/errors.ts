@@ -1,3 +1,8 @@
+/**
+ * The errors the provider throws, in words of its own: what the SDK threw,
+ * mapped by its name to one of core's error classes, with a one-line message
+ * naming the secret and what to do. Nothing the service answered is copied.
+ */
 import {
   AccessDeniedError,
   AuthenticationError,
@@ -5,17 +10,23 @@ import {
   ProviderError,
   ProviderNotConfiguredError,
   ProviderUnavailableError,
-  REDACTED,
-  redact,
   SecretConflictError,
   SecretError,
   SecretScheduledForDeletionError,
 } from "@org/secrets-core/provider";
+import {
+  awsErrorName,
+  CREDENTIAL_ERRORS,
+  isRegionMissing,
+  SERVICE_DOWN_ERRORS,
+  THROTTLING_ERRORS,
+} from "./error-names.js";
+import { DISPLAY_NAME, PROVIDER_NAME } from "./names.js";
+import { type AwsRequestFailure, requestFailure } from "./request-failure.js";
+import { AWS_PROVIDER_ENV } from "./settings.js";
 
-export const PROVIDER_NAME = "aws";
-export const DISPLAY_NAME = "AWS Secrets Manager";
 /** The provider's own per-attempt timeout, in seconds (see config.ts). */
-export const REQUEST_TIMEOUT_ENV = "SECRET_AWS_REQUEST_TIMEOUT";
+const REQUEST_TIMEOUT_ENV = AWS_PROVIDER_ENV.requestTimeout;
 
 /** What an error is about, for a message a person can act on. */
 export interface AwsErrorContext {
@@ -31,232 +42,6 @@ export interface AwsErrorContext {
   endpoint: () => string;
   /** Values sent with the request; scrubbed from any text the service echoes back. */
   sensitive?: readonly string[] | undefined;
-}
-
-const CREDENTIAL_ERRORS: Readonly<Record<string, string>> = {
-  CredentialsProviderError:
-    "no AWS credentials were found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile, web identity or instance role",
-  UnrecognizedClientException:
-    "the access key id is not recognised: check AWS_ACCESS_KEY_ID or the profile in use",
-  InvalidClientTokenId: "the access key id is not recognised: check AWS_ACCESS_KEY_ID or the profile in use",
-  InvalidSignatureException:
-    "the request signature does not match: check AWS_SECRET_ACCESS_KEY and the system clock",
-  SignatureDoesNotMatch:
-    "the request signature does not match: check AWS_SECRET_ACCESS_KEY and the system clock",
-  IncompleteSignature: "the request signature is incomplete: check the credentials in use",
-  MissingAuthenticationToken: "the request carried no credentials: configure AWS credentials",
-  ExpiredTokenException:
-    "the security token has expired: refresh your AWS credentials (for example aws sso login)",
-  ExpiredToken: "the security token has expired: refresh your AWS credentials (for example aws sso login)",
-  TokenRefreshRequired: "the security token must be refreshed: refresh your AWS credentials",
-  InvalidGrantException: "the SSO session is no longer valid: run aws sso login",
-};
-
-const THROTTLING_ERRORS = new Set([
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "RequestThrottledException",
-  "SlowDown",
-]);
-
-const SERVICE_DOWN_ERRORS = new Set([
-  "InternalServiceError",
-  "InternalFailure",
-  "ServiceUnavailable",
-  "InternalServerError",
-]);
-
-const NETWORK_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "EPIPE",
-  "ECONNABORTED",
-  "EPROTO",
-  "CERT_HAS_EXPIRED",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
-/** The AWS error name (`ResourceNotFoundException`…), from `name`, `__type` or `Code`; never the HTTP status. */
-export function awsErrorName(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const e = error as { name?: unknown; __type?: unknown; Code?: unknown };
-  const candidates = [e.__type, e.name, e.Code];
-  for (const candidate of candidates) {
-    if (typeof candidate !== "string" || candidate === "" || candidate === "Error") continue;
-    // `__type` may be namespaced: `com.amazonaws.secretsmanager#ResourceNotFoundException`.
-    const short = candidate.slice(candidate.lastIndexOf("#") + 1);
-    return short.slice(short.lastIndexOf(":") + 1) || short;
-  }
-  return undefined;
-}
-
-export function isAwsError(error: unknown, ...names: string[]): boolean {
-  const name = awsErrorName(error);
-  return name !== undefined && names.includes(name);
-}
-
-/**
- * The AWS error names this provider knows. Only these are ever shown or kept:
- * an error name comes from the answer (`__type`, `x-amzn-ErrorType`), so a
- * proxy or gateway could put anything there, a value included.
- */
-const KNOWN_ERROR_NAMES = new Set([
-  ...Object.keys(CREDENTIAL_ERRORS),
-  ...THROTTLING_ERRORS,
-  ...SERVICE_DOWN_ERRORS,
-  "AccessDeniedException",
-  "AccessDenied",
-  "DecryptionFailure",
-  "EncryptionFailure",
-  "ResourceExistsException",
-  "ResourceNotFoundException",
-  "InvalidRequestException",
-  "InvalidParameterException",
-  "InvalidParameterValue",
-  "ValidationException",
-  "LimitExceededException",
-  "InvalidNextTokenException",
-  "MalformedPolicyDocumentException",
-  "PreconditionNotMetException",
-  "PublicPolicyException",
-  "SerializationException",
-  "UnknownOperationException",
-  "RequestEntityTooLargeException",
-  "TimeoutError",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "AbortError",
-]);
-
-/**
- * What is kept of a failed request: the AWS error name (when it is a known
- * one), the HTTP status, the request id, the attempts made and a network
- * error code. Never the body, the SDK's message or the raw response: every
- * byte a backend returns may be a secret. This, not the SDK's error, is the
- * `cause` of every error the provider throws.
- */
-export class AwsRequestFailure extends Error {
-  /** The AWS error name, e.g. `ValidationException`; `undefined` when unknown. */
-  readonly awsErrorName: string | undefined;
-  /** The HTTP status of the answer, when there was one. */
-  readonly httpStatusCode: number | undefined;
-  /** AWS's request id (`x-amzn-RequestId`), for AWS support. */
-  readonly requestId: string | undefined;
-  /** HTTP attempts the SDK made, retries included. */
-  readonly attempts: number | undefined;
-  /** A network error code such as `ECONNREFUSED`, when the request never got an answer. */
-  readonly code: string | undefined;
-
-  constructor(
-    message: string,
-    options: {
-      awsErrorName?: string | undefined;
-      httpStatusCode?: number | undefined;
-      requestId?: string | undefined;
-      attempts?: number | undefined;
-      code?: string | undefined;
-    } = {},
-  ) {
-    super(message);
-    this.name = options.awsErrorName ?? "AwsRequestFailure";
-    this.awsErrorName = options.awsErrorName;
-    this.httpStatusCode = options.httpStatusCode;
-    this.requestId = options.requestId;
-    this.attempts = options.attempts;
-    this.code = options.code;
-  }
-
-  toJSON(): Record<string, string | number> {
-    const out: Record<string, string | number> = { name: this.name, message: this.message };
-    if (this.httpStatusCode !== undefined) out.httpStatusCode = this.httpStatusCode;
-    if (this.requestId !== undefined) out.requestId = this.requestId;
-    if (this.attempts !== undefined) out.attempts = this.attempts;
-    if (this.code !== undefined) out.code = this.code;
-    return out;
-  }
-}
-
-/** The known AWS error name of what the SDK threw, or `undefined`. */
-function knownName(error: unknown): string | undefined {
-  const name = awsErrorName(error);
-  return name !== undefined && KNOWN_ERROR_NAMES.has(name) ? name : undefined;
-}
-
-interface Metadata {
-  httpStatusCode: number | undefined;
-  requestId: string | undefined;
-  attempts: number | undefined;
-}
-
-function metadataOf(error: unknown): Metadata {
-  const meta =
-    typeof error === "object" && error !== null
-      ? (error as { $metadata?: Record<string, unknown> }).$metadata
-      : undefined;
-  const status = meta?.httpStatusCode;
-  const attempts = meta?.attempts;
-  const requestId = meta?.requestId;
-  return {
-    httpStatusCode: typeof status === "number" && Number.isInteger(status) ? status : undefined,
-    attempts: typeof attempts === "number" && Number.isInteger(attempts) ? attempts : undefined,
-    requestId: typeof requestId === "string" ? requestId : undefined,
-  };
-}
-
-/**
- * A request id is kept only when it has the shape of AWS's (a UUID) and holds
- * nothing that was sent: it comes from a response header, which anything
- * between us and AWS could fill with a value.
- */
-function safeRequestId(id: string | undefined, sensitive: readonly string[]): string | undefined {
-  if (id === undefined || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-    return undefined;
-  for (const value of sensitive) if (value.length >= 4 ? id.includes(value) : id === value) return undefined;
-  if (scrub(id) !== id) return undefined;
-  return id;
-}
-
-/** Core's redaction of known values; a text it cannot vouch for is dropped, never shown. */
-function scrub(text: string): string {
-  try {
-    return redact(text);
-  } catch {
-    return REDACTED;
-  }
-}
-
-/**
- * The failure to keep as `cause`: a fresh `AwsRequestFailure` built from the
- * error name, status, request id, attempts and network code of what the SDK
- * threw. `sensitive` are the values the request carried.
- */
-export function requestFailure(error: unknown, sensitive: readonly string[] = []): AwsRequestFailure {
-  if (error instanceof AwsRequestFailure) return error;
-  const name = knownName(error);
-  const { httpStatusCode, requestId, attempts } = metadataOf(error);
-  const code = networkCode(error);
-  const parts = [
-    name ?? (code === undefined ? "an unrecognised error" : `network error ${code}`),
-    httpStatusCode === undefined ? undefined : `HTTP ${httpStatusCode}`,
-  ].filter((p) => p !== undefined);
-  return new AwsRequestFailure(`${DISPLAY_NAME} request failed: ${parts.join(", ")}`, {
-    awsErrorName: name,
-    httpStatusCode,
-    requestId: safeRequestId(requestId, sensitive),
-    attempts,
-    code,
-  });
 }
 
 /** `(ValidationException, HTTP 400)`: what failed, in words we control. */
@@ -440,20 +225,6 @@ export function toSecretError(error: unknown, ctx: AwsErrorContext): SecretError
     `${DISPLAY_NAME} failed to ${ctx.doing}${target}${what || " (an unrecognised error)"}`,
     { provider: PROVIDER_NAME, ...secretOpt, cause },
   );
-}
-
-function networkCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (NETWORK_CODES.has(code) || code.startsWith("UND_ERR"))) return code;
-  const cause = (error as { cause?: unknown }).cause;
-  return cause !== undefined && cause !== error ? networkCode(cause) : undefined;
-}
-
-function isRegionMissing(error: unknown): boolean {
-  // The SDK's own words (thrown before any request), not the service's.
-  const message = error instanceof Error && !("$metadata" in error) ? error.message : "";
-  return /^Region is missing|^Region not accepted/.test(message);
 }
 
 /** The error for a secret in its recovery window: when it goes, and how to get it back. */

@@ -1,3 +1,16 @@
+/** The package's public surface: the provider, its factory, its configuration and its errors. */
+
+export { parseAwsConfig, parseAwsOptions } from "./config.js";
+export { DEFAULT_MAX_ATTEMPTS } from "./connection.js";
+export { AWS_CONTEXT_ENV, type ContextClientConfig, contextClientConfig } from "./context-env.js";
+export { awsErrorName } from "./error-names.js";
+export { createProvider } from "./factory.js";
+export { BATCH_SIZE } from "./layouts/bulk-read.js";
+export { MAX_DOCUMENT_BYTES } from "./layouts/document-backend.js";
+export type { AwsListOptions } from "./layouts/layout.js";
+export { type AwsProviderOptions, AwsSecretsManagerProvider, createAwsProvider } from "./provider.js";
+export { AwsRequestFailure } from "./request-failure.js";
+export { BinarySecretError } from "./secret-reads.js";
 export {
   AWS_PROVIDER_ENV,
   type AwsConfigOptions,
@@ -11,18 +24,4 @@ export {
   METADATA_TAG_PREFIX,
   MIN_RECOVERY_WINDOW_DAYS,
   MIN_REQUEST_TIMEOUT_MS,
-  parseAwsConfig,
-  parseAwsOptions,
-} from "./config.js";
-export { AWS_CONTEXT_ENV, type ContextClientConfig, contextClientConfig } from "./context-env.js";
-export { MAX_DOCUMENT_BYTES } from "./document.js";
-export { AwsRequestFailure, awsErrorName } from "./errors.js";
-export {
-  type AwsListOptions,
-  type AwsProviderOptions,
-  AwsSecretsManagerProvider,
-  BATCH_SIZE,
-  createAwsProvider,
-  createProvider,
-} from "./provider.js";
-export { BinarySecretError, DEFAULT_MAX_ATTEMPTS } from "./store.js";
+} from "./settings.js";

@@ -1,3 +1,4 @@
+/** Keeping the AWS SDK's Node.js version warning off stderr unless debug logging is on. */
 import type { Logger } from "@org/secrets-core/provider";
 
 /** The AWS SDK's own switch for its Node.js version warning (it reads `process.env` when a client is built). */

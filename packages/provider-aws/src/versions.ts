@@ -1,4 +1,10 @@
-import { CURRENT, PREVIOUS, type VersionSelector } from "./store.js";
+/** Which version of a secret a read asks for: a stage (`AWSCURRENT`, `AWSPREVIOUS`) or a version id. */
+
+/** Which version of a secret to read. */
+export type VersionSelector = { stage: string } | { id: string };
+
+export const CURRENT: VersionSelector = Object.freeze({ stage: "AWSCURRENT" });
+export const PREVIOUS: VersionSelector = Object.freeze({ stage: "AWSPREVIOUS" });
 
 /** A Secrets Manager version id (a `ClientRequestToken`): 32–64 characters. */
 const VERSION_ID = /^[A-Za-z0-9_-]{32,64}$/;

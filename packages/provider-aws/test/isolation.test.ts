@@ -5,9 +5,10 @@
  */
 import { ProviderError } from "@org/secrets-core/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AwsDocumentBackend } from "../src/document.js";
+import { AwsClient } from "../src/client.js";
 import { BinarySecretError, createAwsProvider, parseAwsConfig } from "../src/index.js";
-import { SecretsManagerStore } from "../src/store.js";
+import { AwsDocumentBackend } from "../src/layouts/document-backend.js";
+import { SecretWriter } from "../src/secret-writes.js";
 import { boto3, countingClient, motoEndpoint, uniquePrefix } from "./support/aws.js";
 
 const prefix = uniquePrefix("isolation");
@@ -115,15 +116,14 @@ describe("names that are property names of every object", () => {
 
   it("a document with fields __proto__ and constructor reads and writes them as fields", async () => {
     const docName = `${prefix}-doc`;
-    const store = new SecretsManagerStore({
+    const aws = new AwsClient({
       client: counting.client,
       region: "us-east-1",
-      kmsKeyId: undefined,
-      tags: {},
       requestTimeoutMs: 5000,
       logger: { debug() {}, info() {}, warn() {}, error() {} } as never,
     });
-    const backend = new AwsDocumentBackend(store, { label: docName, id: docName, restoreHint: "" });
+    const writer = new SecretWriter(aws, { kmsKeyId: undefined, tags: {} });
+    const backend = new AwsDocumentBackend(aws, writer, { label: docName, id: docName, restoreHint: "" });
     const fields = Object.create(null) as Record<string, string>;
     fields[PROTO] = "proto-value";
     fields[CONSTRUCTOR] = "constructor-value";

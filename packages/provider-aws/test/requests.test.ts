@@ -2,11 +2,12 @@
  * Requests per job, counted exactly by a loopback proxy in front of real moto:
  * each operation costs what its job needs and nothing more.
  */
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SecretManager } from "@org/secrets-core";
 import { createCliProject, HostileProxy, runCli } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createAwsProvider } from "../src/index.js";
-import { awsTestEnv, motoEndpoint, PACKAGE_DIR, uniquePrefix } from "./support/aws.js";
+import { awsTestEnv, motoEndpoint, PACKAGE_DIR, REGION, uniquePrefix } from "./support/aws.js";
 
 const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
 const prefix = uniquePrefix("requests");
@@ -109,6 +110,27 @@ describe("reads", () => {
     expect(listed).toHaveLength(names.length + OTHERS);
     expect(proxy.countRequests().byKey).toEqual({ ListSecrets: Math.ceil((names.length + OTHERS) / 100) });
     await provider.close();
+  });
+
+  it("with a client of another copy of the SDK (not this one's class), list and bulk reads page the same", async () => {
+    const real = new SecretsManagerClient({ region: REGION, endpoint: proxy.url });
+    // Only what the provider uses of a client: no prototype of this SDK's SecretsManagerClient.
+    const foreign = {
+      config: real.config,
+      send: (command: never, options: never) => real.send(command, options),
+      destroy: () => real.destroy(),
+    } as unknown as SecretsManagerClient;
+    expect(foreign).not.toBeInstanceOf(SecretsManagerClient);
+    const provider = createAwsProvider({ prefix, client: foreign });
+    expect(await provider.list()).toHaveLength(names.length + OTHERS);
+    expect(proxy.countRequests().byKey).toEqual({ ListSecrets: Math.ceil((names.length + OTHERS) / 100) });
+    proxy.resetCounts();
+    const records = await provider.getMany(names.slice(0, 21), { metadata: true });
+    expect(records.size).toBe(21);
+    expect(records.get("WANTED_20")?.metadata).toEqual({ rotatedAt: "2024-05-06T07:08:09.000Z" });
+    expect(proxy.countRequests().byKey).toEqual({ BatchGetSecretValue: 2, ListSecrets: 3 });
+    await provider.close();
+    real.destroy();
   });
 });
 

@@ -1,3 +1,4 @@
+/** Encoding the document layout's fields as one JSON object in one secret, and decoding them back. */
 import {
   type DocumentBackend,
   describeName,
@@ -5,32 +6,37 @@ import {
   type ReadOptions,
   type StoredDocument,
 } from "@org/secrets-core/provider";
-import { DISPLAY_NAME, PROVIDER_NAME } from "./errors.js";
-import { CURRENT, type SecretsManagerStore, type Target } from "./store.js";
-import { versionSelector } from "./versions.js";
+import type { AwsClient, Target } from "../client.js";
+import { DISPLAY_NAME, PROVIDER_NAME } from "../names.js";
+import { readSecret } from "../secret-reads.js";
+import type { SecretWriter } from "../secret-writes.js";
+import { MAX_SECRET_BYTES } from "../value.js";
+import { CURRENT, versionSelector } from "../versions.js";
 
-/** Secrets Manager's limit on one `SecretString` (and so on the whole document). */
-export const MAX_DOCUMENT_BYTES = 65_536;
+/** Secrets Manager's limit on one `SecretString`, and so on the whole document. */
+export const MAX_DOCUMENT_BYTES = MAX_SECRET_BYTES;
 
 /**
  * The document layout's storage: every secret of the application is a field
  * of one JSON object, kept in one Secrets Manager secret. Reads are one
- * `GetSecretValue`; writes go through the store's create (atomic) and checked
- * put, and core's `DocumentLayout` retries a write that lost a race.
+ * `GetSecretValue`; writes go through the atomic create and the checked
+ * write, and core's `DocumentLayout` retries a write that lost a race.
  */
 export class AwsDocumentBackend implements DocumentBackend {
-  readonly #store: SecretsManagerStore;
+  readonly #aws: AwsClient;
+  readonly #writer: SecretWriter;
   readonly #target: Target;
 
-  constructor(store: SecretsManagerStore, target: Target) {
-    this.#store = store;
+  constructor(aws: AwsClient, writer: SecretWriter, target: Target) {
+    this.#aws = aws;
+    this.#writer = writer;
     this.#target = target;
   }
 
   async read(options: ReadOptions = {}): Promise<StoredDocument | undefined> {
     const selector = options.version === undefined ? CURRENT : versionSelector(options.version);
     if (selector === undefined) return undefined;
-    const stored = await this.#store.read(this.#target, selector, options.signal);
+    const stored = await readSecret(this.#aws, this.#target, selector, options.signal);
     if (!stored) return undefined;
     return { fields: this.#parse(stored.value), version: stored.versionId ?? "" };
   }
@@ -50,8 +56,8 @@ export class AwsDocumentBackend implements DocumentBackend {
         `The secrets document '${this.#target.id}' would be ${bytes} bytes, over the ${MAX_DOCUMENT_BYTES}-byte limit of ${DISPLAY_NAME}: use the per-secret layout`,
         { provider: PROVIDER_NAME },
       );
-    if (expected === undefined) await this.#store.create(this.#target, text, undefined, options.signal);
-    else await this.#store.writeIfVersion(this.#target, text, expected, undefined, options.signal);
+    if (expected === undefined) await this.#writer.create(this.#target, text, undefined, options.signal);
+    else await this.#writer.writeIfVersion(this.#target, text, expected, undefined, options.signal);
   }
 
   #parse(text: string): Record<string, string> {

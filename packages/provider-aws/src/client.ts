@@ -1,0 +1,185 @@
+/**
+ * The SDK wrapper every layout sends through: one call, or the pages of a
+ * paginated operation, with the caller's deadline passed down as
+ * `abortSignal`, a cancellation never mistaken for an answer, failures mapped
+ * to core's errors, and the time of the last successful answer.
+ */
+import type {
+  BatchGetSecretValueCommandInput,
+  BatchGetSecretValueCommandOutput,
+  ListSecretsCommandInput,
+  ListSecretsCommandOutput,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import { isSecretError, type Logger, type SecretError } from "@org/secrets-core/provider";
+import { type Connection, type ConnectionOptions, Connector } from "./connection.js";
+import { awsErrorName } from "./error-names.js";
+import { type AwsErrorContext, toSecretError } from "./errors.js";
+
+/** One Secrets Manager secret as the toolkit talks about it. */
+export interface Target {
+  /** The name shown in messages: the toolkit's secret name, or the document's name. */
+  label: string;
+  /** The Secrets Manager name (`SecretId`). */
+  id: string;
+  /** The command that cancels its deletion, for messages. */
+  restoreHint: string;
+}
+
+type SendOptions = { abortSignal?: AbortSignal };
+
+/** The paginated operations the provider uses: their input and their page. */
+interface Paginated {
+  ListSecrets: [ListSecretsCommandInput, ListSecretsCommandOutput];
+  BatchGetSecretValue: [BatchGetSecretValueCommandInput, BatchGetSecretValueCommandOutput];
+}
+
+type Paginate<I, O> = (
+  config: { client: SecretsManagerClient },
+  input: I,
+  options: SendOptions,
+) => AsyncIterable<O>;
+
+export class AwsClient {
+  readonly logger: Logger;
+  readonly #connector: Connector;
+  /** When AWS last answered a request of ours with success (epoch ms; 0: never, or failed since). */
+  #answeredAt = 0;
+
+  constructor(options: ConnectionOptions) {
+    this.logger = options.logger;
+    this.#connector = new Connector(options);
+  }
+
+  /** The region in use, once known. */
+  get region(): string | undefined {
+    return this.#connector.region;
+  }
+
+  connect(): Promise<Connection> {
+    return this.#connector.connect();
+  }
+
+  close(): Promise<void> {
+    return this.#connector.close();
+  }
+
+  context(doing: string, action: string, target?: Target, sensitive?: readonly string[]): AwsErrorContext {
+    return {
+      doing,
+      action: `secretsmanager:${action}`,
+      endpoint: () => this.#connector.endpoint(),
+      ...(target ? { secret: target.label, secretId: target.id } : {}),
+      ...(sensitive ? { sensitive } : {}),
+    };
+  }
+
+  /** Run one SDK call, mapping any failure to a `SecretError`. */
+  async call<T>(
+    ctx: AwsErrorContext,
+    run: (connection: Connection, options: SendOptions) => Promise<T>,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    const connection = await this.connect();
+    try {
+      const value = await run(connection, signal ? { abortSignal: signal } : {});
+      this.#answeredAt = Date.now();
+      return value;
+    } catch (error) {
+      this.#answeredAt = 0;
+      throw this.cancelled(error, signal, ctx) ?? toSecretError(error, ctx);
+    }
+  }
+
+  /** Run one SDK call and hand back the raw failure (for callers that branch on the error name). */
+  async attempt<T>(
+    run: (connection: Connection, options: SendOptions) => Promise<T>,
+    signal?: AbortSignal,
+    ctx?: AwsErrorContext,
+  ): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+    const connection = await this.connect();
+    try {
+      const value = await run(connection, signal ? { abortSignal: signal } : {});
+      this.#answeredAt = Date.now();
+      return { ok: true, value };
+    } catch (error) {
+      this.#answeredAt = 0;
+      const cancelled = this.cancelled(error, signal, ctx);
+      if (cancelled) throw cancelled;
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Every page of `operation`, through the SDK's paginator. A failure is thrown
+   * as the SDK threw it (failing to connect: as a `SecretError`); see `failure`.
+   */
+  async *pages<K extends keyof Paginated>(
+    operation: K,
+    input: Paginated[K][0],
+    signal?: AbortSignal,
+  ): AsyncGenerator<Paginated[K][1]> {
+    const { sdk, client } = await this.connect();
+    const options: SendOptions = signal ? { abortSignal: signal } : {};
+    const paginate = sdk[`paginate${operation}`] as unknown as Paginate<Paginated[K][0], Paginated[K][1]>;
+    // The paginator accepts only its own SDK copy's client class; another copy's client pages by hand.
+    const pages =
+      client instanceof sdk.SecretsManagerClient
+        ? paginate({ client }, input, options)
+        : pagesByHand<Paginated[K][0], Paginated[K][1]>(client, sdk[`${operation}Command`], input, options);
+    try {
+      for await (const page of pages) {
+        this.#answeredAt = Date.now();
+        yield page;
+      }
+    } catch (error) {
+      this.#answeredAt = 0;
+      throw error;
+    }
+  }
+
+  /** The `SecretError` for a failure of `call`-like work: core's own as it is, a cancellation as such, else by its name. */
+  failure(error: unknown, signal: AbortSignal | undefined, ctx: AwsErrorContext): SecretError {
+    if (isSecretError(error)) return error;
+    return this.cancelled(error, signal, ctx) ?? toSecretError(error, ctx);
+  }
+
+  /**
+   * The error for a request `signal` cancelled: once the caller's deadline
+   * passed, nothing goes on, and no caller mistakes the cancellation for an
+   * answer ("absent", "denied"…). `undefined` while the signal is not aborted.
+   */
+  cancelled(error: unknown, signal: AbortSignal | undefined, ctx?: AwsErrorContext): SecretError | undefined {
+    if (!signal?.aborted) return undefined;
+    return toSecretError(
+      awsErrorName(error) === "AbortError"
+        ? error
+        : Object.assign(new Error("aborted"), { name: "AbortError", cause: signal.reason }),
+      ctx ?? this.context(`complete a request`, "*"),
+    );
+  }
+
+  /** Whether AWS answered a request of ours with success within the last `ms` milliseconds, with no failure since. */
+  answeredWithin(ms: number): boolean {
+    return this.#answeredAt > 0 && Date.now() - this.#answeredAt < ms;
+  }
+}
+
+/** `NextToken` followed by hand, as the SDK's paginator does. */
+async function* pagesByHand<I, O>(
+  client: SecretsManagerClient,
+  Command: unknown,
+  input: I,
+  options: SendOptions,
+): AsyncGenerator<O> {
+  const Ctor = Command as new (input: I) => Parameters<SecretsManagerClient["send"]>[0];
+  let token: string | undefined;
+  do {
+    const page = await client.send(
+      new Ctor({ ...input, ...(token === undefined ? {} : { NextToken: token }) }),
+      options,
+    );
+    yield page as O;
+    token = (page as { NextToken?: string }).NextToken;
+  } while (token);
+}
