@@ -39,6 +39,7 @@ interface Stored {
 export interface MemoryProviderOptions {
   name?: string;
   capabilities?: Partial<ProviderCapabilities>;
+  traits?: SecretProvider["traits"];
   now?: () => Date;
   /** Awaited at the start of every call, to interleave concurrent callers. */
   jitter?: () => Promise<void>;
@@ -52,6 +53,7 @@ export class MemoryProvider implements SecretProvider {
   readonly name: string;
   readonly displayName = "Memory";
   readonly capabilities: ProviderCapabilities;
+  readonly traits: SecretProvider["traits"];
   readonly data = new Map<string, Stored[]>();
   readonly calls = { get: 0, getMany: 0, set: 0, delete: 0, check: 0 };
   readonly writes: WriteCall[] = [];
@@ -74,6 +76,7 @@ export class MemoryProvider implements SecretProvider {
   constructor(options: MemoryProviderOptions = {}) {
     this.name = options.name ?? "memory";
     this.capabilities = { ...FULL, ...options.capabilities };
+    this.traits = options.traits;
     this.#now = options.now ?? (() => new Date());
     this.#jitter = options.jitter;
   }
