@@ -114,6 +114,41 @@ describe("secrets copy between two dotenv files", () => {
     expect((await target()).get("ALPHA")).toBe("alpha-value-1");
   });
 
+  it("a third-party provider with the environmentFirst trait is copied from its store, as env is", async () => {
+    writeFileSync(
+      path.join(dir, "local.mjs"),
+      `export function createProvider(context) {
+  const store = new Map([["ALPHA", "alpha-from-store"]]);
+  return {
+    name: "local",
+    traits: context.env.LOCAL_TRAIT === "1" ? { environmentFirst: true } : undefined,
+    async get(name) { const v = context.env[name] ?? store.get(name); return v === undefined ? undefined : { value: v }; },
+    async set(name, value) { store.set(name, value); },
+    async delete(name) { return store.delete(name); },
+    async check() {},
+  };
+}
+`,
+    );
+    const copyFromLocal = (env: Record<string, string>) =>
+      runCli(
+        ["copy", "--from", "./local.mjs", "--to", "env", "--to-set", "SECRET_ENV_FILE=target.env", "ALPHA"],
+        {
+          bin,
+          cwd: dir,
+          env: { HOME: dir, ALPHA: "from-environment", ...env },
+        },
+      );
+    const declared = await copyFromLocal({ LOCAL_TRAIT: "1" });
+    expect(declared.code).toBe(0);
+    expect((await target()).get("ALPHA")).toBe("alpha-from-store");
+    // Without the trait the provider's answer is taken as it is: the environment's value.
+    writeFileSync(path.join(dir, "target.env"), "");
+    const undeclared = await copyFromLocal({});
+    expect(undeclared.code).toBe(0);
+    expect((await target()).get("ALPHA")).toBe("from-environment");
+  });
+
   it("a named secret missing in the source fails the run (exit 1); the others are copied", async () => {
     const result = await copy(["ALPHA", "NOT_THERE", "--json"]);
     expect(result.code).toBe(1);

@@ -194,6 +194,32 @@ describe("secrets run: precedence between the environment and the provider", () 
     expect(JSON.parse(onlyEnv.stdout)).toEqual(["from-environment"]);
   });
 
+  it("a third-party provider with the environmentFirst trait is read from its store alone, as env is", async () => {
+    // Reads the environment it was given before its store, like env; the trait comes from LOCAL_TRAIT.
+    writeFileSync(
+      path.join(dir, "local.mjs"),
+      `export function createProvider(context) {
+  const store = new Map([["APP_TOKEN", "from-store"]]);
+  return {
+    name: "local",
+    traits: context.env.LOCAL_TRAIT === "1" ? { environmentFirst: true } : undefined,
+    async get(name) { const v = context.env[name] ?? store.get(name); return v === undefined ? undefined : { value: v }; },
+    async set(name, value) { store.set(name, value); },
+    async delete(name) { return store.delete(name); },
+    async check() {},
+  };
+}
+`,
+    );
+    const env = { SECRET_PROVIDER: "./local.mjs", APP_TOKEN: "from-environment" };
+    const declared = await secrets(["run", "--", ...printEnv("APP_TOKEN")], { ...env, LOCAL_TRAIT: "1" });
+    expect(declared.stderr).toBe("");
+    expect(JSON.parse(declared.stdout)).toEqual(["from-store"]);
+    // Without the trait the provider's answer is taken as it is: here, the environment it was given.
+    const undeclared = await secrets(["run", "--", ...printEnv("APP_TOKEN")], env);
+    expect(JSON.parse(undeclared.stdout)).toEqual(["from-environment"]);
+  });
+
   describe("vault provider (real OpenBao)", () => {
     let bao: OpenBaoServer;
     let project: CliProject;

@@ -138,6 +138,27 @@ export interface SecretProvider {
    * larger value before calling `set` (default when undeclared: 1 MiB, 1048576).
    */
   readonly maxValueBytes?: number | undefined;
+  /**
+   * What the provider is, where that changes how core's callers use it; every
+   * trait unannounced is `false`. Final once the factory resolves.
+   */
+  readonly traits?:
+    | Readonly<{
+        /**
+         * A store for local development. Outside production, `init` stores a
+         * manifest's `development` value in it for a missing secret that has one;
+         * on other providers that value is never used.
+         */
+        localDevelopment?: boolean | undefined;
+        /**
+         * Reads look up a name in the environment the provider was given
+         * (`context.env`, consulted on every read, not copied) before its own
+         * store, and a name set there wins. A caller that wants the store alone
+         * (`secrets run`, `secrets copy`) removes those names from that object.
+         */
+        environmentFirst?: boolean | undefined;
+      }>
+    | undefined;
 
   /** The secret's current (or requested) value; `undefined` when it does not exist. Throws when the backend cannot be asked. */
   get(name: string, options?: ReadOptions): Promise<SecretRecord | undefined>;

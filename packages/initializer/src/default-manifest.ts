@@ -1,3 +1,4 @@
+/** The built-in manifest: its YAML text, and the same list as data so it needs no YAML parser. */
 import { type GeneratorOptions, resolveGenerator } from "./generators.js";
 import { MANIFEST_VERSION, type Manifest, type ManifestSecret, validateManifest } from "./manifest.js";
 import { parseRotationPeriod } from "./rotation-period.js";

@@ -1,3 +1,4 @@
+/** Secure generators: the kinds a manifest may name, their defaults and entropy, and the values they make. */
 import { randomBytes as cryptoRandomBytes, randomUUID } from "node:crypto";
 import { SecretConfigError } from "@org/secrets-core";
 

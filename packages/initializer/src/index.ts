@@ -1,3 +1,4 @@
+// The initializer's public API: manifest, generators, init / rotate / health and startup.
 export { BUILT_IN_MANIFEST_SOURCE, DEFAULT_MANIFEST_YAML, defaultManifest } from "./default-manifest.js";
 export {
   DEFAULT_GENERATOR_LENGTHS,
@@ -14,11 +15,9 @@ export {
   type RandomSource,
   resolveGenerator,
 } from "./generators.js";
+export type { InitializeOptions } from "./init.js";
 export {
   getSecretInitializer,
-  type InitializeOptions,
-  ROTATED_AT_METADATA_KEY,
-  type RotateOptions,
   SecretInitializer,
   type SecretInitializerOptions,
 } from "./initializer.js";
@@ -36,6 +35,7 @@ export {
   type ManifestSecret,
   parseManifest,
 } from "./manifest.js";
+export { ROTATED_AT_METADATA_KEY } from "./operation-steps.js";
 export type {
   HealthReport,
   HealthStatus,
@@ -51,6 +51,7 @@ export type {
   SecretHealth,
   SecretHealthStatus,
 } from "./results.js";
+export type { RotateOptions } from "./rotate.js";
 export { parseRotationPeriod, type RotationPeriod } from "./rotation-period.js";
 export {
   type StartupOptions,

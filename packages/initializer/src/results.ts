@@ -12,7 +12,7 @@ export type InitAction =
   | "exists"
   /** It was read as missing and another process created it before our create-only write; its value was kept. */
   | "adopted"
-  /** It was missing and the manifest's `development` value was stored (env provider, outside production). */
+  /** It was missing and the manifest's `development` value was stored (a provider for local development such as env, outside production). */
   | "development-default"
   /** Required, missing and not generatable: someone has to set it. */
   | "missing"

@@ -1,3 +1,4 @@
+/** Rotation periods as a manifest writes them (`12h`, `90d`, `2w`), parsed to milliseconds. */
 import { SecretConfigError } from "@org/secrets-core";
 
 /** How often a secret should be rotated, as written (`90d`) and in milliseconds. */

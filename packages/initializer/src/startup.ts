@@ -1,3 +1,7 @@
+/**
+ * `startupApplication()`: what an application calls before serving, checking
+ * its secrets and, in production, creating the missing ones.
+ */
 import {
   type Env,
   getSecretManager,
@@ -7,7 +11,8 @@ import {
   type SecretManager,
   SecretNotFoundError,
 } from "@org/secrets-core";
-import { getSecretInitializer, healthReportError, SecretInitializer } from "./initializer.js";
+import type { HealthOutcome } from "./health.js";
+import { getSecretInitializer, healthCheckOutcome, SecretInitializer } from "./initializer.js";
 import type { HealthReport, InitResult } from "./results.js";
 
 export interface StartupOptions {
@@ -56,8 +61,7 @@ export async function startupApplication(options: StartupOptions = {}): Promise<
   const logger = options.logger ?? initializer.manager.logger;
   const initialize = shouldInitializeOnStartup(env);
 
-  let health = await initializer.healthCheck();
-  assertProvider(health);
+  let health = assertProvider(await healthCheckOutcome(initializer));
   let init: InitResult | undefined;
   if (initialize && health.summary.missing > 0) {
     logger.info("secret.startup initializing missing secrets", {
@@ -65,8 +69,7 @@ export async function startupApplication(options: StartupOptions = {}): Promise<
       missing: health.summary.missing,
     });
     init = await initializer.initializeSecrets();
-    health = await initializer.healthCheck();
-    assertProvider(health);
+    health = assertProvider(await healthCheckOutcome(initializer));
   }
 
   const missing = health.secrets.find((s) => s.required && s.status === "missing");
@@ -93,10 +96,10 @@ export async function startupApplication(options: StartupOptions = {}): Promise<
   return result;
 }
 
-function assertProvider(health: HealthReport): void {
-  if (health.provider.ok) return;
-  const error = healthReportError(health);
-  if (error) throw error;
+/** The report when the provider is usable; else its error thrown. */
+function assertProvider({ report: health, failure }: HealthOutcome): HealthReport {
+  if (health.provider.ok) return health;
+  if (failure) throw failure;
   // A report always carries its error; this keeps the contract if one is built by hand.
   throw new ProviderUnavailableError(
     health.provider.error?.message ?? `Secret provider '${health.provider.name}' is not available`,

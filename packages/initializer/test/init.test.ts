@@ -3,6 +3,7 @@ import {
   type ProviderCapabilities,
   ProviderUnavailableError,
   SecretManager,
+  type SecretProvider,
 } from "@org/secrets-core";
 import { describe, expect, it } from "vitest";
 import { defaultManifest, type InitResult, parseManifest, SecretInitializer } from "../src/index.js";
@@ -20,11 +21,17 @@ const GENERATABLE = [
 ];
 
 function setup(
-  options: { name?: string; production?: boolean; capabilities?: Partial<ProviderCapabilities> } = {},
+  options: {
+    name?: string;
+    production?: boolean;
+    capabilities?: Partial<ProviderCapabilities>;
+    traits?: SecretProvider["traits"];
+  } = {},
 ) {
   const provider = new MemoryProvider({
     ...(options.capabilities ? { capabilities: options.capabilities } : {}),
     ...(options.name ? { name: options.name } : {}),
+    ...(options.traits ? { traits: options.traits } : {}),
   });
   const logs = captureLogs();
   const manager = managerFor(provider, logs.logger);
@@ -185,7 +192,11 @@ describe("initializeSecrets", () => {
 
   describe("a required secret that cannot be generated", () => {
     it("is reported missing in production, with the command that sets it, and never invented", async () => {
-      const { provider, initializer } = setup({ name: "env", production: true });
+      const { provider, initializer } = setup({
+        name: "local",
+        traits: { localDevelopment: true },
+        production: true,
+      });
       const result = await initializer.initializeSecrets();
       const databaseUrl = result.secrets.find((s) => s.name === "DATABASE_URL");
       expect(databaseUrl).toEqual({
@@ -200,19 +211,30 @@ describe("initializeSecrets", () => {
       for (const name of GENERATABLE) expect(provider.current(name)).toBeDefined();
     });
 
-    it("takes the development default with the env provider outside production", async () => {
-      const { provider, initializer } = setup({ name: "env", production: false });
+    it("takes the development default outside production on a provider for local development, whatever its name", async () => {
+      const { provider, initializer } = setup({
+        name: "local",
+        traits: { localDevelopment: true },
+        production: false,
+      });
       const result = await initializer.initializeSecrets();
       expect(actions(result).DATABASE_URL).toBe("development-default");
       expect(provider.current("DATABASE_URL")).toBe("sqlite:///./dev.db");
       expect(result.ok).toBe(true);
     });
 
-    it("is missing outside production with any provider other than env", async () => {
-      const { provider, initializer } = setup({ name: "vault", production: false });
-      const result = await initializer.initializeSecrets();
-      expect(actions(result).DATABASE_URL).toBe("missing");
-      expect(provider.current("DATABASE_URL")).toBeUndefined();
+    it("is missing outside production on any provider that does not declare local development", async () => {
+      // The name alone does not make a provider one for development: the trait does.
+      for (const options of [
+        { name: "vault" },
+        { name: "env" },
+        { name: "local", traits: { localDevelopment: false } },
+      ]) {
+        const { provider, initializer } = setup({ ...options, production: false });
+        const result = await initializer.initializeSecrets();
+        expect(actions(result).DATABASE_URL, options.name).toBe("missing");
+        expect(provider.current("DATABASE_URL")).toBeUndefined();
+      }
     });
 
     it("reads production from NODE_ENV or ENVIRONMENT when not told", async () => {
@@ -221,7 +243,7 @@ describe("initializeSecrets", () => {
         [{ ENVIRONMENT: "Production" }, "missing"],
         [{ NODE_ENV: "development" }, "development-default"],
       ] as const) {
-        const provider = new MemoryProvider({ name: "env" });
+        const provider = new MemoryProvider({ name: "local", traits: { localDevelopment: true } });
         const initializer = new SecretInitializer({
           manager: managerFor(provider),
           manifest: defaultManifest(),
@@ -355,7 +377,11 @@ describe("initializeSecrets", () => {
   });
 
   it("never puts a value into a result or a log line", async () => {
-    const { provider, initializer, logs } = setup({ name: "env", production: false });
+    const { provider, initializer, logs } = setup({
+      name: "local",
+      traits: { localDevelopment: true },
+      production: false,
+    });
     provider.seed("SECRET_KEY", "pre-existing-secret-value");
     const results = [
       await initializer.initializeSecrets(),

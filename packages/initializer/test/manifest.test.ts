@@ -8,9 +8,12 @@ import {
   defaultManifest,
   generatorEntropyBits,
   loadManifest,
+  type Manifest,
   ManifestError,
   parseManifest,
+  SecretInitializer,
 } from "../src/index.js";
+import { MemoryProvider, managerFor } from "./helpers.js";
 
 const EXAMPLE = `version: 1
 secrets:
@@ -342,6 +345,93 @@ describe("defaultManifest", () => {
 
   it("is the same text that DEFAULT_MANIFEST_YAML exports", () => {
     expect(parseManifest(DEFAULT_MANIFEST_YAML, "built-in")).toEqual(defaultManifest());
+  });
+});
+
+describe("a manifest built in code", () => {
+  const refusal = (manifest: unknown): SecretConfigError => {
+    try {
+      new SecretInitializer({ manager: managerFor(new MemoryProvider()), manifest: manifest as Manifest });
+    } catch (error) {
+      expect(error).toBeInstanceOf(SecretConfigError);
+      return error as SecretConfigError;
+    }
+    throw new Error("expected the manifest to be refused");
+  };
+  const built = (secrets: unknown[]) => ({ version: 1, source: "code", secrets });
+
+  it("is checked by the schema files are read with: the same message, without a position", () => {
+    const cases: Array<[string, unknown]> = [
+      ["version: 1\nsecrets:\n  A:\n    required: yes\n", { name: "A", required: "yes", generate: false }],
+      [
+        "version: 1\nsecrets:\n  A:\n    generate: { kind: hex, length: 16 }\n",
+        { name: "A", required: true, generate: { kind: "hex", length: 16 } },
+      ],
+      [
+        "version: 1\nsecrets:\n  A:\n    generate: { kind: hax }\n",
+        { name: "A", required: true, generate: { kind: "hax" } },
+      ],
+      [
+        "version: 1\nsecrets:\n  A:\n    rotation: 0d\n",
+        { name: "A", required: true, generate: false, rotation: { text: "0d", ms: 0 } },
+      ],
+      [
+        "version: 1\nsecrets:\n  A:\n    development: ''\n",
+        { name: "A", required: true, generate: false, development: "" },
+      ],
+      ["version: 1\nsecrets:\n  api-key: {}\n", { name: "api-key", required: true, generate: false }],
+      [
+        "version: 1\nsecrets:\n  A:\n    requred: true\n",
+        { name: "A", required: true, generate: false, requred: true },
+      ],
+    ];
+    for (const [yaml, secret] of cases) {
+      const fromFile = errorOf(yaml, "code");
+      const fromCode = refusal(built([secret]));
+      const message = fromFile.message.slice(`code:${fromFile.line}:${fromFile.column}: `.length);
+      expect(fromCode.message).toBe(`Invalid manifest code: ${message}`);
+      expect(fromCode.field).toBe("code");
+    }
+  });
+
+  it("refuses a name declared twice, a wrong version and a rotation whose period is not its text", () => {
+    const a = { name: "A", required: true, generate: false };
+    expect(refusal(built([a, a])).message).toBe(
+      'Invalid manifest code: duplicate key "A": each key may appear once in a mapping',
+    );
+    expect(refusal({ ...built([a]), version: 2 }).message).toBe(
+      "Invalid manifest code: unsupported manifest version 2: this release reads version 1",
+    );
+    expect(refusal(built([{ ...a, rotation: { text: "90d", ms: -1 } }])).message).toBe(
+      "Invalid manifest code: secrets.A.rotation must be a period such as 90d, not a mapping",
+    );
+    expect(
+      refusal(
+        built([
+          { ...a, required: 1 },
+          { ...a, name: "B", required: 2 },
+        ]),
+      ).message,
+    ).toBe(
+      "Invalid manifest code: secrets.A.required must be true or false, not the number 1 (and 1 more problem)",
+    );
+  });
+
+  it("is kept as it is when valid", async () => {
+    const manifest = built([
+      {
+        name: "A",
+        required: true,
+        generate: { kind: "hex", length: 64 },
+        rotation: { text: "90d", ms: 90 * 86_400_000 },
+      },
+      { name: "B", required: false, generate: false, description: "provided", development: "dev" },
+    ]) as Manifest;
+    const initializer = new SecretInitializer({ manager: managerFor(new MemoryProvider()), manifest });
+    expect(await initializer.getManifest()).toBe(manifest);
+    expect(
+      new SecretInitializer({ manager: managerFor(new MemoryProvider()), manifest: defaultManifest() }),
+    ).toBeDefined();
   });
 });
 

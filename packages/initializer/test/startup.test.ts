@@ -131,6 +131,33 @@ describe("startupApplication", () => {
     expect(provider.calls.set).toBe(0);
   });
 
+  it("keeps the error out of the health report, which stays plain data", async () => {
+    const { provider, initializer } = setup();
+    provider.checkError = authFailure();
+    const report = await initializer.healthCheck();
+    expect(report.provider).toMatchObject({ ok: false, error: { code: "AUTHENTICATION_FAILED" } });
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+    expect(Object.getOwnPropertySymbols(report)).toEqual([]);
+  });
+
+  it("an initializer whose healthCheck was replaced is asked through it", async () => {
+    const { provider, initializer, env } = setup(GENERATABLE_ONLY, { NODE_ENV: "production" });
+    provider.checkError = authFailure();
+    const real = initializer.healthCheck.bind(initializer);
+    let calls = 0;
+    initializer.healthCheck = () => {
+      calls++;
+      return real();
+    };
+    const error = await startupApplication({ initializer, env }).catch((e: unknown) => e);
+    expect(calls).toBe(1);
+    // Its report alone says what failed: the error is rebuilt from it.
+    expect(error).toMatchObject({
+      code: "PROVIDER_UNAVAILABLE",
+      message: "Memory authentication failed: token expired",
+    });
+  });
+
   it("builds its initializer from a manager and the manifest the environment names", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "initializer-startup-"));
     try {

@@ -85,6 +85,7 @@ interface CachedDocument {
 export class EnvProvider implements SecretProvider {
   readonly name = PROVIDER;
   readonly displayName = "Environment";
+  readonly traits = Object.freeze({ localDevelopment: true, environmentFirst: true });
   readonly capabilities: Readonly<ProviderCapabilities> = Object.freeze({
     versions: false,
     checkAndSet: true,

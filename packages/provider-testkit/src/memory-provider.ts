@@ -57,6 +57,8 @@ export interface MemoryProviderOptions {
   /** Declared capabilities; each defaults to `true`. They decide behaviour and are fixed here. */
   capabilities?: Partial<ProviderCapabilities> | undefined;
   methods?: MemoryProviderMethods | undefined;
+  /** Declared traits (none by default), such as `localDevelopment` for a development store. */
+  traits?: SecretProvider["traits"];
   /** Secrets present from the start (stored as `seed` does). */
   initial?: Readonly<Record<string, string>> | undefined;
   logger?: Logger | undefined;
@@ -88,6 +90,7 @@ export class MemoryProvider implements SecretProvider {
   readonly name: string;
   readonly displayName: string;
   readonly capabilities: ProviderCapabilities;
+  readonly traits: SecretProvider["traits"];
   /** Calls received, by method (`set` does not count the entries of a `setMany`). */
   readonly calls: MemoryProviderCalls = {
     get: 0,
@@ -128,6 +131,7 @@ export class MemoryProvider implements SecretProvider {
 
   constructor(options: MemoryProviderOptions = {}) {
     this.name = options.name ?? "memory";
+    this.traits = options.traits;
     this.displayName = options.displayName ?? "Memory";
     this.#capabilities = { ...FULL, ...options.capabilities };
     this.capabilities = { ...this.#capabilities };

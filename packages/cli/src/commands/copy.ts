@@ -26,7 +26,7 @@ export interface CopySecretResult {
 
 interface Side {
   readonly manager: SecretManager;
-  /** The side's environment, which an env provider keeps and reads names from. */
+  /** The side's environment, which a provider with the `environmentFirst` trait reads names from first. */
   readonly env: Record<string, string | undefined>;
 }
 
@@ -51,9 +51,9 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
         ? await from.manager.listSecrets()
         : (await context.manifest()).secrets.map((s) => s.name);
 
-  // An env provider reads the environment before its file: here it is the file that is copied.
-  await fileOnly(from, names);
-  await fileOnly(to, names);
+  // A provider that reads the environment before its store (env): here it is the store that is copied.
+  await storeOnly(from, names);
+  await storeOnly(to, names);
 
   const { found, failed } = await readAll(from.manager, names);
   const results: CopySecretResult[] = [];
@@ -102,9 +102,9 @@ function openSide(context: CommandContext, provider: string, settings: Record<st
   return { env, manager: context.createManager({ provider, env }) };
 }
 
-/** On an env provider, forget the names in its environment, so it reads and writes its file alone. */
-async function fileOnly(side: Side, names: readonly string[]): Promise<void> {
-  if ((await side.manager.getProvider()).name !== "env") return;
+/** On a provider that reads the environment first, forget the names there, so it reads and writes its store alone. */
+async function storeOnly(side: Side, names: readonly string[]): Promise<void> {
+  if ((await side.manager.getProvider()).traits?.environmentFirst !== true) return;
   for (const name of names) delete side.env[name];
 }
 

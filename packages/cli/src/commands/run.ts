@@ -22,8 +22,10 @@ export const RUN_USAGE = "run [--all | --only NAMES] [--allow-missing] [--no-ove
  *
  * Precedence: the provider's value replaces a variable already set in the
  * environment; `--no-override` keeps the environment's. The same holds on every
- * provider: on the env provider, "the provider's value" is the dotenv file's,
- * so the environment the command inherits is not read back as a secret.
+ * provider: on one that reads the environment before its store (the env
+ * provider's `environmentFirst` trait), "the provider's value" is the store's
+ * (the dotenv file's), so the environment the command inherits is not read
+ * back as a secret.
  */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const [file, ...commandArgs] = commandLine(args);
@@ -36,9 +38,10 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const manager = context.createManager({ provider: context.global.provider, env: providerEnv });
 
   const { names, required } = await selectNames(args, context, manager);
-  // The env provider reads the environment before its file; here the
-  // environment is what the secrets are added to, so it reads the file alone.
-  if ((await manager.getProvider()).name === "env") for (const name of names) delete providerEnv[name];
+  // A provider that reads the environment before its store (env): here the
+  // environment is what the secrets are added to, so it reads its store alone.
+  if ((await manager.getProvider()).traits?.environmentFirst === true)
+    for (const name of names) delete providerEnv[name];
   const values = names.length === 0 ? new Map<string, string>() : await manager.getSecrets(names);
 
   const inherited = context.io.env;
