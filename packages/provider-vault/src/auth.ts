@@ -1,3 +1,8 @@
+/**
+ * Token handling: the token in a private field, logins (AppRole, Kubernetes,
+ * a token file), renewal before expiry, and telling a dead token from a policy
+ * that refuses the request; every request is sent through here with the token.
+ */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {

@@ -1,3 +1,7 @@
+/**
+ * The package's public exports: the provider and its factories, options and
+ * defaults, configuration from the environment, and the errors' sanitised cause.
+ */
 export { type ParsedVaultConfig, parseDuration, parseVaultConfig } from "./config.js";
 export { createProvider } from "./create-provider.js";
 export {
