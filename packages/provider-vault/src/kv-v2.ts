@@ -27,6 +27,7 @@ import { VALUE_FIELD } from "./options.js";
 import { displayPath } from "./paths.js";
 import { PROVIDER, type Send, type VaultRequestError } from "./request.js";
 
+/** Vault refused a plain write because the mount or key requires check-and-set. */
 function isCasRequired(error: unknown): boolean {
   const cause = (error as { cause?: VaultRequestError } | undefined)?.cause;
   return (
