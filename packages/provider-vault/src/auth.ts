@@ -1,3 +1,8 @@
+/**
+ * Token handling: the token in a private field, logins (AppRole, Kubernetes,
+ * a token file), renewal before expiry, and telling a dead token from a policy
+ * that refuses the request; every request is sent through here with the token.
+ */
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -7,30 +12,11 @@ import {
   ProviderNotConfiguredError,
   registerSecretValue,
 } from "@org/secrets-core/provider";
+import type { ResolvedAuth } from "./config-auth.js";
 import { DEFAULT_KUBERNETES_JWT_FILE } from "./options.js";
 import { splitPath } from "./paths.js";
-import {
-  DISPLAY_NAME,
-  PROVIDER,
-  type VaultRequest,
-  type VaultResponse,
-  type VaultTransport,
-} from "./transport.js";
-
-/** Authentication after the options are resolved; credentials are plain strings held only here. */
-export type ResolvedAuth =
-  | { method: "token"; token: string | undefined; tokenFile: string | undefined }
-  | {
-      method: "approle";
-      roleId: string | undefined;
-      roleIdFile: string | undefined;
-      secretId: string | undefined;
-      secretIdFile: string | undefined;
-      mount: string;
-    }
-  | { method: "kubernetes"; role: string; jwtFile: string | undefined; mount: string }
-  /** A client the user built carries its own token. */
-  | { method: "client" };
+import { DISPLAY_NAME, PROVIDER, type VaultRequest, type VaultResponse } from "./request.js";
+import type { VaultTransport } from "./transport.js";
 
 export interface AuthenticatorOptions {
   auth: ResolvedAuth;

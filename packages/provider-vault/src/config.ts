@@ -1,8 +1,28 @@
-import { type Env, type ParsedConfig, SecretConfigError } from "@org/secrets-core/provider";
-import type { VaultAuthOptions, VaultLayout, VaultProviderOptions } from "./options.js";
-import { addressProblem, originProblem } from "./paths.js";
-import { Sensitive } from "./sensitive.js";
-import { PROVIDER } from "./transport.js";
+/**
+ * Configuration, validated once where it enters: `parseVaultConfig` reads the
+ * `VAULT_*` variables into options, naming the variable to fix;
+ * `resolveVaultOptions` checks the options of a provider (built in code or from
+ * those variables) and turns them into the settings the provider trusts as they are.
+ * Authentication's part of both is in config-auth.ts.
+ */
+import {
+  type Env,
+  type ParsedConfig,
+  ProviderNotConfiguredError,
+  SecretConfigError,
+} from "@org/secrets-core/provider";
+import { parseAuth, type ResolvedAuth, resolveAuth } from "./config-auth.js";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MOUNT,
+  DEFAULT_RETRY_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  type VaultLayout,
+  type VaultProviderOptions,
+} from "./options.js";
+import { addressProblem, originProblem, splitPath } from "./paths.js";
+import { PROVIDER } from "./request.js";
 
 export interface ParsedVaultConfig extends ParsedConfig<VaultProviderOptions> {
   /** Settings that are required and absent, by variable name; `createProvider` reports them as not configured. */
@@ -140,92 +160,14 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   return { config, warnings, errors, missing };
 }
 
-type Getter = (name: string) => string | undefined;
-
-function parseAuth(
-  get: Getter,
-  invalid: (field: string, message: string) => void,
-  missing: string[],
-  errors: SecretConfigError[],
-): VaultAuthOptions | undefined {
-  const need = (field: string, message: string) => {
-    missing.push(field);
-    errors.push(new SecretConfigError(message, { field, provider: PROVIDER }));
-  };
-  const token = get("VAULT_TOKEN") ?? get("BAO_TOKEN");
-  const tokenFile = get("VAULT_TOKEN_FILE");
-  const roleId = get("VAULT_ROLE_ID");
-  const roleIdFile = get("VAULT_ROLE_ID_FILE");
-  const k8sRole = get("VAULT_K8S_ROLE");
-
-  const rawMethod = get("VAULT_AUTH_METHOD")?.toLowerCase();
-  let method: VaultAuthOptions["method"] | undefined;
-  if (rawMethod) {
-    if (rawMethod === "token" || rawMethod === "approle") method = rawMethod;
-    else if (rawMethod === "kubernetes" || rawMethod === "k8s") method = "kubernetes";
-    else {
-      invalid("VAULT_AUTH_METHOD", "Invalid VAULT_AUTH_METHOD: use token, approle or kubernetes");
-      return undefined;
-    }
-  } else if (token || tokenFile) method = "token";
-  else if (roleId || roleIdFile) method = "approle";
-  else if (k8sRole) method = "kubernetes";
-
-  switch (method) {
-    case undefined:
-      need(
-        "VAULT_TOKEN",
-        "no Vault credentials: set VAULT_TOKEN (or VAULT_TOKEN_FILE), or VAULT_AUTH_METHOD=approle with VAULT_ROLE_ID and VAULT_SECRET_ID, or VAULT_AUTH_METHOD=kubernetes with VAULT_K8S_ROLE",
-      );
-      return undefined;
-    case "token":
-      if (!token && !tokenFile) {
-        need(
-          "VAULT_TOKEN",
-          "VAULT_TOKEN is not set: VAULT_AUTH_METHOD=token needs VAULT_TOKEN or VAULT_TOKEN_FILE",
-        );
-        return undefined;
-      }
-      return token ? { method, token: new Sensitive(token) } : { method, tokenFile };
-    case "approle": {
-      if (!roleId && !roleIdFile) {
-        need(
-          "VAULT_ROLE_ID",
-          "VAULT_ROLE_ID is not set: AppRole login needs VAULT_ROLE_ID (or VAULT_ROLE_ID_FILE)",
-        );
-        return undefined;
-      }
-      const secretId = get("VAULT_SECRET_ID");
-      const secretIdFile = get("VAULT_SECRET_ID_FILE");
-      const auth: VaultAuthOptions = { method: "approle" };
-      if (roleId) auth.roleId = new Sensitive(roleId);
-      else auth.roleIdFile = roleIdFile;
-      if (secretId) auth.secretId = new Sensitive(secretId);
-      else if (secretIdFile) auth.secretIdFile = secretIdFile;
-      const mount = get("VAULT_APPROLE_MOUNT");
-      if (mount) auth.mount = mount;
-      return auth;
-    }
-    case "kubernetes": {
-      if (!k8sRole) {
-        need(
-          "VAULT_K8S_ROLE",
-          "VAULT_K8S_ROLE is not set: Kubernetes login needs the Vault role bound to this service account",
-        );
-        return undefined;
-      }
-      const auth: VaultAuthOptions = { method: "kubernetes", role: k8sRole };
-      const jwtFile = get("VAULT_K8S_JWT_FILE");
-      if (jwtFile) auth.jwtFile = jwtFile;
-      const mount = get("VAULT_K8S_MOUNT");
-      if (mount) auth.mount = mount;
-      return auth;
-    }
-  }
-}
-
+/** The rule `splitPath` applies: no `.` or `..` segments. */
 function checkPath(path: string): boolean {
-  return !path.split("/").some((s) => s.trim() === "." || s.trim() === "..");
+  try {
+    splitPath(path, "path");
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** `30` (seconds), `30s`, `1500ms`, `1m`, `1m30s` → milliseconds. */
@@ -244,4 +186,136 @@ export function parseDuration(text: string): number | undefined {
     rest = rest.slice(match[0].length);
   }
   return Math.round(total);
+}
+
+/** Settings without credentials: safe to keep around and to show. */
+export interface VaultSettings {
+  url: string | undefined;
+  mount: string[];
+  prefix: string[];
+  layout: VaultLayout;
+  kvVersion: 1 | 2 | undefined;
+  namespace: string | undefined;
+  caCert: string | Buffer | undefined;
+  caCertFile: string | undefined;
+  skipVerify: boolean;
+  timeoutMs: number;
+  connectTimeoutMs: number | undefined;
+  redirectAllow: string[];
+  maxRetries: number;
+  retryDelayMs: number;
+  concurrency: number;
+  renewToken: boolean;
+  cwd: string;
+}
+
+/**
+ * The options checked and completed with defaults: what the provider runs on,
+ * without checking anything again. Throws the first problem, naming the option.
+ */
+export function resolveVaultOptions(options: VaultProviderOptions): {
+  settings: VaultSettings;
+  auth: ResolvedAuth;
+} {
+  return { settings: resolveSettings(options), auth: resolveAuth(options) };
+}
+
+function resolveSettings(options: VaultProviderOptions): VaultSettings {
+  const cwd = options.cwd ?? process.cwd();
+  let url: string | undefined;
+  if (options.url !== undefined) {
+    url = options.url.trim().replace(/\/+$/, "");
+    const problem = addressProblem(url);
+    if (problem !== undefined)
+      throw new SecretConfigError(
+        `Invalid Vault address: ${problem}; use an address such as https://vault.example.com:8200`,
+        { field: "url", provider: PROVIDER },
+      );
+  } else if (!options.client) {
+    throw new ProviderNotConfiguredError(undefined, {
+      provider: PROVIDER,
+      reason:
+        "VAULT_URL is not set: set it (or VAULT_ADDR) to the Vault address, for example https://vault.example.com:8200",
+      missing: ["VAULT_URL"],
+    });
+  }
+  const segments = (value: string | undefined, field: string, fallback: string[]): string[] => {
+    if (value === undefined) return fallback;
+    try {
+      return splitPath(value, field);
+    } catch (error) {
+      throw new SecretConfigError(`Invalid ${field}: ${(error as Error).message}`, {
+        field,
+        provider: PROVIDER,
+      });
+    }
+  };
+  const mount = segments(options.mount, "mount", [DEFAULT_MOUNT]);
+  if (mount.length === 0)
+    throw new SecretConfigError(
+      "The Vault mount cannot be empty: set VAULT_MOUNT_POINT, for example secret",
+      {
+        field: "mount",
+        provider: PROVIDER,
+      },
+    );
+  const layout = options.layout ?? "per-secret";
+  if (layout !== "per-secret" && layout !== "document")
+    throw new SecretConfigError("Invalid layout: use per-secret or document", {
+      field: "layout",
+      provider: PROVIDER,
+    });
+  const prefix = segments(options.prefix, "prefix", []);
+  const number = (value: number | undefined, field: string, fallback: number, min: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value < min)
+      throw new SecretConfigError(`Invalid ${field} ${value}: use a number of at least ${min}`, {
+        field,
+        provider: PROVIDER,
+      });
+    return value;
+  };
+  const timeoutMs = number(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS, 1);
+  if (options.kvVersion !== undefined && options.kvVersion !== 1 && options.kvVersion !== 2)
+    throw new SecretConfigError(`Invalid kvVersion ${String(options.kvVersion)}: use 1 or 2`, {
+      field: "kvVersion",
+      provider: PROVIDER,
+    });
+  return {
+    url,
+    mount,
+    prefix,
+    layout,
+    kvVersion: options.kvVersion,
+    namespace: options.namespace?.trim() || undefined,
+    caCert: options.caCert,
+    caCertFile: options.caCertFile,
+    skipVerify: options.skipVerify === true,
+    timeoutMs,
+    connectTimeoutMs:
+      options.connectTimeoutMs === undefined
+        ? undefined
+        : number(options.connectTimeoutMs, "connectTimeoutMs", timeoutMs, 1),
+    redirectAllow: redirectOrigins(options.redirectAllow),
+    maxRetries: Math.floor(number(options.maxRetries, "maxRetries", DEFAULT_MAX_RETRIES, 0)),
+    retryDelayMs: number(options.retryDelayMs, "retryDelayMs", DEFAULT_RETRY_DELAY_MS, 0),
+    concurrency: Math.floor(number(options.concurrency, "concurrency", DEFAULT_CONCURRENCY, 1)),
+    renewToken: options.renewToken !== false,
+    cwd,
+  };
+}
+
+/** `https://vault-1.internal:8200` (and the like) as origins; anything else is a configuration error. */
+function redirectOrigins(list: readonly string[] | undefined): string[] {
+  const out: string[] = [];
+  for (const [i, entry] of (list ?? []).entries()) {
+    const problem = originProblem(entry);
+    if (problem)
+      throw new SecretConfigError(`Invalid redirectAllow entry ${i + 1}: ${problem}`, {
+        field: "redirectAllow",
+        provider: PROVIDER,
+      });
+    out.push(new URL(entry.trim()).origin);
+  }
+  return out;
 }

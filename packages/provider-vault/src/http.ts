@@ -1,52 +1,21 @@
-import type { ClientRequest, Agent as HttpAgent, IncomingMessage } from "node:http";
-import type { Agent as HttpsAgent } from "node:https";
-
 /**
  * The HTTP client node-vault sends every request through when the provider
  * builds the client itself (node-vault's `request-promise` hook). Owning it
  * means owning three things node-vault's default client decides on its own:
  *
- * - redirects: followed only to the same origin (or to an origin the user
- *   allowed), at most `MAX_REDIRECTS` times; a redirect that would drop the
- *   body of a write is refused instead of silently turned into a GET;
+ * - redirects: the policy in redirects.ts;
  * - the abort signal: an aborted request destroys its socket;
  * - the timeout: one timer for the whole exchange, redirects and body included.
  *
  * Answers are parsed as JSON; text that is not JSON is dropped, never kept.
  */
+import type { ClientRequest, Agent as HttpAgent, IncomingMessage } from "node:http";
+import type { Agent as HttpsAgent } from "node:https";
+import { abortedFailure, HttpFailure, networkFailure } from "./http-failure.js";
+import { followRedirect, isRedirect } from "./redirects.js";
 
-export const MAX_REDIRECTS = 5;
 /** Largest answer read; Vault's answers are far smaller. */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
-
-export type HttpFailureKind = "timeout" | "aborted" | "redirect" | "network" | "tls" | "too-large";
-
-/**
- * A failure of the exchange itself (no usable HTTP answer). Its message is
- * made of our words, the method and the path; for a refused redirect, the
- * origin it pointed to (never its path or query).
- */
-export class HttpFailure extends Error {
-  readonly kind: HttpFailureKind;
-  readonly code: string | undefined;
-  /** A refused redirect's target origin, such as `https://vault-1.internal:8200`. */
-  readonly target: string | undefined;
-  /** A refused redirect's status. */
-  readonly status: number | undefined;
-
-  constructor(
-    message: string,
-    options: { kind: HttpFailureKind; code?: string; target?: string; status?: number; cause?: unknown },
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = "HttpFailure";
-    this.kind = options.kind;
-    this.code = options.code;
-    this.target = options.target;
-    this.status = options.status;
-  }
-}
 
 export interface HttpClientOptions {
   httpAgent: HttpAgent;
@@ -137,7 +106,7 @@ class Exchange {
     headers: Record<string, string>,
     body: string | undefined,
   ): Promise<FullResponse> {
-    if (this.#signal?.aborted) throw aborted(this.#signal.reason);
+    if (this.#signal?.aborted) throw abortedFailure(this.#signal.reason);
     this.#timer = setTimeout(
       () =>
         this.#fail(
@@ -147,7 +116,7 @@ class Exchange {
     );
     if (this.#signal) {
       const signal = this.#signal;
-      this.#onAbort = () => this.#fail(aborted(signal.reason));
+      this.#onAbort = () => this.#fail(abortedFailure(signal.reason));
       signal.addEventListener("abort", this.#onAbort, { once: true });
     }
     let url = start;
@@ -156,43 +125,24 @@ class Exchange {
     for (let hop = 0; ; hop++) {
       const response = await this.#once(url, currentMethod, headers, currentBody);
       const status = response.statusCode ?? 0;
-      if (!REDIRECTS.has(status)) {
+      if (!isRedirect(status)) {
         const parsed = await this.#readJson(response);
         return { statusCode: status, body: parsed, request: { path: url.pathname } };
       }
       response.resume();
-      const location = response.headers.location;
-      let next: URL | undefined;
-      try {
-        next = location ? new URL(location, url) : undefined;
-      } catch {
-        next = undefined;
-      }
-      if (!next || (next.protocol !== "http:" && next.protocol !== "https:"))
-        throw new HttpFailure(`HTTP ${status} redirect without a usable address`, {
-          kind: "redirect",
-          status,
-        });
-      if (next.origin !== start.origin && !this.#options.allowedOrigins.has(next.origin))
-        throw new HttpFailure(`HTTP ${status} redirect to another origin ${next.origin}`, {
-          kind: "redirect",
-          status,
-          target: next.origin,
-        });
-      if (hop + 1 > MAX_REDIRECTS)
-        throw new HttpFailure(`more than ${MAX_REDIRECTS} redirects`, { kind: "redirect", status });
-      // 307 and 308 repeat the request as it was; 301, 302 and 303 would turn it into a GET
-      // without its body, which for a write is a silent no-op: refuse that.
-      if (status !== 307 && status !== 308 && currentMethod !== "GET" && currentMethod !== "HEAD")
-        throw new HttpFailure(`HTTP ${status} redirect of ${currentMethod} would drop the request body`, {
-          kind: "redirect",
-          status,
-        });
-      url = next;
-      if (status === 303) {
-        currentMethod = "GET";
-        currentBody = undefined;
-      }
+      const next = followRedirect({
+        status,
+        location: response.headers.location,
+        url,
+        start,
+        method: currentMethod,
+        body: currentBody,
+        hop,
+        allowedOrigins: this.#options.allowedOrigins,
+      });
+      url = next.url;
+      currentMethod = next.method;
+      currentBody = next.body;
     }
   }
 
@@ -287,23 +237,4 @@ class Exchange {
     this.#stop = undefined;
     this.#current = undefined;
   }
-}
-
-function aborted(reason: unknown): HttpFailure {
-  return new HttpFailure("aborted", { kind: "aborted", code: "ABORT_ERR", cause: reason });
-}
-
-const TLS_CODES = /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|ERR_OSSL)/;
-/** Node's own wording for connection errors: `connect ECONNREFUSED 127.0.0.1:8200`, `socket hang up`. */
-const NODE_NETWORK_MESSAGE = /^((connect|getaddrinfo|read|write) [A-Z_]+( [\w.:[\]-]+)?|socket hang up)$/;
-
-function networkFailure(error: NodeJS.ErrnoException): HttpFailure {
-  const code = typeof error.code === "string" ? error.code : "ECONNRESET";
-  const own = typeof error.message === "string" ? error.message : "";
-  if (TLS_CODES.test(code))
-    return new HttpFailure(`${code}: ${/^[\w .,'-]{1,120}$/.test(own) ? own : "certificate not trusted"}`, {
-      kind: "tls",
-      code,
-    });
-  return new HttpFailure(NODE_NETWORK_MESSAGE.test(own) ? own : code, { kind: "network", code });
 }

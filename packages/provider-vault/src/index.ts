@@ -1,4 +1,9 @@
+/**
+ * The package's public exports: the provider and its factories, options and
+ * defaults, configuration from the environment, and the errors' sanitised cause.
+ */
 export { type ParsedVaultConfig, parseDuration, parseVaultConfig } from "./config.js";
+export { createProvider } from "./create-provider.js";
 export {
   DEFAULT_APPROLE_MOUNT,
   DEFAULT_CONCURRENCY,
@@ -18,6 +23,6 @@ export {
   type VaultProviderOptions,
   type VaultTokenAuth,
 } from "./options.js";
-export { createProvider, createVaultProvider, VaultProvider } from "./provider.js";
+export { createVaultProvider, VaultProvider } from "./provider.js";
+export { VaultRequestError } from "./request.js";
 export { Sensitive } from "./sensitive.js";
-export { VaultRequestError } from "./transport.js";

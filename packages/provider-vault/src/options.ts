@@ -1,3 +1,7 @@
+/**
+ * The provider's public options and their defaults: what a provider built in
+ * code is given (config.ts checks them), and the auth and layout choices.
+ */
 import type { Logger } from "@org/secrets-core/provider";
 import type { Sensitive } from "./sensitive.js";
 

@@ -1,3 +1,6 @@
+/**
+ * `Sensitive`: a credential that prints, logs and serialises as `[REDACTED]`.
+ */
 const REDACTED = "[REDACTED]";
 
 /**

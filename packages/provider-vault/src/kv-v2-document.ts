@@ -1,3 +1,8 @@
+/**
+ * The document layout on KV v2: every secret is a field of one entry, read and
+ * written by core's `DocumentLayout` with check-and-set on the entry's version;
+ * versioned reads of single secrets and destroying earlier versions are here.
+ */
 import {
   type DocumentBackend,
   DocumentLayout,
@@ -7,16 +12,10 @@ import {
   type StoredDocument,
   type WriteOptions,
 } from "@org/secrets-core/provider";
-import {
-  isLiveVersion,
-  type KvMetadata,
-  parseVersion,
-  type SecretStore,
-  type Send,
-  type StoreOptions,
-} from "./kv.js";
+import { isLiveVersion, type KvMetadata, parseVersion } from "./kv-v2-versions.js";
+import type { Layout, LayoutOptions } from "./layout.js";
 import { displayPath } from "./paths.js";
-import { PROVIDER } from "./transport.js";
+import { PROVIDER, type Send } from "./request.js";
 
 /** Most earlier document versions read while looking for a secret's previous value. */
 const MAX_HISTORY_READS = 20;
@@ -33,7 +32,7 @@ export class KvV2Document implements DocumentBackend {
   readonly #path: string[];
   readonly #label: string;
 
-  constructor(options: Pick<StoreOptions, "send" | "mount" | "prefix">) {
+  constructor(options: Pick<LayoutOptions, "send" | "mount" | "prefix">) {
     this.#send = options.send;
     this.#mount = options.mount;
     this.#path = options.prefix;
@@ -123,12 +122,12 @@ export class KvV2Document implements DocumentBackend {
   }
 }
 
-/** The document layout as a `SecretStore`, with versioned reads of single secrets. */
-export class DocumentStore implements SecretStore {
+/** The document layout as a `Layout`, with versioned reads of single secrets. */
+export class KvV2DocumentLayout implements Layout {
   readonly #document: KvV2Document;
   readonly #layout: DocumentLayout;
 
-  constructor(options: Pick<StoreOptions, "send" | "mount" | "prefix">) {
+  constructor(options: Pick<LayoutOptions, "send" | "mount" | "prefix">) {
     this.#document = new KvV2Document(options);
     this.#layout = new DocumentLayout(this.#document, { provider: PROVIDER, label: this.#document.label });
   }
