@@ -1,6 +1,5 @@
 import { type BigIntStats, constants, promises as fs, type Stats } from "node:fs";
 import path from "node:path";
-import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument, formatDotenvLine } from "@org/secrets-core/dotenv";
 import {
   AccessDeniedError,
   type CheckOptions,
@@ -29,6 +28,7 @@ import {
   withFileLock,
   writeSecretFile,
 } from "@org/secrets-core/provider";
+import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument, formatDotenvLine } from "@org/secrets-exporters/dotenv";
 import { ANNOTATION_PREFIX, formatAnnotation, parseAnnotation, validateMetadata } from "./annotation.js";
 
 /** The environment variable that names the dotenv file. */
