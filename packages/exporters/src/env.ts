@@ -1,3 +1,5 @@
+// The `env` format: dotenv lines written by the dotenv codec.
+
 import { formatDotenvLine } from "./dotenv/format.js";
 import type { SecretEntries } from "./entries.js";
 import { toPairs } from "./entries.js";
