@@ -12,7 +12,7 @@ const { version } = JSON.parse(readFileSync(new URL("./package.json", import.met
 // and its own version, the telemetry scope version (see version.ts).
 export default defineConfig(
   packageBuild(
-    { index: "src/index.ts", provider: "src/provider.ts", dotenv: "src/dotenv.ts" },
+    { index: "src/index.ts", provider: "src/provider.ts" },
     {
       splitting: true,
       esbuildOptions(options, context) {

@@ -1,3 +1,5 @@
+// The secrets to export: checked names and values, in the caller's order.
+
 import { InvalidSecretValueError } from "@org/secrets-core";
 import { assertValidSecretName } from "@org/secrets-core/provider";
 

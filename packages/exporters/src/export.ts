@@ -1,10 +1,12 @@
+// Formatting in any format, and writing the result to a file atomically.
+
 import { writeSecretFile } from "@org/secrets-core/provider";
 import type { SecretEntries } from "./entries.js";
 import { formatEnv } from "./env.js";
 import { assertExportFormat, type ExportFormat } from "./formats.js";
 import { formatJson } from "./json.js";
 import { formatShell } from "./shell.js";
-import { formatYaml } from "./yaml.js";
+import { formatYaml, loadYamlWriter } from "./yaml.js";
 
 const FORMATTERS: Readonly<Record<ExportFormat, (entries: SecretEntries) => string>> = {
   env: formatEnv,
@@ -47,6 +49,7 @@ export interface ExportResult {
  * format cannot represent leaves the target untouched.
  */
 export async function exportSecrets(entries: SecretEntries, options: ExportOptions): Promise<ExportResult> {
+  if (options.format === "yaml") await loadYamlWriter();
   const content = formatSecrets(entries, options.format);
   const count = entries instanceof Map ? entries.size : Object.keys(entries).length;
   if (options.output === undefined) return { format: options.format, content, count };

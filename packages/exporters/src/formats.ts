@@ -1,3 +1,5 @@
+// The names of the export formats, and their check.
+
 import { SecretConfigError } from "@org/secrets-core";
 
 /** Every format `formatSecrets` and `exportSecrets` can write. */

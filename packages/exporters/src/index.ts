@@ -1,3 +1,4 @@
+// `@org/secrets-exporters`: the formats and the export to a file.
 export type { SecretEntries } from "./entries.js";
 export { formatEnv } from "./env.js";
 export { type ExportOptions, type ExportResult, exportSecrets, formatSecrets } from "./export.js";

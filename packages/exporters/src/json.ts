@@ -1,3 +1,5 @@
+// The `json` format: an object of strings.
+
 import type { SecretEntries } from "./entries.js";
 import { toPairs } from "./entries.js";
 

@@ -1,3 +1,5 @@
+// The `shell` format: POSIX `export NAME='value'` lines.
+
 import { InvalidSecretValueError } from "@org/secrets-core";
 import type { SecretEntries } from "./entries.js";
 import { hasLoneSurrogate, toPairs } from "./entries.js";

@@ -14,6 +14,7 @@ import {
   formatShell,
   formatYaml,
   isExportFormat,
+  quoteYaml,
 } from "../src/index.js";
 import { HOSTILE_VALUES } from "./hostile.js";
 
@@ -124,9 +125,27 @@ describe("yaml", () => {
     expect(text.split("\n")).toHaveLength(entries.size + 1);
   });
 
+  it("leaves no character raw that YAML forbids unescaped or that a YAML 1.1 reader takes for a line break", () => {
+    // The JavaScript readers above accept them raw; PyYAML, for one, refuses DEL and C1 controls and reads NEL as a space.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not appear raw
+    const raw = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]/;
+    expect(raw.test(text)).toBe(false);
+    const separators = formatYaml({ S: "\u0085\u2028\u2029\u007f\u0090\ufeff\ufffe\uffff" });
+    expect(separators).toBe('"S": "\\x85\\u2028\\u2029\\x7F\\x90\\uFEFF\\uFFFE\\uFFFF"\n');
+  });
+
   it("writes an empty mapping for no secrets", () => {
     expect(formatYaml({})).toBe("{}\n");
     expect(parseYaml(formatYaml({}))).toEqual({});
+  });
+
+  it("quoteYaml: one double-quoted scalar on one line that every reader reads back as the value", () => {
+    for (const [label, value] of HOSTILE_VALUES) {
+      const quoted = quoteYaml(value);
+      expect({ label, oneLine: /^"[^\n]*"$/.test(quoted) }).toEqual({ label, oneLine: true });
+      expect({ label, value: parseYaml(quoted, { version: "1.1" }) }).toEqual({ label, value });
+      expect({ label, value: jsYaml.load(quoted) }).toEqual({ label, value });
+    }
   });
 
   it("escapes lone surrogates so they round-trip", () => {

@@ -1,6 +1,6 @@
-import { parseDotenv } from "@org/secrets-core/dotenv";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { parseDotenv } from "../src/dotenv/index.js";
 import { EXPORT_FORMATS, formatSecrets } from "../src/index.js";
 
 const NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty"];
@@ -29,7 +29,7 @@ function readBack(format: string, text: string): Record<string, string> {
 describe("names that are Object.prototype's own", () => {
   for (const format of EXPORT_FORMATS) {
     it(`${format}: __proto__, constructor and friends export as ordinary entries, from a Map or an object`, () => {
-      // Core's dotenv codec refuses __proto__ (the dotenv package drops it when reading): tested below.
+      // The dotenv codec refuses __proto__ (the dotenv package drops it when reading): tested below.
       const names = format === "env" ? NAMES.filter((n) => n !== "__proto__") : NAMES;
       const fromMap = formatSecrets(new Map(names.map((n) => [n, `value of ${n}`])), format);
       const object = entriesAsObject();

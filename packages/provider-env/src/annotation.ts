@@ -1,3 +1,5 @@
+// The `# secrets: updated=… key=value` comment line that holds an assignment's metadata: reading, checking, writing.
+
 import { InvalidSecretValueError } from "@org/secrets-core/provider";
 
 /** The comment line above an assignment that holds its metadata: `# secrets: updated=… rotatedAt=…`. */

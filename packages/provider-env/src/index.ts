@@ -1,8 +1,3 @@
-export {
-  createEnvProvider,
-  createProvider,
-  DEFAULT_MAX_FILE_BYTES,
-  ENV_FILE_VARIABLE,
-  EnvProvider,
-  type EnvProviderOptions,
-} from "./env-provider.js";
+// `@org/secrets-provider-env`: the provider, its factories and its options.
+export { createEnvProvider, createProvider, EnvProvider } from "./env-provider.js";
+export { DEFAULT_MAX_FILE_BYTES, ENV_FILE_VARIABLE, type EnvProviderOptions } from "./options.js";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { formatDotenvLine } from "@org/secrets-core/dotenv";
+import { formatDotenvLine } from "@org/secrets-exporters/dotenv";
 import { parse as dotenvParse } from "dotenv";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEnvProvider } from "../src/index.js";

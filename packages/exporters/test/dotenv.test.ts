@@ -1,3 +1,9 @@
+import {
+  InvalidSecretNameError,
+  InvalidSecretValueError,
+  SecretConfigError,
+  type SecretError,
+} from "@org/secrets-core";
 import { parse as dotenvParse } from "dotenv";
 import { describe, expect, it } from "vitest";
 import {
@@ -7,13 +13,7 @@ import {
   formatDotenvValue,
   isDotenvKey,
   parseDotenv,
-} from "../src/dotenv.js";
-import {
-  InvalidSecretNameError,
-  InvalidSecretValueError,
-  SecretConfigError,
-  type SecretError,
-} from "../src/errors.js";
+} from "../src/dotenv/index.js";
 
 /** What both of dotenv's parsers (the default one and `fast`) read for `name`. */
 function dotenvReads(text: string, name: string): { classic: string | undefined; fast: string | undefined } {

@@ -1,0 +1,45 @@
+// The provider's health check: the directory exists, and the file, if any, is a regular file it can read and write.
+
+import { constants, promises as fs, type Stats } from "node:fs";
+import path from "node:path";
+import { type ProviderStatus, ProviderUnavailableError } from "@org/secrets-core/provider";
+import type { DotenvFile } from "./dotenv-file.js";
+import { fileError, notAFile } from "./fs-errors.js";
+import { PROVIDER } from "./options.js";
+
+/** Never creates the file. */
+export async function checkDotenvFile(file: DotenvFile): Promise<ProviderStatus> {
+  const dir = path.dirname(file.path);
+  let dirStats: Stats;
+  try {
+    dirStats = await fs.stat(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR")
+      throw new ProviderUnavailableError(`Cannot use ${file.path}: the directory ${dir} does not exist`, {
+        provider: PROVIDER,
+        cause: error,
+      });
+    throw fileError(error, "read the directory", dir);
+  }
+  if (!dirStats.isDirectory())
+    throw new ProviderUnavailableError(`Cannot use ${file.path}: ${dir} is not a directory`, {
+      provider: PROVIDER,
+    });
+  let exists = true;
+  try {
+    const stats = await fs.stat(file.path);
+    if (!stats.isFile()) throw notAFile(file.path);
+    file.warnIfExposed(stats.mode);
+    await fs.access(file.path, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+      throw fileError(error, "read and write", file.path);
+    exists = false;
+  }
+  const directoryWritable = await fs.access(dir, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
+  return { details: { file: file.path, exists, directoryWritable } };
+}

@@ -1,0 +1,145 @@
+// Access to the dotenv file: bounded reads, parsing, the stat-keyed cache, and the mode warning.
+
+import { type BigIntStats, promises as fs } from "node:fs";
+import { type Logger, ProviderError, SecretConfigError } from "@org/secrets-core/provider";
+import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument } from "@org/secrets-exporters/dotenv";
+import { ANNOTATION_PREFIX } from "./annotation.js";
+import { fileError, notAFile } from "./fs-errors.js";
+import { PROVIDER } from "./options.js";
+
+interface CachedDocument {
+  key: string;
+  document: DotenvDocument;
+}
+
+export class DotenvFile {
+  /** The dotenv file, as an absolute path. */
+  readonly path: string;
+  readonly maxFileBytes: number;
+  readonly #logger: Logger;
+  #cached: CachedDocument | undefined;
+  #warnedMode = false;
+
+  constructor(file: string, maxFileBytes: number, logger: Logger) {
+    this.path = file;
+    this.maxFileBytes = maxFileBytes;
+    this.#logger = logger;
+  }
+
+  /** The parsed file, re-read only when its identity, size or times changed. A missing file is an empty one. */
+  async read(): Promise<DotenvDocument> {
+    let stats: BigIntStats;
+    try {
+      stats = await fs.stat(this.path, { bigint: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        if (this.#cached?.key !== "missing") this.#cached = { key: "missing", document: this.parse("") };
+        return this.#cached.document;
+      }
+      throw fileError(error, "read", this.path);
+    }
+    if (!stats.isFile()) throw notAFile(this.path);
+    this.warnIfExposed(Number(stats.mode));
+    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+    if (this.#cached?.key === key) return this.#cached.document;
+    const bytes = await this.#readBounded(this.path);
+    // Keyed by the stat taken before reading: if the file changed in between, the next read sees a new key.
+    const document = this.parse(bytes === undefined ? "" : bytes.toString("utf8"));
+    this.#cached = { key, document };
+    return document;
+  }
+
+  /** Forget the cached document (after a write). */
+  invalidate(): void {
+    this.#cached = undefined;
+  }
+
+  /** The current text of `file`, which must be valid UTF-8: rewriting it otherwise would damage other lines. */
+  async readForWrite(file: string): Promise<string> {
+    const bytes = await this.#readBounded(file);
+    if (bytes === undefined) return "";
+    try {
+      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+    } catch (error) {
+      throw new ProviderError(
+        `Cannot write ${file}: it is not valid UTF-8, and rewriting it would damage other lines; convert it to UTF-8 first`,
+        { provider: PROVIDER, cause: error },
+      );
+    }
+  }
+
+  /** The file a write replaces: the target of a symbolic link, so the link survives. */
+  async writeTarget(): Promise<string> {
+    try {
+      return await fs.realpath(this.path);
+    } catch {
+      return this.path;
+    }
+  }
+
+  parse(text: string): DotenvDocument {
+    // The byte limit has been checked: a file within it never decodes to more characters.
+    return DotenvDocument.parse(text, {
+      annotationPrefix: ANNOTATION_PREFIX,
+      maxLength: Math.max(this.maxFileBytes, DEFAULT_DOTENV_MAX_LENGTH),
+    });
+  }
+
+  tooLarge(file: string, verb: "is" | "would be", size: number): SecretConfigError {
+    return new SecretConfigError(
+      `Cannot use ${file}: it ${verb} ${size} bytes, over the limit of ${this.maxFileBytes} bytes for a dotenv file (option maxFileBytes)`,
+      { field: "maxFileBytes", provider: PROVIDER },
+    );
+  }
+
+  /** Warn once when the file's mode lets other users read or write it. */
+  warnIfExposed(mode: number): void {
+    if (this.#warnedMode || (mode & 0o077) === 0) return;
+    this.#warnedMode = true;
+    const shown = (mode & 0o777).toString(8).padStart(4, "0");
+    this.#logger.warn(
+      `${this.path} can be read or written by other users (mode ${shown}); run chmod 600 on it`,
+      {
+        provider: PROVIDER,
+        file: this.path,
+        mode: shown,
+      },
+    );
+  }
+
+  /**
+   * The file's bytes, at most `maxFileBytes` of them (`undefined` when it does
+   * not exist). A larger file is refused with an error naming the file and the
+   * limit, before it is read into memory.
+   */
+  async #readBounded(file: string): Promise<Buffer | undefined> {
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, "r");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw fileError(error, "read", file);
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) throw notAFile(file);
+      if (stats.size > this.maxFileBytes) throw this.tooLarge(file, "is", stats.size);
+      // Read until the end, but never past the limit: the file may have grown since the stat.
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const chunk = Buffer.alloc(Math.min(1 << 20, this.maxFileBytes + 1 - total));
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+        if (bytesRead === 0) break;
+        total += bytesRead;
+        if (total > this.maxFileBytes) throw this.tooLarge(file, "is", total);
+        chunks.push(chunk.subarray(0, bytesRead));
+      }
+      return Buffer.concat(chunks, total);
+    } catch (error) {
+      throw fileError(error, "read", file);
+    } finally {
+      await handle.close().catch(() => {});
+    }
+  }
+}
