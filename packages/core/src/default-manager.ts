@@ -1,7 +1,8 @@
 import { type Env, parseCoreConfig } from "./config.js";
 import type { SecretRecord } from "./contract.js";
 import { type Logger, loggerFromEnv } from "./logger.js";
-import { type GetOptions, SecretManager, type SecretManagerOptions, type SetOptions } from "./manager.js";
+import { SecretManager } from "./manager.js";
+import type { GetOptions, SecretManagerOptions, SetOptions } from "./manager-options.js";
 import { type ProviderLoaders, resolveProvider } from "./resolve.js";
 
 export interface ManagerFromEnvOptions extends Partial<Omit<SecretManagerOptions, "provider">> {

@@ -27,6 +27,7 @@ export {
   type WriteOptions,
   type WriteResult,
 } from "./contract.js";
+export { checkProviderShape, DEFAULT_MAX_VALUE_BYTES } from "./contract-check.js";
 export {
   type DocumentBackend,
   DocumentLayout,
@@ -68,7 +69,7 @@ export {
   writeSecretFile,
 } from "./files.js";
 export { type LogFields, type Logger, type LogLevel, silentLogger } from "./logger.js";
-export { checkProviderShape, DEFAULT_MAX_VALUE_BYTES, isWholeBackendFailure } from "./manager.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
 export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
 export { REDACTED, redact, registerSecretValue } from "./redact.js";
+export { isWholeBackendFailure } from "./settled-reads.js";
