@@ -21,288 +21,39 @@
  *   ordinary key: names are only ever keys of a `Map`.
  * - Input longer than `maxLength` (default 16 MiB, `DEFAULT_DOTENV_MAX_LENGTH`)
  *   is refused with a `SecretConfigError` before it is scanned.
- */
-
-import { InvalidSecretNameError, InvalidSecretValueError, SecretConfigError } from "./errors.js";
-
-/**
- * One assignment. The capture groups are: 1 `export ` prefix, 2 key,
- * 3 separator, 4 raw value. Written to match `dotenv`'s grammar exactly,
- * including how the regular expression engine backtracks: a quoted value
- * ends at the last closing quote (up to the first unescaped one) that is
- * followed only by whitespace or a comment on its line, else the value is
- * read as bare text.
- */
-const STATEMENT =
-  /^\s*(export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/dgm;
-
-/** How `dotenv` removes the quotes around a value (note the multiline flag: `\u2028` starts a line too). */
-const SURROUNDING_QUOTES = /^(['"`])([\s\S]*)\1$/gm;
-
-const KEY = /^[\w.-]+$/;
-
-/** The keys `dotenv` can hold. */
-export function isDotenvKey(name: string): boolean {
-  return KEY.test(name) && name !== "__proto__";
-}
-
-/** The longest dotenv text parsed by default: 16 MiB (16777216 UTF-16 code units; a 16 MiB UTF-8 file never decodes to more). */
-export const DEFAULT_DOTENV_MAX_LENGTH = 16 * 1024 * 1024;
-
-export interface DotenvParseOptions {
-  /** Refuse longer text (UTF-16 code units, default `DEFAULT_DOTENV_MAX_LENGTH`). */
-  maxLength?: number | undefined;
-}
-
-/** Refuse text over the limit, naming the limit and never the content. */
-function assertLength(text: string, maxLength: number | undefined): void {
-  if (typeof text !== "string") throw new SecretConfigError("Dotenv text must be a string");
-  const limit = maxLength ?? DEFAULT_DOTENV_MAX_LENGTH;
-  if (text.length > limit)
-    throw new SecretConfigError(
-      `The dotenv text is ${text.length} characters long, over the limit of ${limit} characters`,
-      { field: "maxLength" },
-    );
-}
-
-/**
- * Parse dotenv text with exactly the result of `dotenv.parse(text)`, as a map in first-appearance order.
- * @throws SecretConfigError when the text is longer than `options.maxLength`.
- */
-export function parseDotenv(text: string, options: DotenvParseOptions = {}): Map<string, string> {
-  assertLength(text, options.maxLength);
-  const values = new Map<string, string>();
-  for (const statement of scan(normalizeLineBreaks(text).text)) values.set(statement.key, statement.value);
-  return values;
-}
-
-interface Statement {
-  key: string;
-  value: string;
-  /** Offsets in the normalised text. */
-  start: number;
-  separatorEnd: number;
-  valueStart: number;
-  valueEnd: number;
-  exported: boolean;
-}
-
-function scan(text: string): Statement[] {
-  const statements: Statement[] = [];
-  const pattern = new RegExp(STATEMENT.source, STATEMENT.flags);
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-    const indices = match.indices as RegExpIndicesArray;
-    const key = match[2] as string;
-    const [keyStart] = indices[2] as [number, number];
-    const [, separatorEnd] = indices[3] as [number, number];
-    const raw = match[4];
-    let valueStart = separatorEnd;
-    let valueEnd = separatorEnd;
-    let value = "";
-    if (raw !== undefined) {
-      const [groupStart, groupEnd] = indices[4] as [number, number];
-      value = raw.trim();
-      if (value === "") {
-        valueStart = groupStart;
-        valueEnd = groupStart;
-      } else {
-        valueStart = groupStart + (raw.length - raw.trimStart().length);
-        valueEnd = groupEnd - (raw.length - raw.trimEnd().length);
-      }
-      const firstChar = value[0];
-      value = value.replace(new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags), "$2");
-      if (firstChar === '"') value = expandDoubleQuoted(value);
-    }
-    if (key === "__proto__") continue;
-    statements.push({
-      key,
-      value,
-      start: indices[1] ? indices[1][0] : keyStart,
-      separatorEnd,
-      valueStart,
-      valueEnd,
-      exported: indices[1] !== undefined,
-    });
-  }
-  return statements;
-}
-
-function expandDoubleQuoted(content: string): string {
-  return content.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
-}
-
-interface Normalized {
-  text: string;
-  /** Original offset of each normalised offset (and of the end), or `undefined` when nothing changed. */
-  offsets: number[] | undefined;
-}
-
-function normalizeLineBreaks(original: string): Normalized {
-  if (!original.includes("\r")) return { text: original, offsets: undefined };
-  const offsets: number[] = [];
-  let text = "";
-  let i = 0;
-  while (i < original.length) {
-    offsets.push(i);
-    if (original[i] === "\r") {
-      text += "\n";
-      i += original[i + 1] === "\n" ? 2 : 1;
-    } else {
-      text += original[i];
-      i += 1;
-    }
-  }
-  offsets.push(original.length);
-  return { text, offsets };
-}
-
-// ---------------------------------------------------------------------------
-// Writing values
-
-type Style = "bare" | "single" | "double" | "backtick";
-
-interface Encoding {
-  style: Style;
-  text: string;
-}
-
-/**
- * Every encoding of `value` that `dotenv` reads back byte-for-byte whatever
- * lines follow it, shortest first (ties: bare, single, double, backtick),
- * or why there is none.
- */
-function encodeValue(value: string): { encodings: Encoding[]; reason: string } {
-  if (hasLoneSurrogate(value)) {
-    return {
-      encodings: [],
-      reason: "it contains an unpaired UTF-16 surrogate, which a UTF-8 file cannot hold",
-    };
-  }
-  const encodings: Encoding[] = [];
-  const needsQuotes = whyQuotesAreNeeded(value);
-  if (needsQuotes === undefined) encodings.push({ style: "bare", text: value });
-
-  const failures: string[] = [];
-  const single = literalQuoteProblem(value, "'");
-  if (single === undefined) encodings.push({ style: "single", text: `'${value}'` });
-  else failures.push(`single quotes ${single}`);
-
-  const escaped = value.replace(/\n/g, "\\n").replace(/\r/g, "\\r");
-  const double = doubleQuoteProblem(value, escaped);
-  if (double === undefined) encodings.push({ style: "double", text: `"${escaped}"` });
-  else failures.push(`double quotes ${double}`);
-
-  const backtick = literalQuoteProblem(value, "`");
-  if (backtick === undefined) encodings.push({ style: "backtick", text: `\`${value}\`` });
-  else failures.push(`backticks ${backtick}`);
-
-  const order: Style[] = ["bare", "single", "double", "backtick"];
-  encodings.sort((a, b) => a.text.length - b.text.length || order.indexOf(a.style) - order.indexOf(b.style));
-  return {
-    encodings,
-    reason: `dotenv cannot represent it: it needs quotes because ${needsQuotes}, but ${failures.join(", ")}`,
-  };
-}
-
-/** Why a value cannot be written bare, or `undefined` when it can. */
-function whyQuotesAreNeeded(value: string): string | undefined {
-  // `KEY=` would read a quoted string from the next line if one started there.
-  if (value === "") return "it is empty";
-  if (value.trim() !== value) return "it starts or ends with whitespace";
-  if (value.includes("#")) return "it contains '#'";
-  if (/[\n\r\u2028\u2029]/.test(value)) return "it contains a line break";
-  if (/^['"`]/.test(value)) return "it starts with a quote";
-  return undefined;
-}
-
-/** Why single quotes or backticks (which keep their content literally) cannot hold a value. */
-function literalQuoteProblem(value: string, quote: "'" | "`"): string | undefined {
-  if (value.includes("\r")) return "cannot hold a carriage return";
-  if (value.endsWith("\\")) return "cannot end with a backslash (it would escape the closing quote)";
-  if (hasUnescapedQuote(value, quote))
-    return `cannot hold the ${quote === "'" ? "single quote" : "backtick"} it contains`;
-  return undefined;
-}
-
-function doubleQuoteProblem(value: string, escaped: string): string | undefined {
-  if (expandDoubleQuoted(escaped) !== value) return "would turn a literal \\n or \\r in it into a line break";
-  if (escaped.endsWith("\\")) return "cannot end with a backslash (it would escape the closing quote)";
-  if (hasUnescapedQuote(escaped, '"')) return "cannot hold the double quote it contains";
-  return undefined;
-}
-
-/** A quote not preceded by a backslash would end the quoted value early. */
-function hasUnescapedQuote(content: string, quote: string): boolean {
-  for (let i = content.indexOf(quote); i !== -1; i = content.indexOf(quote, i + 1)) {
-    if (i === 0 || content[i - 1] !== "\\") return true;
-  }
-  return false;
-}
-
-const ANY_SURROGATE = /[\ud800-\udfff]/;
-
-function hasLoneSurrogate(value: string): boolean {
-  if (!ANY_SURROGATE.test(value)) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-      else return true;
-    } else if (code >= 0xdc00 && code <= 0xdfff) return true;
-  }
-  return false;
-}
-
-/** Whether `formatDotenvValue` can write `value` so that `dotenv` reads it back unchanged. */
-export function canFormatDotenvValue(value: string): boolean {
-  return typeof value === "string" && encodeValue(value).encodings.length > 0;
-}
-
-/**
- * The shortest encoding of `value` that `dotenv` reads back byte-for-byte, in
- * any file: bare when that is safe, else single quotes, double quotes (the only
- * style that can hold a carriage return, as `\r`) or backticks. An empty value
- * is written `''`, because a bare `KEY=` would take a quoted string on the next
- * line as its value.
  *
- * @param name Used in the error message only.
- * @throws InvalidSecretValueError when no encoding can hold the value (for example
- *   all three quote characters together with a character that needs quoting). The
- *   message says what cannot be represented, never the value.
+ * This file is the `@org/secrets-core/dotenv` entry and the document editor;
+ * reading is dotenv-parse.ts, writing values dotenv-format.ts.
  */
-export function formatDotenvValue(value: string, name = "value"): string {
-  if (typeof value !== "string")
-    throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
-  // Bare, when possible, is always the shortest encoding.
-  if (!hasLoneSurrogate(value) && whyQuotesAreNeeded(value) === undefined) return value;
-  const { encodings, reason } = encodeValue(value);
-  const best = encodings[0];
-  if (!best) throw new InvalidSecretValueError(undefined, { secret: name, reason });
-  return best.text;
-}
+import {
+  assertDotenvKey,
+  canFormatDotenvValue,
+  encodeValue,
+  formatDotenvLine,
+  formatDotenvValue,
+} from "./dotenv-format.js";
+import {
+  assertLength,
+  DEFAULT_DOTENV_MAX_LENGTH,
+  type DotenvParseOptions,
+  isDotenvKey,
+  type Normalized,
+  normalizeLineBreaks,
+  parseDotenv,
+  type Statement,
+  scan,
+} from "./dotenv-parse.js";
+import { InvalidSecretValueError, SecretConfigError } from "./errors.js";
 
-function assertDotenvKey(name: string): void {
-  if (typeof name !== "string" || !KEY.test(name))
-    throw new InvalidSecretNameError(undefined, {
-      name,
-      reason: "a dotenv key uses letters, digits, '_', '.' and '-' only",
-    });
-  if (name === "__proto__")
-    throw new InvalidSecretNameError(undefined, {
-      name,
-      reason: "dotenv drops this key when it reads the file",
-    });
-}
-
-/** `NAME=value`, with the value encoded by `formatDotenvValue` (no line break at the end). */
-export function formatDotenvLine(name: string, value: string): string {
-  assertDotenvKey(name);
-  return `${name}=${formatDotenvValue(value, name)}`;
-}
-
-// ---------------------------------------------------------------------------
-// Editing documents
+export {
+  canFormatDotenvValue,
+  DEFAULT_DOTENV_MAX_LENGTH,
+  type DotenvParseOptions,
+  formatDotenvLine,
+  formatDotenvValue,
+  isDotenvKey,
+  parseDotenv,
+};
 
 export interface DotenvDocumentOptions extends DotenvParseOptions {
   /**

@@ -1,3 +1,7 @@
+/**
+ * Provider resolution: `SECRET_PROVIDER` to a built-in, a package or a path, loaded in this
+ * build's format.
+ */
 import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";

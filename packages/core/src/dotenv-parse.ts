@@ -1,0 +1,136 @@
+/**
+ * Reading dotenv text exactly as the `dotenv` package's `parse` does (the rules
+ * are in dotenv.ts), and the statement scanner the document editor shares.
+ */
+import { SecretConfigError } from "./errors.js";
+
+/**
+ * One assignment. The capture groups are: 1 `export ` prefix, 2 key,
+ * 3 separator, 4 raw value. Written to match `dotenv`'s grammar exactly,
+ * including how the regular expression engine backtracks: a quoted value
+ * ends at the last closing quote (up to the first unescaped one) that is
+ * followed only by whitespace or a comment on its line, else the value is
+ * read as bare text.
+ */
+const STATEMENT =
+  /^\s*(export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/dgm;
+
+/** How `dotenv` removes the quotes around a value (note the multiline flag: `\u2028` starts a line too). */
+const SURROUNDING_QUOTES = /^(['"`])([\s\S]*)\1$/gm;
+
+export const KEY = /^[\w.-]+$/;
+
+/** The keys `dotenv` can hold. */
+export function isDotenvKey(name: string): boolean {
+  return KEY.test(name) && name !== "__proto__";
+}
+
+/** The longest dotenv text parsed by default: 16 MiB (16777216 UTF-16 code units; a 16 MiB UTF-8 file never decodes to more). */
+export const DEFAULT_DOTENV_MAX_LENGTH = 16 * 1024 * 1024;
+
+export interface DotenvParseOptions {
+  /** Refuse longer text (UTF-16 code units, default `DEFAULT_DOTENV_MAX_LENGTH`). */
+  maxLength?: number | undefined;
+}
+
+/** Refuse text over the limit, naming the limit and never the content. */
+export function assertLength(text: string, maxLength: number | undefined): void {
+  if (typeof text !== "string") throw new SecretConfigError("Dotenv text must be a string");
+  const limit = maxLength ?? DEFAULT_DOTENV_MAX_LENGTH;
+  if (text.length > limit)
+    throw new SecretConfigError(
+      `The dotenv text is ${text.length} characters long, over the limit of ${limit} characters`,
+      { field: "maxLength" },
+    );
+}
+
+/**
+ * Parse dotenv text with exactly the result of `dotenv.parse(text)`, as a map in first-appearance order.
+ * @throws SecretConfigError when the text is longer than `options.maxLength`.
+ */
+export function parseDotenv(text: string, options: DotenvParseOptions = {}): Map<string, string> {
+  assertLength(text, options.maxLength);
+  const values = new Map<string, string>();
+  for (const statement of scan(normalizeLineBreaks(text).text)) values.set(statement.key, statement.value);
+  return values;
+}
+
+export interface Statement {
+  key: string;
+  value: string;
+  /** Offsets in the normalised text. */
+  start: number;
+  separatorEnd: number;
+  valueStart: number;
+  valueEnd: number;
+  exported: boolean;
+}
+
+export function scan(text: string): Statement[] {
+  const statements: Statement[] = [];
+  const pattern = new RegExp(STATEMENT.source, STATEMENT.flags);
+  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
+    const indices = match.indices as RegExpIndicesArray;
+    const key = match[2] as string;
+    const [keyStart] = indices[2] as [number, number];
+    const [, separatorEnd] = indices[3] as [number, number];
+    const raw = match[4];
+    let valueStart = separatorEnd;
+    let valueEnd = separatorEnd;
+    let value = "";
+    if (raw !== undefined) {
+      const [groupStart, groupEnd] = indices[4] as [number, number];
+      value = raw.trim();
+      if (value === "") {
+        valueStart = groupStart;
+        valueEnd = groupStart;
+      } else {
+        valueStart = groupStart + (raw.length - raw.trimStart().length);
+        valueEnd = groupEnd - (raw.length - raw.trimEnd().length);
+      }
+      const firstChar = value[0];
+      value = value.replace(new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags), "$2");
+      if (firstChar === '"') value = expandDoubleQuoted(value);
+    }
+    if (key === "__proto__") continue;
+    statements.push({
+      key,
+      value,
+      start: indices[1] ? indices[1][0] : keyStart,
+      separatorEnd,
+      valueStart,
+      valueEnd,
+      exported: indices[1] !== undefined,
+    });
+  }
+  return statements;
+}
+
+export function expandDoubleQuoted(content: string): string {
+  return content.replace(/\\n/g, "\n").replace(/\\r/g, "\r");
+}
+
+export interface Normalized {
+  text: string;
+  /** Original offset of each normalised offset (and of the end), or `undefined` when nothing changed. */
+  offsets: number[] | undefined;
+}
+
+export function normalizeLineBreaks(original: string): Normalized {
+  if (!original.includes("\r")) return { text: original, offsets: undefined };
+  const offsets: number[] = [];
+  let text = "";
+  let i = 0;
+  while (i < original.length) {
+    offsets.push(i);
+    if (original[i] === "\r") {
+      text += "\n";
+      i += original[i + 1] === "\n" ? 2 : 1;
+    } else {
+      text += original[i];
+      i += 1;
+    }
+  }
+  offsets.push(original.length);
+  return { text, offsets };
+}
