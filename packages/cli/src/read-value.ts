@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { InvalidSecretValueError } from "@org/secrets-core";
+import { describeFsError, fsErrorCode } from "@org/secrets-core/provider";
 import type { CliIO } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
@@ -83,12 +84,11 @@ export async function readValueFile(
   }
 }
 
+/** The words for the codes a read of a value file meets; any other is shown as its code. */
+const READ_FAILURES = { codes: ["ENOENT", "EISDIR", "EACCES", "EPERM"], words: { ENOENT: "no such file" } };
+
 function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException)?.code;
-  if (code === "ENOENT") return "no such file";
-  if (code === "EISDIR") return "it is a directory";
-  if (code === "EACCES" || code === "EPERM") return "permission denied";
-  return code ?? "unreadable";
+  return describeFsError(error, READ_FAILURES) ?? fsErrorCode(error) ?? "unreadable";
 }
 
 /**

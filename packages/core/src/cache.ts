@@ -1,3 +1,7 @@
+/**
+ * The TTL cache of read results with stale-if-error windows and write generations, and the per-
+ * turn clock of the hot path.
+ */
 import type { SecretRecord } from "./contract.js";
 
 /** One stored read result. Entries are never changed in place: a new read stores a new entry. */

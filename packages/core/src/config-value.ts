@@ -1,3 +1,4 @@
+/** How a configuration value is shown in an error: never the value of a sensitive setting. */
 import { redact } from "./redact.js";
 
 /** The toolkit's own settings: their names contain SECRET but their values are not secret. */

@@ -1,3 +1,7 @@
+/**
+ * Core's settings from the environment (`SECRET_PROVIDER`, cache, timeouts), their defaults and
+ * checks.
+ */
 import { describeConfigValue } from "./config-value.js";
 import { SecretConfigError } from "./errors.js";
 import { type LogLevel, parseLogLevel } from "./logger.js";

@@ -1,7 +1,13 @@
+/**
+ * The default manager, process-wide, built from the environment on first use,
+ * and the one-line functions applications call (`getSecret`…) that use it.
+ */
 import { type Env, parseCoreConfig } from "./config.js";
 import type { SecretRecord } from "./contract.js";
 import { type Logger, loggerFromEnv } from "./logger.js";
-import { type GetOptions, SecretManager, type SecretManagerOptions, type SetOptions } from "./manager.js";
+import { SecretManager } from "./manager.js";
+import type { GetOptions, SecretManagerOptions, SetOptions } from "./manager-options.js";
+import { processWide } from "./process-wide.js";
 import { type ProviderLoaders, resolveProvider } from "./resolve.js";
 
 export interface ManagerFromEnvOptions extends Partial<Omit<SecretManagerOptions, "provider">> {
@@ -53,24 +59,40 @@ export function createSecretManagerFromEnv(options: ManagerFromEnvOptions = {}):
   } as SecretManagerOptions);
 }
 
-let shared: SecretManager | undefined;
+/**
+ * The holder of the default manager, shared by every copy of core in the
+ * process (see process-wide.ts). Version 1: `{ manager }`, a `SecretManager`
+ * of any copy (they are told apart by brand, not by class) or `undefined`.
+ */
+interface DefaultManagerSlot {
+  manager: SecretManager | undefined;
+}
+
+const SLOT_VERSION = 1;
+
+function slot(): DefaultManagerSlot {
+  return processWide<DefaultManagerSlot>("default-manager", SLOT_VERSION, () => ({ manager: undefined }));
+}
 
 /** The process-wide manager, created from the environment on first call. */
 export function getSecretManager(): SecretManager {
-  shared ??= createSecretManagerFromEnv();
-  return shared;
+  const holder = slot();
+  holder.manager ??= createSecretManagerFromEnv();
+  return holder.manager;
 }
 
 /** Replace the process-wide manager (for example with one built around your own provider instance). */
 export function setSecretManager(manager: SecretManager | SecretManagerOptions): SecretManager {
-  shared = manager instanceof SecretManager ? manager : new SecretManager(manager);
-  return shared;
+  const holder = slot();
+  holder.manager = manager instanceof SecretManager ? manager : new SecretManager(manager);
+  return holder.manager;
 }
 
 /** Forget the process-wide manager (closing it); the next `getSecretManager()` builds a new one. */
 export async function resetSecretManager(): Promise<void> {
-  const old = shared;
-  shared = undefined;
+  const holder = slot();
+  const old = holder.manager;
+  holder.manager = undefined;
   await old?.close();
 }
 

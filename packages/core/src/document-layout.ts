@@ -1,3 +1,7 @@
+/**
+ * Many secrets kept as one stored document (one JSON object per backend entry), for providers
+ * built on it.
+ */
 import type * as Crypto from "node:crypto";
 import { backoffDelay, sleep } from "./backoff.js";
 import type { DeleteOptions, ListOptions, ReadOptions, SecretRecord, WriteOptions } from "./contract.js";

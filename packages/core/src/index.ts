@@ -21,6 +21,7 @@ export type {
   WriteManyOptions,
   WriteResult,
 } from "./contract.js";
+export { DEFAULT_MAX_VALUE_BYTES } from "./contract-check.js";
 export {
   createSecretManagerFromEnv,
   deleteSecret,
@@ -65,15 +66,14 @@ export {
   parseLogLevel,
   silentLogger,
 } from "./logger.js";
-export {
-  DEFAULT_MAX_VALUE_BYTES,
-  type GetOptions,
-  type ProviderCheckResult,
-  SecretManager,
-  type SecretManagerOptions,
-  type SetOptions,
-  type SettledRecords,
-} from "./manager.js";
+export { SecretManager } from "./manager.js";
+export type {
+  GetOptions,
+  ProviderCheckResult,
+  SecretManagerOptions,
+  SetOptions,
+  SettledRecords,
+} from "./manager-options.js";
 export {
   DURATION_BUCKETS_SECONDS,
   HEALTH_STATUS_VALUE,

@@ -1,3 +1,4 @@
+/** The logger: levels, text or JSON lines, every field scrubbed of remembered values. */
 import { describeConfigValue } from "./config-value.js";
 import { SecretConfigError } from "./errors.js";
 import { isSensitiveKey, REDACTED, REDACTION_FAILED, redactOrThrow } from "./redact.js";

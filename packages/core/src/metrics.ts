@@ -1,3 +1,4 @@
+/** The metrics and spans of secret operations, through the OpenTelemetry API when it is present. */
 import type {
   Attributes,
   Counter,

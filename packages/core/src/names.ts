@@ -1,3 +1,4 @@
+/** Secret names: what a valid name is. */
 import { InvalidSecretNameError } from "./errors.js";
 
 /** Longest name accepted; every first-party backend takes at least this much. */

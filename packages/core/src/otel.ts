@@ -1,3 +1,4 @@
+/** The OpenTelemetry API, loaded only when some copy of it is registered in the process. */
 import { createRequire } from "node:module";
 import type * as OtelApi from "@opentelemetry/api";
 

@@ -1,6 +1,8 @@
 // `@org/secrets-core/provider`: what a provider is built with — the contract,
 // shared backend logic, file helpers, error wrapping and the error classes a
 // provider throws. Applications import `@org/secrets-core`.
+
+export { DEFAULT_LEFTOVER_AGE_MS, type WriteSecretFileOptions, writeSecretFile } from "./atomic-write.js";
 export { backoffDelay, sleep } from "./backoff.js";
 export { chunk, mapConcurrent } from "./concurrency.js";
 export type { Env, ParsedConfig } from "./config.js";
@@ -27,6 +29,7 @@ export {
   type WriteOptions,
   type WriteResult,
 } from "./contract.js";
+export { checkProviderShape, DEFAULT_MAX_VALUE_BYTES } from "./contract-check.js";
 export {
   type DocumentBackend,
   DocumentLayout,
@@ -58,17 +61,15 @@ export {
   type SecretTimeoutErrorOptions,
 } from "./errors.js";
 export {
-  DEFAULT_LEFTOVER_AGE_MS,
   DEFAULT_LOCK_HEARTBEAT_MS,
   DEFAULT_LOCK_STALE_MS,
   DEFAULT_LOCK_TIMEOUT_MS,
   type FileLockOptions,
-  type WriteSecretFileOptions,
   withFileLock,
-  writeSecretFile,
-} from "./files.js";
+} from "./file-lock.js";
+export { type DescribeFsErrorOptions, describeFsError, fsErrorCode } from "./fs-errors.js";
 export { type LogFields, type Logger, type LogLevel, silentLogger } from "./logger.js";
-export { checkProviderShape, DEFAULT_MAX_VALUE_BYTES, isWholeBackendFailure } from "./manager.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
 export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
 export { REDACTED, redact, registerSecretValue } from "./redact.js";
+export { isWholeBackendFailure } from "./settled-reads.js";

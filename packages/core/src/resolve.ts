@@ -1,3 +1,7 @@
+/**
+ * Provider resolution: `SECRET_PROVIDER` to a built-in, a package or a path, loaded in this
+ * build's format.
+ */
 import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -5,9 +9,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseCoreConfig } from "./config.js";
 import { describeConfigValue } from "./config-value.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
+import { checkProviderShape } from "./contract-check.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
 import { type Logger, silentLogger } from "./logger.js";
-import { checkProviderShape } from "./manager.js";
 import { sanitizeError, wrapError } from "./provider-error.js";
 
 /** First-party providers by their short names. */

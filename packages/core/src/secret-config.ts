@@ -1,3 +1,7 @@
+/**
+ * Typed configuration from secrets with any Standard Schema validator, environment variables
+ * first.
+ */
 import type { Env } from "./config.js";
 import { SecretConfigError } from "./errors.js";
 import type { SecretManager } from "./manager.js";

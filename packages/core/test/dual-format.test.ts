@@ -29,6 +29,52 @@ describe("one redaction registry per process", () => {
   });
 });
 
+describe("one default manager per process", () => {
+  it("is shared by the ESM and the CommonJS build, as are the values its reads remember", () => {
+    expect(existsSync(esm) && existsSync(cjs), "build core first").toBe(true);
+    const script = `
+      import { createRequire } from "node:module";
+      const esm = await import(${JSON.stringify(esm)});
+      const cjs = createRequire(import.meta.url)(${JSON.stringify(cjs)});
+      if (esm.SecretManager === cjs.SecretManager) throw new Error("expected two copies");
+      const provider = {
+        name: "dual",
+        async get(name) { return { value: "value-read-through-the-cjs-copy-" + name }; },
+        async set() {},
+        async delete() { return false; },
+        async check() {},
+      };
+      const manager = new cjs.SecretManager({ provider });
+      const set = esm.setSecretManager(manager);
+      const seen = {
+        setReturnsIt: set === manager,
+        sameInBoth: cjs.getSecretManager() === manager && esm.getSecretManager() === manager,
+        instanceAcross: manager instanceof esm.SecretManager,
+        // A manager of the other copy is used as it is, not taken for options.
+        readThroughEsm: await esm.getSecret("API_KEY"),
+      };
+      // The value was read by the CJS copy's manager: the ESM copy scrubs it.
+      seen.scrubbed = esm.redact("got value-read-through-the-cjs-copy-API_KEY back");
+      await cjs.resetSecretManager();
+      const rebuilt = esm.setSecretManager({ provider });
+      seen.afterReset = cjs.getSecretManager() === rebuilt && rebuilt !== manager;
+      process.stdout.write(JSON.stringify(seen));
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, SECRET_PROVIDER: "./does-not-exist.mjs" },
+    });
+    expect(JSON.parse(out)).toEqual({
+      setReturnsIt: true,
+      sameInBoth: true,
+      instanceAcross: true,
+      readThroughEsm: "value-read-through-the-cjs-copy-API_KEY",
+      scrubbed: "got [REDACTED] back",
+      afterReset: true,
+    });
+  });
+});
+
 describe("the provider kit subpath", () => {
   it("loads by package name in both formats, sharing each format's classes with the main entry", () => {
     expect(existsSync(path.join(root, "dist", "provider.cjs")), "build core first").toBe(true);

@@ -7,7 +7,11 @@ import {
   registerSecretValue,
 } from "../src/index.js";
 
-const GLOBAL_KEY = Symbol.for("@org/secrets-core.redaction");
+/** Core's process-wide slots; the redaction registry is the slot `redaction`. */
+const SLOTS = Symbol.for("@org/secrets-core");
+type Slot = { version: number; value: object };
+const slots = () =>
+  (globalThis as unknown as Record<symbol, Record<string, Slot>>)[SLOTS] as Record<string, Slot>;
 afterEach(() => clearRedactions());
 
 describe("logger scrubbing", () => {
@@ -52,20 +56,18 @@ describe("logger scrubbing", () => {
 
   it("writes the generic line, never the raw one, when scrubbing fails", () => {
     const secret = "never-logged-secret-42";
-    const host = globalThis as Record<symbol, unknown>;
     createLogger({ write: () => {} }).error("create the registry");
-    const real = Object.getOwnPropertyDescriptor(host, GLOBAL_KEY);
-    Object.defineProperty(host, GLOBAL_KEY, {
+    const real = slots().redaction as Slot;
+    slots().redaction = {
+      version: real.version,
       value: {
-        version: 1,
         register() {},
         clear() {},
         scrub() {
           throw new Error(secret);
         },
       },
-      configurable: true,
-    });
+    };
     const lines: string[] = [];
     try {
       createLogger({ level: "info", format: "json", write: (l) => lines.push(l) }).error(`boom ${secret}`, {
@@ -73,7 +75,7 @@ describe("logger scrubbing", () => {
       });
       createLogger({ level: "info", write: (l) => lines.push(l) }).error(`boom ${secret}`);
     } finally {
-      if (real) Object.defineProperty(host, GLOBAL_KEY, real);
+      slots().redaction = real;
     }
     expect(lines).toHaveLength(2);
     expect(JSON.parse(lines[0] as string)).toMatchObject({ level: "error", msg: REDACTION_FAILED });

@@ -2,7 +2,11 @@ import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clearRedactions, REDACTED, REDACTION_FAILED, redact, registerSecretValue } from "../src/index.js";
 
-const GLOBAL_KEY = Symbol.for("@org/secrets-core.redaction");
+/** Core's process-wide slots; the redaction registry is the slot `redaction`. */
+const SLOTS = Symbol.for("@org/secrets-core");
+type Slot = { version: number; value: { scrub: unknown } };
+const slots = () =>
+  (globalThis as unknown as Record<symbol, Record<string, Slot>>)[SLOTS] as Record<string, Slot>;
 const random = (length: number) => randomBytes(length).toString("base64url").slice(0, length);
 
 beforeEach(() => clearRedactions());
@@ -128,25 +132,23 @@ describe("redaction", () => {
 
   it("never returns the raw text when scrubbing fails", () => {
     const secret = `never-shown-${random(16)}`;
-    const host = globalThis as Record<symbol, unknown>;
-    const real = Object.getOwnPropertyDescriptor(host, GLOBAL_KEY);
     redact("make sure the registry exists");
-    const registry = host[GLOBAL_KEY] as { scrub: unknown };
+    const real = slots().redaction as Slot;
+    const registry = real.value;
     const original = registry.scrub;
-    Object.defineProperty(host, GLOBAL_KEY, {
+    slots().redaction = {
+      version: real.version,
       value: {
         ...registry,
-        version: 1,
         scrub() {
           throw new Error(`scrub failed on ${secret}`);
         },
       },
-      configurable: true,
-    });
+    };
     try {
       expect(redact(`the secret is ${secret}`)).toBe(REDACTION_FAILED);
     } finally {
-      if (real) Object.defineProperty(host, GLOBAL_KEY, real);
+      slots().redaction = real;
     }
     expect(registry.scrub).toBe(original);
     expect(redact("fine again")).toBe("fine again");

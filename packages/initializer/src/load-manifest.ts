@@ -2,6 +2,7 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { type Env, SecretConfigError } from "@org/secrets-core";
+import { describeFsError, fsErrorCode } from "@org/secrets-core/provider";
 import { defaultManifest } from "./default-manifest.js";
 import { loadYamlParser, type Manifest, parseManifest } from "./manifest.js";
 
@@ -91,14 +92,10 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
     // Non-blocking, so a FIFO with no writer does not hang the open.
     handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException)?.code;
+    const code = fsErrorCode(error);
     if (code === "ENOENT") return undefined;
     return refuse(
-      code === "EISDIR"
-        ? "it is a directory"
-        : code === "EACCES" || code === "EPERM"
-          ? "permission denied"
-          : (code ?? "unknown error"),
+      describeFsError(error, { codes: ["EISDIR", "EACCES", "EPERM"] }) ?? code ?? "unknown error",
       error,
     );
   }
@@ -122,8 +119,10 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
     }
   } catch (error) {
     if (error instanceof SecretConfigError) throw error;
-    const code = (error as NodeJS.ErrnoException)?.code;
-    return refuse(code === "EISDIR" ? "it is a directory" : (code ?? "unknown error"), error);
+    return refuse(
+      describeFsError(error, { codes: ["EISDIR"] }) ?? fsErrorCode(error) ?? "unknown error",
+      error,
+    );
   } finally {
     await handle.close();
   }

@@ -1,0 +1,85 @@
+/**
+ * Checks at the provider boundary: the provider's shape, the shape of what it
+ * answers, and the values the manager is about to send it.
+ */
+import type { SecretProvider, SecretRecord } from "./contract.js";
+import { ProviderInvalidError } from "./errors.js";
+
+/** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
+export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
+
+/** The contract's required shape: a name and the four required methods. */
+export function checkProviderShape(provider: unknown, label: string): asserts provider is SecretProvider {
+  if (typeof provider !== "object" || provider === null)
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: "expected an object with get, set, delete and check methods",
+    });
+  const p = provider as Record<string, unknown>;
+  if (typeof p.name !== "string" || p.name.length === 0)
+    throw new ProviderInvalidError(undefined, { provider: label, reason: "the provider has no name" });
+  const missing = ["get", "set", "delete", "check"].filter((m) => typeof p[m] !== "function");
+  if (missing.length > 0)
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: `missing method(s) ${missing.join(", ")}`,
+    });
+  if (p.capabilities !== undefined && (typeof p.capabilities !== "object" || p.capabilities === null))
+    throw new ProviderInvalidError(undefined, { provider: label, reason: "capabilities must be an object" });
+  if (
+    p.maxValueBytes !== undefined &&
+    (typeof p.maxValueBytes !== "number" || !Number.isInteger(p.maxValueBytes) || p.maxValueBytes < 1)
+  )
+    throw new ProviderInvalidError(undefined, {
+      provider: label,
+      reason: "maxValueBytes must be a whole number of bytes, 1 or more",
+    });
+}
+
+/** What `get` (or one entry of `getMany`) answered: `{ value: string }` or `undefined`. */
+export function checkRecord(
+  record: unknown,
+  provider: string,
+  name: string,
+): asserts record is SecretRecord | undefined {
+  if (record === undefined) return;
+  if (typeof record !== "object" || record === null || typeof (record as SecretRecord).value !== "string")
+    throw new ProviderInvalidError(undefined, {
+      provider,
+      reason: `get('${name}') must return { value: string } or undefined`,
+    });
+}
+
+/** What `getMany` or `setMany` answered must be a Map. */
+export function checkAnswerMap(
+  answer: unknown,
+  provider: string,
+  method: "getMany" | "setMany",
+): asserts answer is Map<string, unknown> {
+  if (!(answer instanceof Map))
+    throw new ProviderInvalidError(undefined, { provider, reason: `${method}() must return a Map` });
+}
+
+/** Why a value cannot be sent to any backend (not a string, not well-formed text), or `undefined`. */
+export function valueProblem(value: unknown): string | undefined {
+  if (typeof value !== "string") return "a value must be a string";
+  if (!isWellFormedText(value))
+    return "the value is not well-formed text (it holds a lone UTF-16 surrogate, which has no UTF-8 form)";
+  return undefined;
+}
+
+/** Why a value is too large for the provider (over `limit` bytes of UTF-8), or `undefined`. */
+export function sizeProblem(value: string, limit: number, provider: string): string | undefined {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: only long values need counting.
+  if (value.length * 3 <= limit) return undefined;
+  const bytes = Buffer.byteLength(value, "utf8");
+  if (bytes <= limit) return undefined;
+  return `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider}'`;
+}
+
+/** No lone UTF-16 surrogates: the text has a UTF-8 form, so every backend can store it as given. */
+function isWellFormedText(value: string): boolean {
+  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
+  if (typeof native === "function") return native.call(value);
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+}
