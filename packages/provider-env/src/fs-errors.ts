@@ -1,12 +1,23 @@
-// File-system failures as the provider's errors: the errno → message mapping, in one place.
+// File-system failures as the provider's errors: which error class each errno
+// code becomes here; the words come from core's shared `describeFsError`.
 
 import {
   AccessDeniedError,
+  describeFsError,
+  fsErrorCode,
   ProviderError,
   ProviderUnavailableError,
   SecretError,
 } from "@org/secrets-core/provider";
 import { PROVIDER } from "./options.js";
+
+/** The codes this provider words; the others are shown as the code itself. */
+const WORDED = ["EACCES", "EPERM", "EISDIR", "ENOENT", "ENOTDIR", "EROFS"] as const;
+/** Where "the path" is always the `.env` file, so these are said of its directory. */
+const OWN_WORDS = {
+  ENOENT: "its directory does not exist",
+  ENOTDIR: "a parent of it is not a directory",
+} as const;
 
 export function notAFile(file: string): SecretError {
   return new ProviderUnavailableError(`Cannot use ${file}: it is not a regular file (a directory?)`, {
@@ -17,38 +28,12 @@ export function notAFile(file: string): SecretError {
 /** A file-system failure as a `SecretError` naming the path (errors that already are one pass through). */
 export function fileError(error: unknown, action: string, file: string): SecretError {
   if (error instanceof SecretError) return error;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case "EACCES":
-    case "EPERM":
-      return new AccessDeniedError(`Cannot ${action} ${file}: permission denied`, {
-        provider: PROVIDER,
-        cause: error,
-      });
-    case "EISDIR":
-      return new ProviderUnavailableError(`Cannot ${action} ${file}: it is a directory`, {
-        provider: PROVIDER,
-        cause: error,
-      });
-    case "ENOENT":
-      return new ProviderUnavailableError(`Cannot ${action} ${file}: its directory does not exist`, {
-        provider: PROVIDER,
-        cause: error,
-      });
-    case "ENOTDIR":
-      return new ProviderUnavailableError(`Cannot ${action} ${file}: a parent of it is not a directory`, {
-        provider: PROVIDER,
-        cause: error,
-      });
-    case "EROFS":
-      return new ProviderUnavailableError(`Cannot ${action} ${file}: the file system is read-only`, {
-        provider: PROVIDER,
-        cause: error,
-      });
-    default:
-      return new ProviderError(`Cannot ${action} ${file}: ${code ?? "unexpected error"}`, {
-        provider: PROVIDER,
-        cause: error,
-      });
-  }
+  const code = fsErrorCode(error);
+  const reason = describeFsError(error, { codes: WORDED, words: OWN_WORDS });
+  const message = `Cannot ${action} ${file}: ${reason ?? code ?? "unexpected error"}`;
+  if (code === "EACCES" || code === "EPERM")
+    return new AccessDeniedError(message, { provider: PROVIDER, cause: error });
+  if (reason !== undefined)
+    return new ProviderUnavailableError(message, { provider: PROVIDER, cause: error });
+  return new ProviderError(message, { provider: PROVIDER, cause: error });
 }
