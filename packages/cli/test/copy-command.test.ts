@@ -17,7 +17,7 @@ import {
   startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "./helpers.js";
+import { tempDir, writeEnvironmentFirstProvider } from "./helpers.js";
 
 /** `secrets copy` through the built binary: env to env, and env -> OpenBao -> moto -> env with real servers. */
 
@@ -115,21 +115,7 @@ describe("secrets copy between two dotenv files", () => {
   });
 
   it("a third-party provider with the environmentFirst trait is copied from its store, as env is", async () => {
-    writeFileSync(
-      path.join(dir, "local.mjs"),
-      `export function createProvider(context) {
-  const store = new Map([["ALPHA", "alpha-from-store"]]);
-  return {
-    name: "local",
-    traits: context.env.LOCAL_TRAIT === "1" ? { environmentFirst: true } : undefined,
-    async get(name) { const v = context.env[name] ?? store.get(name); return v === undefined ? undefined : { value: v }; },
-    async set(name, value) { store.set(name, value); },
-    async delete(name) { return store.delete(name); },
-    async check() {},
-  };
-}
-`,
-    );
+    writeEnvironmentFirstProvider(path.join(dir, "local.mjs"), "ALPHA", "alpha-from-store");
     const copyFromLocal = (env: Record<string, string>) =>
       runCli(
         ["copy", "--from", "./local.mjs", "--to", "env", "--to-set", "SECRET_ENV_FILE=target.env", "ALPHA"],

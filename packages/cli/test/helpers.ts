@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -119,4 +119,27 @@ export function loadYamlReader(): { parse(text: string, options?: { version?: "1
   const here = createRequire(import.meta.url);
   const exporters = here.resolve("@org/secrets-exporters/package.json");
   return createRequire(exporters)("yaml");
+}
+
+/**
+ * A third-party provider module at `file` holding one secret in its own store.
+ * It reads the environment it was given before its store, as env does, and
+ * declares the `environmentFirst` trait only when that environment has `LOCAL_TRAIT=1`.
+ */
+export function writeEnvironmentFirstProvider(file: string, name: string, value: string): void {
+  writeFileSync(
+    file,
+    `export function createProvider(context) {
+  const store = new Map([[${JSON.stringify(name)}, ${JSON.stringify(value)}]]);
+  return {
+    name: "local",
+    traits: context.env.LOCAL_TRAIT === "1" ? { environmentFirst: true } : undefined,
+    async get(name) { const v = context.env[name] ?? store.get(name); return v === undefined ? undefined : { value: v }; },
+    async set(name, value) { store.set(name, value); },
+    async delete(name) { return store.delete(name); },
+    async check() {},
+  };
+}
+`,
+  );
 }

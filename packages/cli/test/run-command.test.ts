@@ -12,7 +12,7 @@ import {
   startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "./helpers.js";
+import { tempDir, writeEnvironmentFirstProvider } from "./helpers.js";
 
 /** `secrets run` through the built binary, as users run it, against the env provider (and one real OpenBao). */
 
@@ -196,21 +196,7 @@ describe("secrets run: precedence between the environment and the provider", () 
 
   it("a third-party provider with the environmentFirst trait is read from its store alone, as env is", async () => {
     // Reads the environment it was given before its store, like env; the trait comes from LOCAL_TRAIT.
-    writeFileSync(
-      path.join(dir, "local.mjs"),
-      `export function createProvider(context) {
-  const store = new Map([["APP_TOKEN", "from-store"]]);
-  return {
-    name: "local",
-    traits: context.env.LOCAL_TRAIT === "1" ? { environmentFirst: true } : undefined,
-    async get(name) { const v = context.env[name] ?? store.get(name); return v === undefined ? undefined : { value: v }; },
-    async set(name, value) { store.set(name, value); },
-    async delete(name) { return store.delete(name); },
-    async check() {},
-  };
-}
-`,
-    );
+    writeEnvironmentFirstProvider(path.join(dir, "local.mjs"), "APP_TOKEN", "from-store");
     const env = { SECRET_PROVIDER: "./local.mjs", APP_TOKEN: "from-environment" };
     const declared = await secrets(["run", "--", ...printEnv("APP_TOKEN")], { ...env, LOCAL_TRAIT: "1" });
     expect(declared.stderr).toBe("");

@@ -2,8 +2,10 @@
  * Checks at the provider boundary: the provider's shape, the shape of what it
  * answers, and the values the manager is about to send it.
  */
+
 import type { SecretProvider, SecretRecord } from "./contract.js";
 import { ProviderInvalidError } from "./errors.js";
+import { isWellFormedText } from "./text.js";
 
 /** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
 export const DEFAULT_MAX_VALUE_BYTES = 1_048_576;
@@ -75,11 +77,4 @@ export function sizeProblem(value: string, limit: number, provider: string): str
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes <= limit) return undefined;
   return `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider}'`;
-}
-
-/** No lone UTF-16 surrogates: the text has a UTF-8 form, so every backend can store it as given. */
-function isWellFormedText(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  if (typeof native === "function") return native.call(value);
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
 }

@@ -73,3 +73,4 @@ export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from
 export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
 export { REDACTED, redact, registerSecretValue } from "./redact.js";
 export { isWholeBackendFailure } from "./settled-reads.js";
+export { isWellFormedText } from "./text.js";

@@ -24,10 +24,3 @@ export function toPairs(entries: SecretEntries): Array<[string, string]> {
   }
   return pairs;
 }
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** A lone UTF-16 surrogate cannot be written as UTF-8: it would silently become U+FFFD. */
-export function hasLoneSurrogate(value: string): boolean {
-  return LONE_SURROGATE.test(value);
-}

@@ -1,8 +1,8 @@
 // The `shell` format: POSIX `export NAME='value'` lines.
 
-import { InvalidSecretValueError } from "@org/secrets-core";
+import { InvalidSecretValueError, isWellFormedText } from "@org/secrets-core/provider";
 import type { SecretEntries } from "./entries.js";
-import { hasLoneSurrogate, toPairs } from "./entries.js";
+import { toPairs } from "./entries.js";
 
 /**
  * POSIX shell: `export NAME='value'` lines, to be sourced with `. ./file`.
@@ -24,7 +24,7 @@ export function quoteShell(name: string, value: string): string {
       secret: name,
       reason: "a shell variable cannot hold a NUL character",
     });
-  if (hasLoneSurrogate(value))
+  if (!isWellFormedText(value))
     throw new InvalidSecretValueError(undefined, {
       secret: name,
       reason: "the value is not valid Unicode text (lone surrogate)",

@@ -18,11 +18,4 @@ export { describeMetadata } from "./groups/metadata.js";
 export { describeShape } from "./groups/shape.js";
 export { describeVersions } from "./groups/versions.js";
 export { type HostileValue, hostileValues } from "./hostile-values.js";
-export {
-  MemoryProvider,
-  type MemoryProviderCalls,
-  type MemoryProviderMethods,
-  type MemoryProviderOptions,
-  type MemoryVersion,
-  type MemoryWriteCall,
-} from "./memory-provider.js";
+export * from "./memory.js";

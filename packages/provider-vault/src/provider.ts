@@ -7,6 +7,7 @@ import {
   type CheckOptions,
   type DeleteOptions,
   InvalidSecretValueError,
+  isWellFormedText,
   type ListOptions,
   type Logger,
   type ProviderCapabilities,
@@ -111,7 +112,7 @@ export class VaultProvider implements SecretProvider {
   async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
     // Refused before anything is sent: JSON would carry a lone surrogate as U+FFFD,
     // and the secret would silently read back as a different value.
-    if (typeof value !== "string" || !isWellFormed(value))
+    if (typeof value !== "string" || !isWellFormedText(value))
       throw new InvalidSecretValueError(undefined, {
         secret: name,
         reason:
@@ -241,13 +242,6 @@ export class VaultProvider implements SecretProvider {
 /** Build a provider and connect it (log in, detect the mount), so its capabilities are the mount's. */
 export async function createVaultProvider(options: VaultProviderOptions): Promise<VaultProvider> {
   return connectedProvider(options);
-}
-
-/** No lone surrogates: the string survives UTF-8 (and so JSON on the wire) unchanged. */
-function isWellFormed(value: string): boolean {
-  const native = (value as { isWellFormed?: () => boolean }).isWellFormed;
-  if (typeof native === "function") return native.call(value);
-  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
 }
 
 /** Wait for `promise`, but stop waiting (not the work) when `signal` fires. */

@@ -1,6 +1,10 @@
 // Writing values: the shortest encoding `dotenv` reads back unchanged, and key checks.
 
-import { InvalidSecretNameError, InvalidSecretValueError } from "@org/secrets-core/provider";
+import {
+  InvalidSecretNameError,
+  InvalidSecretValueError,
+  isWellFormedText,
+} from "@org/secrets-core/provider";
 import { expandDoubleQuoted, KEY } from "./parse.js";
 
 type Style = "bare" | "single" | "double" | "backtick";
@@ -16,7 +20,7 @@ interface Encoding {
  * or why there is none.
  */
 export function encodeValue(value: string): { encodings: Encoding[]; reason: string } {
-  if (hasLoneSurrogate(value)) {
+  if (!isWellFormedText(value)) {
     return {
       encodings: [],
       reason: "it contains an unpaired UTF-16 surrogate, which a UTF-8 file cannot hold",
@@ -83,21 +87,6 @@ function hasUnescapedQuote(content: string, quote: string): boolean {
   return false;
 }
 
-const ANY_SURROGATE = /[\ud800-\udfff]/;
-
-function hasLoneSurrogate(value: string): boolean {
-  if (!ANY_SURROGATE.test(value)) return false;
-  for (let i = 0; i < value.length; i++) {
-    const code = value.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      const next = value.charCodeAt(i + 1);
-      if (next >= 0xdc00 && next <= 0xdfff) i++;
-      else return true;
-    } else if (code >= 0xdc00 && code <= 0xdfff) return true;
-  }
-  return false;
-}
-
 /** Whether `formatDotenvValue` can write `value` so that `dotenv` reads it back unchanged. */
 export function canFormatDotenvValue(value: string): boolean {
   return typeof value === "string" && encodeValue(value).encodings.length > 0;
@@ -119,7 +108,7 @@ export function formatDotenvValue(value: string, name = "value"): string {
   if (typeof value !== "string")
     throw new InvalidSecretValueError(undefined, { secret: name, reason: "a value must be a string" });
   // Bare, when possible, is always the shortest encoding.
-  if (!hasLoneSurrogate(value) && whyQuotesAreNeeded(value) === undefined) return value;
+  if (isWellFormedText(value) && whyQuotesAreNeeded(value) === undefined) return value;
   const { encodings, reason } = encodeValue(value);
   const best = encodings[0];
   if (!best) throw new InvalidSecretValueError(undefined, { secret: name, reason });
