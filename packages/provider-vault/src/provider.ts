@@ -52,40 +52,29 @@ export class VaultProvider implements SecretProvider {
   #connection: Connection | undefined;
   #connecting: Promise<Connection> | undefined;
   #closed = false;
-  /** A connection made by another instance for the one being constructed, with its settings (see the static block). */
-  static #adopting: { connection: Connection; settings: VaultSettings; auth: ResolvedAuth } | undefined;
 
   constructor(options: VaultProviderOptions) {
-    const adopted = VaultProvider.#adopting;
-    VaultProvider.#adopting = undefined;
     this.#logger = options.logger ?? silentLogger;
     this.#client = options.client;
-    // Options are checked once: an adopted connection comes with the settings already resolved.
-    const { settings, auth } = adopted ?? resolveVaultOptions(options);
+    const { settings, auth } = resolveVaultOptions(options);
     this.#settings = settings;
     this.#auth = auth;
-    this.#connection = adopted?.connection;
-    this.capabilities = capabilitiesFor(
-      adopted?.connection.version ?? this.#settings.kvVersion ?? 2,
-      this.#settings.layout,
-    );
+    this.capabilities = capabilitiesFor(this.#settings.kvVersion ?? 2, this.#settings.layout);
   }
 
   static {
     connectedProvider = async (options) => {
-      const probe = new VaultProvider(options);
-      await probe.connect();
-      const connection = probe.#connection;
-      if (connection === undefined || connection.version === (probe.#settings.kvVersion ?? 2)) return probe;
-      // A KV v1 mount found by detection: the same settings and connection, v1's capabilities.
-      probe.#connection = undefined;
-      probe.#closed = true;
-      VaultProvider.#adopting = { connection, settings: probe.#settings, auth: probe.#auth };
-      try {
-        return new VaultProvider(options);
-      } finally {
-        VaultProvider.#adopting = undefined;
-      }
+      const provider = new VaultProvider(options);
+      await provider.connect();
+      const version = provider.#connection?.version;
+      // A KV v1 mount found by detection: v1's capabilities, set before anyone
+      // holds the provider, and read-only from then on.
+      if (version !== undefined && version !== (provider.#settings.kvVersion ?? 2))
+        Object.defineProperty(provider, "capabilities", {
+          value: capabilitiesFor(version, provider.#settings.layout),
+          writable: false,
+        });
+      return provider;
     };
   }
 
