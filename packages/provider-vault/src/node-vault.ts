@@ -3,13 +3,17 @@
  * every request sent through the provider's own HTTP client (http.ts) and
  * nothing node-vault would pick up from the environment on its own.
  */
+import Module, { createRequire } from "node:module";
+import { STAND_INS } from "./node-vault-stand-ins.js";
 import type { VaultClientLike } from "./options.js";
 
+type NodeVaultFactory = (options: Record<string, unknown>) => VaultClientLike & Record<string, unknown>;
+
+/** Set by a bundle that carries node-vault with its HTTP client and logger already replaced. */
+declare const __SECRETS_NODE_VAULT_BUNDLED__: boolean | undefined;
+
 export async function createNodeVaultClient(url: string, transport: unknown): Promise<VaultClientLike> {
-  const mod = (await import("node-vault")) as unknown as { default?: unknown };
-  const factory = (typeof mod.default === "function" ? mod.default : mod) as (
-    options: Record<string, unknown>,
-  ) => VaultClientLike & Record<string, unknown>;
+  const factory = await loadNodeVault();
   const client = factory({
     endpoint: url,
     apiVersion: "v1",
@@ -27,6 +31,52 @@ export async function createNodeVaultClient(url: string, transport: unknown): Pr
   client.namespace = undefined;
   client.pathPrefix = "";
   return client;
+}
+
+/**
+ * node-vault requires axios (its default HTTP client) and debug (its default
+ * logger) as it loads, although the provider replaces both. Loading them is
+ * most of node-vault's start-up (about 60 of 80 ms on a small VM), so the
+ * provider loads its own copy of node-vault with stand-ins for the two, which
+ * throw if ever used. The stand-ins are in Node's module cache only for the
+ * duration of that synchronous `require`, and node-vault's entry is taken out
+ * afterwards too: the application's own `require("node-vault")` or
+ * `require("axios")` later loads the real packages, untouched. When the
+ * application has already loaded node-vault, that copy is used as it is.
+ */
+async function loadNodeVault(): Promise<NodeVaultFactory> {
+  if (typeof __SECRETS_NODE_VAULT_BUNDLED__ === "boolean" && __SECRETS_NODE_VAULT_BUNDLED__)
+    return factoryOf(await import("node-vault"));
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve("node-vault");
+  if (require.cache[entry] !== undefined) return factoryOf(require(entry));
+  const fromNodeVault = createRequire(entry);
+  const placed: string[] = [];
+  for (const [id, exports] of Object.entries(STAND_INS)) {
+    let file: string;
+    try {
+      file = fromNodeVault.resolve(id);
+    } catch {
+      continue; // node-vault's own require will say what is missing
+    }
+    if (require.cache[file] !== undefined) continue; // already loaded: no cost to avoid
+    const stand = new Module(file);
+    stand.filename = file;
+    stand.loaded = true;
+    stand.exports = exports;
+    require.cache[file] = stand;
+    placed.push(file);
+  }
+  try {
+    return factoryOf(require(entry));
+  } finally {
+    for (const file of [...placed, entry]) delete require.cache[file];
+  }
+}
+
+function factoryOf(mod: unknown): NodeVaultFactory {
+  const candidate = (mod as { default?: unknown }).default;
+  return (typeof candidate === "function" ? candidate : mod) as NodeVaultFactory;
 }
 
 /** The address of a client the user built, for messages. */

@@ -1,0 +1,62 @@
+/**
+ * How the provider loads node-vault: without axios and debug, which it
+ * replaces (its own request function, a no-op logger) and which are most of
+ * node-vault's start-up, and without leaving anything behind for the
+ * application: its own node-vault, loaded afterwards, is the real one.
+ * A file of its own: it looks at this process's module cache from the start.
+ */
+import { createRequire } from "node:module";
+import { afterAll, describe, expect, it } from "vitest";
+import { createVaultProvider, type VaultProvider } from "../src/index.js";
+import { root, server, unique } from "./support/vault.js";
+
+const { addr, token } = server();
+const requireHere = createRequire(import.meta.url);
+const nodeVaultEntry = requireHere.resolve("node-vault");
+const fromNodeVault = createRequire(nodeVaultEntry);
+const open: VaultProvider[] = [];
+
+afterAll(async () => {
+  await Promise.all(open.map((p) => p.close?.()));
+});
+
+const loaded = (file: string) => requireHere.cache[file] !== undefined;
+
+describe("loading node-vault", () => {
+  it("the provider's reads and writes work without axios or debug ever being loaded", async () => {
+    for (const file of [nodeVaultEntry, fromNodeVault.resolve("axios"), fromNodeVault.resolve("debug")])
+      expect(loaded(file), file).toBe(false);
+    const prefix = unique("load");
+    const p = await createVaultProvider({ url: addr, token, prefix, kvVersion: 2 });
+    open.push(p);
+    await p.set("LOADED", "by-the-provider", { ifAbsent: true });
+    expect((await p.get("LOADED"))?.value).toBe("by-the-provider");
+    expect((await root("GET", `secret/data/${prefix}/LOADED`)).data.data.value).toBe("by-the-provider");
+    // Neither the stand-ins nor the provider's own copy of node-vault stay in the module cache.
+    for (const file of [nodeVaultEntry, fromNodeVault.resolve("axios"), fromNodeVault.resolve("debug")])
+      expect(loaded(file), file).toBe(false);
+  });
+
+  it("the application's own node-vault, loaded afterwards, is the real one, with its own HTTP client", async () => {
+    const nodeVault = requireHere("node-vault") as (options: Record<string, unknown>) => {
+      read(path: string): Promise<{ data: { data: { value: string } } }>;
+      write(path: string, body: unknown): Promise<unknown>;
+    };
+    expect(loaded(fromNodeVault.resolve("axios"))).toBe(true);
+    const client = nodeVault({ endpoint: addr, token });
+    const path = `secret/data/${unique("app")}/OWN`;
+    await client.write(path, { data: { value: "through-axios" } });
+    expect((await client.read(path)).data.data.value).toBe("through-axios");
+  });
+
+  it("when the application loaded node-vault first, the provider uses that copy", async () => {
+    expect(loaded(nodeVaultEntry)).toBe(true);
+    const before = requireHere.cache[nodeVaultEntry];
+    const prefix = unique("shared");
+    const p = await createVaultProvider({ url: addr, token, prefix, kvVersion: 2 });
+    open.push(p);
+    await p.set("SHARED", "same-copy", { ifAbsent: true });
+    expect((await p.get("SHARED"))?.value).toBe("same-copy");
+    expect(requireHere.cache[nodeVaultEntry]).toBe(before);
+  });
+});
