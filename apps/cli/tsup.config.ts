@@ -47,6 +47,32 @@ const packagesAsSections: Plugin = {
   },
 };
 
+/**
+ * node-vault loads axios and debug, which the Vault provider replaces with its
+ * own request function and a no-op logger: in the Vault section they are the
+ * provider's stand-ins (see the provider's node-vault.ts), so the section
+ * neither carries nor runs them.
+ */
+const vaultStandIns = path.join(
+  path.dirname(require.resolve("@org/secrets-provider-vault")),
+  "..",
+  "src",
+  "node-vault-stand-ins.ts",
+);
+const nodeVaultStandIns: Plugin = {
+  name: "node-vault-stand-ins",
+  setup(build) {
+    build.onResolve({ filter: /^(?:axios|debug)$/ }, (args) =>
+      /[\\/]node-vault[\\/]/.test(args.importer) ? { path: args.path, namespace: "stand-in" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(vaultStandIns)}).STAND_INS[${JSON.stringify(args.path)}];`,
+      loader: "js",
+      resolveDir: path.dirname(vaultStandIns),
+    }));
+  },
+};
+
 async function appendSections(): Promise<void> {
   for (const [name, entry] of Object.entries(SECTIONS)) {
     const result = await esbuild.build({
@@ -57,7 +83,13 @@ async function appendSections(): Promise<void> {
       platform: "node",
       target: "node20",
       keepNames: true,
+      // Sections are compiled as plain scripts (see src/sections.ts), without a loader for
+      // `import()`: the few they hold (Node built-ins) become `require`.
+      supported: { "dynamic-import": false },
       external: ["@org/secrets-core", "@org/secrets-core/provider"],
+      ...(name === "vault"
+        ? { plugins: [nodeVaultStandIns], define: { __SECRETS_NODE_VAULT_BUNDLED__: "true" } }
+        : {}),
       logLevel: "error",
     });
     const code = result.outputFiles[0]?.text;

@@ -1,6 +1,9 @@
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import Module from "node:module";
-import { brotliDecompressSync } from "node:zlib";
+import path from "node:path";
+import { Script } from "node:vm";
+import { brotliDecompressSync, crc32 } from "node:zlib";
+import { privateCacheDirectory } from "@org/secrets-cli";
 import * as core from "@org/secrets-core";
 import * as providerKit from "@org/secrets-core/provider";
 
@@ -10,6 +13,12 @@ import * as providerKit from "@org/secrets-core/provider";
  * as a comment, `/*@section NAME BASE64*\/` (Brotli-compressed), which the
  * parser skips at little cost, and `loadSection` compiles it on first use. The file stays one
  * self-contained file; only the start-up parse shrinks.
+ *
+ * A compiled section's code is kept in V8's code cache, in the user's private
+ * cache directory (`secrets-cli/code-cache`, see privateCacheDirectory), so
+ * the next run that loads the section skips most of its compilation, on every
+ * Node version. `NODE_DISABLE_COMPILE_CACHE=1` turns it off, as it does Node's
+ * own compile cache.
  */
 
 const loaded = new Map<string, unknown>();
@@ -25,19 +34,82 @@ export function loadSection(name: string): unknown {
   if (end === -1) throw new Error(`the bundle has no section '${name}'`);
   const packed = Buffer.from(text.slice(start + marker.length, end), "base64");
   const source = brotliDecompressSync(packed).toString("utf8");
-  // Compiled as a CommonJS module (as Node compiles the main script), so its
-  // `import("node:https")` works; `require` gives it this bundle's core (both entries).
-  const module = new Module(`${file}#${name}`) as Module & {
-    _compile(source: string, filename: string): void;
-  };
+  const filename = `${file}#${name}`;
+  const cache = codeCache(name, packed);
+  // Compiled in the wrapper Node gives a CommonJS module (the build turned the
+  // section's `import()` calls into `require`); `require` gives it this bundle's core (both entries).
+  const script = new Script(Module.wrap(source), {
+    filename,
+    ...(cache?.data ? { cachedData: cache.data } : {}),
+  });
+  if (cache && (cache.data === undefined || script.cachedDataRejected)) cache.saveAtExit(script);
+  const module = new Module(filename) as Module & { filename: string };
   module.filename = file;
-  module.require = ((id: string) =>
-    id === "@org/secrets-core"
-      ? core
-      : id === "@org/secrets-core/provider"
-        ? providerKit
-        : require(id)) as NodeJS.Require;
-  module._compile(source, `${file}#${name}`);
+  const sectionRequire = Object.assign(
+    (id: string) =>
+      id === "@org/secrets-core" ? core : id === "@org/secrets-core/provider" ? providerKit : require(id),
+    { resolve: require.resolve, cache: require.cache, main: require.main },
+  );
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
+  wrapper.call(module.exports, module.exports, sectionRequire, module, file, path.dirname(file));
   loaded.set(name, module.exports);
   return module.exports;
+}
+
+interface CodeCache {
+  readonly data: Buffer | undefined;
+  saveAtExit(script: Script): void;
+}
+
+/**
+ * The cached code of one section, keyed by the section's contents (length and
+ * CRC-32 of the packed bytes), the Node version and the architecture: V8
+ * itself checks only the source's length, so a cache must never be found for
+ * other code. `undefined` when there is no private cache directory; never throws.
+ */
+function codeCache(name: string, packed: Buffer): CodeCache | undefined {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
+  let directory: string | undefined;
+  try {
+    directory = privateCacheDirectory("code-cache");
+  } catch {
+    return undefined;
+  }
+  if (directory === undefined) return undefined;
+  const key = `${name}-${packed.length.toString(16)}-${crc32(packed).toString(16)}`;
+  const target = path.join(directory, `${key}-${process.version}-${process.arch}.bin`);
+  let data: Buffer | undefined;
+  try {
+    data = readFileSync(target);
+  } catch {
+    data = undefined;
+  }
+  return {
+    data,
+    saveAtExit(script) {
+      // At exit, the cache also holds the functions this run compiled lazily.
+      process.once("exit", () => writeQuietly(target, script));
+    },
+  };
+}
+
+/** Atomically (a private temporary file, renamed over the target); a cache that cannot be written is skipped. */
+function writeQuietly(target: string, script: Script): void {
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    const data = script.createCachedData();
+    const fd = openSync(temporary, "wx", 0o600);
+    try {
+      writeSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // nothing more to do
+    }
+  }
 }

@@ -1,11 +1,14 @@
 import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
   copyFileSync,
   existsSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
+  utimesSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -120,5 +123,63 @@ describe("the bundle's sections", () => {
     const run = secrets(["health", "--manifest", manifest]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.scripts).toEqual(["secrets.cjs", "secrets.cjs#yaml"]);
+  });
+});
+
+describe("the sections' code cache", () => {
+  // A provider's section loads without settings (exit 2, not configured): enough to compile it.
+  const awsHealth = (env: Record<string, string>) => secrets(["health"], { SECRET_PROVIDER: "aws", ...env });
+
+  function cacheHome() {
+    const home = mkdtempSync(path.join(dir, "cache-"));
+    return { home, codeCache: path.join(home, "secrets-cli", "code-cache") };
+  }
+
+  it("is written once, private to the user, and used as it is by the next run", () => {
+    const { home, codeCache } = cacheHome();
+    const first = awsHealth({ XDG_CACHE_HOME: home });
+    expect(first.code, first.stderr).toBe(2);
+    const files = readdirSync(codeCache);
+    expect(files).toEqual([
+      expect.stringMatching(new RegExp(`^aws-[0-9a-f]+-[0-9a-f]+-${process.version}-${process.arch}\\.bin$`)),
+    ]);
+    const file = path.join(codeCache, files[0] as string);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(codeCache).mode & 0o777).toBe(0o700);
+
+    // V8 accepts the cached code: the next run neither rejects nor rewrites it.
+    const old = new Date("2020-01-01T00:00:00Z");
+    utimesSync(file, old, old);
+    const second = awsHealth({ XDG_CACHE_HOME: home });
+    expect([second.code, second.stderr]).toEqual([first.code, first.stderr]);
+    expect(statSync(file).mtime).toEqual(old);
+    expect(readdirSync(codeCache)).toEqual(files);
+  });
+
+  it("a damaged cache is rejected by V8, the section compiles from source, and the cache is rewritten", () => {
+    const { home, codeCache } = cacheHome();
+    const first = awsHealth({ XDG_CACHE_HOME: home });
+    const [name] = readdirSync(codeCache);
+    const file = path.join(codeCache, name as string);
+    const garbage = Buffer.alloc(statSync(file).size, 0x5a);
+    writeFileSync(file, garbage);
+    const again = awsHealth({ XDG_CACHE_HOME: home });
+    expect([again.code, again.stderr]).toEqual([first.code, first.stderr]);
+    expect(readFileSync(file).equals(garbage)).toBe(false);
+    expect(readdirSync(codeCache)).toEqual([name]);
+  });
+
+  it("is not used from a directory others can write to, nor with NODE_DISABLE_COMPILE_CACHE=1", () => {
+    const open = cacheHome();
+    const first = awsHealth({ XDG_CACHE_HOME: open.home });
+    expect(first.code).toBe(2);
+    for (const name of readdirSync(open.codeCache)) rmSync(path.join(open.codeCache, name));
+    chmodSync(open.codeCache, 0o777);
+    expect(awsHealth({ XDG_CACHE_HOME: open.home }).code).toBe(2);
+    expect(readdirSync(open.codeCache)).toEqual([]);
+
+    const disabled = cacheHome();
+    expect(awsHealth({ XDG_CACHE_HOME: disabled.home, NODE_DISABLE_COMPILE_CACHE: "1" }).code).toBe(2);
+    expect(existsSync(path.join(disabled.home, "secrets-cli"))).toBe(false);
   });
 });

@@ -25,19 +25,29 @@ export function enableCompileCache(
       enable();
       return;
     }
-    const directory = cacheDirectory(env);
+    const directory = privateCacheDirectory("compile-cache", env);
     if (directory !== undefined) enable(directory);
   } catch {
     // A cache is an optimisation: without it everything works, only slower.
   }
 }
 
-function cacheDirectory(env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * `secrets-cli/<leaf>` in the user's cache directory (`$XDG_CACHE_HOME`, else
+ * `~/.cache`; `%LOCALAPPDATA%` on Windows), created level by level with mode
+ * 0700, or `undefined` when it is not a real directory owned by this user that
+ * no one else can write to: what is read from there is run as code. Throws on
+ * file-system errors; callers treat a cache as optional.
+ */
+export function privateCacheDirectory(
+  leaf: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const base =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache(env);
   if (base === undefined) return undefined;
   // Level by level (the cache home's parent must exist): no recursive creation of unknown paths.
-  const directory = path.join(base, "secrets-cli", "compile-cache");
+  const directory = path.join(base, "secrets-cli", leaf);
   for (const level of [base, path.dirname(directory), directory])
     try {
       mkdirSync(level, { mode: 0o700 });
