@@ -3,7 +3,7 @@
 // baseline's median in the same run. Vault and AWS run against real local dev
 // servers (`bao`, `moto_server` on PATH); without them those rows are skipped.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findBinary, median, startMoto, startOpenBao } from "./servers.mjs";
@@ -15,6 +15,13 @@ export async function benchStartup({ root, cliBin, bundle, node = process.execPa
   const base = { PATH: process.env.PATH ?? "", HOME: dir, SECRET_PROVIDER: "env", LOG_LEVEL: "error" };
   const envs = { env: base };
   try {
+    // The package CLI finds the Vault and AWS providers as an application's CLI would: installed beside it.
+    mkdirSync(path.join(dir, "node_modules", "@org"), { recursive: true });
+    for (const name of ["provider-vault", "provider-aws"])
+      symlinkSync(
+        path.join(root, "packages", name),
+        path.join(dir, "node_modules", "@org", `secrets-${name}`),
+      );
     execFileSync(node, [cliBin, "init"], { cwd: dir, env: base, stdio: "ignore" });
     if (findBinary(root, "openbao", "bao")) {
       const bao = await startOpenBao(root);
@@ -46,10 +53,32 @@ export async function benchStartup({ root, cliBin, bundle, node = process.execPa
       ["bundled --version start", [bundle, "--version"], base],
       ["bundled health start (env)", [bundle, "health"], base],
       ["bundled get start (env)", [bundle, "get", "SECRET_KEY"], base],
-      ...(envs.vault ? [["bundled get start (vault)", [bundle, "get", "SECRET_KEY"], envs.vault]] : []),
-      ...(envs.aws ? [["bundled get start (aws)", [bundle, "get", "SECRET_KEY"], envs.aws]] : []),
+      ...(envs.vault
+        ? [
+            ["secrets get start (vault)", [cliBin, "get", "SECRET_KEY"], envs.vault],
+            ["bundled get start (vault)", [bundle, "get", "SECRET_KEY"], envs.vault],
+            [
+              "bundled get start (vault, no code cache)",
+              [bundle, "get", "SECRET_KEY"],
+              { ...envs.vault, NODE_DISABLE_COMPILE_CACHE: "1" },
+            ],
+          ]
+        : []),
+      ...(envs.aws
+        ? [
+            ["secrets get start (aws)", [cliBin, "get", "SECRET_KEY"], envs.aws],
+            ["bundled get start (aws)", [bundle, "get", "SECRET_KEY"], envs.aws],
+            [
+              "bundled get start (aws, no code cache)",
+              [bundle, "get", "SECRET_KEY"],
+              { ...envs.aws, NODE_DISABLE_COMPILE_CACHE: "1" },
+            ],
+          ]
+        : []),
     ];
     const samples = cases.map(() => []);
+    // One run of each case before the rounds: it also fills the code cache of the bundle's sections
+    // (in HOME/.cache), as any run after the first finds it.
     for (const [, args, env] of cases) spawnSync(node, args, { cwd: dir, env, stdio: "ignore" });
     for (let round = 0; round < rounds; round++)
       cases.forEach(([label, args, env], i) => {
