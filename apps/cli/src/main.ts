@@ -1,4 +1,4 @@
-import { run } from "@org/secrets-cli";
+import { exitQuietlyOnBrokenPipe, run } from "@org/secrets-cli";
 import type { ProviderLoaders } from "@org/secrets-core";
 import { loadSection } from "./sections.js";
 
@@ -15,6 +15,7 @@ const BUNDLED_PROVIDERS: ProviderLoaders = {
   aws: async () => loadSection("aws"),
 };
 
+exitQuietlyOnBrokenPipe();
 run(process.argv.slice(2), {}, { loaders: BUNDLED_PROVIDERS }).then((code) => {
   process.exitCode = code;
 });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -122,5 +122,44 @@ describe("the bundled CLI, alone in an empty directory", () => {
     expect(result.stderr).toBe(
       "Error: Secret provider '@acme/secrets-provider-nope' is not installed: run npm install @acme/secrets-provider-nope\n",
     );
+  });
+});
+
+describe("the bundled CLI writing to a reader that went away", () => {
+  /** The bundle with its stdout closed before it writes anything, or (`afterFirstChunk`) once it has begun. */
+  const closed = (args: string[], cwd = dir, afterFirstChunk = false) =>
+    new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+        cwd,
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      if (afterFirstChunk) child.stdout.once("data", () => child.stdout.destroy());
+      else child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk;
+      });
+      child.on("close", (code) => resolve({ code, stderr }));
+    });
+
+  it("ends quietly with 141 (as if killed by SIGPIPE), no stack trace, on every output command", async () => {
+    expect(secrets(["init"]).code).toBe(0);
+    for (const args of [["health"], ["health", "--json"], ["export", "--format", "env"], ["list", "--json"]]) {
+      const result = await closed(args);
+      expect(result.code, args.join(" ")).toBe(141);
+      expect(result.stderr, args.join(" ")).not.toMatch(/EPIPE|Error|\n\s+at /);
+    }
+  });
+
+  it("the same when the reader goes away in the middle of a long export (`| head -c 1`)", async () => {
+    const project = mkdtempSync(path.join(dir, "long-"));
+    const lines = Array.from({ length: 20_000 }, (_, i) => `K${i}=${"x".repeat(100)}`);
+    writeFileSync(path.join(project, ".env"), `${lines.join("\n")}\n`, { mode: 0o600 });
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const result = await closed(["export", "--all", "--allow-missing", "--format", "env"], project, true);
+      expect(result.code, result.stderr).toBe(141);
+      expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    }
   });
 });
