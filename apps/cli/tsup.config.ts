@@ -1,4 +1,4 @@
-import { appendFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,13 +19,15 @@ const fromInitializer = createRequire(require.resolve("@org/secrets-initializer/
 
 const OUTFILE = "dist/secrets.cjs";
 const SECTIONS_MODULE = fileURLToPath(new URL("./src/sections.ts", import.meta.url));
+const BOOTSTRAP_MODULE = fileURLToPath(new URL("./src/bootstrap.ts", import.meta.url));
 
 /**
- * Code carried as sections (see src/sections.ts): each bundled into CommonJS,
- * sharing the main script's copy of core, and appended to the file as a base64
- * comment (Brotli-compressed) that is compiled only when it is used: the Vault and AWS providers
- * with their SDKs, the full command-line parser (help and errors only) and the
- * YAML parser (project manifests, YAML export).
+ * Code carried as sections (see src/section-loader.ts) besides the CLI itself:
+ * each bundled into CommonJS, sharing the CLI's copy of core, and appended to
+ * the file as a base64 comment (Brotli-compressed) that is compiled only when
+ * it is used: the Vault and AWS providers with their SDKs, the full
+ * command-line parser (help and errors only) and the YAML parser (project
+ * manifests, YAML export).
  */
 const SECTIONS: Readonly<Record<string, string>> = {
   vault: require.resolve("@org/secrets-provider-vault"),
@@ -73,7 +75,28 @@ const nodeVaultStandIns: Plugin = {
   },
 };
 
-async function appendSections(): Promise<void> {
+const pack = (code: string): string =>
+  brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
+
+/**
+ * Turns tsup's output (the CLI, core, exporters, initializer and env provider
+ * as one CommonJS script) into the `main` section, behind a small start script
+ * (src/bootstrap.ts), and appends the other sections.
+ */
+async function assembleBundle(): Promise<void> {
+  const cli = readFileSync(OUTFILE, "utf8").replace(/^#!.*\n/, "");
+  const bootstrap = await esbuild.build({
+    entryPoints: [BOOTSTRAP_MODULE],
+    bundle: true,
+    write: false,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    logLevel: "error",
+  });
+  const start = bootstrap.outputFiles[0]?.text;
+  if (start === undefined) throw new Error("bootstrap: no output");
+  const parts = [`#!/usr/bin/env node\n${start}`, `/*@section main ${pack(cli)}*/\n`];
   for (const [name, entry] of Object.entries(SECTIONS)) {
     const result = await esbuild.build({
       entryPoints: [entry],
@@ -83,8 +106,8 @@ async function appendSections(): Promise<void> {
       platform: "node",
       target: "node20",
       keepNames: true,
-      // Sections are compiled as plain scripts (see src/sections.ts), without a loader for
-      // `import()`: the few they hold (Node built-ins) become `require`.
+      // Sections are compiled as plain scripts (see src/section-loader.ts), without a loader
+      // for `import()`: the few they hold (Node built-ins) become `require`.
       supported: { "dynamic-import": false },
       external: ["@org/secrets-core", "@org/secrets-core/provider"],
       ...(name === "vault"
@@ -94,15 +117,17 @@ async function appendSections(): Promise<void> {
     });
     const code = result.outputFiles[0]?.text;
     if (code === undefined) throw new Error(`section ${name}: no output`);
-    const packed = brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } });
-    appendFileSync(OUTFILE, `/*@section ${name} ${packed.toString("base64")}*/\n`);
+    parts.push(`/*@section ${name} ${pack(code)}*/\n`);
   }
+  writeFileSync(OUTFILE, parts.join(""));
+  chmodSync(OUTFILE, 0o755);
 }
 
 /**
  * One self-contained CommonJS file, runnable as `node dist/secrets.cjs` with no
  * node_modules: the CLI, core, the initializer, the exporters, every bundled
- * provider and their dependencies (yargs, yaml, node-vault, the AWS SDK).
+ * provider and their dependencies (yargs, yaml, node-vault, the AWS SDK), all
+ * but a small start script as sections.
  */
 export default defineConfig({
   entry: { secrets: "src/main.ts" },
@@ -115,7 +140,6 @@ export default defineConfig({
   keepNames: true,
   clean: true,
   minify: false,
-  banner: { js: "#!/usr/bin/env node" },
   esbuildPlugins: [packagesAsSections],
-  onSuccess: appendSections,
+  onSuccess: assembleBundle,
 });

@@ -1,115 +1,19 @@
-import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
-import Module from "node:module";
-import path from "node:path";
-import { Script } from "node:vm";
-import { brotliDecompressSync, crc32 } from "node:zlib";
-import { privateCacheDirectory } from "@org/secrets-cli";
 import * as core from "@org/secrets-core";
 import * as providerKit from "@org/secrets-core/provider";
-
-/*
- * Code the bundle carries but rarely runs (a provider and its SDK) is not part
- * of the script Node compiles at start: the build appends it after the script
- * as a comment, `/*@section NAME BASE64*\/` (Brotli-compressed), which the
- * parser skips at little cost, and `loadSection` compiles it on first use. The file stays one
- * self-contained file; only the start-up parse shrinks.
- *
- * A compiled section's code is kept in V8's code cache, in the user's private
- * cache directory (`secrets-cli/code-cache`, see privateCacheDirectory), so
- * the next run that loads the section skips most of its compilation, on every
- * Node version. `NODE_DISABLE_COMPILE_CACHE=1` turns it off, as it does Node's
- * own compile cache.
- */
+import { runSection } from "./section-loader.js";
 
 const loaded = new Map<string, unknown>();
 
-/** The module a section holds, compiled on first use; it shares this bundle's copy of core. */
+/**
+ * The module a section of this bundle holds (a provider, the full parser, the
+ * YAML parser), compiled on first use (see section-loader.ts); it shares the
+ * CLI's copy of core (both entries).
+ */
 export function loadSection(name: string): unknown {
   if (loaded.has(name)) return loaded.get(name);
-  const file = __filename;
-  const text = readFileSync(file, "latin1");
-  const marker = `/*@section ${name} `;
-  const start = text.lastIndexOf(marker);
-  const end = start === -1 ? -1 : text.indexOf("*/", start);
-  if (end === -1) throw new Error(`the bundle has no section '${name}'`);
-  const packed = Buffer.from(text.slice(start + marker.length, end), "base64");
-  const source = brotliDecompressSync(packed).toString("utf8");
-  const filename = `${file}#${name}`;
-  const cache = codeCache(name, packed);
-  // Compiled in the wrapper Node gives a CommonJS module (the build turned the
-  // section's `import()` calls into `require`); `require` gives it this bundle's core (both entries).
-  const script = new Script(Module.wrap(source), {
-    filename,
-    ...(cache?.data ? { cachedData: cache.data } : {}),
-  });
-  if (cache && (cache.data === undefined || script.cachedDataRejected)) cache.saveAtExit(script);
-  const module = new Module(filename) as Module & { filename: string };
-  module.filename = file;
-  const sectionRequire = Object.assign(
-    (id: string) =>
-      id === "@org/secrets-core" ? core : id === "@org/secrets-core/provider" ? providerKit : require(id),
-    { resolve: require.resolve, cache: require.cache, main: require.main },
+  const exports = runSection(__filename, name, (id) =>
+    id === "@org/secrets-core" ? core : id === "@org/secrets-core/provider" ? providerKit : require(id),
   );
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
-  wrapper.call(module.exports, module.exports, sectionRequire, module, file, path.dirname(file));
-  loaded.set(name, module.exports);
-  return module.exports;
-}
-
-interface CodeCache {
-  readonly data: Buffer | undefined;
-  saveAtExit(script: Script): void;
-}
-
-/**
- * The cached code of one section, keyed by the section's contents (length and
- * CRC-32 of the packed bytes), the Node version and the architecture: V8
- * itself checks only the source's length, so a cache must never be found for
- * other code. `undefined` when there is no private cache directory; never throws.
- */
-function codeCache(name: string, packed: Buffer): CodeCache | undefined {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  let directory: string | undefined;
-  try {
-    directory = privateCacheDirectory("code-cache");
-  } catch {
-    return undefined;
-  }
-  if (directory === undefined) return undefined;
-  const key = `${name}-${packed.length.toString(16)}-${crc32(packed).toString(16)}`;
-  const target = path.join(directory, `${key}-${process.version}-${process.arch}.bin`);
-  let data: Buffer | undefined;
-  try {
-    data = readFileSync(target);
-  } catch {
-    data = undefined;
-  }
-  return {
-    data,
-    saveAtExit(script) {
-      // At exit, the cache also holds the functions this run compiled lazily.
-      process.once("exit", () => writeQuietly(target, script));
-    },
-  };
-}
-
-/** Atomically (a private temporary file, renamed over the target); a cache that cannot be written is skipped. */
-function writeQuietly(target: string, script: Script): void {
-  const temporary = `${target}.${process.pid}.tmp`;
-  try {
-    const data = script.createCachedData();
-    const fd = openSync(temporary, "wx", 0o600);
-    try {
-      writeSync(fd, data);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, target);
-  } catch {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // nothing more to do
-    }
-  }
+  loaded.set(name, exports);
+  return exports;
 }

@@ -145,7 +145,12 @@ describe("the bundled CLI writing to a reader that went away", () => {
 
   it("ends quietly with 141 (as if killed by SIGPIPE), no stack trace, on every output command", async () => {
     expect(secrets(["init"]).code).toBe(0);
-    for (const args of [["health"], ["health", "--json"], ["export", "--format", "env"], ["list", "--json"]]) {
+    for (const args of [
+      ["health"],
+      ["health", "--json"],
+      ["export", "--format", "env"],
+      ["list", "--json"],
+    ]) {
       const result = await closed(args);
       expect(result.code, args.join(" ")).toBe(141);
       expect(result.stderr, args.join(" ")).not.toMatch(/EPIPE|Error|\n\s+at /);
