@@ -156,6 +156,14 @@ export function defineLeakHunt(backend: HuntBackend): void {
       args: ["export", "--format", format],
       printsValues: true,
     })),
+    { args: ["export", "--all", "--format", "env"], printsValues: true },
+    // The command's own output is its own; this one prints nothing, so any canary there came from us.
+    { args: ["run", "--allow-missing", "--", process.execPath, "-e", ""] },
+    {
+      args: ["copy", "--from", backend.name, "--to", "env", "--to-set", "SECRET_ENV_FILE=copy.env", "--all"],
+    },
+    { args: ["copy", "--json", "--dry-run", "--from", backend.name, "--to", "env", "--all"] },
+    { args: ["restore", "CANARY_VALUE"] },
   ];
 
   /** The 100 KB canaries, apart: a failure here must not hide the other findings. */
@@ -233,6 +241,12 @@ export function defineLeakHunt(backend: HuntBackend): void {
         problems.push(`${label}: reported success although every request failed (${mode})`);
       if (mode !== "forward" && result.code === 0 && command.args[0] === "get")
         problems.push(`${label}: exit 0 although the backend did not answer properly`);
+      if (mode === "forward" && ["run", "copy"].includes(command.args[0] as string) && result.code !== 0)
+        if (command.args[0] === "run" || result.code !== 1 || !/CANARY_DEL/.test(result.stdout))
+          // copy --all may meet CANARY_DEL listed but deleted meanwhile (exit 1); it must never be a usage error.
+          problems.push(
+            `${label}: exit ${result.code} although the backend answered (${result.stderr.trim()})`,
+          );
       if (/^\s+at .+:\d+:\d+\)?$/m.test(result.stderr) && combo.level !== "debug")
         problems.push(`${label}: a stack trace below LOG_LEVEL=debug`);
     }
