@@ -46,7 +46,11 @@ rows.push(...(await (await import("./powertools.mjs")).benchCachedReads(root)));
 rows.push(...(await (await import("./startup.mjs")).benchStartup({ root, cliBin, bundle })));
 
 rows.push(await (await import("./redaction.mjs")).benchRedaction(root));
-rows.push(await (await import("./stale.mjs")).benchStale(root));
+{
+  const stale = await import("./stale.mjs");
+  rows.push(await stale.benchStale(root));
+  rows.push(await stale.benchStaleVault(root));
+}
 rows.push(...(await (await import("./vault.mjs")).benchVault(root)));
 rows.push(...(await (await import("./init.mjs")).benchInit(root)));
 rows.push(...(await (await import("./aws.mjs")).benchAws(root)));

@@ -7,14 +7,17 @@ import { fileURLToPath } from "node:url";
 import {
   type CliProject,
   createCliProject,
+  motoEnv,
   type OpenBaoServer,
+  type RunningServer,
   runCli,
+  startMoto,
   startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { tempDir, writeEnvironmentFirstProvider } from "./helpers.js";
 
-/** `secrets run` through the built binary, as users run it, against the env provider (and one real OpenBao). */
+/** `secrets run` through the built binary, as users run it, against the env provider (and a real OpenBao and moto). */
 
 const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
 // Where the Vault and AWS providers are installed: the package of the tests across packages declares them all
@@ -244,6 +247,46 @@ describe("secrets run: precedence between the environment and the provider", () 
         bin,
         cwd: project.dir,
         env: { ...vaultEnv(), APP_TOKEN: "from-environment" },
+      });
+      expect(JSON.parse(kept.stdout)).toEqual(["from-environment"]);
+    });
+  });
+  describe("aws provider (real moto)", () => {
+    let moto: RunningServer;
+    let project: CliProject;
+    const awsEnv = () => ({ HOME: project.dir, SECRET_PROVIDER: "aws", ...motoEnv(moto.url) });
+    beforeAll(async () => {
+      moto = await startMoto();
+      project = await createCliProject(["@org/secrets-provider-aws"], TEST_SUPPORT);
+      await fs.writeFile(
+        path.join(project.dir, "secrets.yaml"),
+        "version: 1\nsecrets:\n  APP_TOKEN:\n    required: true\n",
+      );
+      const seeded = await runCli(["set", "APP_TOKEN"], {
+        bin,
+        cwd: project.dir,
+        env: awsEnv(),
+        stdin: "from-aws",
+      });
+      expect(seeded.code, seeded.stderr).toBe(0);
+    }, 60_000);
+    afterAll(async () => {
+      await project?.remove();
+      await moto?.stop();
+    });
+
+    it("the provider's value replaces the inherited one; --no-override keeps it", async () => {
+      const wins = await runCli(["run", "--", ...printEnv("APP_TOKEN")], {
+        bin,
+        cwd: project.dir,
+        env: { ...awsEnv(), APP_TOKEN: "from-environment" },
+      });
+      expect(wins.code, wins.stderr).toBe(0);
+      expect(JSON.parse(wins.stdout)).toEqual(["from-aws"]);
+      const kept = await runCli(["run", "--no-override", "--", ...printEnv("APP_TOKEN")], {
+        bin,
+        cwd: project.dir,
+        env: { ...awsEnv(), APP_TOKEN: "from-environment" },
       });
       expect(JSON.parse(kept.stdout)).toEqual(["from-environment"]);
     });

@@ -12,8 +12,10 @@ import {
   cliBin,
   createCliProject,
   HostileProxy,
+  type OpenBaoServer,
   repoRoot,
   runCli,
+  startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVaultProvider } from "../src/index.js";
@@ -258,6 +260,16 @@ describe("secrets CLI against a Vault that accepts connections and never answers
     }, 30_000);
   }
 
+  it("health --json prints one unhealthy JSON document on stdout, with the timeout's code", async () => {
+    const result = await cli(["health", "--json"], hungEnv(unique("hung-json")));
+    expect(result.code, result.stderr).toBe(1);
+    const report = JSON.parse(result.stdout);
+    expect(report.status).toBe("unhealthy");
+    expect(JSON.stringify(report)).toMatch(/TIMEOUT/);
+    expect(`${result.stdout}\n${result.stderr}`).not.toContain(token);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  }, 30_000);
+
   it("the per-request timeout alone (VAULT_CLIENT_TIMEOUT) ends `get` too", async () => {
     const result = await cli(["get", "SECRET_KEY"], {
       VAULT_URL: hungUrl,
@@ -267,4 +279,30 @@ describe("secrets CLI against a Vault that accepts connections and never answers
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/did not answer GET sys\/internal\/ui\/mounts\/secret within 1500 ms/);
   }, 30_000);
+});
+
+describe("secrets CLI against a sealed Vault", () => {
+  let sealed: OpenBaoServer;
+  beforeAll(async () => {
+    sealed = await startOpenBao();
+    await root("PUT", "sys/seal", undefined, { addr: sealed.url, token: sealed.token });
+  });
+  afterAll(async () => {
+    await sealed?.stop();
+  });
+
+  it("health --json prints one unhealthy JSON document naming the sealed server; get fails in one line", async () => {
+    const env = { VAULT_URL: sealed.url, VAULT_TOKEN: sealed.token, VAULT_PATH_PREFIX: unique("sealed") };
+    const health = await cli(["health", "--json"], env);
+    expect(health.code, health.stderr).toBe(1);
+    const report = JSON.parse(health.stdout);
+    expect(report.status).toBe("unhealthy");
+    expect(JSON.stringify(report)).toMatch(/PROVIDER_UNAVAILABLE/);
+    expect(JSON.stringify(report)).toMatch(/Vault is sealed/);
+    const get = await cli(["get", "SECRET_KEY"], env);
+    expect(get.code).toBe(1);
+    expect(get.stderr.trim().split("\n")).toHaveLength(1);
+    expect(get.stderr).toMatch(/Vault is sealed/);
+    expect(`${health.stdout}${health.stderr}${get.stderr}`).not.toContain(sealed.token);
+  }, 60_000);
 });

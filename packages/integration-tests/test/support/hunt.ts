@@ -156,6 +156,14 @@ export function defineLeakHunt(backend: HuntBackend): void {
       args: ["export", "--format", format],
       printsValues: true,
     })),
+    { args: ["export", "--all", "--format", "env"], printsValues: true },
+    // The command's own output is its own; this one prints nothing, so any canary there came from us.
+    { args: ["run", "--allow-missing", "--", process.execPath, "-e", ""] },
+    {
+      args: ["copy", "--from", backend.name, "--to", "env", "--to-set", "SECRET_ENV_FILE=copy.env", "--all"],
+    },
+    { args: ["copy", "--json", "--dry-run", "--from", backend.name, "--to", "env", "--all"] },
+    { args: ["restore", "CANARY_VALUE"] },
   ];
 
   /** The 100 KB canaries, apart: a failure here must not hide the other findings. */
@@ -183,7 +191,7 @@ export function defineLeakHunt(backend: HuntBackend): void {
 
   describe(`${backend.name}: the CLI shows no canary outside get/export output, and never the token`, () => {
     for (const [modeIndex, mode] of modeNames.entries()) {
-      it(`proxy mode ${mode}`, { timeout: 120_000 }, () => cliHunt(mode, modeIndex, commands));
+      it(`proxy mode ${mode}`, { timeout: 300_000 }, () => cliHunt(mode, modeIndex, commands));
     }
     for (const [modeIndex, mode] of (["forward", "echo"] as const).entries()) {
       it(`100 KB values, proxy mode ${mode}`, { timeout: 120_000 }, () =>
@@ -195,12 +203,13 @@ export function defineLeakHunt(backend: HuntBackend): void {
   async function cliHunt(mode: ModeName, modeIndex: number, commands: Command[]): Promise<void> {
     proxy.set(modes[mode]());
     recorder.reset();
-    // Each command at a level/format that rotates with the mode, plus debug (which prints stacks) in text and json.
+    // With the backend echoing values into its errors, every command at every level and format. In the
+    // other modes, a level/format that rotates with the mode, plus debug (which prints stacks) when forwarding.
     const runs = commands.flatMap((command, index) => {
+      if (mode === "echo") return COMBOS.map((combo) => ({ command, combo }));
       const rotated = COMBOS[(index + modeIndex * 3) % COMBOS.length]!;
       const picks = [rotated];
-      if (mode === "echo" || mode === "forward")
-        picks.push({ level: "debug", format: index % 2 === 0 ? "json" : "text" });
+      if (mode === "forward") picks.push({ level: "debug", format: index % 2 === 0 ? "json" : "text" });
       return picks.map((combo) => ({ command, combo }));
     });
     const results = await mapLimit(runs, 2, async ({ command, combo }) => {
@@ -233,6 +242,12 @@ export function defineLeakHunt(backend: HuntBackend): void {
         problems.push(`${label}: reported success although every request failed (${mode})`);
       if (mode !== "forward" && result.code === 0 && command.args[0] === "get")
         problems.push(`${label}: exit 0 although the backend did not answer properly`);
+      if (mode === "forward" && ["run", "copy"].includes(command.args[0] as string) && result.code !== 0)
+        if (command.args[0] === "run" || result.code !== 1 || !/CANARY_DEL/.test(result.stdout))
+          // copy --all may meet CANARY_DEL listed but deleted meanwhile (exit 1); it must never be a usage error.
+          problems.push(
+            `${label}: exit ${result.code} although the backend answered (${result.stderr.trim()})`,
+          );
       if (/^\s+at .+:\d+:\d+\)?$/m.test(result.stderr) && combo.level !== "debug")
         problems.push(`${label}: a stack trace below LOG_LEVEL=debug`);
     }
