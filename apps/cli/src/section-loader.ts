@@ -102,7 +102,7 @@ function writeQuietly(target: string, script: Script): void {
     const data = script.createCachedData();
     const fd = openSync(temporary, "wx", 0o600);
     try {
-      writeSync(fd, data);
+      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
     } finally {
       closeSync(fd);
     }
