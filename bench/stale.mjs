@@ -43,20 +43,7 @@ export async function benchStale(root) {
   hanging = true;
 
   // 3 s of traffic while the backend hangs: several refreshes time out and restart.
-  let slowest = 0;
-  let reads = 0;
-  const until = performance.now() + 3_000;
-  const reader = async (name) => {
-    while (performance.now() < until) {
-      const start = performance.now();
-      const value = await manager.getSecret(name);
-      slowest = Math.max(slowest, performance.now() - start);
-      reads++;
-      if (value !== `value-of-${name}`) throw new Error(`stale read of ${name} returned the wrong value`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  };
-  await Promise.all(names.flatMap((name) => [reader(name), reader(name)]));
+  const { slowest, reads } = await readWhileHanging(manager, names, 3_000);
   await manager.close();
   return {
     name: "stale read while the backend hangs",
@@ -143,20 +130,7 @@ export async function benchStaleVault(root) {
     proxy.hang(true);
 
     // 4 s of traffic while OpenBao hangs: refreshes time out at timeoutMs and start again.
-    let slowest = 0;
-    let reads = 0;
-    const until = performance.now() + 4_000;
-    const reader = async (name) => {
-      while (performance.now() < until) {
-        const start = performance.now();
-        const value = await manager.getSecret(name);
-        slowest = Math.max(slowest, performance.now() - start);
-        reads++;
-        if (value !== `value-of-${name}`) throw new Error(`stale read of ${name} returned the wrong value`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
-    await Promise.all(names.flatMap((name) => [reader(name), reader(name)]));
+    const { slowest, reads } = await readWhileHanging(manager, names, 4_000);
     return {
       name: "stale read while OpenBao hangs",
       value: slowest,
@@ -171,4 +145,26 @@ export async function benchStaleVault(root) {
     await proxy.stop();
     await server.stop();
   }
+}
+
+/**
+ * Two readers per name for `ms`, each reading, checking the value and pausing
+ * 5 ms: the slowest single read and how many there were.
+ */
+async function readWhileHanging(manager, names, ms) {
+  let slowest = 0;
+  let reads = 0;
+  const until = performance.now() + ms;
+  const reader = async (name) => {
+    while (performance.now() < until) {
+      const start = performance.now();
+      const value = await manager.getSecret(name);
+      slowest = Math.max(slowest, performance.now() - start);
+      reads++;
+      if (value !== `value-of-${name}`) throw new Error(`stale read of ${name} returned the wrong value`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  await Promise.all(names.flatMap((name) => [reader(name), reader(name)]));
+  return { slowest, reads };
 }

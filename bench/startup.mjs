@@ -53,28 +53,20 @@ export async function benchStartup({ root, cliBin, bundle, node = process.execPa
       ["bundled --version start", [bundle, "--version"], base],
       ["bundled health start (env)", [bundle, "health"], base],
       ["bundled get start (env)", [bundle, "get", "SECRET_KEY"], base],
-      ...(envs.vault
-        ? [
-            ["secrets get start (vault)", [cliBin, "get", "SECRET_KEY"], envs.vault],
-            ["bundled get start (vault)", [bundle, "get", "SECRET_KEY"], envs.vault],
-            [
-              "bundled get start (vault, no code cache)",
-              [bundle, "get", "SECRET_KEY"],
-              { ...envs.vault, NODE_DISABLE_COMPILE_CACHE: "1" },
-            ],
-          ]
-        : []),
-      ...(envs.aws
-        ? [
-            ["secrets get start (aws)", [cliBin, "get", "SECRET_KEY"], envs.aws],
-            ["bundled get start (aws)", [bundle, "get", "SECRET_KEY"], envs.aws],
-            [
-              "bundled get start (aws, no code cache)",
-              [bundle, "get", "SECRET_KEY"],
-              { ...envs.aws, NODE_DISABLE_COMPILE_CACHE: "1" },
-            ],
-          ]
-        : []),
+      ...["vault", "aws"].flatMap((name) => {
+        const env = envs[name];
+        if (env === undefined) return [];
+        const get = ["get", "SECRET_KEY"];
+        return [
+          [`secrets get start (${name})`, [cliBin, ...get], env],
+          [`bundled get start (${name})`, [bundle, ...get], env],
+          [
+            `bundled get start (${name}, no code cache)`,
+            [bundle, ...get],
+            { ...env, NODE_DISABLE_COMPILE_CACHE: "1" },
+          ],
+        ];
+      }),
     ];
     const samples = cases.map(() => []);
     // One run of each case before the rounds: it also fills the code cache of the bundle's sections
