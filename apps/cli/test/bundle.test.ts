@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
   existsSync,
@@ -12,6 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runWithClosedStdout } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
@@ -128,19 +129,10 @@ describe("the bundled CLI, alone in an empty directory", () => {
 describe("the bundled CLI writing to a reader that went away", () => {
   /** The bundle with its stdout closed before it writes anything, or (`afterFirstChunk`) once it has begun. */
   const closed = (args: string[], cwd = dir, afterFirstChunk = false) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
-        cwd,
-        env: { PATH: process.env.PATH ?? "", HOME: dir },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      if (afterFirstChunk) child.stdout.once("data", () => child.stdout.destroy());
-      else child.stdout.destroy();
-      let stderr = "";
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.on("close", (code) => resolve({ code, stderr }));
+    runWithClosedStdout(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+      afterFirstChunk,
     });
 
   it("ends quietly with 141 (as if killed by SIGPIPE), no stack trace, on every output command", async () => {

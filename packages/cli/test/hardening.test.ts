@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { runWithClosedStdout } from "@org/secrets-test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
@@ -268,19 +269,9 @@ describe("--json and LOG_FORMAT=json on failure", () => {
 
 describe("a reader that goes away", () => {
   const closed = (args: string[]) =>
-    new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "", HOME: dir },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      // The reader closes before the command writes anything.
-      child.stdout.destroy();
-      let stderr = "";
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk;
-      });
-      child.on("close", (code) => resolve({ code, stderr }));
+    runWithClosedStdout(process.execPath, [bin, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
     });
 
   it("health, health --json and export end quietly with 141, no stack trace", async () => {

@@ -76,6 +76,39 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
 }
 
 /** Run `tasks` with at most `limit` in flight; results in the order of `tasks`. */
+export interface ClosedReaderOptions {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Close stdout once the first output arrived (`| head -c 1`), not before anything is written. */
+  readonly afterFirstChunk?: boolean;
+}
+
+/**
+ * Runs `command` with a reader that goes away: its stdout is closed before it
+ * writes anything, or after its first chunk. Its exit code and what it wrote
+ * on stderr, for checking that a broken pipe ends it quietly.
+ */
+export function runWithClosedStdout(
+  command: string,
+  args: readonly string[],
+  options: ClosedReaderOptions,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    if (options.afterFirstChunk) child.stdout.once("data", () => child.stdout.destroy());
+    else child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,

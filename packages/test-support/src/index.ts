@@ -9,11 +9,13 @@ export {
 export {
   type CliProject,
   type CliResult,
+  type ClosedReaderOptions,
   cliBin,
   createCliProject,
   mapLimit,
   type RunCliOptions,
   runCli,
+  runWithClosedStdout,
 } from "./cli.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
 export { HostileProxy } from "./proxy/hostile-proxy.js";
