@@ -47,6 +47,21 @@ const printEnv = (...names: string[]) => [
   `process.stdout.write(JSON.stringify([${names.map((n) => JSON.stringify(n)).join(",")}].map((n) => process.env[n] ?? null)))`,
 ];
 
+/** `run` on a real backend: the provider's APP_TOKEN replaces an inherited one, unless --no-override. */
+async function expectProviderWins(cwd: string, env: NodeJS.ProcessEnv, fromProvider: string): Promise<void> {
+  const inherited = { ...env, APP_TOKEN: "from-environment" };
+  const wins = await runCli(["run", "--", ...printEnv("APP_TOKEN")], { bin, cwd, env: inherited });
+  expect(wins.code, wins.stderr).toBe(0);
+  expect(wins.stderr).toBe("");
+  expect(JSON.parse(wins.stdout)).toEqual([fromProvider]);
+  const kept = await runCli(["run", "--no-override", "--", ...printEnv("APP_TOKEN")], {
+    bin,
+    cwd,
+    env: inherited,
+  });
+  expect(JSON.parse(kept.stdout)).toEqual(["from-environment"]);
+}
+
 describe("secrets run: environment and exit codes", () => {
   it("adds the manifest's secrets to the command's environment and keeps the rest of it", async () => {
     const result = await secrets(["run", "--", ...printEnv("APP_TOKEN", "OTHER", "KEEP_ME")], {
@@ -236,19 +251,7 @@ describe("secrets run: precedence between the environment and the provider", () 
     });
 
     it("the provider's value replaces the inherited one; --no-override keeps it", async () => {
-      const wins = await runCli(["run", "--", ...printEnv("APP_TOKEN")], {
-        bin,
-        cwd: project.dir,
-        env: { ...vaultEnv(), APP_TOKEN: "from-environment" },
-      });
-      expect(wins.stderr).toBe("");
-      expect(JSON.parse(wins.stdout)).toEqual(["from-vault"]);
-      const kept = await runCli(["run", "--no-override", "--", ...printEnv("APP_TOKEN")], {
-        bin,
-        cwd: project.dir,
-        env: { ...vaultEnv(), APP_TOKEN: "from-environment" },
-      });
-      expect(JSON.parse(kept.stdout)).toEqual(["from-environment"]);
+      await expectProviderWins(project.dir, vaultEnv(), "from-vault");
     });
   });
   describe("aws provider (real moto)", () => {
@@ -276,19 +279,7 @@ describe("secrets run: precedence between the environment and the provider", () 
     });
 
     it("the provider's value replaces the inherited one; --no-override keeps it", async () => {
-      const wins = await runCli(["run", "--", ...printEnv("APP_TOKEN")], {
-        bin,
-        cwd: project.dir,
-        env: { ...awsEnv(), APP_TOKEN: "from-environment" },
-      });
-      expect(wins.code, wins.stderr).toBe(0);
-      expect(JSON.parse(wins.stdout)).toEqual(["from-aws"]);
-      const kept = await runCli(["run", "--no-override", "--", ...printEnv("APP_TOKEN")], {
-        bin,
-        cwd: project.dir,
-        env: { ...awsEnv(), APP_TOKEN: "from-environment" },
-      });
-      expect(JSON.parse(kept.stdout)).toEqual(["from-environment"]);
+      await expectProviderWins(project.dir, awsEnv(), "from-aws");
     });
   });
 });
