@@ -89,6 +89,8 @@ export interface Statement {
 export function scan(text: string): Statement[] {
   const statements: Statement[] = [];
   const pattern = new RegExp(STATEMENT.source, STATEMENT.flags);
+  // `replace` starts a global expression from the beginning each time: one serves every value.
+  const quotes = new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags);
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
     const indices = match.indices as RegExpIndicesArray;
     const key = match[2] as string;
@@ -109,7 +111,7 @@ export function scan(text: string): Statement[] {
         valueEnd = groupEnd - (raw.length - raw.trimEnd().length);
       }
       const firstChar = value[0];
-      value = value.replace(new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags), "$2");
+      value = value.replace(quotes, "$2");
       if (firstChar === '"') value = expandDoubleQuoted(value);
     }
     if (key === "__proto__") continue;
