@@ -156,11 +156,17 @@ export async function writeMany(
 
   const { cache, ops } = parts;
   const setMany = provider.setMany.bind(provider);
-  const batch: WriteEntry[] = valid.map(({ name, value, options: each = {} }) => {
-    const writeOptions: Omit<WriteOptions, "signal"> = {};
-    if (each.ifAbsent) writeOptions.ifAbsent = true;
-    if (each.ifVersion !== undefined) writeOptions.ifVersion = each.ifVersion;
-    if (each.metadata && capabilities.metadata) writeOptions.metadata = each.metadata;
+  // Entries often share one options object (init's creates do): it becomes one provider options object.
+  const sent = new Map<object | undefined, Omit<WriteOptions, "signal">>();
+  const batch: WriteEntry[] = valid.map(({ name, value, options: each }) => {
+    let writeOptions = sent.get(each);
+    if (writeOptions === undefined) {
+      writeOptions = {};
+      if (each?.ifAbsent) writeOptions.ifAbsent = true;
+      if (each?.ifVersion !== undefined) writeOptions.ifVersion = each.ifVersion;
+      if (each?.metadata && capabilities.metadata) writeOptions.metadata = each.metadata;
+      sent.set(each, writeOptions);
+    }
     return { name, value, options: writeOptions };
   });
   const started = parts.now();
@@ -213,14 +219,43 @@ export async function writeMany(
         outcomes.set(name, wrapped);
         continue;
       }
-      const version = (outcome as WriteResult).version;
-      outcomes.set(name, typeof version === "string" ? { version } : {});
+      outcomes.set(name, writeResultOf(outcome as WriteResult));
       ops.record("set", name, "success", started);
     }
     return ordered();
   } finally {
     for (const { name } of batch) cache.invalidate(name);
   }
+}
+
+/**
+ * What the caller gets for one written entry of a batch: the provider's
+ * version when it is a string. A provider may compute versions only when they
+ * are read (a version getter, as the env provider's HMAC tags): that getter is
+ * then read when the caller first asks, not for every entry of the batch.
+ */
+function writeResultOf(outcome: WriteResult): WriteResult {
+  const own = Object.getOwnPropertyDescriptor(outcome, "version");
+  if (own === undefined || !own.get) {
+    const version = outcome.version;
+    return typeof version === "string" ? { version } : {};
+  }
+  let version: string | undefined;
+  let known = false;
+  return {
+    get version() {
+      if (!known) {
+        known = true;
+        try {
+          const given = outcome.version;
+          if (typeof given === "string") version = given;
+        } catch {
+          // A version that cannot be computed is no version.
+        }
+      }
+      return version;
+    },
+  };
 }
 
 /** `SecretManager.deleteSecret`. */
