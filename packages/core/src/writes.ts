@@ -195,6 +195,7 @@ export async function writeMany(
       }
       return ordered();
     }
+    const succeeded: string[] = [];
     for (const { name, value } of batch) {
       const outcome = results.get(name);
       if (
@@ -220,8 +221,9 @@ export async function writeMany(
         continue;
       }
       outcomes.set(name, writeResultOf(outcome as WriteResult));
-      ops.record("set", name, "success", started);
+      succeeded.push(name);
     }
+    ops.recordEach("set", succeeded, "success", started);
     return ordered();
   } finally {
     for (const { name } of batch) cache.invalidate(name);
