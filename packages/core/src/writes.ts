@@ -112,13 +112,11 @@ export async function writeMany(
 ): Promise<Map<string, WriteResult | SecretError>> {
   checkEntries(entries);
   const { signal } = options;
-  const outcomes = new Map<string, WriteResult | SecretError>();
-  const ordered = () => {
-    const out = new Map<string, WriteResult | SecretError>();
-    for (const { name } of entries) out.set(name, outcomes.get(name) as WriteResult | SecretError);
-    return out;
-  };
-  if (entries.length === 0) return outcomes;
+  // Every name in the order given, each given its outcome below.
+  const outcomes = new Map<string, WriteResult | SecretError | undefined>();
+  for (const { name } of entries) outcomes.set(name, undefined);
+  const ordered = () => outcomes as Map<string, WriteResult | SecretError>;
+  if (entries.length === 0) return ordered();
   const provider = await providerOf(parts);
   const capabilities = parts.handle.capabilities();
   const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;

@@ -225,7 +225,7 @@ export function generateSecret(
   generator: GeneratorSpec | GeneratorOptions,
   random: RandomSource = systemRandom,
 ): string {
-  const spec = resolveGenerator(generator);
+  const spec = resolvedGenerator(generator);
   switch (spec.kind) {
     case "uuid":
       return randomUUID();
@@ -234,6 +234,21 @@ export function generateSecret(
     default:
       return sampleString(ALPHABETS[spec.kind], spec.length, random);
   }
+}
+
+/** Generator options already resolved, by the frozen object they came in (a manifest's are frozen). */
+const resolvedGenerators = new WeakMap<object, GeneratorSpec>();
+
+/** `resolveGenerator`, once per frozen options object: it cannot have changed since. */
+function resolvedGenerator(generator: GeneratorSpec | GeneratorOptions): GeneratorSpec {
+  if (generator === null || typeof generator !== "object" || !Object.isFrozen(generator))
+    return resolveGenerator(generator);
+  let spec = resolvedGenerators.get(generator);
+  if (spec === undefined) {
+    spec = resolveGenerator(generator);
+    resolvedGenerators.set(generator, spec);
+  }
+  return spec;
 }
 
 /** A short description for messages and logs: `hex, 64 characters (256 bits)`. */

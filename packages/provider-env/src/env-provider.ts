@@ -129,7 +129,9 @@ export class EnvProvider implements SecretProvider {
         });
       seen.add(name);
     }
-    const results: WriteManyResult = new Map();
+    // Every name in the order given, each given its outcome below.
+    const results = new Map<string, WriteResult | Error | undefined>();
+    for (const { name } of entries) results.set(name, undefined);
     // Refuse what the file cannot hold before touching it. Entries usually share one
     // metadata object: each object is checked once, and each line is formatted once.
     const pending: PreparedWrite[] = [];
@@ -169,9 +171,7 @@ export class EnvProvider implements SecretProvider {
       this.#environment.sync(name, value);
       results.set(name, writeResultOf(value));
     }
-    const ordered: WriteManyResult = new Map();
-    for (const { name } of entries) ordered.set(name, results.get(name) as WriteResult | Error);
-    return ordered;
+    return results as WriteManyResult;
   }
 
   async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
