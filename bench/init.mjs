@@ -1,13 +1,27 @@
 // `init` at scale: creating 100 and 1,000 secrets through the initializer, against
 // the raw client creating the same secrets with the same concurrency, in the same run.
-//   env:   generating the values and writing the file atomically and durably
-//          (temporary file, fsync, rename, fsync of the directory)
+//   env:   what a correct raw writer of a shared file must do, no more: take a lock
+//          file (O_EXCL), read the file there is (none: each run writes a new one),
+//          generate the values, write the file atomically and durably (temporary
+//          file, fsync, rename, fsync of the directory) and remove the lock
 //   Vault: node-vault writes against a real OpenBao dev server
 //   AWS:   SDK CreateSecret against a real moto server
-// Each figure is the median of a few runs; each run creates fresh secrets (a new prefix or file).
-// Runs alone with `node bench/init.mjs`, or as part of bench/run.mjs.
+// Each figure is the median of a few runs (env: 21 and 15 runs, alternating with the raw
+// write after one untimed run of each); each run creates fresh secrets (a new prefix or file).
+// Runs alone with `node bench/init.mjs [env] [vault] [aws]` (the backends named, all three
+// by default), or as part of bench/run.mjs.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -33,6 +47,24 @@ async function timed(runs, fn) {
   return median(samples);
 }
 
+/**
+ * Time `a` and `b` in alternating runs (after one untimed run of each), so that both
+ * meet the same load on a shared machine; the median of each in milliseconds.
+ */
+async function timedPair(runs, a, b) {
+  const samples = [[], []];
+  for (let run = -1; run < runs; run++) {
+    for (const [i, fn] of [a, b].entries()) {
+      const prepared = await fn.prepare(run);
+      const start = performance.now();
+      await fn.run(prepared);
+      if (run >= 0) samples[i].push(performance.now() - start);
+      await fn.check?.(prepared);
+    }
+  }
+  return samples.map(median);
+}
+
 function manifestText(count) {
   let text = "version: 1\nsecrets:\n";
   for (let i = 0; i < count; i++) text += `  S_${i}: { generate: { kind: hex, length: 64 } }\n`;
@@ -40,7 +72,8 @@ function manifestText(count) {
 }
 
 /** Rows for bench/run.mjs: init of 100 and 1,000 secrets on each backend against its raw client. */
-export async function benchInit(root) {
+export async function benchInit(root, backends = ["env", "vault", "aws"]) {
+  const chosen = new Set(backends);
   const dist = (pkg, file = "index.js") => path.join(root, "packages", pkg, "dist", file);
   const { SecretManager } = await import(dist("core"));
   const { parseManifest, SecretInitializer } = await import(dist("initializer"));
@@ -75,42 +108,60 @@ export async function benchInit(root) {
     });
   const growth = (times) => (times.get(1000) / times.get(100) / 10).toFixed(2);
 
-  // env: the initializer writing a fresh .env, against one writeFileSync of the same file.
-  {
+  // env: the initializer writing a fresh .env, against the raw locked, atomic, durable write of the same file.
+  if (chosen.has("env")) {
     const dir = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-init-"));
     const times = new Map();
     try {
       for (const count of SIZES) {
-        const runs = count === 1000 ? 5 : 9;
-        const raw = await timed(runs, {
-          prepare: (run) => path.join(dir, `raw-${count}-${run}.env`),
-          run: (file) => {
-            let text = "";
-            for (let i = 0; i < count; i++) text += `S_${i}=${hex()}\n`;
-            const temporary = `${file}.tmp`;
-            const fd = openSync(temporary, "wx", 0o600);
-            try {
-              writeSync(fd, text);
-              fsyncSync(fd);
-            } finally {
-              closeSync(fd);
-            }
-            renameSync(temporary, file);
-            // The rename is durable once the directory is flushed, as writeSecretFile does.
-            const dirFd = openSync(path.dirname(file), "r");
-            try {
-              fsyncSync(dirFd);
-            } finally {
-              closeSync(dirFd);
-            }
+        const runs = count === 1000 ? 15 : 21;
+        const [raw, ours] = await timedPair(
+          runs,
+          {
+            prepare: (run) => path.join(dir, `raw-${count}-${run}.env`),
+            run: (file) => {
+              // Writers of one file take turns: a lock file, created only if there is none.
+              const lock = openSync(`${file}.lock`, "wx", 0o600);
+              try {
+                writeSync(lock, `${process.pid}\n`);
+                // The file there is, whose lines a create keeps (none: each run writes a new one).
+                let text = "";
+                try {
+                  text = readFileSync(file, "utf8");
+                } catch (error) {
+                  if (error.code !== "ENOENT") throw error;
+                }
+                for (let i = 0; i < count; i++) text += `S_${i}=${hex()}\n`;
+                const temporary = `${file}.tmp`;
+                const fd = openSync(temporary, "wx", 0o600);
+                try {
+                  writeSync(fd, text);
+                  fsyncSync(fd);
+                } finally {
+                  closeSync(fd);
+                }
+                renameSync(temporary, file);
+                // The rename is durable once the directory is flushed, as writeSecretFile does.
+                const dirFd = openSync(path.dirname(file), "r");
+                try {
+                  fsyncSync(dirFd);
+                } finally {
+                  closeSync(dirFd);
+                }
+              } finally {
+                closeSync(lock);
+                unlinkSync(`${file}.lock`);
+              }
+            },
           },
-        });
-        const ours = await timed(runs, {
-          prepare: (run) => createEnvProvider({ path: path.join(dir, `init-${count}-${run}.env`), env: {} }),
-          run: (provider) => init(provider, count),
-        });
+          {
+            prepare: (run) =>
+              createEnvProvider({ path: path.join(dir, `init-${count}-${run}.env`), env: {} }),
+            run: (provider) => init(provider, count),
+          },
+        );
         times.set(count, ours);
-        row("env", count, ours, raw, "vs generating the values and one atomic, durable write of the file");
+        row("env", count, ours, raw, "vs a raw locked, atomic, durable write of the generated values");
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -119,7 +170,7 @@ export async function benchInit(root) {
   }
 
   // Vault: a real OpenBao dev server, KV v2 at secret/.
-  {
+  if (chosen.has("vault")) {
     const { url, token, stop } = await startOpenBao(root);
     const times = new Map();
     try {
@@ -154,7 +205,7 @@ export async function benchInit(root) {
   }
 
   // AWS: a real moto server.
-  {
+  if (chosen.has("aws")) {
     const { url: endpoint, stop } = await startMoto(root);
     const saved = { ...process.env };
     Object.assign(process.env, {
@@ -205,7 +256,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
   const fmt = (x) =>
     x >= 1000 ? Math.round(x).toLocaleString("en-US") : x >= 10 ? x.toFixed(1) : x.toFixed(3);
-  for (const r of await benchInit(root))
+  const named = process.argv.slice(2);
+  for (const r of await benchInit(root, named.length > 0 ? named : undefined))
     console.log(
       `${r.name.padEnd(44)} ${fmt(r.value).padStart(10)} ${fmt(r.baseline).padStart(10)} ${r.ratio.toFixed(3).padStart(8)}  ${r.unit}; ${r.note}`,
     );

@@ -34,7 +34,8 @@ export const DEFAULT_LEFTOVER_AGE_MS = 15 * 60_000;
  * the old file or the new one, never half of one; a crash leaves no partial file.
  *
  * A writer killed between writing and renaming leaves its full temporary copy
- * behind. Each write therefore removes the leftovers of the same target first:
+ * behind. Each write therefore removes the leftovers of the same target (while it
+ * writes its own temporary file, and before it renames it):
  * those of a locked writer when `locked` is set (the lock proves their writer is
  * gone), those whose writer ran on this host and has exited, and any older than
  * `leftoverAgeMs`. The temporary file of a writer that is still running is never removed.
@@ -48,8 +49,17 @@ export async function writeSecretFile(
   const resolved = path.resolve(file);
   const dir = path.dirname(resolved);
   const base = path.basename(resolved);
-  await removeLeftovers(dir, base, options.locked === true, options.leftoverAgeMs ?? DEFAULT_LEFTOVER_AGE_MS);
   const tmp = path.join(dir, tempName(base, options.locked === true));
+  // While the file is written: the leftovers are removed (never this write's own temporary
+  // file), and the directory is opened for the flush that makes the rename durable.
+  const leftovers = removeLeftovers(
+    dir,
+    base,
+    options.locked === true,
+    options.leftoverAgeMs ?? DEFAULT_LEFTOVER_AGE_MS,
+    path.basename(tmp),
+  ).catch(() => {});
+  const directory = fs.open(dir, "r").catch(() => undefined);
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
@@ -58,17 +68,20 @@ export async function writeSecretFile(
     await handle.sync();
     await handle.close();
     handle = undefined;
+    await leftovers;
     await fs.rename(tmp, file);
   } catch (error) {
     await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
+    await leftovers;
+    await (await directory)?.close().catch(() => {});
     const dirExists = await fs.stat(dir).then(
       (stats) => stats.isDirectory(),
       () => false,
     );
     throw fileWriteError(error, file, dir, dirExists);
   }
-  await syncDirectory(dir);
+  await syncDirectory(await directory);
 }
 /** A one-line error naming the file the caller asked for (not our temporary file). */
 function fileWriteError(error: unknown, file: string, dir: string, dirExists: boolean): unknown {
@@ -82,11 +95,10 @@ function fileWriteError(error: unknown, file: string, dir: string, dirExists: bo
   return new SecretError(`Cannot write ${file}: ${reason}`, { code: "INVALID_CONFIG", cause: error });
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
+/** Flush the directory through `handle` (opened beforehand), and close it. */
+async function syncDirectory(handle: fs.FileHandle | undefined): Promise<void> {
   try {
-    handle = await fs.open(dir, "r");
-    await handle.sync();
+    await handle?.sync();
   } catch {
     // Not every platform can fsync a directory; the rename is still atomic.
   } finally {

@@ -228,16 +228,21 @@ async function takeOver(lock: string, stale: LockSighting): Promise<boolean> {
 
 /** Remove our lock file, unless it is no longer ours (then it belongs to whoever took it over). */
 async function release(lock: string, handle: fs.FileHandle): Promise<void> {
+  let closed: Promise<void> | undefined;
   try {
     const [ours, current] = await Promise.all([
       handle.stat({ bigint: true }),
       fs.stat(lock, { bigint: true }).catch(() => undefined),
     ]);
-    if (current && current.dev === ours.dev && current.ino === ours.ino) await fs.rm(lock, { force: true });
+    if (current && current.dev === ours.dev && current.ino === ours.ino) {
+      // Closed while the lock file is removed: nothing is written through the handle any more.
+      closed = handle.close();
+      await fs.unlink(lock);
+    }
   } catch {
-    // Could not remove it: with no heartbeat any more, the next writer takes it over after staleMs.
+    // Could not remove it (or gone already): with no heartbeat any more, the next writer takes it over after staleMs.
   } finally {
-    await handle.close().catch(() => {});
+    await (closed ?? handle.close()).catch(() => {});
   }
 }
 

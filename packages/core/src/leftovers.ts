@@ -17,12 +17,16 @@ export function tempName(base: string, locked: boolean): string {
 
 const TEMP = /^([lu])-([0-9a-f]{8})-(\d{1,10})-([0-9a-f]{12})\.tmp$/;
 
-/** Remove the temporary files other writers of `base` left behind (see `writeSecretFile`). Best effort. */
+/**
+ * Remove the temporary files other writers of `base` left behind (see
+ * `writeSecretFile`), never `own` (the caller's, being written). Best effort.
+ */
 export async function removeLeftovers(
   dir: string,
   base: string,
   locked: boolean,
   maxAgeMs: number,
+  own?: string,
 ): Promise<void> {
   let names: string[];
   try {
@@ -33,7 +37,7 @@ export async function removeLeftovers(
   const prefix = `.${base}.`;
   const here = hostTag();
   for (const name of names) {
-    if (!name.startsWith(prefix)) continue;
+    if (!name.startsWith(prefix) || name === own) continue;
     const match = TEMP.exec(name.slice(prefix.length));
     if (!match) continue;
     const [, kind, tag, pid] = match;

@@ -92,6 +92,11 @@ export class SecretMetrics {
     return this.#tracer;
   }
 
+  /** Whether a meter provider may be there to report to (one was given, or the OpenTelemetry API is loaded). */
+  get reporting(): boolean {
+    return this.#explicit !== undefined || otelApi() !== undefined;
+  }
+
   request(attributes: MetricAttributes): void {
     safely(() => this.#get()?.requests.add(1, attributes));
   }

@@ -112,13 +112,11 @@ export async function writeMany(
 ): Promise<Map<string, WriteResult | SecretError>> {
   checkEntries(entries);
   const { signal } = options;
-  const outcomes = new Map<string, WriteResult | SecretError>();
-  const ordered = () => {
-    const out = new Map<string, WriteResult | SecretError>();
-    for (const { name } of entries) out.set(name, outcomes.get(name) as WriteResult | SecretError);
-    return out;
-  };
-  if (entries.length === 0) return outcomes;
+  // Every name in the order given, each given its outcome below.
+  const outcomes = new Map<string, WriteResult | SecretError | undefined>();
+  for (const { name } of entries) outcomes.set(name, undefined);
+  const ordered = () => outcomes as Map<string, WriteResult | SecretError>;
+  if (entries.length === 0) return ordered();
   const provider = await providerOf(parts);
   const capabilities = parts.handle.capabilities();
   const limit = provider.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
@@ -156,11 +154,17 @@ export async function writeMany(
 
   const { cache, ops } = parts;
   const setMany = provider.setMany.bind(provider);
-  const batch: WriteEntry[] = valid.map(({ name, value, options: each = {} }) => {
-    const writeOptions: Omit<WriteOptions, "signal"> = {};
-    if (each.ifAbsent) writeOptions.ifAbsent = true;
-    if (each.ifVersion !== undefined) writeOptions.ifVersion = each.ifVersion;
-    if (each.metadata && capabilities.metadata) writeOptions.metadata = each.metadata;
+  // Entries often share one options object (init's creates do): it becomes one provider options object.
+  const sent = new Map<object | undefined, Omit<WriteOptions, "signal">>();
+  const batch: WriteEntry[] = valid.map(({ name, value, options: each }) => {
+    let writeOptions = sent.get(each);
+    if (writeOptions === undefined) {
+      writeOptions = {};
+      if (each?.ifAbsent) writeOptions.ifAbsent = true;
+      if (each?.ifVersion !== undefined) writeOptions.ifVersion = each.ifVersion;
+      if (each?.metadata && capabilities.metadata) writeOptions.metadata = each.metadata;
+      sent.set(each, writeOptions);
+    }
     return { name, value, options: writeOptions };
   });
   const started = parts.now();
@@ -189,6 +193,7 @@ export async function writeMany(
       }
       return ordered();
     }
+    const succeeded: string[] = [];
     for (const { name, value } of batch) {
       const outcome = results.get(name);
       if (
@@ -213,14 +218,44 @@ export async function writeMany(
         outcomes.set(name, wrapped);
         continue;
       }
-      const version = (outcome as WriteResult).version;
-      outcomes.set(name, typeof version === "string" ? { version } : {});
-      ops.record("set", name, "success", started);
+      outcomes.set(name, writeResultOf(outcome as WriteResult));
+      succeeded.push(name);
     }
+    ops.recordEach("set", succeeded, "success", started);
     return ordered();
   } finally {
     for (const { name } of batch) cache.invalidate(name);
   }
+}
+
+/**
+ * What the caller gets for one written entry of a batch: the provider's
+ * version when it is a string. A provider may compute versions only when they
+ * are read (a version getter, as the env provider's HMAC tags): that getter is
+ * then read when the caller first asks, not for every entry of the batch.
+ */
+function writeResultOf(outcome: WriteResult): WriteResult {
+  const own = Object.getOwnPropertyDescriptor(outcome, "version");
+  if (own === undefined || !own.get) {
+    const version = outcome.version;
+    return typeof version === "string" ? { version } : {};
+  }
+  let version: string | undefined;
+  let known = false;
+  return {
+    get version() {
+      if (!known) {
+        known = true;
+        try {
+          const given = outcome.version;
+          if (typeof given === "string") version = given;
+        } catch {
+          // A version that cannot be computed is no version.
+        }
+      }
+      return version;
+    },
+  };
 }
 
 /** `SecretManager.deleteSecret`. */

@@ -108,6 +108,31 @@ describe("setSecrets with a provider that has setMany", () => {
     expect((results.get("S_1") as Error).message).toContain("'S_1'");
   });
 
+  it("reads a version the provider computes on demand only when the caller asks for it", async () => {
+    const provider = new BatchProvider();
+    const manager = new SecretManager({ provider });
+    let computed = 0;
+    const onDemand = (version: unknown) => ({
+      get version() {
+        computed++;
+        return version;
+      },
+    });
+    provider.answer = async () =>
+      new Map([
+        ["S_0", onDemand("v0")],
+        ["S_1", onDemand(42)],
+      ]);
+    const results = await manager.setSecrets(entries(2));
+    expect(computed).toBe(0);
+    expect(results.get("S_0")).toEqual({ version: "v0" });
+    expect(computed).toBe(1);
+    // Not a string: no version, as for a provider that answers one eagerly.
+    expect((results.get("S_1") as { version?: string }).version).toBeUndefined();
+    expect((results.get("S_0") as { version?: string }).version).toBe("v0");
+    expect(computed).toBe(2);
+  });
+
   it("passes metadata only to a provider with the metadata capability", async () => {
     const provider = new BatchProvider({ metadata: false });
     const manager = new SecretManager({ provider });

@@ -1,6 +1,7 @@
 /** The built-in manifest: its YAML text, and the same list as data so it needs no YAML parser. */
 import { type GeneratorOptions, resolveGenerator } from "./generators.js";
 import { MANIFEST_VERSION, type Manifest, type ManifestSecret, validateManifest } from "./manifest.js";
+import { markChecked } from "./manifest-model.js";
 import { parseRotationPeriod } from "./rotation-period.js";
 
 /** `source` of the manifest used when no file is found. */
@@ -94,24 +95,26 @@ let cached: Manifest | undefined;
 
 /** The built-in manifest, built on first use. */
 export function defaultManifest(): Manifest {
-  cached ??= Object.freeze(
-    validateManifest({
-      version: MANIFEST_VERSION,
-      source: BUILT_IN_MANIFEST_SOURCE,
-      secrets: Object.freeze(
-        DEFAULT_SECRETS.map(([name, description, required, generate, rotation, development]) => {
-          const secret: ManifestSecret = {
-            name,
-            description,
-            required,
-            generate: generate === false ? false : Object.freeze(resolveGenerator(generate)),
-            ...(rotation === undefined ? {} : { rotation: Object.freeze(parseRotationPeriod(rotation)) }),
-            ...(development === undefined ? {} : { development }),
-          };
-          return Object.freeze(secret);
-        }),
-      ),
-    }),
+  cached ??= markChecked(
+    Object.freeze(
+      validateManifest({
+        version: MANIFEST_VERSION,
+        source: BUILT_IN_MANIFEST_SOURCE,
+        secrets: Object.freeze(
+          DEFAULT_SECRETS.map(([name, description, required, generate, rotation, development]) => {
+            const secret: ManifestSecret = {
+              name,
+              description,
+              required,
+              generate: generate === false ? false : Object.freeze(resolveGenerator(generate)),
+              ...(rotation === undefined ? {} : { rotation: Object.freeze(parseRotationPeriod(rotation)) }),
+              ...(development === undefined ? {} : { development }),
+            };
+            return Object.freeze(secret);
+          }),
+        ),
+      }),
+    ),
   );
   return cached;
 }

@@ -1,5 +1,5 @@
 /** Secure generators: the kinds a manifest may name, their defaults and entropy, and the values they make. */
-import { randomBytes as cryptoRandomBytes, randomUUID } from "node:crypto";
+import { randomBytes as cryptoRandomBytes, randomFillSync, randomUUID } from "node:crypto";
 import { SecretConfigError } from "@org/secrets-core";
 
 /** How a secret value is generated. */
@@ -86,8 +86,35 @@ const CLASS_CHARS: Readonly<Record<PasswordClass, string>> = {
   symbols: PASSWORD_SYMBOLS,
 };
 
-/** A source of random bytes; `node:crypto`'s `randomBytes` unless a test supplies one. */
+/** A source of random bytes; the system's CSPRNG (see `systemRandom`) unless a test supplies one. */
 export type RandomSource = (size: number) => Uint8Array;
+
+/** Bytes drawn from the CSPRNG at once for small requests: about 56 hex values of 64 characters. */
+const RANDOM_BLOCK = 4096;
+let randomBlock: Uint8Array | undefined;
+/** The bytes handed out last, `[randomHanded, randomTaken)`, wiped at the next request. */
+let randomHanded = RANDOM_BLOCK;
+let randomTaken = RANDOM_BLOCK;
+
+/**
+ * `size` bytes from `node:crypto`'s CSPRNG. Small requests are served from a
+ * block drawn at once (as `randomUUID` does), so generating a thousand values
+ * costs a few calls into the CSPRNG instead of one each. Every byte is handed
+ * out once, as a view its caller reads at once (`sampleString` does), and
+ * wiped at the next request.
+ */
+function systemRandom(size: number): Uint8Array {
+  if (size > RANDOM_BLOCK / 8) return cryptoRandomBytes(size);
+  randomBlock ??= new Uint8Array(RANDOM_BLOCK);
+  randomBlock.fill(0, randomHanded, randomTaken);
+  if (randomTaken + size > RANDOM_BLOCK) {
+    randomFillSync(randomBlock);
+    randomTaken = 0;
+  }
+  randomHanded = randomTaken;
+  randomTaken += size;
+  return randomBlock.subarray(randomHanded, randomTaken);
+}
 
 /**
  * Validate generator options and fill in defaults. Throws a `SecretConfigError`
@@ -178,15 +205,27 @@ export function generatorEntropyBits(generator: GeneratorSpec | GeneratorOptions
   const sizes = PASSWORD_CLASSES.filter((key) => generator[key] ?? true).map(
     (key) => CLASS_CHARS[key].length,
   );
-  return log2BigInt(countCoveringStrings(sizes, length));
+  // Counting the strings takes big-integer powers: each shape is counted once per process.
+  const key = `${sizes.join(",")}:${length}`;
+  let bits = passwordBits.get(key);
+  if (bits === undefined) {
+    bits = log2BigInt(countCoveringStrings(sizes, length));
+    if (passwordBits.size >= MAX_PASSWORD_SHAPES) passwordBits.clear();
+    passwordBits.set(key, bits);
+  }
+  return bits;
 }
+
+/** Entropy of the password shapes seen so far (classes and length), at most `MAX_PASSWORD_SHAPES` of them. */
+const passwordBits = new Map<string, number>();
+const MAX_PASSWORD_SHAPES = 256;
 
 /** A new random value, drawn uniformly from everything the generator can produce. */
 export function generateSecret(
   generator: GeneratorSpec | GeneratorOptions,
-  random: RandomSource = cryptoRandomBytes,
+  random: RandomSource = systemRandom,
 ): string {
-  const spec = resolveGenerator(generator);
+  const spec = resolvedGenerator(generator);
   switch (spec.kind) {
     case "uuid":
       return randomUUID();
@@ -195,6 +234,21 @@ export function generateSecret(
     default:
       return sampleString(ALPHABETS[spec.kind], spec.length, random);
   }
+}
+
+/** Generator options already resolved, by the frozen object they came in (a manifest's are frozen). */
+const resolvedGenerators = new WeakMap<object, GeneratorSpec>();
+
+/** `resolveGenerator`, once per frozen options object: it cannot have changed since. */
+function resolvedGenerator(generator: GeneratorSpec | GeneratorOptions): GeneratorSpec {
+  if (generator === null || typeof generator !== "object" || !Object.isFrozen(generator))
+    return resolveGenerator(generator);
+  let spec = resolvedGenerators.get(generator);
+  if (spec === undefined) {
+    spec = resolveGenerator(generator);
+    resolvedGenerators.set(generator, spec);
+  }
+  return spec;
 }
 
 /** A short description for messages and logs: `hex, 64 characters (256 bits)`. */
@@ -213,19 +267,39 @@ export function describeGenerator(spec: GeneratorSpec): string {
  * Bytes at or above the largest multiple of the alphabet size are thrown away
  * (rejection sampling), so no character is more likely than another.
  */
-export function sampleString(
-  alphabet: string,
-  length: number,
-  random: RandomSource = cryptoRandomBytes,
-): string {
+export function sampleString(alphabet: string, length: number, random: RandomSource = systemRandom): string {
   const size = alphabet.length;
   if (size < 1 || size > 256) throw new RangeError("An alphabet holds 1 to 256 characters");
   const limit = 256 - (256 % size);
+  const codes = latin1Codes(alphabet);
+  if (codes === undefined) return sampleText(alphabet, length, random, limit);
+  // One character per accepted byte, into a buffer decoded once: no string built a character at a time.
+  scratch ??= Buffer.alloc(SCRATCH_BYTES);
+  const out = length <= SCRATCH_BYTES ? scratch : Buffer.alloc(length);
+  let filled = 0;
+  while (filled < length) {
+    // Ask for a little more than needed so one batch usually suffices.
+    const bytes = random(Math.ceil(((length - filled) * 256) / limit) + 8);
+    for (let i = 0; i < bytes.length && filled < length; i++) {
+      const byte = bytes[i] as number;
+      if (byte < limit) out[filled++] = codes[byte % size] as number;
+    }
+  }
+  const text = out.toString("latin1", 0, length);
+  out.fill(0, 0, length);
+  return text;
+}
+
+/** The characters of a value being sampled, wiped once it is decoded. */
+let scratch: Buffer | undefined;
+const SCRATCH_BYTES = 1024;
+
+/** `sampleString` for an alphabet with characters beyond Latin-1. */
+function sampleText(alphabet: string, length: number, random: RandomSource, limit: number): string {
+  const size = alphabet.length;
   let out = "";
   while (out.length < length) {
-    const missing = length - out.length;
-    // Ask for a little more than needed so one batch usually suffices.
-    const bytes = random(Math.ceil((missing * 256) / limit) + 8);
+    const bytes = random(Math.ceil(((length - out.length) * 256) / limit) + 8);
     for (const byte of bytes) {
       if (byte >= limit) continue;
       out += alphabet[byte % size];
@@ -235,6 +309,22 @@ export function sampleString(
   return out;
 }
 
+/** The alphabet as Latin-1 bytes, or `undefined` when a character has no single-byte form. */
+function latin1Codes(alphabet: string): Uint8Array | undefined {
+  let codes = alphabetCodes.get(alphabet);
+  if (codes === undefined) {
+    for (let i = 0; i < alphabet.length; i++) if (alphabet.charCodeAt(i) > 0xff) return undefined;
+    codes = Buffer.from(alphabet, "latin1");
+    if (alphabetCodes.size >= MAX_ALPHABETS) alphabetCodes.clear();
+    alphabetCodes.set(alphabet, codes);
+  }
+  return codes;
+}
+
+/** Alphabets seen so far as bytes, at most `MAX_ALPHABETS` of them. */
+const alphabetCodes = new Map<string, Uint8Array>();
+const MAX_ALPHABETS = 64;
+
 function generatePassword(spec: Extract<GeneratorSpec, { kind: "password" }>, random: RandomSource): string {
   const classes = enabledClasses(spec).map((key) => CLASS_CHARS[key]);
   const alphabet = classes.join("");
@@ -243,9 +333,19 @@ function generatePassword(spec: Extract<GeneratorSpec, { kind: "password" }>, ra
   // entropy a draw fails rarely; the bound only guards against a broken source.
   for (let attempt = 0; attempt < 10_000; attempt++) {
     const candidate = sampleString(alphabet, spec.length, random);
-    if (classes.every((chars) => [...candidate].some((ch) => chars.includes(ch)))) return candidate;
+    if (holdsEveryClass(candidate, classes)) return candidate;
   }
   throw new RangeError("The random source never produced a password holding every character class");
+}
+
+/** Whether `text` holds a character of each of `classes`. */
+function holdsEveryClass(text: string, classes: readonly string[]): boolean {
+  for (const chars of classes) {
+    let found = false;
+    for (let i = 0; i < text.length && !found; i++) found = chars.includes(text.charAt(i));
+    if (!found) return false;
+  }
+  return true;
 }
 
 function enabledClasses(spec: Extract<GeneratorSpec, { kind: "password" }>): PasswordClass[] {

@@ -49,6 +49,8 @@ interface InitRun {
   dryRun: boolean;
   rotatedAt: string;
   useDevelopment: boolean;
+  /** The options of every create-only write. */
+  createOptions: PlannedWrite["options"];
 }
 
 /**
@@ -91,7 +93,21 @@ export async function initializeSecrets(
     secrets: manifest.secrets.filter((s) => !blind.has(s.name)),
   });
   const rotatedAt = deps.now().toISOString();
-  const run: InitRun = { context, force, dryRun, rotatedAt, useDevelopment };
+  const run: InitRun = {
+    context,
+    force,
+    dryRun,
+    rotatedAt,
+    useDevelopment,
+    // On a provider that keeps versions, the first version's `updatedAt` already is the
+    // rotation time: no `rotatedAt` metadata, which costs Vault a second request per secret.
+    // Every create carries the same options, frozen: one object shared by all of them.
+    createOptions: Object.freeze(
+      context.capabilities.versions
+        ? { ifAbsent: true }
+        : { ifAbsent: true, metadata: Object.freeze({ [ROTATED_AT_METADATA_KEY]: rotatedAt }) },
+    ),
+  };
 
   const planned = manifest.secrets.map((secret) =>
     planInit(secret, context.records.get(secret.name), run, blind.has(secret.name)),
@@ -196,20 +212,14 @@ function planInit(
   blind: boolean,
 ): PlannedInit {
   const { name, required } = secret;
-  const done = (action: InitAction, message?: string, code?: string): PlannedInit => ({
-    secret,
-    result: initResult(name, required, action, message, code),
-    blind,
-  });
-
   const unreadable = run.context.errors.get(name);
   if (unreadable !== undefined)
     // Whether it exists is unknown: writing could overwrite a value, so it is left alone.
-    return done("failed", oneLineMessage(unreadable), unreadable.code);
+    return known(secret, blind, "failed", oneLineMessage(unreadable), unreadable.code);
 
   if (record !== undefined) {
-    if (!run.force || secret.generate === false) return done("exists");
-    if (run.dryRun) return done("regenerated");
+    if (!run.force || secret.generate === false) return known(secret, blind, "exists");
+    if (run.dryRun) return known(secret, blind, "regenerated");
     const options: SetOptions = {
       metadata: { ...record.metadata, [ROTATED_AT_METADATA_KEY]: run.rotatedAt },
     };
@@ -223,43 +233,49 @@ function planInit(
     };
   }
 
-  let value: (() => string) | undefined;
-  let created: InitAction = "created";
-  if (run.useDevelopment && secret.development !== undefined) {
-    const development = secret.development;
-    value = () => development;
-    created = "development-default";
-  } else if (secret.generate !== false) {
-    const generator = secret.generate;
-    value = () => generateSecret(generator);
-  }
-  if (value === undefined) {
+  // A manifest's development value, outside production on a provider for local development; else a generated one.
+  const development = run.useDevelopment && secret.development !== undefined;
+  if (!development && secret.generate === false) {
     if (required)
-      return done(
+      return known(
+        secret,
+        blind,
         "missing",
         `Required secret '${name}' is missing and cannot be generated: set it with secrets set ${name}`,
       );
-    return done(
+    return known(
+      secret,
+      blind,
       "skipped",
       `Optional secret '${name}' is not set and cannot be generated: set it with secrets set ${name} if the application needs it`,
     );
   }
-  if (run.dryRun) return done(created);
+  const created: InitAction = development ? "development-default" : "created";
+  if (run.dryRun) return known(secret, blind, created);
   return {
     secret,
     result: initResult(name, required, created),
     blind,
     write: {
       name,
-      value: value(),
-      // On a provider that keeps versions, the first version's `updatedAt` already is the
-      // rotation time: no `rotatedAt` metadata, which costs Vault a second request per secret.
-      options: run.context.capabilities.versions
-        ? { ifAbsent: true }
-        : { ifAbsent: true, metadata: { [ROTATED_AT_METADATA_KEY]: run.rotatedAt } },
+      value: development
+        ? (secret.development as string)
+        : generateSecret(secret.generate as Exclude<ManifestSecret["generate"], false>),
+      options: run.createOptions,
       create: true,
     },
   };
+}
+
+/** A plan whose result is known without a write. */
+function known(
+  secret: ManifestSecret,
+  blind: boolean,
+  action: InitAction,
+  message?: string,
+  code?: string,
+): PlannedInit {
+  return { secret, result: initResult(secret.name, secret.required, action, message, code), blind };
 }
 
 /** One secret's init result, from its plan and the outcome of its write. */

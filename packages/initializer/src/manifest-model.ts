@@ -28,6 +28,24 @@ export interface Manifest {
   readonly secrets: readonly ManifestSecret[];
 }
 
+/**
+ * Manifests this module built and froze after checking them (parsed from a
+ * file, or the built-in one): they cannot have changed since, so checking one
+ * again is skipped.
+ */
+const checkedManifests = new WeakSet<Manifest>();
+
+/** Remember `manifest`, which must be checked and deeply frozen, as one that needs no further check. */
+export function markChecked(manifest: Manifest): Manifest {
+  checkedManifests.add(manifest);
+  return manifest;
+}
+
+/** Whether `manifest` was marked by `markChecked`. */
+export function isChecked(manifest: Manifest): boolean {
+  return checkedManifests.has(manifest);
+}
+
 /** One problem found in a manifest file. */
 export interface ManifestIssue {
   readonly message: string;

@@ -12,6 +12,7 @@ import {
   ManifestError,
   type ManifestIssue,
   type ManifestSecret,
+  markChecked,
 } from "./manifest-model.js";
 import {
   lowerFirst,
@@ -86,11 +87,13 @@ export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
     if (!(error instanceof TooManyIssues)) throw error;
   }
   if (issues.length > 0 || secrets === undefined) fail();
-  return Object.freeze({
-    version: MANIFEST_VERSION,
-    source,
-    secrets: Object.freeze((secrets as ManifestSecret[]).map(freezeSecret)),
-  });
+  return markChecked(
+    Object.freeze({
+      version: MANIFEST_VERSION,
+      source,
+      secrets: Object.freeze((secrets as ManifestSecret[]).map(freezeSecret)),
+    }),
+  );
 }
 
 function freezeSecret(secret: ManifestSecret): ManifestSecret {

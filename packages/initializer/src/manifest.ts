@@ -4,7 +4,7 @@
  * schema as files do (without positions: they have none).
  */
 import { SecretConfigError } from "@org/secrets-core";
-import { type Manifest, moreProblems } from "./manifest-model.js";
+import { isChecked, type Manifest, moreProblems } from "./manifest-model.js";
 import { type NodeType, readManifestNode, type SchemaEntry, type SchemaNode } from "./manifest-schema.js";
 import { parseRotationPeriod } from "./rotation-period.js";
 
@@ -24,6 +24,8 @@ export { loadYamlParser, parseManifest } from "./manifest-yaml.js";
  * true or false, not a string`), and how many more problems there are.
  */
 export function validateManifest(manifest: Manifest): Manifest {
+  // A manifest parsed from a file (or the built-in one) was checked then and is frozen.
+  if (isChecked(manifest)) return manifest;
   const source = String(manifest?.source);
   const issues: string[] = [];
   readManifestNode(objectNode(manifestShape(manifest)), (_at, _path, message) => {

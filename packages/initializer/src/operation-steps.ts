@@ -93,10 +93,12 @@ export async function writePlanned(
   planned: ReadonlyArray<{ write?: PlannedWrite | undefined }>,
   providerName: string,
 ): Promise<Map<string, WriteResult | SecretError>> {
-  const writes = planned.flatMap((p) => (p.write ? [p.write] : []));
+  const writes: PlannedWrite[] = [];
+  for (const { write } of planned) if (write) writes.push(write);
   if (writes.length === 0) return new Map();
   try {
-    return await manager.setSecrets(writes.map(({ name, value, options }) => ({ name, value, options })));
+    // A planned write is an entry as it is (`create` is the initializer's own, and not read).
+    return await manager.setSecrets(writes);
   } catch (error) {
     const out = new Map<string, WriteResult | SecretError>();
     for (const { name } of writes) out.set(name, wrapError(error, providerName, "set", name));

@@ -100,6 +100,13 @@ describe("sampleString", () => {
     );
   });
 
+  it("samples an alphabet beyond Latin-1 the same way", () => {
+    const queue = [0, 255, 1, 2, 3];
+    const random = (size: number) => Uint8Array.from(queue.splice(0, size));
+    // Three characters: byte 255 is at or above 255 (the largest multiple of 3) and thrown away.
+    expect(sampleString("αβγ", 4, random)).toBe("αβγα");
+  });
+
   it("keeps asking the source until it has enough accepted bytes", () => {
     let calls = 0;
     const random = (size: number) => {

@@ -6,7 +6,7 @@ import {
   type WriteEntry,
   type WriteOptions,
 } from "@org/secrets-core/provider";
-import { type DotenvDocument, formatDotenvLine } from "@org/secrets-exporters/dotenv";
+import type { DotenvDocument } from "@org/secrets-exporters/dotenv";
 import { ANNOTATION_PREFIX, formatAnnotation, parseAnnotation } from "./annotation.js";
 import { PROVIDER } from "./options.js";
 
@@ -52,6 +52,12 @@ export function applyWrite(
   document.set(name, value, { annotation: formatAnnotation(context.now(), metadata) });
 }
 
+/** A new assignment checked before the lock is taken: its entry and its line, `NAME=value`. */
+export interface PreparedWrite {
+  entry: WriteEntry;
+  line: string;
+}
+
 /**
  * Append new assignments (each with its annotation) to the document in one
  * step, then check that the file reads back as intended: every earlier value
@@ -62,28 +68,37 @@ export function applyWrite(
 export function appendWrites(
   context: WriteContext,
   document: DotenvDocument,
-  entries: readonly WriteEntry[],
+  writes: readonly PreparedWrite[],
 ): DotenvDocument {
-  if (entries.length === 0) return document;
+  if (writes.length === 0) return document;
   const before = document.toString();
   const eol = before.includes("\r\n") ? "\r\n" : "\n";
   const now = context.now();
-  const annotations = entries.map(({ options = {} }) => formatAnnotation(now, options.metadata ?? {}));
-  let text = before === "" || before.endsWith("\n") ? before : `${before}${eol}`;
-  entries.forEach(({ name, value }, i) => {
-    text += `# ${ANNOTATION_PREFIX} ${annotations[i]}${eol}${formatDotenvLine(name, value)}${eol}`;
+  // Writes usually share one metadata object: its annotation is formatted once.
+  const annotationOf = new Map<object | undefined, string>();
+  const annotations = writes.map(({ entry: { options = {} } }) => {
+    let annotation = annotationOf.get(options.metadata);
+    if (annotation === undefined) {
+      annotation = formatAnnotation(now, options.metadata ?? {});
+      annotationOf.set(options.metadata, annotation);
+    }
+    return annotation;
   });
-  const next = context.parse(text);
-  const expected = document.toMap();
-  for (const { name, value } of entries) expected.set(name, value);
-  const got = next.toMap();
+  const parts: string[] = [before === "" || before.endsWith("\n") ? before : `${before}${eol}`];
+  writes.forEach(({ line }, i) => {
+    parts.push(`# ${ANNOTATION_PREFIX} ${annotations[i]}${eol}${line}${eol}`);
+  });
+  const next = context.parse(parts.join(""));
+  // Every earlier name keeps its value, every new one reads back as given, and there is nothing else.
+  const earlier = document.names();
   const intact =
-    got.size === expected.size &&
-    [...expected].every(([name, value]) => got.get(name) === value) &&
+    next.names().length === earlier.length + writes.length &&
+    earlier.every((name) => next.get(name) === document.get(name)) &&
+    writes.every(({ entry }) => next.get(entry.name) === entry.value) &&
     // Only the first annotation follows text we did not write: the others follow checked values of ours.
-    next.annotation((entries[0] as WriteEntry).name) === annotations[0];
+    next.annotation((writes[0] as PreparedWrite).entry.name) === annotations[0];
   if (intact) return next;
-  entries.forEach(({ name, value }, i) => {
+  writes.forEach(({ entry: { name, value } }, i) => {
     document.set(name, value, { annotation: annotations[i] });
   });
   return document;

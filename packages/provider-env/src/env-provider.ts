@@ -21,12 +21,18 @@ import {
 import { type DotenvDocument, formatDotenvLine } from "@org/secrets-exporters/dotenv";
 import { parseAnnotation, validateMetadata } from "./annotation.js";
 import { checkDotenvFile } from "./check.js";
-import { appendWrites, applyWrite, refusal, type WriteContext } from "./document-writes.js";
+import {
+  appendWrites,
+  applyWrite,
+  type PreparedWrite,
+  refusal,
+  type WriteContext,
+} from "./document-writes.js";
 import { DotenvFile } from "./dotenv-file.js";
 import { EnvironmentOverlay } from "./environment.js";
 import { editLocked } from "./locked-write.js";
 import { type EnvProviderOptions, type LockOptions, PROVIDER, resolveSettings } from "./options.js";
-import { recordOf } from "./record.js";
+import { recordOf, writeResultOf } from "./record.js";
 
 /**
  * Secrets in the process environment overlaid on a dotenv file (the environment
@@ -123,14 +129,22 @@ export class EnvProvider implements SecretProvider {
         });
       seen.add(name);
     }
-    const results: WriteManyResult = new Map();
-    // Refuse what the file cannot hold before touching it.
-    const pending: WriteEntry[] = [];
+    // Every name in the order given, each given its outcome below.
+    const results = new Map<string, WriteResult | Error | undefined>();
+    for (const { name } of entries) results.set(name, undefined);
+    // Refuse what the file cannot hold before touching it. Entries usually share one
+    // metadata object: each object is checked once, and each line is formatted once.
+    const pending: PreparedWrite[] = [];
+    const checkedMetadata = new Set<object>();
     for (const entry of entries) {
       try {
-        formatDotenvLine(entry.name, entry.value);
-        if (entry.options?.metadata) validateMetadata(entry.name, entry.options.metadata);
-        pending.push(entry);
+        const line = formatDotenvLine(entry.name, entry.value);
+        const metadata = entry.options?.metadata;
+        if (metadata && !checkedMetadata.has(metadata)) {
+          validateMetadata(entry.name, metadata);
+          checkedMetadata.add(metadata);
+        }
+        pending.push({ entry, line });
       } catch (error) {
         results.set(entry.name, error as Error);
       }
@@ -139,26 +153,25 @@ export class EnvProvider implements SecretProvider {
     if (pending.length > 0) {
       await this.#edit(async (document) => {
         written.length = 0;
-        const appended: WriteEntry[] = [];
-        for (const entry of pending) {
+        const appended: PreparedWrite[] = [];
+        for (const prepared of pending) {
+          const { entry } = prepared;
           const error = refusal(this.#writes, document, entry.name, entry.options ?? {});
           if (error !== undefined) results.set(entry.name, error);
           else if (document.has(entry.name)) {
             applyWrite(this.#writes, document, entry.name, entry.value, entry.options ?? {});
             written.push(entry);
-          } else appended.push(entry);
+          } else appended.push(prepared);
         }
-        written.push(...appended);
+        for (const { entry } of appended) written.push(entry);
         return written.length > 0 && appendWrites(this.#writes, document, appended);
       }, options.signal);
     }
     for (const { name, value } of written) {
       this.#environment.sync(name, value);
-      results.set(name, { version: valueVersion(value) });
+      results.set(name, writeResultOf(value));
     }
-    const ordered: WriteManyResult = new Map();
-    for (const { name } of entries) ordered.set(name, results.get(name) as WriteResult | Error);
-    return ordered;
+    return results as WriteManyResult;
   }
 
   async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {

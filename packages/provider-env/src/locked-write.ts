@@ -22,10 +22,9 @@ export async function editLocked(
     await withFileLock(
       target,
       async () => {
-        const document = file.parse(await file.readForWrite(target));
-        const changed = await change(document);
-        if (changed === false) return;
-        const text = (changed === true ? document : changed).toString();
+        // Only the text is kept across the write: the parsed documents are let go first.
+        const text = await changedText(file, target, change);
+        if (text === undefined) return;
         const size = Buffer.byteLength(text, "utf8");
         if (size > file.maxFileBytes) throw file.tooLarge(target, "would be", size);
         try {
@@ -43,4 +42,16 @@ export async function editLocked(
   } finally {
     file.invalidate();
   }
+}
+
+/** The file's text after `change`, or `undefined` when there is nothing to write. */
+async function changedText(
+  file: DotenvFile,
+  target: string,
+  change: (document: DotenvDocument) => Promise<boolean | DotenvDocument>,
+): Promise<string | undefined> {
+  const document = file.parse(await file.readForWrite(target));
+  const changed = await change(document);
+  if (changed === false) return undefined;
+  return (changed === true ? document : changed).toString();
 }

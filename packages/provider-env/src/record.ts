@@ -1,6 +1,6 @@
 // Records with per-process HMAC versions, computed only when first read.
 
-import { type SecretRecord, valueVersion } from "@org/secrets-core/provider";
+import { type SecretRecord, valueVersion, type WriteResult } from "@org/secrets-core/provider";
 
 /**
  * A record whose version is computed when first read: `get` usually needs
@@ -21,6 +21,20 @@ export function recordOf(value: string): SecretRecord {
     set version(given) {
       version = given;
       known = true;
+    },
+  };
+}
+
+/**
+ * The result of a write of `value`, whose version is computed when first
+ * read: a caller creating many secrets seldom asks for their versions.
+ */
+export function writeResultOf(value: string): WriteResult {
+  let version: string | undefined;
+  return {
+    get version() {
+      version ??= valueVersion(value);
+      return version;
     },
   };
 }

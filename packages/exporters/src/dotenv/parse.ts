@@ -33,7 +33,7 @@ import { SecretConfigError } from "@org/secrets-core/provider";
  * read as bare text.
  */
 const STATEMENT =
-  /^\s*(export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/dgm;
+  /^\s*(export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/gm;
 
 /** How `dotenv` removes the quotes around a value (note the multiline flag: `\u2028` starts a line too). */
 const SURROUNDING_QUOTES = /^(['"`])([\s\S]*)\1$/gm;
@@ -89,41 +89,65 @@ export interface Statement {
 export function scan(text: string): Statement[] {
   const statements: Statement[] = [];
   const pattern = new RegExp(STATEMENT.source, STATEMENT.flags);
+  // `replace` starts a global expression from the beginning each time: one serves every value.
+  const quotes = new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags);
   for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-    const indices = match.indices as RegExpIndicesArray;
+    // The groups follow one another from the end of the leading whitespace: their offsets are
+    // counted from their lengths (cheaper than asking the expression for indices).
+    const exportPrefix = match[1];
     const key = match[2] as string;
-    const [keyStart] = indices[2] as [number, number];
-    const [, separatorEnd] = indices[3] as [number, number];
+    const start = match.index + leadingSpace(match[0]);
+    const keyStart = start + (exportPrefix?.length ?? 0);
+    const separatorEnd = keyStart + key.length + (match[3] as string).length;
     const raw = match[4];
     let valueStart = separatorEnd;
     let valueEnd = separatorEnd;
     let value = "";
     if (raw !== undefined) {
-      const [groupStart, groupEnd] = indices[4] as [number, number];
       value = raw.trim();
-      if (value === "") {
-        valueStart = groupStart;
-        valueEnd = groupStart;
-      } else {
-        valueStart = groupStart + (raw.length - raw.trimStart().length);
-        valueEnd = groupEnd - (raw.length - raw.trimEnd().length);
+      if (value !== "") {
+        valueStart = separatorEnd + leadingSpace(raw);
+        valueEnd = valueStart + value.length;
       }
       const firstChar = value[0];
-      value = value.replace(new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags), "$2");
+      value = value.replace(quotes, "$2");
       if (firstChar === '"') value = expandDoubleQuoted(value);
     }
     if (key === "__proto__") continue;
     statements.push({
       key,
       value,
-      start: indices[1] ? indices[1][0] : keyStart,
+      start,
       separatorEnd,
       valueStart,
       valueEnd,
-      exported: indices[1] !== undefined,
+      exported: exportPrefix !== undefined,
     });
   }
   return statements;
+}
+
+/** How many characters `text` starts with that are whitespace, as `\s` and `trim` count it. */
+function leadingSpace(text: string): number {
+  let i = 0;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 export function expandDoubleQuoted(content: string): string {
