@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants } from "node:zlib";
 import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
+import { SECTION_LOADER_ID } from "./src/section-loader.js";
 
 const require = createRequire(import.meta.url);
 // The CLI imports yargs as an ES module, whose platform shim locates files through
@@ -83,6 +84,19 @@ const pack = (code: string): string =>
  * as one CommonJS script) into the `main` section, behind a small start script
  * (src/bootstrap.ts), and appends the other sections.
  */
+/**
+ * In the `main` section, the section loader is the start script's own (see
+ * src/section-loader.ts), not a second copy.
+ */
+const sharedSectionLoader: Plugin = {
+  name: "shared-section-loader",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/section-loader\.js$/ }, (args) =>
+      args.importer === SECTIONS_MODULE ? { path: SECTION_LOADER_ID, external: true } : undefined,
+    );
+  },
+};
+
 async function assembleBundle(): Promise<void> {
   const cli = readFileSync(OUTFILE, "utf8").replace(/^#!.*\n/, "");
   const bootstrap = await esbuild.build({
@@ -140,6 +154,6 @@ export default defineConfig({
   keepNames: true,
   clean: true,
   minify: false,
-  esbuildPlugins: [packagesAsSections],
+  esbuildPlugins: [packagesAsSections, sharedSectionLoader],
   onSuccess: assembleBundle,
 });

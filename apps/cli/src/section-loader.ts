@@ -25,12 +25,27 @@ import { privateCacheDirectory } from "../../../packages/cli/src/compile-cache.j
 export type SectionRequire = (id: string) => unknown;
 
 /**
+ * The id under which the `main` section gets this very module (see
+ * tsup.config.ts): the start script and the CLI share one loader, so the
+ * bundle is read and the cache directory checked once per run.
+ */
+export const SECTION_LOADER_ID = "secrets-bundle:section-loader";
+
+/** The bundle's text, read on first use (sections are found in it by their markers). */
+let bundleText: { file: string; text: string } | undefined;
+
+function textOf(file: string): string {
+  if (bundleText?.file !== file) bundleText = { file, text: readFileSync(file, "latin1") };
+  return bundleText.text;
+}
+
+/**
  * Compile and run section `name` of the bundle `file` as a CommonJS module,
  * with `requireFor` as its `require`; its `module.exports`. Throws when the
  * bundle has no such section.
  */
 export function runSection(file: string, name: string, requireFor: SectionRequire): unknown {
-  const text = readFileSync(file, "latin1");
+  const text = textOf(file);
   const marker = `/*@section ${name} `;
   const start = text.lastIndexOf(marker);
   const end = start === -1 ? -1 : text.indexOf("*/", start);
@@ -48,7 +63,8 @@ export function runSection(file: string, name: string, requireFor: SectionRequir
   if (cache && (cache.data === undefined || script.cachedDataRejected)) cache.saveAtExit(script);
   const module = new Module(filename) as Module & { filename: string };
   module.filename = file;
-  const sectionRequire = Object.assign(requireFor, {
+  // What Node's own `require` of a module carries besides the call.
+  const sectionRequire = Object.assign((id: string) => requireFor(id), {
     resolve: require.resolve,
     cache: require.cache,
     main: require.main,
@@ -71,12 +87,7 @@ interface CodeCache {
  */
 function codeCache(name: string, packed: Buffer): CodeCache | undefined {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  let directory: string | undefined;
-  try {
-    directory = privateCacheDirectory("code-cache");
-  } catch {
-    return undefined;
-  }
+  const directory = codeCacheDirectory();
   if (directory === undefined) return undefined;
   const key = `${name}-${packed.length.toString(16)}-${crc32(packed).toString(16)}`;
   const target = path.join(directory, `${key}-${process.version}-${process.arch}.bin`);
@@ -93,6 +104,22 @@ function codeCache(name: string, packed: Buffer): CodeCache | undefined {
       process.once("exit", () => writeQuietly(target, script));
     },
   };
+}
+
+/** The private cache directory, checked (and made) once per run; `undefined` when there is none. */
+let cacheDirectory: { path: string | undefined } | undefined;
+
+function codeCacheDirectory(): string | undefined {
+  if (cacheDirectory === undefined) {
+    let found: string | undefined;
+    try {
+      found = privateCacheDirectory("code-cache");
+    } catch {
+      found = undefined;
+    }
+    cacheDirectory = { path: found };
+  }
+  return cacheDirectory.path;
 }
 
 /** Atomically (a private temporary file, renamed over the target); a cache that cannot be written is skipped. */
