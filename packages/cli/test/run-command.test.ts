@@ -47,6 +47,30 @@ const printEnv = (...names: string[]) => [
   `process.stdout.write(JSON.stringify([${names.map((n) => JSON.stringify(n)).join(",")}].map((n) => process.env[n] ?? null)))`,
 ];
 
+/**
+ * A project with `provider` installed and a manifest requiring APP_TOKEN, set
+ * to `value` through the CLI with the environment `env` gives for the project's folder as HOME.
+ */
+async function projectWithAppToken(
+  provider: string,
+  env: (home: string) => Record<string, string>,
+  value: string,
+): Promise<CliProject> {
+  const project = await createCliProject([provider], TEST_SUPPORT);
+  await fs.writeFile(
+    path.join(project.dir, "secrets.yaml"),
+    "version: 1\nsecrets:\n  APP_TOKEN:\n    required: true\n",
+  );
+  const seeded = await runCli(["set", "APP_TOKEN"], {
+    bin,
+    cwd: project.dir,
+    env: env(project.dir),
+    stdin: value,
+  });
+  expect(seeded.code, seeded.stderr).toBe(0);
+  return project;
+}
+
 /** `run` on a real backend: the provider's APP_TOKEN replaces an inherited one, unless --no-override. */
 async function expectProviderWins(cwd: string, env: NodeJS.ProcessEnv, fromProvider: string): Promise<void> {
   const inherited = { ...env, APP_TOKEN: "from-environment" };
@@ -229,22 +253,15 @@ describe("secrets run: precedence between the environment and the provider", () 
     let project: CliProject;
     beforeAll(async () => {
       bao = await startOpenBao();
-      project = await createCliProject(["@org/secrets-provider-vault"], TEST_SUPPORT);
-      await fs.writeFile(
-        path.join(project.dir, "secrets.yaml"),
-        "version: 1\nsecrets:\n  APP_TOKEN:\n    required: true\n",
-      );
-      expect((await bao.api("POST", "secret/data/APP_TOKEN", { data: { value: "from-vault" } })).status).toBe(
-        200,
-      );
+      project = await projectWithAppToken("@org/secrets-provider-vault", vaultEnv, "from-vault");
     }, 60_000);
     afterAll(async () => {
       await project?.remove();
       await bao?.stop();
     });
 
-    const vaultEnv = () => ({
-      HOME: project.dir,
+    const vaultEnv = (home = project.dir) => ({
+      HOME: home,
       SECRET_PROVIDER: "vault",
       VAULT_URL: bao.url,
       VAULT_TOKEN: bao.token,
@@ -257,21 +274,10 @@ describe("secrets run: precedence between the environment and the provider", () 
   describe("aws provider (real moto)", () => {
     let moto: RunningServer;
     let project: CliProject;
-    const awsEnv = () => ({ HOME: project.dir, SECRET_PROVIDER: "aws", ...motoEnv(moto.url) });
+    const awsEnv = (home = project.dir) => ({ HOME: home, SECRET_PROVIDER: "aws", ...motoEnv(moto.url) });
     beforeAll(async () => {
       moto = await startMoto();
-      project = await createCliProject(["@org/secrets-provider-aws"], TEST_SUPPORT);
-      await fs.writeFile(
-        path.join(project.dir, "secrets.yaml"),
-        "version: 1\nsecrets:\n  APP_TOKEN:\n    required: true\n",
-      );
-      const seeded = await runCli(["set", "APP_TOKEN"], {
-        bin,
-        cwd: project.dir,
-        env: awsEnv(),
-        stdin: "from-aws",
-      });
-      expect(seeded.code, seeded.stderr).toBe(0);
+      project = await projectWithAppToken("@org/secrets-provider-aws", awsEnv, "from-aws");
     }, 60_000);
     afterAll(async () => {
       await project?.remove();
