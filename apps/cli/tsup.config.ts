@@ -97,20 +97,28 @@ const sharedSectionLoader: Plugin = {
   },
 };
 
+/**
+ * Section code as ASCII, so the loader decodes it byte for byte into a one-byte
+ * string (see src/section-loader.ts): esbuild's `charset: "ascii"` escapes every
+ * non-ASCII character in code (strings, templates, regular expressions, names);
+ * what it leaves is in the comments it keeps, where it is written as `\u{…}`
+ * text (which cannot end a comment).
+ */
+async function asciiSection(code: string): Promise<string> {
+  const { code: ascii } = await esbuild.transform(code, {
+    loader: "js",
+    format: "cjs",
+    target: "node20",
+    charset: "ascii",
+    supported: { "dynamic-import": false },
+  });
+  // Every character left outside ASCII sits in a comment (esbuild escaped the rest).
+  return ascii.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
+}
+
 async function assembleBundle(): Promise<void> {
   const cli = readFileSync(OUTFILE, "utf8").replace(/^#!.*\n/, "");
-  const bootstrap = await esbuild.build({
-    entryPoints: [BOOTSTRAP_MODULE],
-    bundle: true,
-    write: false,
-    format: "cjs",
-    platform: "node",
-    target: "node20",
-    logLevel: "error",
-  });
-  const start = bootstrap.outputFiles[0]?.text;
-  if (start === undefined) throw new Error("bootstrap: no output");
-  const parts = [`#!/usr/bin/env node\n${start}`, `/*@section main ${pack(cli)}*/\n`];
+  const sections: [string, string][] = [["main", cli]];
   for (const [name, entry] of Object.entries(SECTIONS)) {
     const result = await esbuild.build({
       entryPoints: [entry],
@@ -131,9 +139,31 @@ async function assembleBundle(): Promise<void> {
     });
     const code = result.outputFiles[0]?.text;
     if (code === undefined) throw new Error(`section ${name}: no output`);
-    parts.push(`/*@section ${name} ${pack(code)}*/\n`);
+    sections.push([name, code]);
   }
-  writeFileSync(OUTFILE, parts.join(""));
+  const parts: string[] = [];
+  for (const [name, code] of sections) parts.push(`/*@section ${name} ${pack(await asciiSection(code))}*/\n`);
+  // Each section's place, counted from the end of the file (all ASCII: characters are bytes).
+  const index: Record<string, [number, number]> = {};
+  let fromEnd = 0;
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i] as string;
+    fromEnd += part.length;
+    index[(sections[i] as [string, string])[0]] = [fromEnd, part.length];
+  }
+  const bootstrap = await esbuild.build({
+    entryPoints: [BOOTSTRAP_MODULE],
+    bundle: true,
+    write: false,
+    format: "cjs",
+    platform: "node",
+    target: "node20",
+    define: { __SECRETS_SECTION_INDEX__: JSON.stringify(index) },
+    logLevel: "error",
+  });
+  const start = bootstrap.outputFiles[0]?.text;
+  if (start === undefined) throw new Error("bootstrap: no output");
+  writeFileSync(OUTFILE, [`#!/usr/bin/env node\n${start}`, ...parts].join(""));
   chmodSync(OUTFILE, 0o755);
 }
 

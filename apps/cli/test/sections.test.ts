@@ -14,6 +14,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { brotliDecompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /*
@@ -78,6 +79,32 @@ describe("the bundle's sections", () => {
     }
   });
 
+  it("get and health on the env provider load none of Node's crypto, performance-timing, stdin or fs/promises modules", () => {
+    // A preload that writes down, at exit, every built-in module the run loaded.
+    const record = path.join(dir, "modules.json");
+    const preload = path.join(dir, "record-modules.cjs");
+    writeFileSync(
+      preload,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    for (const args of [["get", "SECRET_KEY"], ["health"]]) {
+      const run = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", ...args], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        encoding: "utf8",
+      });
+      expect(run.status, `${args.join(" ")}: ${run.stderr}`).toBe(0);
+      const modules = JSON.parse(readFileSync(record, "utf8")) as string[];
+      expect(modules, args.join(" ")).toContain("NativeModule vm");
+      expect(
+        modules.filter((m) =>
+          /^NativeModule (crypto|perf_hooks|internal\/fs\/promises|internal\/fs\/streams)$/.test(m),
+        ),
+        args.join(" "),
+      ).toEqual([]);
+    }
+  });
+
   it("help and a usage error unpack the full parser, and nothing else", () => {
     expect(secrets(["--help"]).scripts).toEqual(["secrets.cjs", "secrets.cjs#main", "secrets.cjs#yargs"]);
     const bad = secrets(["get"]);
@@ -86,6 +113,37 @@ describe("the bundle's sections", () => {
       "Error: Missing argument: usage is secrets get <name> (run 'secrets get --help' for usage)\n",
     );
     expect(bad.scripts).toEqual(["secrets.cjs", "secrets.cjs#main", "secrets.cjs#yargs"]);
+  });
+
+  it("every section is ASCII text, which the loader decodes byte for byte", () => {
+    const text = readFileSync(path.join(dir, "secrets.cjs"), "latin1");
+    const names: string[] = [];
+    for (const match of text.matchAll(/\/\*@section (\w+) ([A-Za-z0-9+/=]+)\*\/\n/g)) {
+      names.push(match[1] as string);
+      const source = brotliDecompressSync(Buffer.from(match[2] as string, "base64"));
+      expect(
+        source.every((byte) => byte < 0x80),
+        match[1],
+      ).toBe(true);
+    }
+    expect(names).toEqual(["main", "vault", "aws", "yargs", "yaml"]);
+  });
+
+  it("a bundle changed after the build still finds its sections, by their markers", () => {
+    // Bytes appended move every section away from where the start script's index puts it.
+    const changed = path.join(dir, "changed.cjs");
+    writeFileSync(
+      changed,
+      `${readFileSync(path.join(dir, "secrets.cjs"), "latin1")}\n// appended\n`,
+      "latin1",
+    );
+    const run = spawnSync(process.execPath, [changed, "get", "SECRET_KEY"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", HOME: dir, NODE_DISABLE_COMPILE_CACHE: "1" },
+      encoding: "utf8",
+    });
+    expect([run.status, run.stderr]).toEqual([0, ""]);
+    expect(run.stdout).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("each provider unpacks its own section only", () => {
@@ -147,7 +205,10 @@ describe("the sections' code cache", () => {
     expect(first.code, first.stderr).toBe(2);
     // The CLI's own section and the AWS provider's.
     const files = readdirSync(codeCache).filter((name) => name.startsWith("aws-"));
-    expect(readdirSync(codeCache)).toEqual([expect.stringMatching(/^aws-/), expect.stringMatching(/^main-/)]);
+    expect(readdirSync(codeCache)).toEqual([
+      expect.stringMatching(/^aws-/),
+      expect.stringMatching(/^main\.health-/),
+    ]);
     expect(files).toEqual([
       expect.stringMatching(new RegExp(`^aws-[0-9a-f]+-[0-9a-f]+-${process.version}-${process.arch}\\.bin$`)),
     ]);
@@ -162,6 +223,17 @@ describe("the sections' code cache", () => {
     expect([second.code, second.stderr]).toEqual([first.code, first.stderr]);
     expect(statSync(file).mtime).toEqual(old);
     expect(readdirSync(codeCache).filter((name) => name.startsWith("aws-"))).toEqual(files);
+  });
+
+  it("get keeps a cache of the CLI's section apart from the one other commands write", () => {
+    const { home, codeCache } = cacheHome();
+    for (const args of [["init"], ["get", "SECRET_KEY"], ["rotate", "--help"]])
+      expect(secrets(args, { XDG_CACHE_HOME: home }).code, args.join(" ")).toBe(0);
+    // init and rotate share one; get has its own, holding only what get compiled.
+    expect(readdirSync(codeCache).filter((name) => name.startsWith("main"))).toEqual([
+      expect.stringMatching(/^main-/),
+      expect.stringMatching(/^main\.get-/),
+    ]);
   });
 
   it("a damaged cache is rejected by V8, the section compiles from source, and the cache is rewritten", () => {
