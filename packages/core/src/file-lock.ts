@@ -7,6 +7,7 @@ import path from "node:path";
 import { backoffDelay, sleep } from "./backoff.js";
 import { SecretConfigError, SecretError } from "./errors.js";
 import { crypto, currentOwner, type Owner, processIsGone } from "./file-owner.js";
+import { monotonicMs } from "./monotonic.js";
 
 /** Default interval at which a holder refreshes its lock's heartbeat: 2 s. */
 export const DEFAULT_LOCK_HEARTBEAT_MS = 2_000;
@@ -106,7 +107,7 @@ async function acquire(
   staleMs: number,
   signal: AbortSignal | undefined,
 ): Promise<{ handle: fs.FileHandle }> {
-  const started = performance.now();
+  const started = monotonicMs();
   const owner: LockOwner = {
     ...currentOwner(),
     pid: process.pid,
@@ -132,7 +133,7 @@ async function acquire(
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
     }
     const sighting = await look(lock);
-    const now = performance.now();
+    const now = monotonicMs();
     if (sighting === undefined) {
       // Let go meanwhile: try again at once, the first time (a lock we cannot read is waited for).
       if (!unseen++) continue;

@@ -8,6 +8,7 @@ import type { SecretProvider } from "./contract.js";
 import type { SecretError } from "./errors.js";
 import type { Logger } from "./logger.js";
 import type { SecretMetrics } from "./metrics.js";
+import { monotonicMs } from "./monotonic.js";
 import { wrapError } from "./provider-error.js";
 import { redact } from "./redact.js";
 
@@ -17,7 +18,7 @@ export type Operation = "get" | "get_many" | "set" | "delete" | "list" | "check"
 export interface OperationStart {
   /** `now()` at the start, for log durations. */
   readonly at: number;
-  /** `performance.now()` at the start, for the duration histogram. */
+  /** `monotonicMs()` at the start, for the duration histogram. */
   readonly precise: number;
   readonly span: Span;
 }
@@ -54,7 +55,7 @@ export class Instrumentation {
       if (count !== undefined) attributes["secret.count"] = count;
       span.setAttributes(attributes);
     }
-    return { at: this.#now(), precise: performance.now(), span };
+    return { at: this.#now(), precise: monotonicMs(), span };
   }
 
   /** Seconds since `started` (precisely when it is an `OperationStart`) and its start on the manager's clock. */
@@ -63,7 +64,7 @@ export class Instrumentation {
       const ms = this.#now() - started;
       return { seconds: Math.max(0, ms) / 1000, ms };
     }
-    return { seconds: Math.max(0, performance.now() - started.precise) / 1000, ms: this.#now() - started.at };
+    return { seconds: Math.max(0, monotonicMs() - started.precise) / 1000, ms: this.#now() - started.at };
   }
 
   /** An operation ended with an answer: counted, timed, its span ended, logged at debug. */

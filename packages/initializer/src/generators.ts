@@ -1,6 +1,9 @@
 /** Secure generators: the kinds a manifest may name, their defaults and entropy, and the values they make. */
-import { randomBytes as cryptoRandomBytes, randomFillSync, randomUUID } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { SecretConfigError } from "@org/secrets-core";
+
+/** `node:crypto`, loaded when a value is generated: `health`, which loads this package, never needs it. */
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
 /** How a secret value is generated. */
 export type GeneratorKind = "hex" | "base64url" | "alphanumeric" | "password" | "uuid";
@@ -104,11 +107,11 @@ let randomTaken = RANDOM_BLOCK;
  * wiped at the next request.
  */
 function systemRandom(size: number): Uint8Array {
-  if (size > RANDOM_BLOCK / 8) return cryptoRandomBytes(size);
+  if (size > RANDOM_BLOCK / 8) return crypto().randomBytes(size);
   randomBlock ??= new Uint8Array(RANDOM_BLOCK);
   randomBlock.fill(0, randomHanded, randomTaken);
   if (randomTaken + size > RANDOM_BLOCK) {
-    randomFillSync(randomBlock);
+    crypto().randomFillSync(randomBlock);
     randomTaken = 0;
   }
   randomHanded = randomTaken;
@@ -228,7 +231,7 @@ export function generateSecret(
   const spec = resolvedGenerator(generator);
   switch (spec.kind) {
     case "uuid":
-      return randomUUID();
+      return crypto().randomUUID();
     case "password":
       return generatePassword(spec, random);
     default:

@@ -1,8 +1,7 @@
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import path from "node:path";
 import { type Env, SecretConfigError } from "@org/secrets-core";
-import { describeFsError, fsErrorCode } from "@org/secrets-core/provider";
+import { describeFsError, fileCalls, fsErrorCode, type ReadableFile } from "@org/secrets-core/provider";
 import { defaultManifest } from "./default-manifest.js";
 import { loadYamlParser, type Manifest, parseManifest } from "./manifest.js";
 
@@ -87,10 +86,10 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
       cause === undefined ? { field } : { field, cause },
     );
   };
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: ReadableFile;
   try {
     // Non-blocking, so a FIFO with no writer does not hang the open.
-    handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    handle = await fileCalls.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     const code = fsErrorCode(error);
     if (code === "ENOENT") return undefined;
@@ -107,7 +106,7 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
     const buffer = Buffer.alloc(MAX_MANIFEST_BYTES + 1);
     let length = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      const bytesRead = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
       if (length > MAX_MANIFEST_BYTES) refuse(tooLarge());

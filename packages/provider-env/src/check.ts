@@ -1,8 +1,8 @@
 // The provider's health check: the directory exists, and the file, if any, is a regular file it can read and write.
 
-import { constants, promises as fs, type Stats } from "node:fs";
+import { constants, type Stats } from "node:fs";
 import path from "node:path";
-import { type ProviderStatus, ProviderUnavailableError } from "@org/secrets-core/provider";
+import { fileCalls as fs, type ProviderStatus, ProviderUnavailableError } from "@org/secrets-core/provider";
 import type { DotenvFile } from "./dotenv-file.js";
 import { fileError, notAFile } from "./fs-errors.js";
 import { PROVIDER } from "./options.js";

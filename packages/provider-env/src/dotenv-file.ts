@@ -1,7 +1,13 @@
 // Access to the dotenv file: bounded reads, parsing, the stat-keyed cache, and the mode warning.
 
 import { type BigIntStats, promises as fs } from "node:fs";
-import { type Logger, ProviderError, SecretConfigError } from "@org/secrets-core/provider";
+import {
+  fileCalls,
+  type Logger,
+  ProviderError,
+  type ReadableFile,
+  SecretConfigError,
+} from "@org/secrets-core/provider";
 import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument } from "@org/secrets-exporters/dotenv";
 import { ANNOTATION_PREFIX } from "./annotation.js";
 import { fileError, notAFile } from "./fs-errors.js";
@@ -30,7 +36,7 @@ export class DotenvFile {
   async read(): Promise<DotenvDocument> {
     let stats: BigIntStats;
     try {
-      stats = await fs.stat(this.path, { bigint: true });
+      stats = await fileCalls.statBigInt(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         if (this.#cached?.key !== "missing") this.#cached = { key: "missing", document: this.parse("") };
@@ -113,9 +119,9 @@ export class DotenvFile {
    * limit, before it is read into memory.
    */
   async #readBounded(file: string): Promise<Buffer | undefined> {
-    let handle: fs.FileHandle;
+    let handle: ReadableFile;
     try {
-      handle = await fs.open(file, "r");
+      handle = await fileCalls.open(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw fileError(error, "read", file);
@@ -129,7 +135,7 @@ export class DotenvFile {
       let total = 0;
       for (;;) {
         const chunk = Buffer.alloc(Math.min(1 << 20, this.maxFileBytes + 1 - total));
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, total);
+        const bytesRead = await handle.read(chunk, 0, chunk.length, total);
         if (bytesRead === 0) break;
         total += bytesRead;
         if (total > this.maxFileBytes) throw this.tooLarge(file, "is", total);
