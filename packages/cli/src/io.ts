@@ -24,18 +24,29 @@ export interface CliIO {
   stderrIsTTY: boolean;
 }
 
-/** Fill in what the caller left out from the current process. */
+/**
+ * Fill in what the caller left out from the current process. The process's
+ * stdin is taken only when a command reads it (`set`, `delete`'s question,
+ * `run`): creating it loads Node's stream machinery, which `get` never needs.
+ */
 export function resolveIO(io: Partial<CliIO> = {}): CliIO {
-  const stdin = io.stdin ?? (process.stdin as CliInput);
   const stdout = io.stdout ?? (process.stdout as CliOutput);
   const stderr = io.stderr ?? (process.stderr as CliOutput);
+  let stdin = io.stdin;
+  let stdinIsTTY = io.stdinIsTTY;
   return {
-    stdin,
+    get stdin() {
+      stdin ??= process.stdin as CliInput;
+      return stdin;
+    },
+    get stdinIsTTY() {
+      stdinIsTTY ??= this.stdin.isTTY === true;
+      return stdinIsTTY;
+    },
     stdout,
     stderr,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
-    stdinIsTTY: io.stdinIsTTY ?? stdin.isTTY === true,
     stdoutIsTTY: io.stdoutIsTTY ?? stdout.isTTY === true,
     stderrIsTTY: io.stderrIsTTY ?? stderr.isTTY === true,
   };
