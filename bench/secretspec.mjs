@@ -274,7 +274,8 @@ export async function benchSecretSpec(root) {
             theirsKeys: describe(last.theirs),
             // Like for like: SecretSpec is told the KV version (v2 unless its URI says kv=1), so on
             // Vault the comparison is with ours told it too; the default's one mount lookup is shown beside.
-            more: Math.max(...(counts.pinned.length ? counts.pinned : counts.ours)) > Math.min(...counts.theirs),
+            more:
+              Math.max(...(counts.pinned.length ? counts.pinned : counts.ours)) > Math.min(...counts.theirs),
           },
         });
       }
