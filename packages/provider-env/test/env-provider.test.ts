@@ -17,6 +17,7 @@ import path from "node:path";
 import { createLogger, SecretManager } from "@org/secrets-core";
 import {
   capabilitiesOf,
+  fileCalls,
   InvalidSecretNameError,
   InvalidSecretValueError,
   NotSupportedError,
@@ -292,7 +293,8 @@ describe("reading", () => {
 
   it("re-reads the file only when it changed", async () => {
     const { provider, file } = setup("A=1\n");
-    const opened = vi.spyOn(fsp, "open");
+    // Reads go through core's file calls (the callback API), writes through fs.promises.
+    const opened = vi.spyOn(fileCalls, "open");
     const reads = () => opened.mock.calls.filter(([p]) => p === file).length;
     expect((await provider.get("A"))?.value).toBe("1");
     expect((await provider.get("A"))?.value).toBe("1");
@@ -309,7 +311,7 @@ describe("reading", () => {
 
   it("getMany reads the file once for many names", async () => {
     const { provider, file } = setup("A=1\nB=2\nC=3\n");
-    const opened = vi.spyOn(fsp, "open");
+    const opened = vi.spyOn(fileCalls, "open");
     const found = await provider.getMany(["A", "C", "MISSING"]);
     expect(Object.fromEntries([...found].map(([k, r]) => [k, r.value]))).toEqual({ A: "1", C: "3" });
     expect(opened.mock.calls.filter(([p]) => p === file)).toHaveLength(1);
@@ -721,6 +723,7 @@ describe("setMany", () => {
   it("refuses a repeated name before taking the lock", async () => {
     const { provider, file } = setup();
     const opened = vi.spyOn(fsp, "open");
+    const read = vi.spyOn(fileCalls, "open");
     const repeated = await failure(
       provider.setMany([
         { name: "A", value: "1" },
@@ -730,6 +733,7 @@ describe("setMany", () => {
     expect(repeated).toBeInstanceOf(SecretConfigError);
     expect(repeated.message).toContain("'A'");
     expect(opened.mock.calls.filter(([p]) => String(p).startsWith(file))).toHaveLength(0);
+    expect(read.mock.calls.filter(([p]) => String(p).startsWith(file))).toHaveLength(0);
     expect(existsSync(file)).toBe(false);
   });
 });
