@@ -187,7 +187,10 @@ export class SecretWriter {
   /**
    * After a checked put: our version must have replaced `expected`. If an
    * unconditional write slipped in between, ours displaced it: put its value
-   * back and throw `SecretConflictError`.
+   * back and throw `SecretConflictError`. It is put back only on top of ours,
+   * with the version id a checked write from ours would create: a checked
+   * write that already came after ours is never undone (it stands, and the
+   * error says their value could not be put back).
    */
   async verify(target: Target, mine: string, expected: string, signal?: AbortSignal): Promise<void> {
     const after = await describeSecret(this.#aws, target, signal);
@@ -203,15 +206,46 @@ export class SecretWriter {
       secret_id: target.id,
       displaced_version: displaced,
     });
+    let failure: unknown;
+    let overtaken = false;
     try {
       const theirs = await readSecret(this.#aws, target, { id: displaced }, signal);
-      if (theirs) await this.put(target, theirs.value, signal);
+      if (theirs) {
+        const result = await this.#aws.attempt(
+          ({ sdk, client }, o) =>
+            client.send(
+              new sdk.PutSecretValueCommand({
+                SecretId: target.id,
+                SecretString: theirs.value,
+                ClientRequestToken: successorVersionId(mine),
+              }),
+              o,
+            ),
+          signal,
+          this.#aws.context("write", "PutSecretValue", target, [theirs.value]),
+        );
+        if (!result.ok) {
+          overtaken = isAwsError(result.error, "ResourceExistsException");
+          if (!overtaken)
+            failure = toSecretError(
+              result.error,
+              this.#aws.context("write", "PutSecretValue", target, [theirs.value]),
+            );
+        }
+      }
     } catch (error) {
+      failure = error;
+    }
+    if (overtaken)
+      throw new SecretConflictError(
+        `Secret '${target.label}' was changed by someone else while it was being written, then written again on top of this write; their value could not be put back without undoing that newer write: check its current value`,
+        { provider: PROVIDER_NAME, secret: target.label },
+      );
+    if (failure !== undefined)
       throw new SecretConflictError(
         `Secret '${target.label}' was changed by someone else while it was being written, and putting their value back failed: check its current value`,
-        { provider: PROVIDER_NAME, secret: target.label, cause: error },
+        { provider: PROVIDER_NAME, secret: target.label, cause: failure },
       );
-    }
     throw new SecretConflictError(
       `Secret '${target.label}' was changed by someone else while it was being written; their value was kept: read it again and retry`,
       { provider: PROVIDER_NAME, secret: target.label },

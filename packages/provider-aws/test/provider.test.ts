@@ -172,6 +172,41 @@ describe("per-secret layout: reads and writes", () => {
     await proxy.stop();
   });
 
+  it("putting a displaced write back never undoes a checked write made on top of ours since", async () => {
+    const proxy = await new HostileProxy({ target: motoEndpoint(), flavor: "aws" }).start();
+    const checked = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
+    const base = await provider.set("OVERTAKEN", "base");
+    let puts = 0;
+    proxy.also(
+      {
+        kind: "before",
+        run: async () => {
+          puts++;
+          // 1: a plain write lands between the checked write's check and its write.
+          if (puts === 1) await provider.set("OVERTAKEN", "plain write in between");
+          // 2: before the checked writer puts that value back, a third writer makes a
+          // checked write on top of the checked write (which is now current).
+          if (puts === 2) {
+            const current = await provider.get("OVERTAKEN");
+            expect(current?.value).toBe("checked write");
+            await provider.set("OVERTAKEN", "checked write on top", {
+              ifVersion: current?.version as string,
+            });
+          }
+        },
+      },
+      "PutSecretValue",
+      { times: 2 },
+    );
+    const write = checked.set("OVERTAKEN", "checked write", { ifVersion: base.version as string });
+    await expect(write).rejects.toBeInstanceOf(SecretConflictError);
+    await expect(write).rejects.toThrow("their value could not be put back without undoing that newer write");
+    expect(puts).toBe(2);
+    expect((await provider.get("OVERTAKEN"))?.value).toBe("checked write on top");
+    await checked.close();
+    await proxy.stop();
+  });
+
   it("lists this application's secrets by name, sorted, and nothing else", async () => {
     const other = createAwsProvider({ prefix: `${prefix}-other` });
     await other.set("NOT_MINE", "x");
