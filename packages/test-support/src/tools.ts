@@ -99,6 +99,42 @@ export function freePort(): Promise<number> {
   });
 }
 
+let motoPython: Promise<string> | undefined;
+
+/**
+ * A Python interpreter that runs the moto that `ensureTool("moto")` found: the
+ * one beside `moto_server`, else the one its script starts with (`#!`), else
+ * `python3`, else the one `scripts/install-test-tools.sh` puts into `.tools/moto`.
+ */
+export function pythonWithMoto(): Promise<string> {
+  motoPython ??= (async () => {
+    const moto = await ensureTool("moto");
+    const candidates = [path.join(path.dirname(moto), "python")];
+    const shebang = /^#!\s*(\S+)/.exec((await fs.readFile(moto, "utf8").catch(() => "")).slice(0, 200));
+    if (
+      shebang?.[1] &&
+      !shebang[1].endsWith("/env") &&
+      !shebang[1].endsWith("bash") &&
+      !shebang[1].endsWith("/sh")
+    )
+      candidates.push(shebang[1]);
+    candidates.push("python3");
+    const check = ["-c", "import moto.moto_server.werkzeug_app, werkzeug.serving; print('ok')"];
+    for (const candidate of candidates) if (await runs(candidate, check, /ok/)) return candidate;
+    const script = path.join(repoRoot(), "scripts", "install-test-tools.sh");
+    await exec("bash", [script, "--venv", "moto"], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+    const local = path.join(repoRoot(), ".tools", "moto", "bin", "python");
+    if (await runs(local, check, /ok/)) return local;
+    throw new Error(
+      "no Python that can import moto was found, and scripts/install-test-tools.sh did not provide one",
+    );
+  })();
+  motoPython.catch(() => {
+    motoPython = undefined;
+  });
+  return motoPython;
+}
+
 let boto3Python: Promise<string> | undefined;
 
 /**
