@@ -51,8 +51,8 @@ const packagesAsSections: Plugin = {
 };
 
 /**
- * node-vault loads axios and debug, which the Vault provider replaces with its
- * own request function and a no-op logger: in the Vault section they are the
+ * node-vault loads axios, Node's https (for an axios agent) and debug, which the
+ * Vault provider replaces with its own request function and a no-op logger: in the Vault section they are the
  * provider's stand-ins (see the provider's node-vault.ts), so the section
  * neither carries nor runs them.
  */
@@ -65,7 +65,7 @@ const vaultStandIns = path.join(
 const nodeVaultStandIns: Plugin = {
   name: "node-vault-stand-ins",
   setup(build) {
-    build.onResolve({ filter: /^(?:axios|debug)$/ }, (args) =>
+    build.onResolve({ filter: /^(?:axios|https|debug)$/ }, (args) =>
       /[\\/]node-vault[\\/]/.test(args.importer) ? { path: args.path, namespace: "stand-in" } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({

@@ -79,7 +79,7 @@ describe("the bundle's sections", () => {
     }
   });
 
-  it("get and health on the env provider load none of Node's crypto, performance-timing, stdin or fs/promises modules", () => {
+  it("get and health load none of Node's crypto, performance-timing, stdin or fs/promises modules, nor https for an http Vault", () => {
     // A preload that writes down, at exit, every built-in module the run loaded.
     const record = path.join(dir, "modules.json");
     const preload = path.join(dir, "record-modules.cjs");
@@ -103,6 +103,25 @@ describe("the bundle's sections", () => {
         args.join(" "),
       ).toEqual([]);
     }
+    // The Vault provider on an http:// address loads Node's http, but not https (tls, crypto) nor fs.promises.
+    const vault = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", "health"], {
+      cwd: dir,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: dir,
+        SECRET_PROVIDER: "vault",
+        VAULT_URL: "http://127.0.0.1:1",
+        VAULT_TOKEN: "unused-token",
+        VAULT_MAX_RETRIES: "0",
+      },
+      encoding: "utf8",
+    });
+    expect(vault.status, vault.stderr).toBe(1);
+    const modules = JSON.parse(readFileSync(record, "utf8")) as string[];
+    expect(modules).toContain("NativeModule http");
+    expect(modules.filter((m) => /^NativeModule (https|tls|crypto|internal\/fs\/promises)$/.test(m))).toEqual(
+      [],
+    );
   });
 
   it("help and a usage error unpack the full parser, and nothing else", () => {

@@ -3,7 +3,7 @@
  * a token file), renewal before expiry, and telling a dead token from a policy
  * that refuses the request; every request is sent through here with the token.
  */
-import { readFile } from "node:fs/promises";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
   AccessDeniedError,
@@ -367,7 +367,7 @@ export class VaultAuthenticator {
     const resolved = path.resolve(this.#cwd, file);
     let text: string;
     try {
-      text = await readFile(resolved, "utf8");
+      text = await fs.readFile(resolved, "utf8");
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
       throw new ProviderNotConfiguredError(undefined, {

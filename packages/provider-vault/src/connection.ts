@@ -3,7 +3,7 @@
  * the transport and the authenticator, then the mount's KV version and the
  * layout that serves it. Connecting is bounded as a whole by `connectTimeoutMs`.
  */
-import { readFile } from "node:fs/promises";
+import { promises as fs } from "node:fs";
 import type { Agent as HttpAgent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import path from "node:path";
@@ -61,14 +61,19 @@ export async function openConnection(options: ConnectOptions): Promise<Connectio
   let client = options.client;
   if (!client) {
     const url = settings.url as string;
-    const [http, https] = await Promise.all([import("node:http"), import("node:https")]);
+    const http = await import("node:http");
     agents.http = new http.Agent({ keepAlive: true });
     const ca = await readCaCert(settings);
-    agents.https = new https.Agent({
-      keepAlive: true,
-      rejectUnauthorized: !settings.skipVerify,
-      ...(ca === undefined ? {} : { ca }),
-    });
+    // Node's TLS (https, tls and crypto, some 5 ms to load) only when a request can need it:
+    // an https address, or a redirect allowed to an https origin.
+    if (url.startsWith("https:") || settings.redirectAllow.some((origin) => origin.startsWith("https:"))) {
+      const https = await import("node:https");
+      agents.https = new https.Agent({
+        keepAlive: true,
+        rejectUnauthorized: !settings.skipVerify,
+        ...(ca === undefined ? {} : { ca }),
+      });
+    }
     client = await createNodeVaultClient(
       url,
       requestPromise({
@@ -154,7 +159,7 @@ async function readCaCert(settings: VaultSettings): Promise<string | Buffer | un
   if (caCertFile === undefined) return undefined;
   const file = path.resolve(cwd, caCertFile);
   try {
-    return await readFile(file);
+    return await fs.readFile(file);
   } catch (error) {
     throw new SecretConfigError(
       `Cannot read the CA certificate file ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}): check VAULT_CACERT`,

@@ -19,7 +19,8 @@ const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface HttpClientOptions {
   httpAgent: HttpAgent;
-  httpsAgent: HttpsAgent;
+  /** Absent when no request can be https (see openConnection). */
+  httpsAgent?: HttpsAgent | undefined;
   /** Origins (`https://host:port`) besides the configured one that redirects may lead to. */
   allowedOrigins: ReadonlySet<string>;
   /** Used when a request carries no `timeout` of its own. */

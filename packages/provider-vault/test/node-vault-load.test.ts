@@ -35,6 +35,10 @@ describe("loading node-vault", () => {
     // Neither the stand-ins nor the provider's own copy of node-vault stay in the module cache.
     for (const file of [nodeVaultEntry, fromNodeVault.resolve("axios"), fromNodeVault.resolve("debug")])
       expect(loaded(file), file).toBe(false);
+    // `https` stood in for node-vault's load only: the application's `require("https")` is Node's.
+    expect(loaded("https")).toBe(false);
+    expect(requireHere("https")).toBe(requireHere("node:https"));
+    expect(typeof (requireHere("https") as typeof import("node:https")).request).toBe("function");
   });
 
   it("the application's own node-vault, loaded afterwards, is the real one, with its own HTTP client", async () => {
