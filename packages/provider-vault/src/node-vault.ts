@@ -39,11 +39,13 @@ export async function createNodeVaultClient(url: string, transport: unknown): Pr
  * provider replaces all three. Loading them is most of node-vault's start-up
  * (about 60 of 80 ms on a small VM), so the provider loads its own copy of
  * node-vault with stand-ins for them (see node-vault-stand-ins.ts), which
- * throw if ever used. A built-in's stand-in works because Node's module
- * cache is consulted before built-ins for names without `node:`. The stand-ins are in Node's module cache only for the
- * duration of that synchronous `require`, and node-vault's entry is taken out
- * afterwards too: the application's own `require("node-vault")` or
- * `require("axios")` later loads the real packages, untouched. When the
+ * throw if ever used (node-vault reaches for them only when it is not given
+ * a request function). A built-in's stand-in works because Node's module cache
+ * is consulted before built-ins for names without `node:`. The stand-ins are in
+ * Node's module cache only for the duration of that synchronous `require`, and
+ * node-vault's entry is taken out afterwards too: the application's own
+ * `require("node-vault")`, `require("axios")` or `require("https")` later loads
+ * the real modules, untouched. When the
  * application has already loaded node-vault, that copy is used as it is.
  */
 async function loadNodeVault(): Promise<NodeVaultFactory> {
