@@ -30,13 +30,16 @@ describe("fileCalls", () => {
 
   it("rejects with Node's own errors, as fs.promises does (code, syscall, path)", async () => {
     const missing = path.join(dir, "missing");
-    for (const [ours, theirs] of [
-      [fileCalls.open(missing), fsPromises.open(missing, "r")],
-      [fileCalls.stat(missing), fsPromises.stat(missing)],
-      [fileCalls.statBigInt(missing), fsPromises.stat(missing, { bigint: true })],
-      [fileCalls.access(missing, 0), fsPromises.access(missing, 0)],
-    ] as const) {
-      const [a, b] = await Promise.all([ours.catch((e: unknown) => e), theirs.catch((e: unknown) => e)]);
+    // Each pair is started only when it is awaited: no rejection is left without a handler.
+    const pairs: [() => Promise<unknown>, () => Promise<unknown>][] = [
+      [() => fileCalls.open(missing), () => fsPromises.open(missing, "r")],
+      [() => fileCalls.stat(missing), () => fsPromises.stat(missing)],
+      [() => fileCalls.statBigInt(missing), () => fsPromises.stat(missing, { bigint: true })],
+      [() => fileCalls.access(missing, 0), () => fsPromises.access(missing, 0)],
+    ];
+    for (const [ours, theirs] of pairs) {
+      const a = await ours().catch((e: unknown) => e);
+      const b = await theirs().catch((e: unknown) => e);
       expect(a).toBeInstanceOf(Error);
       expect(a).toMatchObject({
         code: "ENOENT",
