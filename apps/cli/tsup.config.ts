@@ -51,10 +51,10 @@ const packagesAsSections: Plugin = {
 };
 
 /**
- * node-vault loads axios, Node's https (for an axios agent) and debug, which the
- * Vault provider replaces with its own request function and a no-op logger: in the Vault section they are the
- * provider's stand-ins (see the provider's node-vault.ts), so the section
- * neither carries nor runs them.
+ * node-vault loads axios, Node's https (for an axios agent) and debug, which
+ * the Vault provider replaces with its own request function and a no-op
+ * logger: in the Vault section they are the provider's stand-ins (see the
+ * provider's node-vault.ts), so the section neither carries nor runs them.
  */
 const vaultStandIns = path.join(
   path.dirname(require.resolve("@org/secrets-provider-vault")),
