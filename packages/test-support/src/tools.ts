@@ -99,63 +99,45 @@ export function freePort(): Promise<number> {
   });
 }
 
-let motoPython: Promise<string> | undefined;
+const pythons = new Map<string, Promise<string>>();
 
 /**
- * A Python interpreter that runs the moto that `ensureTool("moto")` found: the
- * one beside `moto_server`, else the one its script starts with (`#!`), else
- * `python3`, else the one `scripts/install-test-tools.sh` puts into `.tools/moto`.
+ * A Python interpreter that can import `modules` (a comma-separated list, as in
+ * an `import` statement), found once per list: the one beside the `moto_server`
+ * that `ensureTool("moto")` found, else the one that script starts with (`#!`),
+ * else `python3`, else the one `scripts/install-test-tools.sh` puts into
+ * `.tools/moto`.
  */
-export function pythonWithMoto(): Promise<string> {
-  motoPython ??= (async () => {
+function pythonThatImports(modules: string): Promise<string> {
+  let found = pythons.get(modules);
+  if (found) return found;
+  found = (async () => {
     const moto = await ensureTool("moto");
     const candidates = [path.join(path.dirname(moto), "python")];
-    const shebang = /^#!\s*(\S+)/.exec((await fs.readFile(moto, "utf8").catch(() => "")).slice(0, 200));
-    if (
-      shebang?.[1] &&
-      !shebang[1].endsWith("/env") &&
-      !shebang[1].endsWith("bash") &&
-      !shebang[1].endsWith("/sh")
-    )
-      candidates.push(shebang[1]);
+    const shebang = /^#!\s*(\S+)/.exec((await fs.readFile(moto, "utf8").catch(() => "")).slice(0, 200))?.[1];
+    if (shebang && !/(?:\/env|\/sh|bash)$/.test(shebang)) candidates.push(shebang);
     candidates.push("python3");
-    const check = ["-c", "import moto.moto_server.werkzeug_app, werkzeug.serving; print('ok')"];
+    const check = ["-c", `import ${modules}; print('ok')`];
     for (const candidate of candidates) if (await runs(candidate, check, /ok/)) return candidate;
     const script = path.join(repoRoot(), "scripts", "install-test-tools.sh");
     await exec("bash", [script, "--venv", "moto"], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
     const local = path.join(repoRoot(), ".tools", "moto", "bin", "python");
     if (await runs(local, check, /ok/)) return local;
     throw new Error(
-      "no Python that can import moto was found, and scripts/install-test-tools.sh did not provide one",
+      `no Python that can import ${modules} was found, and scripts/install-test-tools.sh did not provide one`,
     );
   })();
-  motoPython.catch(() => {
-    motoPython = undefined;
-  });
-  return motoPython;
+  pythons.set(modules, found);
+  found.catch(() => pythons.delete(modules));
+  return found;
 }
 
-let boto3Python: Promise<string> | undefined;
+/** A Python interpreter that runs the moto `ensureTool("moto")` found (see startMoto). */
+export function pythonWithMoto(): Promise<string> {
+  return pythonThatImports("moto.moto_server.werkzeug_app, werkzeug.serving");
+}
 
-/**
- * A Python interpreter that can `import boto3` (for tests that check interop
- * with AWS's own SDK): the one beside moto's server, else `python3`, else the
- * one `scripts/install-test-tools.sh` puts into `.tools/moto`.
- */
+/** A Python interpreter that can `import boto3`, for tests that check interop with AWS's own SDK. */
 export function pythonWithBoto3(): Promise<string> {
-  boto3Python ??= (async () => {
-    const moto = await ensureTool("moto");
-    const candidates = [path.join(path.dirname(moto), "python"), "python3"];
-    for (const candidate of candidates)
-      if (await runs(candidate, ["-c", "import boto3; print('ok')"], /ok/)) return candidate;
-    const script = path.join(repoRoot(), "scripts", "install-test-tools.sh");
-    await exec("bash", [script, "--venv", "moto"], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
-    const local = path.join(repoRoot(), ".tools", "moto", "bin", "python");
-    if (await runs(local, ["-c", "import boto3; print('ok')"], /ok/)) return local;
-    throw new Error("no Python with boto3 was found, and scripts/install-test-tools.sh did not provide one");
-  })();
-  boto3Python.catch(() => {
-    boto3Python = undefined;
-  });
-  return boto3Python;
+  return pythonThatImports("boto3");
 }
