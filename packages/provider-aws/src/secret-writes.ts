@@ -156,32 +156,37 @@ export class SecretWriter {
     if (before.DeletedDate) throw scheduled(target, before);
     if (currentVersion(before) !== expected)
       throw new SecretConflictError(undefined, { provider: PROVIDER_NAME, secret: target.label });
-    const mine = successorVersionId(expected);
+    const mine = await this.#putAfter(target, value, expected, signal);
+    await this.verify(target, mine, expected, signal);
+    await this.tag(target, metadata, before.Tags, signal);
+    return mine;
+  }
+
+  /**
+   * `PutSecretValue` as the successor of version `base`: with the version id
+   * every checked write from `base` uses, so only one of them can create it.
+   * Resolves to that id; `SecretConflictError` when another write from `base`
+   * created it first.
+   */
+  async #putAfter(target: Target, value: string, base: string, signal?: AbortSignal): Promise<string> {
+    const id = successorVersionId(base);
     const result = await this.#aws.attempt(
       ({ sdk, client }, o) =>
         client.send(
-          new sdk.PutSecretValueCommand({
-            SecretId: target.id,
-            SecretString: value,
-            ClientRequestToken: mine,
-          }),
+          new sdk.PutSecretValueCommand({ SecretId: target.id, SecretString: value, ClientRequestToken: id }),
           o,
         ),
       signal,
       this.#aws.context("write", "PutSecretValue", target, [value]),
     );
-    if (!result.ok) {
-      if (isAwsError(result.error, "ResourceExistsException"))
-        throw new SecretConflictError(undefined, {
-          provider: PROVIDER_NAME,
-          secret: target.label,
-          cause: requestFailure(result.error),
-        });
-      throw toSecretError(result.error, this.#aws.context("write", "PutSecretValue", target, [value]));
-    }
-    await this.verify(target, mine, expected, signal);
-    await this.tag(target, metadata, before.Tags, signal);
-    return mine;
+    if (result.ok) return id;
+    if (isAwsError(result.error, "ResourceExistsException"))
+      throw new SecretConflictError(undefined, {
+        provider: PROVIDER_NAME,
+        secret: target.label,
+        cause: requestFailure(result.error),
+      });
+    throw toSecretError(result.error, this.#aws.context("write", "PutSecretValue", target, [value]));
   }
 
   /**
@@ -207,36 +212,13 @@ export class SecretWriter {
       displaced_version: displaced,
     });
     let failure: unknown;
-    let overtaken = false;
     try {
       const theirs = await readSecret(this.#aws, target, { id: displaced }, signal);
-      if (theirs) {
-        const result = await this.#aws.attempt(
-          ({ sdk, client }, o) =>
-            client.send(
-              new sdk.PutSecretValueCommand({
-                SecretId: target.id,
-                SecretString: theirs.value,
-                ClientRequestToken: successorVersionId(mine),
-              }),
-              o,
-            ),
-          signal,
-          this.#aws.context("write", "PutSecretValue", target, [theirs.value]),
-        );
-        if (!result.ok) {
-          overtaken = isAwsError(result.error, "ResourceExistsException");
-          if (!overtaken)
-            failure = toSecretError(
-              result.error,
-              this.#aws.context("write", "PutSecretValue", target, [theirs.value]),
-            );
-        }
-      }
+      if (theirs) await this.#putAfter(target, theirs.value, mine, signal);
     } catch (error) {
       failure = error;
     }
-    if (overtaken)
+    if (failure instanceof SecretConflictError)
       throw new SecretConflictError(
         `Secret '${target.label}' was changed by someone else while it was being written, then written again on top of this write; their value could not be put back without undoing that newer write: check its current value`,
         { provider: PROVIDER_NAME, secret: target.label },
