@@ -87,14 +87,21 @@ describe("the bundle's sections", () => {
       preload,
       `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
     );
-    for (const args of [["get", "SECRET_KEY"], ["health"]]) {
+    const builtIns = (args: string[], env: Record<string, string> = {}) => {
       const run = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", ...args], {
         cwd: dir,
-        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
         encoding: "utf8",
       });
-      expect(run.status, `${args.join(" ")}: ${run.stderr}`).toBe(0);
-      const modules = JSON.parse(readFileSync(record, "utf8")) as string[];
+      return {
+        code: run.status,
+        stderr: run.stderr,
+        modules: JSON.parse(readFileSync(record, "utf8")) as string[],
+      };
+    };
+    for (const args of [["get", "SECRET_KEY"], ["health"]]) {
+      const { code, stderr, modules } = builtIns(args);
+      expect(code, `${args.join(" ")}: ${stderr}`).toBe(0);
       expect(modules, args.join(" ")).toContain("NativeModule vm");
       expect(
         modules.filter((m) =>
@@ -104,24 +111,17 @@ describe("the bundle's sections", () => {
       ).toEqual([]);
     }
     // The Vault provider on an http:// address loads Node's http, but not https (tls, crypto) nor fs.promises.
-    const vault = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", "health"], {
-      cwd: dir,
-      env: {
-        PATH: process.env.PATH ?? "",
-        HOME: dir,
-        SECRET_PROVIDER: "vault",
-        VAULT_URL: "http://127.0.0.1:1",
-        VAULT_TOKEN: "unused-token",
-        VAULT_MAX_RETRIES: "0",
-      },
-      encoding: "utf8",
+    const vault = builtIns(["health"], {
+      SECRET_PROVIDER: "vault",
+      VAULT_URL: "http://127.0.0.1:1",
+      VAULT_TOKEN: "unused-token",
+      VAULT_MAX_RETRIES: "0",
     });
-    expect(vault.status, vault.stderr).toBe(1);
-    const modules = JSON.parse(readFileSync(record, "utf8")) as string[];
-    expect(modules).toContain("NativeModule http");
-    expect(modules.filter((m) => /^NativeModule (https|tls|crypto|internal\/fs\/promises)$/.test(m))).toEqual(
-      [],
-    );
+    expect(vault.code, vault.stderr).toBe(1);
+    expect(vault.modules).toContain("NativeModule http");
+    expect(
+      vault.modules.filter((m) => /^NativeModule (https|tls|crypto|internal\/fs\/promises)$/.test(m)),
+    ).toEqual([]);
   });
 
   it("help and a usage error unpack the full parser, and nothing else", () => {
