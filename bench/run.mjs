@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { SecretManager } = await import(path.join(root, "packages/core/dist/index.js"));
-const cliBin = path.join(root, "packages/cli/dist/bin.js");
+const cliBin = path.join(root, "packages/cli/dist/secrets.cjs");
 const bundle = path.join(root, "apps/cli/dist/secrets.cjs");
 
 const rows = [];

@@ -17,6 +17,16 @@ const mainStaysSeparate: Plugin = {
   },
 };
 
+/** Leaves the launcher's `import("./bin.js")` a real import of the ES module entry. */
+const binStaysSeparate: Plugin = {
+  name: "bin-stays-separate",
+  setup(build) {
+    build.onResolve({ filter: /^\.\/bin\.js$/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: "./bin.js", external: true } : undefined,
+    );
+  },
+};
+
 export default defineConfig([
   // The library entry: commands are loaded on demand, each in its own chunk.
   // `clean` spares the files the executable's build writes at the same time.
@@ -34,5 +44,11 @@ export default defineConfig([
       dts: { entry: { bin: "src/bin.ts" } },
       esbuildPlugins: [mainStaysSeparate],
     },
+  ),
+  // The `secrets` executable: CommonJS, so `--version` never starts the ES module
+  // loader; it loads `bin.js` (the ES module entry above) for everything else.
+  packageBuild(
+    { secrets: "src/launcher.ts" },
+    { format: ["cjs"], clean: false, dts: false, sourcemap: false, esbuildPlugins: [binStaysSeparate] },
   ),
 ]);

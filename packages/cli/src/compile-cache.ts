@@ -3,6 +3,13 @@ import module from "node:module";
 import { homedir } from "node:os";
 import path from "node:path";
 
+const nodeModule = module as {
+  enableCompileCache?: (directory?: string) => unknown;
+  getCompileCacheDir?: () => string | undefined;
+};
+const nodeEnable = nodeModule.enableCompileCache;
+const nodeCacheDirectory = nodeModule.getCompileCacheDir;
+
 /**
  * Node's on-disk cache of compiled code (`module.enableCompileCache`, Node
  * 22.1 and later; nothing happens on older versions), for the modules a run
@@ -15,11 +22,11 @@ import path from "node:path";
  */
 export function enableCompileCache(
   env: NodeJS.ProcessEnv = process.env,
-  enable: ((directory?: string) => unknown) | undefined = (
-    module as { enableCompileCache?: (directory?: string) => unknown }
-  ).enableCompileCache,
+  enable: ((directory?: string) => unknown) | undefined = nodeEnable,
 ): void {
   if (typeof enable !== "function" || env.NODE_DISABLE_COMPILE_CACHE) return;
+  // Already on (the `secrets` executable turns it on before it loads `bin.js`): nothing to check again.
+  if (enable === nodeEnable && nodeCacheDirectory?.() !== undefined) return;
   try {
     if (env.NODE_COMPILE_CACHE) {
       enable();

@@ -9,7 +9,7 @@ import { completionScript } from "../src/completion.js";
 import { run } from "../src/index.js";
 import { Capture, memoryProvider, runCli, tempDir } from "./helpers.js";
 
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 
 const MANIFEST = [
   "version: 1",

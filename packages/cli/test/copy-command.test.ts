@@ -21,7 +21,7 @@ import { tempDir, writeEnvironmentFirstProvider } from "./helpers.js";
 
 /** `secrets copy` through the built binary: env to env, and env -> OpenBao -> moto -> env with real servers. */
 
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 // Where the Vault and AWS providers are installed: the package of the tests across packages declares them all
 // (this package cannot, since their own tests depend on it).
 const TEST_SUPPORT = fileURLToPath(new URL("../../integration-tests/", import.meta.url));

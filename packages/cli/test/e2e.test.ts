@@ -13,7 +13,7 @@ import { loadYamlReader, tempDir } from "./helpers.js";
  * from this process), against the real env provider.
  */
 
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
   version: string;
 };

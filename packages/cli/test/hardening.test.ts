@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempDir } from "./helpers.js";
 
 /** The built binary against the real env provider, or a third-party-style provider module. */
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 const STACK = /^\s+at .+[:(]/m;
 
 let dir: string;

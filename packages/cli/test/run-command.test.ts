@@ -19,7 +19,7 @@ import { tempDir, writeEnvironmentFirstProvider } from "./helpers.js";
 
 /** `secrets run` through the built binary, as users run it, against the env provider (and a real OpenBao and moto). */
 
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 // Where the Vault and AWS providers are installed: the package of the tests across packages declares them all
 // (this package cannot, since their own tests depend on it).
 const TEST_SUPPORT = fileURLToPath(new URL("../../integration-tests/", import.meta.url));

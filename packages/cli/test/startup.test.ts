@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,7 +19,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
  * from what is loaded; these counts catch a regression without timing anything.
  */
 
-const bin = fileURLToPath(new URL("../dist/bin.js", import.meta.url));
+/** The `secrets` executable as the package declares it: what `npx @org/secrets-cli` runs. */
+const bin = fileURLToPath(
+  new URL(
+    `../${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).bin.secrets}`,
+    import.meta.url,
+  ),
+);
 let dir: string;
 
 beforeAll(() => {
@@ -71,14 +85,68 @@ function packageOf(file: string): string {
   return file;
 }
 
+/** The built-in modules a run loaded (`process.moduleLoadList`, written at exit by a preload), and its output. */
+function builtIns(args: string[]) {
+  const record = path.join(dir, "modules.json");
+  const preload = path.join(dir, "record-modules.cjs");
+  writeFileSync(
+    preload,
+    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
+  );
+  const result = spawnSync(process.execPath, ["-r", preload, bin, ...args], {
+    cwd: dir,
+    env: cleanEnv(),
+    encoding: "utf8",
+  });
+  expect(result.status, result.stderr).toBe(0);
+  return { stdout: result.stdout, list: JSON.parse(readFileSync(record, "utf8")) as string[] };
+}
+
 describe("what a run loads", () => {
-  it("--version: the bin file alone", () => {
+  it("the executable is the CommonJS launcher, which runs the ES module entry", () => {
+    expect(path.basename(bin)).toBe("secrets.cjs");
+    expect(readFileSync(bin, "utf8")).toMatch(/^#!\/usr\/bin\/env node\n/);
+    expect(readFileSync(bin, "utf8")).toMatch(/\bimport\(['"]\.\/bin\.js['"]\)/);
+  });
+
+  it("--version: the executable alone, without starting the ES module loader", () => {
     const run = loaded(["--version"]);
     expect(run.code).toBe(0);
     expect(run.byPackage).toEqual({ "@org/secrets-cli": 1 });
+    const modules = builtIns(["--version"]);
+    expect(modules.stdout).toBe(
+      `${JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version}\n`,
+    );
+    expect(modules.list).toContain("NativeModule internal/modules/cjs/loader");
+    expect(
+      modules.list.filter((m) => /^NativeModule internal\/modules\/esm\/(module_job|translators)$/.test(m)),
+    ).toEqual([]);
+    // The same file names a command's ES modules as soon as it runs one.
+    expect(builtIns(["get", "SECRET_KEY"]).list).toContain("NativeModule internal/modules/esm/module_job");
   });
 
-  it("get on the env provider: the CLI's two files, core, the exporters' checks and the env provider; no parser, no other provider, no OpenTelemetry", () => {
+  it("a launcher without the rest of its package says so in one line and exits 1", () => {
+    const alone = mkdtempSync(path.join(dir, "alone-"));
+    copyFileSync(bin, path.join(alone, "secrets.cjs"));
+    const ok = spawnSync(process.execPath, [path.join(alone, "secrets.cjs"), "--version"], {
+      cwd: dir,
+      env: cleanEnv(),
+      encoding: "utf8",
+    });
+    expect(ok.status).toBe(0);
+    const broken = spawnSync(process.execPath, [path.join(alone, "secrets.cjs"), "get", "SECRET_KEY"], {
+      cwd: dir,
+      env: cleanEnv(),
+      encoding: "utf8",
+    });
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toBe("");
+    expect(broken.stderr).toBe(
+      "Error: the secrets CLI could not be loaded (ERR_MODULE_NOT_FOUND): reinstall @org/secrets-cli\n",
+    );
+  });
+
+  it("get on the env provider: the CLI's three files (the executable, bin and main), core, the exporters' checks and the env provider; no parser, no other provider, no OpenTelemetry", () => {
     const run = loaded(["get", "SECRET_KEY"]);
     expect(run.code, run.stderr).toBe(0);
     expect(Object.keys(run.byPackage).sort()).toEqual([
@@ -87,7 +155,7 @@ describe("what a run loads", () => {
       "@org/secrets-exporters",
       "@org/secrets-provider-env",
     ]);
-    expect(run.byPackage["@org/secrets-cli"]).toBe(2);
+    expect(run.byPackage["@org/secrets-cli"]).toBe(3);
   });
 
   it("health on the env provider: also the initializer, still no parser, YAML or other provider", () => {
@@ -100,7 +168,7 @@ describe("what a run loads", () => {
       "@org/secrets-initializer",
       "@org/secrets-provider-env",
     ]);
-    expect(run.byPackage["@org/secrets-cli"]).toBe(2);
+    expect(run.byPackage["@org/secrets-cli"]).toBe(3);
   });
 
   it("a project manifest brings in the YAML parser, and only that", () => {

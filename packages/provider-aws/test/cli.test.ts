@@ -1,6 +1,6 @@
 /**
  * The built `secrets` command with SECRET_PROVIDER=aws, against moto, run as a
- * user would: `node <cli>/dist/bin.js …` in a project directory whose
+ * user would: `node <cli>/dist/secrets.cjs …` in a project directory whose
  * node_modules holds this provider (the CLI resolves it from there).
  */
 import { execFile } from "node:child_process";
@@ -21,7 +21,7 @@ import {
 } from "./support/aws.js";
 
 const run = promisify(execFile);
-const CLI = path.join(REPO_ROOT, "packages", "cli", "dist", "bin.js");
+const CLI = path.join(REPO_ROOT, "packages", "cli", "dist", "secrets.cjs");
 
 const MANIFEST = `version: 1
 secrets:

@@ -4,7 +4,7 @@
  * provider packages resolve.
  */
 import { spawn } from "node:child_process";
-import { existsSync, promises as fs } from "node:fs";
+import { existsSync, promises as fs, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -27,13 +27,17 @@ export interface RunCliOptions {
   cwd?: string;
   /** Kill the child after this long (default 60 s) and report `timedOut`. */
   timeoutMs?: number;
-  /** The script (default: packages/cli/dist/bin.js). */
+  /** The script (default: the `secrets` executable packages/cli declares). */
   bin?: string;
 }
 
-/** packages/cli/dist/bin.js; throws when the CLI has not been built. */
+/** The `secrets` executable as packages/cli declares it (`bin.secrets`); throws when the CLI has not been built. */
 export function cliBin(): string {
-  const bin = path.join(repoRoot(), "packages", "cli", "dist", "bin.js");
+  const dir = path.join(repoRoot(), "packages", "cli");
+  const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+    bin: { secrets: string };
+  };
+  const bin = path.join(dir, manifest.bin.secrets);
   if (!existsSync(bin)) throw new Error(`the CLI is not built: ${bin} is missing (run pnpm build)`);
   return bin;
 }
