@@ -116,6 +116,39 @@ async function asciiSection(code: string): Promise<string> {
   return ascii.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
 }
 
+/**
+ * The CLI's section as plain text inside a comment, which no `*\/` may end
+ * early: its comments are dropped (whitespace minified, names kept) and every
+ * `*\/` left, in a string, template or regular expression, is written `*\\/`,
+ * which means the same there. The build fails unless esbuild reads both forms
+ * as one program (a raw template, whose text would change, would not pass).
+ */
+async function textSection(code: string): Promise<string> {
+  const ascii = await asciiSection(code);
+  const { code: bare } = await esbuild.transform(ascii, {
+    loader: "js",
+    format: "cjs",
+    target: "node20",
+    charset: "ascii",
+    minifyWhitespace: true,
+    legalComments: "none",
+    supported: { "dynamic-import": false },
+  });
+  const text = bare.replaceAll("*/", "*\\/");
+  const program = async (source: string) =>
+    (await esbuild.transform(source, { loader: "js", format: "cjs", target: "node20", charset: "ascii" }))
+      .code;
+  if (text !== bare && (await program(text)) !== (await program(bare)))
+    throw new Error("the CLI's section cannot be written as plain text: escaping */ changed its program");
+  // ASCII, so characters are bytes, and nothing that would end the comment.
+  if (/\P{ASCII}/u.test(text) || text.includes("*/"))
+    throw new Error("the CLI's section is not ASCII without */");
+  return text;
+}
+
+/** Sections kept as plain text: the one every command loads. The others are packed. */
+const TEXT_SECTIONS = new Set(["main"]);
+
 async function assembleBundle(): Promise<void> {
   const cli = readFileSync(OUTFILE, "utf8").replace(/^#!.*\n/, "");
   const sections: [string, string][] = [["main", cli]];
@@ -142,7 +175,12 @@ async function assembleBundle(): Promise<void> {
     sections.push([name, code]);
   }
   const parts: string[] = [];
-  for (const [name, code] of sections) parts.push(`/*@section ${name} ${pack(await asciiSection(code))}*/\n`);
+  for (const [name, code] of sections)
+    parts.push(
+      TEXT_SECTIONS.has(name)
+        ? `/*@text ${name} ${await textSection(code)}*/\n`
+        : `/*@section ${name} ${pack(await asciiSection(code))}*/\n`,
+    );
   // Each section's place, counted from the end of the file (all ASCII: characters are bytes).
   const index: Record<string, [number, number]> = {};
   let fromEnd = 0;

@@ -11,17 +11,18 @@ import {
 import Module from "node:module";
 import path from "node:path";
 import { Script } from "node:vm";
-import { brotliDecompressSync, crc32 } from "node:zlib";
 // The CLI package's own rules for its cache directory, taken from its source: through the
 // package's entry, the start script would carry the whole CLI.
 import { privateCacheDirectory } from "../../../packages/cli/src/compile-cache.js";
 
 /*
  * The bundle is one file: a small start script, then sections, each a comment
- * `/*@section NAME BASE64*\/` holding Brotli-compressed CommonJS code, which the
- * parser skips at little cost and which is compiled only when used: the CLI
- * itself (`main`), the Vault and AWS providers with their SDKs, the full
- * command-line parser and the YAML parser.
+ * holding CommonJS code, which the parser skips at little cost and which is
+ * compiled only when used: the CLI itself (`main`), the Vault and AWS providers
+ * with their SDKs, the full command-line parser and the YAML parser. The CLI's
+ * section, loaded by every command, is plain text, `/*@text NAME CODE*\/` (the
+ * build leaves no `*\/` in its code), so a command needs neither zlib nor a
+ * checksum; the others are Brotli-compressed, `/*@section NAME BASE64*\/`.
  *
  * A compiled section's code is kept in V8's code cache, in the user's private
  * cache directory (`secrets-cli/code-cache`, see privateCacheDirectory), so
@@ -50,7 +51,7 @@ declare const __SECRETS_SECTION_INDEX__: Readonly<Record<string, readonly [numbe
 const SECTION_INDEX: Readonly<Record<string, readonly [number, number]>> =
   typeof __SECRETS_SECTION_INDEX__ === "undefined" ? {} : __SECRETS_SECTION_INDEX__;
 
-/** The bundle's text, read only when a section is not where the index says (see packedSection). */
+/** The bundle's text, read only when a section is not where the index says (see findSection). */
 let bundleText: { file: string; text: string } | undefined;
 
 function textOf(file: string): string {
@@ -58,13 +59,31 @@ function textOf(file: string): string {
   return bundleText.text;
 }
 
+/** A section as found in the bundle: its code, plain or packed. */
+type FoundSection =
+  | { readonly kind: "text"; readonly text: string }
+  | { readonly kind: "packed"; readonly bytes: Buffer };
+
+const MARKERS = { text: "/*@text ", packed: "/*@section " } as const;
+
+/** The section `name` from the comment `comment` (the whole `/*@… name …*\/\n`), or undefined when it is not one. */
+function parseSection(comment: string, name: string): FoundSection | undefined {
+  if (!comment.endsWith("*/\n")) return undefined;
+  for (const kind of ["text", "packed"] as const) {
+    const marker = `${MARKERS[kind]}${name} `;
+    if (!comment.startsWith(marker)) continue;
+    const body = comment.slice(marker.length, -3);
+    return kind === "text" ? { kind, text: body } : { kind, bytes: Buffer.from(body, "base64") };
+  }
+  return undefined;
+}
+
 /**
- * The packed bytes of section `name`: read from where the index puts it, after
- * checking that the bytes there are that section's comment; else (a file changed
- * after the build) found by searching the whole file for its marker.
+ * Section `name`: read from where the index puts it, after checking that the
+ * bytes there are that section's comment; else (a file changed after the
+ * build) found by searching the whole file for its marker.
  */
-function packedSection(file: string, name: string): Buffer {
-  const marker = `/*@section ${name} `;
+function findSection(file: string, name: string): FoundSection {
   const at = Object.hasOwn(SECTION_INDEX, name) ? SECTION_INDEX[name] : undefined;
   if (at !== undefined) {
     const [fromEnd, length] = at;
@@ -78,18 +97,20 @@ function packedSection(file: string, name: string): Buffer {
         if (n === 0) break;
         read += n;
       }
-      const text = bytes.toString("latin1", 0, read);
-      if (read === length && text.startsWith(marker) && text.endsWith("*/\n"))
-        return Buffer.from(text.slice(marker.length, -3), "base64");
+      const found = read === length ? parseSection(bytes.toString("latin1", 0, read), name) : undefined;
+      if (found !== undefined) return found;
     } finally {
       closeSync(fd);
     }
   }
   const text = textOf(file);
-  const start = text.lastIndexOf(marker);
-  const end = start === -1 ? -1 : text.indexOf("*/", start);
-  if (end === -1) throw new Error(`the bundle has no section '${name}'`);
-  return Buffer.from(text.slice(start + marker.length, end), "base64");
+  for (const marker of Object.values(MARKERS)) {
+    const start = text.lastIndexOf(`${marker}${name} `);
+    const end = start === -1 ? -1 : text.indexOf("*/\n", start);
+    const found = end === -1 ? undefined : parseSection(text.slice(start, end + 3), name);
+    if (found !== undefined) return found;
+  }
+  throw new Error(`the bundle has no section '${name}'`);
 }
 
 /**
@@ -104,12 +125,13 @@ export function runSection(
   requireFor: SectionRequire,
   cacheVariant?: string | undefined,
 ): unknown {
-  const packed = packedSection(file, name);
+  const found = findSection(file, name);
   // The build makes every section ASCII (non-ASCII characters escaped), so it decodes
   // byte for byte into a one-byte string, which V8 also scans faster than UTF-16.
-  const source = brotliDecompressSync(packed).toString("latin1");
+  const source =
+    found.kind === "text" ? found.text : loadZlib().brotliDecompressSync(found.bytes).toString("latin1");
   const filename = `${file}#${name}`;
-  const cache = codeCache(cacheVariant === undefined ? name : `${name}.${cacheVariant}`, packed);
+  const cache = codeCache(cacheVariant === undefined ? name : `${name}.${cacheVariant}`, found, source);
   // Compiled in the wrapper Node gives a CommonJS module (the build turned
   // each section's `import()` calls into `require`).
   const script = new Script(Module.wrap(source), {
@@ -136,20 +158,35 @@ interface CodeCache {
 }
 
 /**
- * The cached code of one section, keyed by the section's contents (length and
- * CRC-32 of the packed bytes), the Node version and the architecture: V8
- * itself checks only the source's length, so a cache must never be found for
- * other code. `undefined` when there is no private cache directory; never throws.
+ * The cached code of one section, for the Node version and architecture it was
+ * made by, and only ever for the very code it was made from: V8 itself checks
+ * only the source's length. A packed section's cache is named by the length and
+ * CRC-32 of its packed bytes. A plain-text section's cache file starts with a
+ * copy of the code, compared in full before the rest is used (cheaper than
+ * loading zlib for a checksum). `undefined` when there is no private cache
+ * directory; never throws.
  */
-function codeCache(name: string, packed: Buffer): CodeCache | undefined {
+function codeCache(name: string, found: FoundSection, source: string): CodeCache | undefined {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const directory = codeCacheDirectory();
   if (directory === undefined) return undefined;
-  const key = `${name}-${packed.length.toString(16)}-${crc32(packed).toString(16)}`;
+  const key =
+    found.kind === "text"
+      ? `${name}-text-${source.length.toString(16)}`
+      : `${name}-${found.bytes.length.toString(16)}-${loadZlib().crc32(found.bytes).toString(16)}`;
   const target = path.join(directory, `${key}-${process.version}-${process.arch}.bin`);
+  // A plain-text section's cache: [code length, 4 bytes LE][code, latin1][V8's data].
+  const prefix = found.kind === "text" ? 4 + source.length : 0;
   let data: Buffer | undefined;
   try {
-    data = readFileSync(target);
+    const file = readFileSync(target);
+    if (prefix === 0) data = file;
+    else if (
+      file.length > prefix &&
+      file.readUInt32LE(0) === source.length &&
+      file.toString("latin1", 4, prefix) === source
+    )
+      data = file.subarray(prefix);
   } catch {
     data = undefined;
   }
@@ -157,9 +194,23 @@ function codeCache(name: string, packed: Buffer): CodeCache | undefined {
     data,
     saveAtExit(script) {
       // At exit, the cache also holds the functions this run compiled lazily.
-      process.once("exit", () => writeQuietly(target, script));
+      process.once("exit", () =>
+        writeQuietly(target, () => {
+          const compiled = script.createCachedData();
+          if (prefix === 0) return [compiled];
+          const head = Buffer.allocUnsafe(prefix);
+          head.writeUInt32LE(source.length, 0);
+          head.write(source, 4, "latin1");
+          return [head, compiled];
+        }),
+      );
     },
   };
+}
+
+/** zlib, loaded only for a packed section (a provider, the full parser, YAML). */
+function loadZlib(): typeof import("node:zlib") {
+  return require("node:zlib") as typeof import("node:zlib");
 }
 
 /** The private cache directory, checked (and made) once per run; `undefined` when there is none. */
@@ -179,13 +230,14 @@ function codeCacheDirectory(): string | undefined {
 }
 
 /** Atomically (a private temporary file, renamed over the target); a cache that cannot be written is skipped. */
-function writeQuietly(target: string, script: Script): void {
+function writeQuietly(target: string, contents: () => readonly Buffer[]): void {
   const temporary = `${target}.${process.pid}.tmp`;
   try {
-    const data = script.createCachedData();
+    const chunks = contents();
     const fd = openSync(temporary, "wx", 0o600);
     try {
-      for (let written = 0; written < data.length; ) written += writeSync(fd, data, written);
+      for (const chunk of chunks)
+        for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
     } finally {
       closeSync(fd);
     }

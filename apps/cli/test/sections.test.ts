@@ -79,7 +79,7 @@ describe("the bundle's sections", () => {
     }
   });
 
-  it("get and health load none of Node's crypto, performance-timing, stdin or fs/promises modules, nor https for an http Vault", () => {
+  it("get and health load none of Node's crypto, performance-timing, zlib, stdin or fs/promises modules, nor https for an http Vault", () => {
     // A preload that writes down, at exit, every built-in module the run loaded.
     const record = path.join(dir, "modules.json");
     const preload = path.join(dir, "record-modules.cjs");
@@ -105,7 +105,7 @@ describe("the bundle's sections", () => {
       expect(modules, args.join(" ")).toContain("NativeModule vm");
       expect(
         modules.filter((m) =>
-          /^NativeModule (crypto|perf_hooks|internal\/fs\/promises|internal\/fs\/streams)$/.test(m),
+          /^NativeModule (crypto|perf_hooks|zlib|internal\/fs\/promises|internal\/fs\/streams)$/.test(m),
         ),
         args.join(" "),
       ).toEqual([]);
@@ -134,18 +134,21 @@ describe("the bundle's sections", () => {
     expect(bad.scripts).toEqual(["secrets.cjs", "secrets.cjs#main", "secrets.cjs#yargs"]);
   });
 
-  it("every section is ASCII text, which the loader decodes byte for byte", () => {
+  it("every section is ASCII text, which the loader decodes byte for byte; the CLI's is plain, the others packed", () => {
     const text = readFileSync(path.join(dir, "secrets.cjs"), "latin1");
     const names: string[] = [];
-    for (const match of text.matchAll(/\/\*@section (\w+) ([A-Za-z0-9+/=]+)\*\/\n/g)) {
-      names.push(match[1] as string);
-      const source = brotliDecompressSync(Buffer.from(match[2] as string, "base64"));
+    for (const match of text.matchAll(/\/\*@(text|section) (\w+) ([\s\S]*?)\*\/\n/g)) {
+      const [, kind, name, body] = match as unknown as [string, string, string, string];
+      names.push(`${kind} ${name}`);
+      const source =
+        kind === "text" ? Buffer.from(body, "latin1") : brotliDecompressSync(Buffer.from(body, "base64"));
       expect(
         source.every((byte) => byte < 0x80),
-        match[1],
+        name,
       ).toBe(true);
+      if (kind === "section") expect(body, name).toMatch(/^[A-Za-z0-9+/=]+$/);
     }
-    expect(names).toEqual(["main", "vault", "aws", "yargs", "yaml"]);
+    expect(names).toEqual(["text main", "section vault", "section aws", "section yargs", "section yaml"]);
   });
 
   it("a bundle changed after the build still finds its sections, by their markers", () => {
@@ -266,6 +269,36 @@ describe("the sections' code cache", () => {
     expect([again.code, again.stderr]).toEqual([first.code, first.stderr]);
     expect(readFileSync(file).equals(garbage)).toBe(false);
     expect(readdirSync(codeCache).filter((file) => file.startsWith("aws-"))).toEqual([name]);
+  });
+
+  it("the CLI's plain-text section is cached with a copy of its code, and a cache made for other code is not used", () => {
+    const { home, codeCache } = cacheHome();
+    const first = secrets(["get", "SECRET_KEY"], { XDG_CACHE_HOME: home });
+    expect(first.code, first.stderr).toBe(0);
+    const [name] = readdirSync(codeCache);
+    expect(name).toMatch(new RegExp(`^main\\.get-text-[0-9a-f]+-${process.version}-${process.arch}\\.bin$`));
+    const file = path.join(codeCache, name as string);
+    const cached = readFileSync(file);
+    const length = cached.readUInt32LE(0);
+    const bundleText = readFileSync(path.join(dir, "secrets.cjs"), "latin1");
+    expect(bundleText).toContain(`/*@text main ${cached.toString("latin1", 4, 4 + length)}*/\n`);
+
+    // Same length, one character changed: V8 alone would accept it (it checks only the length).
+    const other = Buffer.from(cached);
+    const at = other.indexOf("SECRET_PROVIDER", 4, "latin1");
+    expect(at).toBeGreaterThan(4);
+    expect(at).toBeLessThan(4 + length);
+    other[at] = "s".charCodeAt(0);
+    writeFileSync(file, other);
+    const old = new Date("2020-01-01T00:00:00Z");
+    utimesSync(file, old, old);
+    const again = secrets(["get", "SECRET_KEY"], { XDG_CACHE_HOME: home });
+    expect([again.code, again.stderr]).toEqual([0, ""]);
+    expect(statSync(file).mtime).not.toEqual(old);
+    expect(readFileSync(file).equals(other)).toBe(false);
+    expect(readFileSync(file).toString("latin1", 4, 4 + length)).toBe(
+      cached.toString("latin1", 4, 4 + length),
+    );
   });
 
   it("is not used from a directory others can write to, nor with NODE_DISABLE_COMPILE_CACHE=1", () => {
