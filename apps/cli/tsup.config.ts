@@ -116,16 +116,21 @@ async function asciiSection(code: string): Promise<string> {
   return ascii.replace(/[\u0080-\u{10ffff}]/gu, (c) => `\\u{${(c.codePointAt(0) as number).toString(16)}}`);
 }
 
+/** Characters a plain-text section may use as its escape: control characters besides tab and line ends. */
+const ESCAPE_CANDIDATES = [...Array(32).keys()]
+  .filter((code) => code !== 0 && code !== 9 && code !== 10 && code !== 13)
+  .map((code) => String.fromCharCode(code));
+
 /**
- * The CLI's section as plain text inside a comment, which no `*\/` may end
- * early: its comments are dropped (whitespace minified, names kept) and every
- * `*\/` left, in a string, template or regular expression, is written `*\\/`,
- * which means the same there. The build fails unless esbuild reads both forms
- * as one program (a raw template, whose text would change, would not pass).
+ * A section as plain text inside a comment (see src/section-loader.ts), for the
+ * sections most commands load: the loader needs no zlib. Comments are dropped
+ * and whitespace minified (names kept), and every `*\/` left (in a string, a
+ * template or a regular expression) gets an escape character between its two
+ * characters, a control character the code does not contain, written first:
+ * the loader removes every occurrence of it and has the code byte for byte.
  */
-async function textSection(code: string): Promise<string> {
-  const ascii = await asciiSection(code);
-  const { code: bare } = await esbuild.transform(ascii, {
+async function textSection(name: string, code: string): Promise<string> {
+  const { code: bare } = await esbuild.transform(await asciiSection(code), {
     loader: "js",
     format: "cjs",
     target: "node20",
@@ -134,20 +139,15 @@ async function textSection(code: string): Promise<string> {
     legalComments: "none",
     supported: { "dynamic-import": false },
   });
-  const text = bare.replaceAll("*/", "*\\/");
-  const program = async (source: string) =>
-    (await esbuild.transform(source, { loader: "js", format: "cjs", target: "node20", charset: "ascii" }))
-      .code;
-  if (text !== bare && (await program(text)) !== (await program(bare)))
-    throw new Error("the CLI's section cannot be written as plain text: escaping */ changed its program");
-  // ASCII, so characters are bytes, and nothing that would end the comment.
-  if (/\P{ASCII}/u.test(text) || text.includes("*/"))
-    throw new Error("the CLI's section is not ASCII without */");
-  return text;
+  if (/\P{ASCII}/u.test(bare)) throw new Error(`section ${name} is not ASCII`);
+  const escapeChar = ESCAPE_CANDIDATES.find((candidate) => !bare.includes(candidate));
+  if (escapeChar === undefined)
+    throw new Error(`section ${name} uses every control character: no escape is left`);
+  return `${escapeChar}${bare.replaceAll("*/", `*${escapeChar}/`)}`;
 }
 
-/** Sections kept as plain text: the one every command loads. The others are packed. */
-const TEXT_SECTIONS = new Set(["main"]);
+/** Sections kept as plain text: the CLI's, which every command loads, and the Vault provider's (not large). The others are packed. */
+const TEXT_SECTIONS = new Set(["main", "vault"]);
 
 async function assembleBundle(): Promise<void> {
   const cli = readFileSync(OUTFILE, "utf8").replace(/^#!.*\n/, "");
@@ -178,7 +178,7 @@ async function assembleBundle(): Promise<void> {
   for (const [name, code] of sections)
     parts.push(
       TEXT_SECTIONS.has(name)
-        ? `/*@text ${name} ${await textSection(code)}*/\n`
+        ? `/*@text ${name} ${await textSection(name, code)}*/\n`
         : `/*@section ${name} ${pack(await asciiSection(code))}*/\n`,
     );
   // Each section's place, counted from the end of the file (all ASCII: characters are bytes).

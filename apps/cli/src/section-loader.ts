@@ -20,9 +20,11 @@ import { privateCacheDirectory } from "../../../packages/cli/src/compile-cache.j
  * holding CommonJS code, which the parser skips at little cost and which is
  * compiled only when used: the CLI itself (`main`), the Vault and AWS providers
  * with their SDKs, the full command-line parser and the YAML parser. The CLI's
- * section, loaded by every command, is plain text, `/*@text NAME CODE*\/` (the
- * build leaves no `*\/` in its code), so a command needs neither zlib nor a
- * checksum; the others are Brotli-compressed, `/*@section NAME BASE64*\/`.
+ * section, loaded by every command, and the Vault provider's are plain text,
+ * `/*@text NAME ECODE*\/`, where E is a control character that CODE does not
+ * otherwise contain, put into every `*\/` of the code so that none ends the
+ * comment: such a section needs neither zlib nor a checksum. The others are
+ * Brotli-compressed, `/*@section NAME BASE64*\/`.
  *
  * A compiled section's code is kept in V8's code cache, in the user's private
  * cache directory (`secrets-cli/code-cache`, see privateCacheDirectory), so
@@ -73,7 +75,10 @@ function parseSection(comment: string, name: string): FoundSection | undefined {
     const marker = `${MARKERS[kind]}${name} `;
     if (!comment.startsWith(marker)) continue;
     const body = comment.slice(marker.length, -3);
-    return kind === "text" ? { kind, text: body } : { kind, bytes: Buffer.from(body, "base64") };
+    if (kind === "packed") return { kind, bytes: Buffer.from(body, "base64") };
+    const escapeChar = body.charAt(0);
+    const text = body.slice(1);
+    return { kind, text: text.includes(escapeChar) ? text.replaceAll(escapeChar, "") : text };
   }
   return undefined;
 }

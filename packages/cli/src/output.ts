@@ -84,8 +84,7 @@ export class Output {
 
 /** Messages are printed on one line, whatever a backend put in them. */
 export function oneLine(text: string): string {
-  // Not ending in `*/`: the bundle carries this code inside a comment (see apps/cli).
-  return text.replace(/(?:\s*[\r\n]+\s*)/g, " ").trim();
+  return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
 }
 
 /** Left-aligned columns separated by two spaces; colour codes do not count towards widths. */
