@@ -6,8 +6,9 @@
 //          file, fsync, rename, fsync of the directory) and remove the lock
 //   Vault: node-vault writes against a real OpenBao dev server
 //   AWS:   SDK CreateSecret against a real moto server
-// Each figure is the median of a few runs (env: 21 and 15 runs, alternating with the raw
-// write after one untimed run of each); each run creates fresh secrets (a new prefix or file).
+// Each figure is the median of a few runs (env: 21 and 15, Vault and AWS: 4), alternating
+// with the raw client after one untimed run of each, each going first every other run;
+// each run creates fresh secrets (a new prefix or file).
 // Runs alone with `node bench/init.mjs [env] [vault] [aws]` (the backends named, all three
 // by default), or as part of bench/run.mjs.
 import { randomBytes } from "node:crypto";
@@ -34,27 +35,18 @@ const CONCURRENCY = 8;
 
 const hex = () => randomBytes(32).toString("hex");
 
-/** Time `fn` over `runs` fresh runs; the median in milliseconds. */
-async function timed(runs, fn) {
-  const samples = [];
-  for (let run = 0; run < runs; run++) {
-    const prepared = await fn.prepare(run);
-    const start = performance.now();
-    await fn.run(prepared);
-    samples.push(performance.now() - start);
-    await fn.check?.(prepared);
-  }
-  return median(samples);
-}
-
 /**
- * Time `a` and `b` in alternating runs (after one untimed run of each), so that both
- * meet the same load on a shared machine; the median of each in milliseconds.
+ * Time `a` and `b` in alternating runs (after one untimed run of each), each going first
+ * every other run, so that both meet the same load on a shared machine and the same
+ * fill of a server; the median of each in milliseconds.
  */
 async function timedPair(runs, a, b) {
   const samples = [[], []];
   for (let run = -1; run < runs; run++) {
-    for (const [i, fn] of [a, b].entries()) {
+    // Each goes first every other run: a server that slows as it fills (moto) slows both alike.
+    const order = run % 2 === 0 ? [1, 0] : [0, 1];
+    for (const i of order) {
+      const fn = i === 0 ? a : b;
       const prepared = await fn.prepare(run);
       const start = performance.now();
       await fn.run(prepared);
@@ -175,26 +167,32 @@ export async function benchInit(root, backends = ["env", "vault", "aws"]) {
     const times = new Map();
     try {
       for (const count of SIZES) {
-        const runs = 3;
-        const raw = await timed(runs, {
-          prepare: (run) => `raw-${count}-${run}`,
-          // A fresh client each run, as init starts with a fresh provider.
-          run: (prefix) => {
-            const client = nodeVault({ endpoint: url, token, apiVersion: "v1" });
-            return mapLimit(
-              Array.from({ length: count }, (_, i) => i),
-              CONCURRENCY,
-              (i) =>
-                client.write(`secret/data/${prefix}/S_${i}`, { data: { value: hex() }, options: { cas: 0 } }),
-            );
+        const runs = 4;
+        const [raw, ours] = await timedPair(
+          runs,
+          {
+            prepare: (run) => `raw-${count}-${run}`,
+            // A fresh client each run, as init starts with a fresh provider.
+            run: (prefix) => {
+              const client = nodeVault({ endpoint: url, token, apiVersion: "v1" });
+              return mapLimit(
+                Array.from({ length: count }, (_, i) => i),
+                CONCURRENCY,
+                (i) =>
+                  client.write(`secret/data/${prefix}/S_${i}`, {
+                    data: { value: hex() },
+                    options: { cas: 0 },
+                  }),
+              );
+            },
           },
-        });
-        const ours = await timed(runs, {
-          prepare: (run) =>
-            createVaultProvider({ url, token, mount: "secret", prefix: `init-${count}-${run}` }),
-          run: (provider) => init(provider, count),
-          check: (provider) => provider.close?.(),
-        });
+          {
+            prepare: (run) =>
+              createVaultProvider({ url, token, mount: "secret", prefix: `init-${count}-${run}` }),
+            run: (provider) => init(provider, count),
+            check: (provider) => provider.close?.(),
+          },
+        );
         times.set(count, ours);
         row("Vault", count, ours, raw, `vs node-vault create (cas=0) writes, ${CONCURRENCY} in flight`);
       }
@@ -220,25 +218,29 @@ export async function benchInit(root, backends = ["env", "vault", "aws"]) {
     const times = new Map();
     try {
       for (const count of SIZES) {
-        const runs = 3;
-        const raw = await timed(runs, {
-          prepare: (run) => `raw-${count}-${run}`,
-          // A fresh client each run, as init starts with a fresh provider.
-          run: async (prefix) => {
-            const client = new SecretsManagerClient({ region: "us-east-1", endpoint });
-            await mapLimit(
-              Array.from({ length: count }, (_, i) => i),
-              CONCURRENCY,
-              (i) => client.send(new CreateSecretCommand({ Name: `${prefix}/S_${i}`, SecretString: hex() })),
-            );
-            client.destroy();
+        const runs = 4;
+        const [raw, ours] = await timedPair(
+          runs,
+          {
+            prepare: (run) => `raw-${count}-${run}`,
+            // A fresh client each run, as init starts with a fresh provider.
+            run: async (prefix) => {
+              const client = new SecretsManagerClient({ region: "us-east-1", endpoint });
+              await mapLimit(
+                Array.from({ length: count }, (_, i) => i),
+                CONCURRENCY,
+                (i) =>
+                  client.send(new CreateSecretCommand({ Name: `${prefix}/S_${i}`, SecretString: hex() })),
+              );
+              client.destroy();
+            },
           },
-        });
-        const ours = await timed(runs, {
-          prepare: (run) => createAwsProvider({ region: "us-east-1", prefix: `init-${count}-${run}` }),
-          run: (provider) => init(provider, count),
-          check: (provider) => provider.close?.(),
-        });
+          {
+            prepare: (run) => createAwsProvider({ region: "us-east-1", prefix: `init-${count}-${run}` }),
+            run: (provider) => init(provider, count),
+            check: (provider) => provider.close?.(),
+          },
+        );
         times.set(count, ours);
         row("AWS", count, ours, raw, `vs SDK CreateSecret, ${CONCURRENCY} in flight`);
       }
