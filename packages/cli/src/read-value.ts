@@ -1,8 +1,13 @@
 import { constants } from "node:fs";
-import { open } from "node:fs/promises";
 import path from "node:path";
 import { InvalidSecretValueError } from "@org/secrets-core";
-import { describeFsError, fsErrorCode } from "@org/secrets-core/provider";
+import {
+  describeFsError,
+  fileCalls,
+  fsErrorCode,
+  type ReadableFile,
+  readUpTo,
+} from "@org/secrets-core/provider";
 import type { CliIO } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
@@ -53,10 +58,10 @@ export async function readValueFile(
   const full = path.resolve(io.cwd, file);
   const refuse = (reason: string) =>
     new UsageError(`Cannot read ${option} ${file}: ${reason}`, { command: "set", field: option });
-  let handle: Awaited<ReturnType<typeof open>>;
+  let handle: ReadableFile;
   try {
     // Non-blocking, so opening a FIFO with no writer does not hang.
-    handle = await open(full, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+    handle = await fileCalls.open(full, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     throw refuse(reasonOf(error));
   }
@@ -65,17 +70,10 @@ export async function readValueFile(
     if (stat.isDirectory()) throw refuse("it is a directory");
     if (!stat.isFile()) throw refuse("it is not a regular file (a pipe, socket or device)");
     if (stat.size > limit) throw tooLarge(secret, `${option} ${file}`, limit);
-    const buffer = Buffer.alloc(Math.min(limit, stat.size) + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      // The file grew while it was read: still never more than the limit.
-      if (length > limit) throw tooLarge(secret, `${option} ${file}`, limit);
-      if (length === buffer.length) break;
-    }
-    return buffer.subarray(0, length);
+    // The file may grow while it is read: all of it, but never more than the limit.
+    const bytes = await readUpTo(handle, stat.size, limit);
+    if (bytes === undefined) throw tooLarge(secret, `${option} ${file}`, limit);
+    return bytes;
   } catch (error) {
     if (error instanceof UsageError || error instanceof InvalidSecretValueError) throw error;
     throw refuse(reasonOf(error));

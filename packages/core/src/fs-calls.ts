@@ -40,3 +40,33 @@ export const fileCalls = {
     };
   },
 };
+
+/**
+ * An open file's bytes from its start to its end, or `undefined` as soon as
+ * there are more than `limit` of them: never more than `limit + 1` bytes are
+ * held. The first buffer holds `sizeHint` bytes (the size a `stat` gave) and
+ * one more, which notices a file that grew since; it grows while the file
+ * does. The returned buffer is exactly the bytes read.
+ */
+export async function readUpTo(
+  file: ReadableFile,
+  sizeHint: number,
+  limit: number,
+): Promise<Buffer | undefined> {
+  const hint = Number.isSafeInteger(sizeHint) && sizeHint > 0 ? sizeHint : 0;
+  let buffer = Buffer.alloc(Math.min(hint, limit) + 1);
+  let length = 0;
+  for (;;) {
+    if (length === buffer.length) {
+      if (length > limit) return undefined;
+      const larger = Buffer.alloc(Math.min(buffer.length * 2, limit + 1));
+      buffer.copy(larger, 0, 0, length);
+      buffer.fill(0);
+      buffer = larger;
+    }
+    const bytesRead = await file.read(buffer, length, buffer.length - length, length);
+    if (bytesRead === 0) break;
+    length += bytesRead;
+  }
+  return length > limit ? undefined : buffer.subarray(0, length);
+}

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { monotonicMs } from "../src/monotonic.js";
-import { fileCalls } from "../src/provider.js";
+import { fileCalls, type ReadableFile, readUpTo } from "../src/provider.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "secrets-fs-calls-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,6 +63,78 @@ describe("monotonicMs", () => {
       const now = monotonicMs();
       expect(now).toBeGreaterThanOrEqual(last);
       last = now;
+    }
+  });
+});
+
+describe("readUpTo", () => {
+  /** The file's bytes through readUpTo with this size hint and limit, counting the reads made. */
+  async function readWith(content: Buffer, sizeHint: number, limit: number) {
+    const file = path.join(dir, `up-to-${content.length}-${sizeHint}-${limit}`);
+    writeFileSync(file, content);
+    const handle = await fileCalls.open(file);
+    let reads = 0;
+    const counted: ReadableFile = {
+      stat: () => handle.stat(),
+      read: (...args) => {
+        reads++;
+        return handle.read(...args);
+      },
+      close: () => handle.close(),
+    };
+    try {
+      return { bytes: await readUpTo(counted, sizeHint, limit), reads };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  const content = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+
+  it("reads the whole file in one read when the hint is its size, and one more to see its end", async () => {
+    const { bytes, reads } = await readWith(content, content.length, 1 << 20);
+    expect(bytes?.equals(content)).toBe(true);
+    expect(bytes?.length).toBe(5000);
+    expect(reads).toBe(2);
+  });
+
+  it("reads all of a file that grew past the size it was stat'ed at (the hint), not a truncated part", async () => {
+    for (const hint of [0, 1, 4999, 100]) {
+      const { bytes } = await readWith(content, hint, 1 << 20);
+      expect(bytes?.equals(content), `hint ${hint}`).toBe(true);
+    }
+  });
+
+  it("reads a file smaller than its hint, and an empty file", async () => {
+    expect((await readWith(content, 1 << 16, 1 << 20)).bytes?.equals(content)).toBe(true);
+    expect((await readWith(Buffer.alloc(0), 10, 100)).bytes?.length).toBe(0);
+  });
+
+  it("accepts exactly `limit` bytes and refuses one more, whatever the hint", async () => {
+    for (const hint of [0, 4999, 5000, 5001, 1 << 20]) {
+      expect((await readWith(content, hint, 5000)).bytes?.equals(content), `hint ${hint}`).toBe(true);
+      expect((await readWith(content, hint, 4999)).bytes, `hint ${hint}`).toBeUndefined();
+    }
+  });
+
+  it("never asks for more than limit + 1 bytes in all", async () => {
+    const file = path.join(dir, "up-to-asked");
+    writeFileSync(file, content);
+    const handle = await fileCalls.open(file);
+    let furthest = 0;
+    const watched: ReadableFile = {
+      stat: () => handle.stat(),
+      read: (buffer, offset, length, position) => {
+        furthest = Math.max(furthest, offset + length);
+        return handle.read(buffer, offset, length, position);
+      },
+      close: () => handle.close(),
+    };
+    try {
+      expect(await readUpTo(watched, 0, 3000)).toBeUndefined();
+      expect(furthest).toBe(3001);
+    } finally {
+      await handle.close();
     }
   });
 });

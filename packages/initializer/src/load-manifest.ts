@@ -1,7 +1,13 @@
 import { constants } from "node:fs";
 import path from "node:path";
 import { type Env, SecretConfigError } from "@org/secrets-core";
-import { describeFsError, fileCalls, fsErrorCode, type ReadableFile } from "@org/secrets-core/provider";
+import {
+  describeFsError,
+  fileCalls,
+  fsErrorCode,
+  type ReadableFile,
+  readUpTo,
+} from "@org/secrets-core/provider";
 import { defaultManifest } from "./default-manifest.js";
 import { loadYamlParser, type Manifest, parseManifest } from "./manifest.js";
 
@@ -103,16 +109,10 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
     if (stat.isDirectory()) refuse("it is a directory");
     if (!stat.isFile()) refuse("it is not a regular file");
     if (stat.size > MAX_MANIFEST_BYTES) refuse(tooLarge());
-    const buffer = Buffer.alloc(MAX_MANIFEST_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const bytesRead = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > MAX_MANIFEST_BYTES) refuse(tooLarge());
-    }
+    const bytes = await readUpTo(handle, stat.size, MAX_MANIFEST_BYTES);
+    if (bytes === undefined) return refuse(tooLarge());
     try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(buffer.subarray(0, length));
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
     } catch {
       return refuse("it is not UTF-8 text");
     }

@@ -6,6 +6,7 @@ import {
   type Logger,
   ProviderError,
   type ReadableFile,
+  readUpTo,
   SecretConfigError,
 } from "@org/secrets-core/provider";
 import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument } from "@org/secrets-exporters/dotenv";
@@ -131,17 +132,9 @@ export class DotenvFile {
       if (!stats.isFile()) throw notAFile(file);
       if (stats.size > this.maxFileBytes) throw this.tooLarge(file, "is", stats.size);
       // Read until the end, but never past the limit: the file may have grown since the stat.
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for (;;) {
-        const chunk = Buffer.alloc(Math.min(1 << 20, this.maxFileBytes + 1 - total));
-        const bytesRead = await handle.read(chunk, 0, chunk.length, total);
-        if (bytesRead === 0) break;
-        total += bytesRead;
-        if (total > this.maxFileBytes) throw this.tooLarge(file, "is", total);
-        chunks.push(chunk.subarray(0, bytesRead));
-      }
-      return Buffer.concat(chunks, total);
+      const bytes = await readUpTo(handle, stats.size, this.maxFileBytes);
+      if (bytes === undefined) throw this.tooLarge(file, "is", this.maxFileBytes + 1);
+      return bytes;
     } catch (error) {
       throw fileError(error, "read", file);
     } finally {
