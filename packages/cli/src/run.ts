@@ -57,8 +57,28 @@ async function runCommand(argv: readonly string[], resolved: CliIO, options: Run
     return await main(argv, resolved, options);
   } catch (error) {
     // Only reached when the command itself cannot be loaded: `main` prints every other error.
-    const name = error instanceof Error ? error.name.replace(/\s+/g, " ").slice(0, 80) : typeof error;
-    resolved.stderr.write(`Error: the secrets command could not start (${name})\n`);
+    resolved.stderr.write(`Error: the secrets command could not start${startFailure(error)}\n`);
     return EXIT.FAILED;
   }
+}
+
+/** An npm package name, and the package it belongs to (a subpath dropped). */
+const PACKAGE_NAME = /^((?:@[a-z0-9~-][a-z0-9._~-]*\/)?[a-z0-9~-][a-z0-9._~-]*)(?:\/[A-Za-z0-9._~/-]*)?$/;
+
+/**
+ * Why the command could not be loaded, in words: most often a package it needs
+ * is missing (the peer dependency on core was not installed), which Node names
+ * in its message. Only a package name is taken from that message, never a path.
+ */
+function startFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") {
+    const named = /Cannot find (?:package|module) '([^']{1,214})'/.exec(String((error as Error).message));
+    const packageName = named?.[1] === undefined ? undefined : PACKAGE_NAME.exec(named[1])?.[1];
+    if (packageName !== undefined)
+      return `: the package ${packageName} is not installed (npm install ${packageName})`;
+    return ": a file of @org/secrets-cli is missing (reinstall @org/secrets-cli)";
+  }
+  const name = error instanceof Error ? error.name.replace(/\s+/g, " ").slice(0, 80) : typeof error;
+  return ` (${name})`;
 }

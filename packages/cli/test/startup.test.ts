@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import {
   copyFileSync,
+  cpSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -123,6 +125,44 @@ describe("what a run loads", () => {
     ).toEqual([]);
     // The same file names a command's ES modules as soon as it runs one.
     expect(builtIns(["get", "SECRET_KEY"]).list).toContain("NativeModule internal/modules/esm/module_job");
+  });
+
+  it("installed without the packages it needs (core is a peer dependency), names the one missing in one line", () => {
+    // The package alone in a node_modules: its dist and package.json, none of its dependencies.
+    const project = mkdtempSync(path.join(dir, "no-core-"));
+    const installed = path.join(project, "node_modules", "@org", "secrets-cli");
+    mkdirSync(installed, { recursive: true });
+    cpSync(path.dirname(bin), path.join(installed, "dist"), { recursive: true });
+    copyFileSync(new URL("../package.json", import.meta.url), path.join(installed, "package.json"));
+    const run = spawnSync(
+      process.execPath,
+      [path.join(installed, "dist", path.basename(bin)), "get", "SECRET_KEY"],
+      {
+        cwd: project,
+        env: cleanEnv(),
+        encoding: "utf8",
+      },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(
+      /^Error: the secrets command could not start: the package (@org\/secrets-[a-z-]+) is not installed \(npm install \1\)\n$/,
+    );
+    // A file of the package itself gone: no path shown, only what to do.
+    rmSync(path.join(installed, "dist", "main.js"));
+    const broken = spawnSync(
+      process.execPath,
+      [path.join(installed, "dist", path.basename(bin)), "get", "SECRET_KEY"],
+      {
+        cwd: project,
+        env: cleanEnv(),
+        encoding: "utf8",
+      },
+    );
+    expect([broken.status, broken.stderr]).toEqual([
+      1,
+      "Error: the secrets command could not start: a file of @org/secrets-cli is missing (reinstall @org/secrets-cli)\n",
+    ]);
   });
 
   it("a launcher without the rest of its package says so in one line and exits 1", () => {
