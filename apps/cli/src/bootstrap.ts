@@ -2,7 +2,8 @@
 // load nothing): through the package's entry, the start script would carry the whole CLI.
 import { firstCommandToken, isVersionRequest } from "../../../packages/cli/src/tokens.js";
 import { CLI_VERSION } from "../../../packages/cli/src/version.js";
-import * as loader from "./section-loader.js";
+// The loader (with Node's module, vm, os and path modules) is required only past `--version`.
+import type * as SectionLoader from "./section-loader.js";
 
 /*
  * The start of the bundle: everything else, the CLI included, is a section
@@ -22,6 +23,7 @@ const OWN_CACHE = new Set(["get", "health", "list", "export", "run"]);
 const argv = process.argv.slice(2);
 if (isVersionRequest(argv)) process.stdout.write(`${CLI_VERSION}\n`);
 else {
+  const loader = require("./section-loader.js") as typeof SectionLoader;
   const command = firstCommandToken(argv);
   loader.runSection(
     __filename,

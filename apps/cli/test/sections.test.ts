@@ -79,7 +79,7 @@ describe("the bundle's sections", () => {
     }
   });
 
-  it("get and health load none of Node's crypto, performance-timing, zlib, stdin or fs/promises modules, nor https for an http Vault", () => {
+  it("get and health load none of Node's crypto, performance-timing, zlib, stdin or fs/promises modules, nor https for an http Vault; --version not even vm", () => {
     // A preload that writes down, at exit, every built-in module the run loaded.
     const record = path.join(dir, "modules.json");
     const preload = path.join(dir, "record-modules.cjs");
@@ -110,6 +110,10 @@ describe("the bundle's sections", () => {
         args.join(" "),
       ).toEqual([]);
     }
+    // --version loads none of the section loader's modules: Node's module, vm and os.
+    const version = builtIns(["--version"]);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.modules.filter((m) => /^NativeModule (module|vm|os|zlib)$/.test(m))).toEqual([]);
     // The Vault provider on an http:// address loads Node's http, but not https (tls, crypto) nor fs.promises.
     const vault = builtIns(["health"], {
       SECRET_PROVIDER: "vault",

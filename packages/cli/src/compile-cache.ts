@@ -1,14 +1,19 @@
 import { lstatSync, mkdirSync } from "node:fs";
-import module from "node:module";
-import { homedir } from "node:os";
 import path from "node:path";
 
-const nodeModule = module as {
+interface NodeModuleApi {
   enableCompileCache?: (directory?: string) => unknown;
   getCompileCacheDir?: () => string | undefined;
-};
-const nodeEnable = nodeModule.enableCompileCache;
-const nodeCacheDirectory = nodeModule.getCompileCacheDir;
+}
+
+/**
+ * Node's `module` (and below, `os`) taken when needed, not imported: loading
+ * `module` also loads parts of the ES module loader, which `secrets --version`
+ * does without.
+ */
+function nodeModule(): NodeModuleApi {
+  return process.getBuiltinModule("node:module") as NodeModuleApi;
+}
 
 /**
  * Node's on-disk cache of compiled code (`module.enableCompileCache`, Node
@@ -22,11 +27,12 @@ const nodeCacheDirectory = nodeModule.getCompileCacheDir;
  */
 export function enableCompileCache(
   env: NodeJS.ProcessEnv = process.env,
-  enable: ((directory?: string) => unknown) | undefined = nodeEnable,
+  enable: ((directory?: string) => unknown) | undefined = nodeModule().enableCompileCache,
 ): void {
   if (typeof enable !== "function" || env.NODE_DISABLE_COMPILE_CACHE) return;
   // Already on (the `secrets` executable turns it on before it loads `bin.js`): nothing to check again.
-  if (enable === nodeEnable && nodeCacheDirectory?.() !== undefined) return;
+  const node = nodeModule();
+  if (enable === node.enableCompileCache && node.getCompileCacheDir?.() !== undefined) return;
   try {
     if (env.NODE_COMPILE_CACHE) {
       enable();
@@ -70,6 +76,6 @@ export function privateCacheDirectory(
 
 function homeCache(env: NodeJS.ProcessEnv): string | undefined {
   if (process.platform === "win32") return env.LOCALAPPDATA || undefined;
-  const home = homedir();
+  const home = (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
   return home ? path.join(home, ".cache") : undefined;
 }

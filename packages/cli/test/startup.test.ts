@@ -111,7 +111,7 @@ describe("what a run loads", () => {
     expect(readFileSync(bin, "utf8")).toMatch(/\bimport\(['"]\.\/bin\.js['"]\)/);
   });
 
-  it("--version: the executable alone, without starting the ES module loader", () => {
+  it("--version: the executable alone, without starting the ES module loader or loading Node's module, os or vm", () => {
     const run = loaded(["--version"]);
     expect(run.code).toBe(0);
     expect(run.byPackage).toEqual({ "@org/secrets-cli": 1 });
@@ -121,7 +121,10 @@ describe("what a run loads", () => {
     );
     expect(modules.list).toContain("NativeModule internal/modules/cjs/loader");
     expect(
-      modules.list.filter((m) => /^NativeModule internal\/modules\/esm\/(module_job|translators)$/.test(m)),
+      // Nor Node's module, os or vm modules: only the version's own code runs.
+      modules.list.filter((m) =>
+        /^NativeModule (internal\/modules\/esm\/(module_job|translators|loader)|module|os|vm)$/.test(m),
+      ),
     ).toEqual([]);
     // The same file names a command's ES modules as soon as it runs one.
     expect(builtIns(["get", "SECRET_KEY"]).list).toContain("NativeModule internal/modules/esm/module_job");
