@@ -95,15 +95,24 @@ export async function startOpenBao(root) {
   };
 }
 
-/** A moto server: `{ url, stop }`. */
+/**
+ * A moto server, `{ url, stop }`: the tests' own (packages/test-support's
+ * atomic-moto.py), which handles each request whole before the next, as AWS
+ * applies every call atomically. Plain moto answers HTTP 500 when a
+ * BatchGetSecretValue meets a concurrent CreateSecret. Run by the Python beside
+ * `moto_server` (a virtual environment's), else `python3`.
+ */
 export async function startMoto(root) {
   const moto = findBinary(root, "moto", "moto_server");
   if (!moto) throw new Error("moto_server not found: run pnpm test:tools");
+  const beside = path.join(path.dirname(moto), "python");
+  const python = existsSync(beside) ? beside : "python3";
+  const script = path.join(root, "packages", "test-support", "src", "servers", "atomic-moto.py");
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const stop = await launch(
-    moto,
-    ["-H", "127.0.0.1", "-p", String(port)],
+    python,
+    [script, "127.0.0.1", String(port)],
     { PYTHONUNBUFFERED: "1" },
     async () => {
       const response = await fetch(`${url}/moto-api/`, { signal: AbortSignal.timeout(2000) });
