@@ -87,6 +87,11 @@ function packageOf(file: string): string {
   return file;
 }
 
+/** `node FILE ARGS` in `cwd` with the clean environment, its output as text. */
+function runFile(file: string, args: string[], cwd: string) {
+  return spawnSync(process.execPath, [file, ...args], { cwd, env: cleanEnv(), encoding: "utf8" });
+}
+
 /** The built-in modules a run loaded (`process.moduleLoadList`, written at exit by a preload), and its output. */
 function builtIns(args: string[]) {
   const record = path.join(dir, "modules.json");
@@ -137,15 +142,8 @@ describe("what a run loads", () => {
     mkdirSync(installed, { recursive: true });
     cpSync(path.dirname(bin), path.join(installed, "dist"), { recursive: true });
     copyFileSync(new URL("../package.json", import.meta.url), path.join(installed, "package.json"));
-    const run = spawnSync(
-      process.execPath,
-      [path.join(installed, "dist", path.basename(bin)), "get", "SECRET_KEY"],
-      {
-        cwd: project,
-        env: cleanEnv(),
-        encoding: "utf8",
-      },
-    );
+    const executable = path.join(installed, "dist", path.basename(bin));
+    const run = runFile(executable, ["get", "SECRET_KEY"], project);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
     expect(run.stderr).toMatch(
@@ -153,15 +151,7 @@ describe("what a run loads", () => {
     );
     // A file of the package itself gone: no path shown, only what to do.
     rmSync(path.join(installed, "dist", "main.js"));
-    const broken = spawnSync(
-      process.execPath,
-      [path.join(installed, "dist", path.basename(bin)), "get", "SECRET_KEY"],
-      {
-        cwd: project,
-        env: cleanEnv(),
-        encoding: "utf8",
-      },
-    );
+    const broken = runFile(executable, ["get", "SECRET_KEY"], project);
     expect([broken.status, broken.stderr]).toEqual([
       1,
       "Error: the secrets command could not start: a file of @org/secrets-cli is missing (reinstall @org/secrets-cli)\n",
@@ -171,17 +161,8 @@ describe("what a run loads", () => {
   it("a launcher without the rest of its package says so in one line and exits 1", () => {
     const alone = mkdtempSync(path.join(dir, "alone-"));
     copyFileSync(bin, path.join(alone, "secrets.cjs"));
-    const ok = spawnSync(process.execPath, [path.join(alone, "secrets.cjs"), "--version"], {
-      cwd: dir,
-      env: cleanEnv(),
-      encoding: "utf8",
-    });
-    expect(ok.status).toBe(0);
-    const broken = spawnSync(process.execPath, [path.join(alone, "secrets.cjs"), "get", "SECRET_KEY"], {
-      cwd: dir,
-      env: cleanEnv(),
-      encoding: "utf8",
-    });
+    expect(runFile(path.join(alone, "secrets.cjs"), ["--version"], dir).status).toBe(0);
+    const broken = runFile(path.join(alone, "secrets.cjs"), ["get", "SECRET_KEY"], dir);
     expect(broken.status).toBe(1);
     expect(broken.stdout).toBe("");
     expect(broken.stderr).toBe(
