@@ -1,13 +1,6 @@
-import { constants } from "node:fs";
 import path from "node:path";
 import { InvalidSecretValueError } from "@org/secrets-core";
-import {
-  describeFsError,
-  fileCalls,
-  fsErrorCode,
-  type ReadableFile,
-  readUpTo,
-} from "@org/secrets-core/provider";
+import { describeFsError, fsErrorCode, readRegularFile } from "@org/secrets-core/provider";
 import type { CliIO } from "./io.js";
 import { UsageError } from "./usage-error.js";
 
@@ -58,27 +51,20 @@ export async function readValueFile(
   const full = path.resolve(io.cwd, file);
   const refuse = (reason: string) =>
     new UsageError(`Cannot read ${option} ${file}: ${reason}`, { command: "set", field: option });
-  let handle: ReadableFile;
-  try {
-    // Non-blocking, so opening a FIFO with no writer does not hang.
-    handle = await fileCalls.open(full, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    throw refuse(reasonOf(error));
-  }
-  try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) throw refuse("it is a directory");
-    if (!stat.isFile()) throw refuse("it is not a regular file (a pipe, socket or device)");
-    if (stat.size > limit) throw tooLarge(secret, `${option} ${file}`, limit);
-    // The file may grow while it is read: all of it, but never more than the limit.
-    const bytes = await readUpTo(handle, stat.size, limit);
-    if (bytes === undefined) throw tooLarge(secret, `${option} ${file}`, limit);
-    return bytes;
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof InvalidSecretValueError) throw error;
-    throw refuse(reasonOf(error));
-  } finally {
-    await handle.close();
+  const found = await readRegularFile(full, limit);
+  switch (found.kind) {
+    case "read":
+      return found.bytes;
+    case "missing":
+      throw refuse("no such file");
+    case "directory":
+      throw refuse("it is a directory");
+    case "not-a-file":
+      throw refuse("it is not a regular file (a pipe, socket or device)");
+    case "too-large":
+      throw tooLarge(secret, `${option} ${file}`, limit);
+    case "failed":
+      throw refuse(reasonOf(found.error));
   }
 }
 

@@ -5,7 +5,7 @@
  * stream, readline and watcher modules, a cost every start of the CLI would
  * pay to read one small file. Errors are Node's own (`code`, `syscall`, `path`).
  */
-import { access, type BigIntStats, close, fstat, open, read, type Stats, stat } from "node:fs";
+import { access, type BigIntStats, close, constants, fstat, open, read, type Stats, stat } from "node:fs";
 
 type Callback<T> = (error: NodeJS.ErrnoException | null, value: T) => void;
 
@@ -69,4 +69,46 @@ export async function readUpTo(
     length += bytesRead;
   }
   return length > limit ? undefined : buffer.subarray(0, length);
+}
+
+/** What `readRegularFile` found: the bytes, or why there are none. */
+export type RegularFileRead =
+  | { readonly kind: "read"; readonly bytes: Buffer }
+  | { readonly kind: "missing" }
+  | { readonly kind: "directory" }
+  /** A FIFO, socket or device: never read (a pipe or `/dev/zero` may never end). */
+  | { readonly kind: "not-a-file" }
+  /** More than `limit` bytes: `size` is what `stat` said, or `limit + 1` for a file that grew while it was read. */
+  | { readonly kind: "too-large"; readonly size: number }
+  /** The open, `stat` or a read failed (not ENOENT); `error` is Node's own. */
+  | { readonly kind: "failed"; readonly error: unknown };
+
+/**
+ * A regular file's bytes, at most `limit` of them (see `readUpTo`). It is
+ * opened non-blocking, so a FIFO with no writer does not hang the open, and it
+ * is read only when `stat` says it is a regular file. Failures are returned,
+ * not thrown, for each caller to put in its own words; the file is always
+ * closed.
+ */
+export async function readRegularFile(file: string, limit: number): Promise<RegularFileRead> {
+  let handle: ReadableFile;
+  try {
+    handle = await fileCalls.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch (error) {
+    return (error as NodeJS.ErrnoException | undefined)?.code === "ENOENT"
+      ? { kind: "missing" }
+      : { kind: "failed", error };
+  }
+  try {
+    const stat = await handle.stat();
+    if (stat.isDirectory()) return { kind: "directory" };
+    if (!stat.isFile()) return { kind: "not-a-file" };
+    if (stat.size > limit) return { kind: "too-large", size: stat.size };
+    const bytes = await readUpTo(handle, stat.size, limit);
+    return bytes === undefined ? { kind: "too-large", size: limit + 1 } : { kind: "read", bytes };
+  } catch (error) {
+    return { kind: "failed", error };
+  } finally {
+    await handle.close().catch(() => {});
+  }
 }

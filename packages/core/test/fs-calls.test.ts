@@ -1,9 +1,10 @@
+import { execFileSync } from "node:child_process";
 import { promises as fsPromises, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { monotonicMs } from "../src/monotonic.js";
-import { fileCalls, type ReadableFile, readUpTo } from "../src/provider.js";
+import { fileCalls, fsErrorCode, type ReadableFile, readRegularFile, readUpTo } from "../src/provider.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "secrets-fs-calls-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,5 +137,27 @@ describe("readUpTo", () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe("readRegularFile", () => {
+  it("reads a regular file, and says why it did not otherwise, without throwing", async () => {
+    const file = path.join(dir, "regular");
+    writeFileSync(file, "A=1\n");
+    const read = await readRegularFile(file, 100);
+    expect(read.kind === "read" && read.bytes.toString()).toBe("A=1\n");
+    expect(await readRegularFile(path.join(dir, "absent"), 100)).toEqual({ kind: "missing" });
+    expect(await readRegularFile(dir, 100)).toEqual({ kind: "directory" });
+    expect(await readRegularFile(file, 3)).toEqual({ kind: "too-large", size: 4 });
+    const failed = await readRegularFile(path.join(file, "below"), 100);
+    expect(failed.kind).toBe("failed");
+    expect(failed.kind === "failed" && fsErrorCode(failed.error)).toBe("ENOTDIR");
+  });
+
+  it("refuses a FIFO without waiting for a writer, and a device without reading it", async () => {
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(await readRegularFile(fifo, 100)).toEqual({ kind: "not-a-file" });
+    expect(await readRegularFile("/dev/zero", 100)).toEqual({ kind: "not-a-file" });
   });
 });

@@ -1,13 +1,6 @@
-import { constants } from "node:fs";
 import path from "node:path";
 import { type Env, SecretConfigError } from "@org/secrets-core";
-import {
-  describeFsError,
-  fileCalls,
-  fsErrorCode,
-  type ReadableFile,
-  readUpTo,
-} from "@org/secrets-core/provider";
+import { describeFsError, fsErrorCode, readRegularFile } from "@org/secrets-core/provider";
 import { defaultManifest } from "./default-manifest.js";
 import { loadYamlParser, type Manifest, parseManifest } from "./manifest.js";
 
@@ -92,38 +85,28 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
       cause === undefined ? { field } : { field, cause },
     );
   };
-  let handle: ReadableFile;
-  try {
-    // Non-blocking, so a FIFO with no writer does not hang the open.
-    handle = await fileCalls.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    const code = fsErrorCode(error);
-    if (code === "ENOENT") return undefined;
-    return refuse(
-      describeFsError(error, { codes: ["EISDIR", "EACCES", "EPERM"] }) ?? code ?? "unknown error",
-      error,
-    );
+  const found = await readRegularFile(file, MAX_MANIFEST_BYTES);
+  switch (found.kind) {
+    case "missing":
+      return undefined;
+    case "directory":
+      return refuse("it is a directory");
+    case "not-a-file":
+      return refuse("it is not a regular file");
+    case "too-large":
+      return refuse(tooLarge());
+    case "failed":
+      return refuse(
+        describeFsError(found.error, { codes: ["EISDIR", "EACCES", "EPERM"] }) ??
+          fsErrorCode(found.error) ??
+          "unknown error",
+        found.error,
+      );
   }
   try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) refuse("it is a directory");
-    if (!stat.isFile()) refuse("it is not a regular file");
-    if (stat.size > MAX_MANIFEST_BYTES) refuse(tooLarge());
-    const bytes = await readUpTo(handle, stat.size, MAX_MANIFEST_BYTES);
-    if (bytes === undefined) return refuse(tooLarge());
-    try {
-      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-    } catch {
-      return refuse("it is not UTF-8 text");
-    }
-  } catch (error) {
-    if (error instanceof SecretConfigError) throw error;
-    return refuse(
-      describeFsError(error, { codes: ["EISDIR"] }) ?? fsErrorCode(error) ?? "unknown error",
-      error,
-    );
-  } finally {
-    await handle.close();
+    return new TextDecoder("utf-8", { fatal: true }).decode(found.bytes);
+  } catch {
+    return refuse("it is not UTF-8 text");
   }
 }
 

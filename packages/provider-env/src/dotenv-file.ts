@@ -5,8 +5,7 @@ import {
   fileCalls,
   type Logger,
   ProviderError,
-  type ReadableFile,
-  readUpTo,
+  readRegularFile,
   SecretConfigError,
 } from "@org/secrets-core/provider";
 import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument } from "@org/secrets-exporters/dotenv";
@@ -120,25 +119,19 @@ export class DotenvFile {
    * limit, before it is read into memory.
    */
   async #readBounded(file: string): Promise<Buffer | undefined> {
-    let handle: ReadableFile;
-    try {
-      handle = await fileCalls.open(file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw fileError(error, "read", file);
-    }
-    try {
-      const stats = await handle.stat();
-      if (!stats.isFile()) throw notAFile(file);
-      if (stats.size > this.maxFileBytes) throw this.tooLarge(file, "is", stats.size);
-      // Read until the end, but never past the limit: the file may have grown since the stat.
-      const bytes = await readUpTo(handle, stats.size, this.maxFileBytes);
-      if (bytes === undefined) throw this.tooLarge(file, "is", this.maxFileBytes + 1);
-      return bytes;
-    } catch (error) {
-      throw fileError(error, "read", file);
-    } finally {
-      await handle.close().catch(() => {});
+    const found = await readRegularFile(file, this.maxFileBytes);
+    switch (found.kind) {
+      case "read":
+        return found.bytes;
+      case "missing":
+        return undefined;
+      case "directory":
+      case "not-a-file":
+        throw notAFile(file);
+      case "too-large":
+        throw this.tooLarge(file, "is", found.size);
+      case "failed":
+        throw fileError(found.error, "read", file);
     }
   }
 }
