@@ -1,5 +1,6 @@
 // `--version` as the CLI answers it, from the CLI's own source (both files are tiny and
 // load nothing): through the package's entry, the start script would carry the whole CLI.
+import { processOutput } from "../../../packages/cli/src/process-output.js";
 import { firstCommandToken, isVersionRequest } from "../../../packages/cli/src/tokens.js";
 import { CLI_VERSION } from "../../../packages/cli/src/version.js";
 // The loader (with Node's module, vm, os and path modules) is required only past `--version`.
@@ -21,7 +22,7 @@ import type * as SectionLoader from "./section-loader.js";
 const OWN_CACHE = new Set(["get", "health", "list", "export", "run"]);
 
 const argv = process.argv.slice(2);
-if (isVersionRequest(argv)) process.stdout.write(`${CLI_VERSION}\n`);
+if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
 else {
   const loader = require("./section-loader.js") as typeof SectionLoader;
   const command = firstCommandToken(argv);

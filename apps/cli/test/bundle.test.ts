@@ -1,10 +1,14 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
+  closeSync,
+  constants,
   copyFileSync,
   existsSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -158,5 +162,129 @@ describe("the bundled CLI writing to a reader that went away", () => {
       expect(result.code, result.stderr).toBe(141);
       expect(result.stderr).not.toMatch(/EPIPE|\n\s+at /);
     }
+  });
+});
+
+describe("the bundled CLI's own output", () => {
+  /**
+   * A preload that notes, at exit, whether `process.stdout` or `process.stderr`
+   * was ever created (their getters read) and whether `node:tty` was loaded.
+   */
+  function withRecorder(args: string[], stdio: "pipe" | "ignore", cwd = dir) {
+    const record = path.join(cwd, `record-${process.hrtime.bigint()}.json`);
+    const preload = path.join(cwd, "record-streams.cjs");
+    writeFileSync(
+      preload,
+      `const seen = [];
+for (const name of ["stdout", "stderr"]) {
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  Object.defineProperty(process, name, { ...own, get() { seen.push(name); return own.get.call(process); } });
+}
+process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify({
+  seen: [...new Set(seen)],
+  tty: process.moduleLoadList.includes("NativeModule tty"),
+})));
+`,
+    );
+    const result = spawnSync(process.execPath, ["-r", preload, path.join(dir, "secrets.cjs"), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: dir },
+      encoding: "utf8",
+      stdio: stdio === "pipe" ? "pipe" : "ignore",
+    });
+    return {
+      code: result.status,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      ...JSON.parse(readFileSync(record, "utf8")),
+    };
+  }
+
+  it("is written straight to stdout and stderr: Node's streams for them are never made", () => {
+    expect(secrets(["init"]).code).toBe(0);
+    const get = withRecorder(["get", "SECRET_KEY"], "pipe");
+    expect(get.code).toBe(0);
+    expect(get.stdout).toMatch(/^[0-9a-f]{64}$/);
+    const health = withRecorder(["health"], "pipe");
+    expect(health.code).toBe(0);
+    expect(health.stdout).toMatch(/^Status: degraded/m);
+    expect(health.stderr).toMatch(/^Warning: secrets are degraded/);
+    expect(withRecorder(["--version"], "pipe").stdout).toBe(`${version}\n`);
+    for (const run of [get, health]) expect(run).toMatchObject({ seen: [], tty: false });
+  });
+
+  it("tells the null device from a terminal without loading node:tty", () => {
+    const ignored = withRecorder(["health"], "ignore");
+    expect(ignored).toMatchObject({ code: 0, seen: [], tty: false });
+  });
+
+  it("on a terminal: a newline after the value and coloured warnings", () => {
+    // A pseudo-terminal from Python's pty module, which the tests' servers need anyway.
+    const inTerminal = (args: string[]) =>
+      spawnSync(
+        "python3",
+        [
+          "-c",
+          "import pty, sys; pty.spawn(sys.argv[1:])",
+          process.execPath,
+          path.join(dir, "secrets.cjs"),
+          ...args,
+        ],
+        { cwd: dir, env: { PATH: process.env.PATH ?? "", HOME: dir, TERM: "dumb" }, encoding: "utf8" },
+      );
+    const value = secrets(["get", "SECRET_KEY"]).stdout;
+    expect(inTerminal(["get", "SECRET_KEY"]).stdout).toBe(`${value}\r\n`);
+    expect(inTerminal(["health"]).stdout).toContain("\u001b[33mWarning:\u001b[39m secrets are degraded");
+  });
+
+  it("a full non-blocking stdout (EAGAIN): Node's stream writes the rest as the reader takes it, whole and in order", async () => {
+    const project = mkdtempSync(path.join(dir, "fifo-"));
+    copyFileSync(path.join(dir, "secrets.cjs"), path.join(project, "secrets.cjs"));
+    // About 400 KB of export, several times what a pipe holds.
+    const lines = Array.from({ length: 4_000 }, (_, i) => `K${i}=${String(i).padStart(100, "x")}`);
+    writeFileSync(path.join(project, ".env"), `${lines.join("\n")}\n`, { mode: 0o600 });
+    const fifo = path.join(project, "out.fifo");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = openSync(fifo, constants.O_WRONLY);
+    // Node starts a child with blocking standard streams; making `process.stdout` (as any
+    // module may) turns the pipe non-blocking, so the CLI's writes meet EAGAIN once it is full.
+    const preload = path.join(project, "make-stdout.cjs");
+    writeFileSync(preload, "process.stdout;\n");
+    const child = spawn(
+      process.execPath,
+      ["-r", preload, path.join(dir, "secrets.cjs"), "export", "--all", "--allow-missing", "--format", "env"],
+      { cwd: project, env: { PATH: process.env.PATH ?? "", HOME: dir }, stdio: ["ignore", writer, "pipe"] },
+    );
+    closeSync(writer);
+    let stderr = "";
+    child.stderr?.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // Let the CLI fill the pipe and meet EAGAIN before anything is read.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.alloc(65_536);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(reader, buffer, 0, buffer.length, null);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        continue;
+      }
+      if (n === 0) break;
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+    }
+    closeSync(reader);
+    expect(await exited, stderr).toBe(0);
+    const printed = Buffer.concat(chunks).toString("utf8");
+    // Byte for byte what the same export writes to an ordinary pipe.
+    const direct = secrets(["export", "--all", "--allow-missing", "--format", "env"], {}, project);
+    expect(direct.code, direct.stderr).toBe(0);
+    expect(printed.length).toBeGreaterThan(400_000);
+    expect(printed).toBe(direct.stdout);
   });
 });

@@ -1,4 +1,10 @@
 import { EXIT } from "./exit-codes.js";
+import { processOutput } from "./process-output.js";
+
+/** What reports a failed write: the process's stdout or stderr, or a stream. */
+export interface ErrorEmitter {
+  on(event: "error", listener: (error: NodeJS.ErrnoException) => void): unknown;
+}
 
 /**
  * Once stdout or stderr is a closed pipe (`secrets export | head -1`), nothing
@@ -7,7 +13,7 @@ import { EXIT } from "./exit-codes.js";
  * runs the CLI as a process: the `secrets` executable and the single-file bundle.
  */
 export function exitQuietlyOnBrokenPipe(
-  streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr],
+  streams: readonly ErrorEmitter[] = [processOutput(1), processOutput(2)],
 ): void {
   for (const stream of streams)
     stream.on("error", (error: NodeJS.ErrnoException) => {

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import type { CliIO } from "./io.js";
+import { processOutput, writableOf } from "./process-output.js";
 
 /** The signals `secrets run` passes on to the command it started. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -24,7 +25,10 @@ export function runChild(
   io: CliIO,
 ): Promise<ChildOutcome> {
   return new Promise((resolve) => {
-    const own = io.stdin === process.stdin && io.stdout === process.stdout && io.stderr === process.stderr;
+    const own =
+      io.stdin === process.stdin &&
+      (io.stdout as unknown) === processOutput(1) &&
+      (io.stderr as unknown) === processOutput(2);
     const child = spawn(file, [...args], {
       cwd: io.cwd,
       env,
@@ -47,8 +51,8 @@ export function runChild(
       resolve(outcome);
     };
     if (!own) {
-      child.stdout?.pipe(io.stdout, { end: false });
-      child.stderr?.pipe(io.stderr, { end: false });
+      child.stdout?.pipe(writableOf(io.stdout), { end: false });
+      child.stderr?.pipe(writableOf(io.stderr), { end: false });
       child.stdin?.on("error", () => undefined);
       if (child.stdin) io.stdin.pipe(child.stdin);
     }

@@ -1,3 +1,5 @@
+import { processOutput } from "./process-output.js";
+
 /** A readable the CLI reads values and answers from; a terminal also offers `setRawMode`. */
 export interface CliInput extends NodeJS.ReadableStream {
   isTTY?: boolean | undefined;
@@ -28,12 +30,17 @@ export interface CliIO {
  * Fill in what the caller left out from the current process. The process's
  * stdin is taken only when a command reads it (`set`, `delete`'s question,
  * `run`): creating it loads Node's stream machinery, which `get` never needs.
+ * Its stdout and stderr are written through their file descriptors (see
+ * process-output.ts), and whether each is a terminal is found out when a
+ * command first asks.
  */
 export function resolveIO(io: Partial<CliIO> = {}): CliIO {
-  const stdout = io.stdout ?? (process.stdout as CliOutput);
-  const stderr = io.stderr ?? (process.stderr as CliOutput);
+  const stdout = io.stdout ?? (processOutput(1) as unknown as CliOutput);
+  const stderr = io.stderr ?? (processOutput(2) as unknown as CliOutput);
   let stdin = io.stdin;
   let stdinIsTTY = io.stdinIsTTY;
+  let stdoutIsTTY = io.stdoutIsTTY;
+  let stderrIsTTY = io.stderrIsTTY;
   return {
     get stdin() {
       stdin ??= process.stdin as CliInput;
@@ -47,8 +54,14 @@ export function resolveIO(io: Partial<CliIO> = {}): CliIO {
     stderr,
     env: io.env ?? process.env,
     cwd: io.cwd ?? process.cwd(),
-    stdoutIsTTY: io.stdoutIsTTY ?? stdout.isTTY === true,
-    stderrIsTTY: io.stderrIsTTY ?? stderr.isTTY === true,
+    get stdoutIsTTY() {
+      stdoutIsTTY ??= stdout.isTTY === true;
+      return stdoutIsTTY;
+    },
+    get stderrIsTTY() {
+      stderrIsTTY ??= stderr.isTTY === true;
+      return stderrIsTTY;
+    },
   };
 }
 

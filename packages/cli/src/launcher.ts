@@ -7,11 +7,12 @@
  * entry, which loads core and the providers as the application would.
  */
 import { enableCompileCache } from "./compile-cache.js";
+import { processOutput } from "./process-output.js";
 import { isVersionRequest } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
-if (isVersionRequest(argv)) process.stdout.write(`${CLI_VERSION}\n`);
+if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
 else {
   enableCompileCache();
   import("./bin.js").catch((error: unknown) => {
