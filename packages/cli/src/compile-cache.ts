@@ -59,15 +59,19 @@ export function privateCacheDirectory(
   const base =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : homeCache(env);
   if (base === undefined) return undefined;
-  // Level by level (the cache home's parent must exist): no recursive creation of unknown paths.
   const directory = path.join(base, "secrets-cli", leaf);
-  for (const level of [base, path.dirname(directory), directory])
-    try {
-      mkdirSync(level, { mode: 0o700 });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
-  const stat = lstatSync(directory);
+  // Made once, then only looked at: a failed mkdir costs an exception on every run.
+  let stat = lstatSync(directory, { throwIfNoEntry: false });
+  if (stat === undefined) {
+    // Level by level (the cache home's parent must exist): no recursive creation of unknown paths.
+    for (const level of [base, path.dirname(directory), directory])
+      try {
+        mkdirSync(level, { mode: 0o700 });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      }
+    stat = lstatSync(directory);
+  }
   const uid = process.getuid?.();
   if (!stat.isDirectory()) return undefined;
   if (uid !== undefined && (stat.uid !== uid || (stat.mode & 0o022) !== 0)) return undefined;
