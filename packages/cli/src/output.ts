@@ -60,8 +60,21 @@ export class Output {
 
   /** A warning on stderr, shown even with `--quiet`. */
   warn(message: string): void {
+    this.#warning(oneLine(redact(message)));
+  }
+
+  /**
+   * A warning in the CLI's own words and numbers only: no name, value or text
+   * from a provider, so there is nothing to scrub. Printed without the
+   * redactor, whose first use builds its tables of every value read so far.
+   */
+  warnOwnWords(message: string): void {
+    this.#warning(oneLine(message));
+  }
+
+  #warning(text: string): void {
     const palette = useColor(this.#io, "stderr") ? ANSI : PLAIN;
-    this.#io.stderr.write(`${palette.yellow("Warning:")} ${oneLine(redact(message))}\n`);
+    this.#io.stderr.write(`${palette.yellow("Warning:")} ${text}\n`);
   }
 
   /**

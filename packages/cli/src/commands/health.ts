@@ -38,7 +38,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     out.info(`Status: ${overall(report, color)}`);
   }
   if (report.status === "degraded" && !strict)
-    out.warn(`secrets are degraded (${problems(report).join(", ")}); with --strict this exits 3`);
+    // Counts and fixed words only.
+    out.warnOwnWords(`secrets are degraded (${problems(report).join(", ")}); with --strict this exits 3`);
   return exitCodeForHealth(report.status, strict);
 }
 
