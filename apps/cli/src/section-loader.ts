@@ -131,19 +131,21 @@ export function runSection(
   cacheVariant?: string | undefined,
 ): unknown {
   const found = findSection(file, name);
+  const cache = codeCache(cacheVariant === undefined ? name : `${name}.${cacheVariant}`, found);
   // The build makes every section ASCII (non-ASCII characters escaped), so it decodes
   // byte for byte into a one-byte string, which V8 also scans faster than UTF-16.
   const source =
-    found.kind === "text" ? found.text : loadZlib().brotliDecompressSync(found.bytes).toString("latin1");
+    found.kind === "text"
+      ? found.text
+      : (cache?.source ?? loadZlib().brotliDecompressSync(found.bytes).toString("latin1"));
   const filename = `${file}#${name}`;
-  const cache = codeCache(cacheVariant === undefined ? name : `${name}.${cacheVariant}`, found, source);
   // Compiled in the wrapper Node gives a CommonJS module (the build turned
   // each section's `import()` calls into `require`).
   const script = new Script(Module.wrap(source), {
     filename,
     ...(cache?.data ? { cachedData: cache.data } : {}),
   });
-  if (cache && (cache.data === undefined || script.cachedDataRejected)) cache.saveAtExit(script);
+  if (cache && (cache.data === undefined || script.cachedDataRejected)) cache.saveAtExit(script, source);
   const module = new Module(filename) as Module & { filename: string };
   module.filename = file;
   // What Node's own `require` of a module carries besides the call.
@@ -158,55 +160,69 @@ export function runSection(
 }
 
 interface CodeCache {
+  /** V8's data, when there is a cache for this very section. */
   readonly data: Buffer | undefined;
-  saveAtExit(script: Script): void;
+  /** A packed section's code, unpacked by the run that wrote the cache (so this run needs no zlib). */
+  readonly source: string | undefined;
+  saveAtExit(script: Script, source: string): void;
 }
 
 /**
  * The cached code of one section, for the Node version and architecture it was
- * made by, and only ever for the very code it was made from: V8 itself checks
- * only the source's length. A packed section's cache is named by the length and
- * CRC-32 of its packed bytes. A plain-text section's cache file starts with a
- * copy of the code, compared in full before the rest is used (cheaper than
- * loading zlib for a checksum). `undefined` when there is no private cache
- * directory; never throws.
+ * made by, and only ever for the very section it was made from: V8 itself
+ * checks only the source's length. The cache file starts with a copy of the
+ * section as the bundle holds it, compared in full before the rest is used
+ * (a memory compare, cheaper than loading zlib for a checksum):
+ *
+ * - plain text: `[code length, u32 LE][code, latin1][V8's data]`;
+ * - packed: `[packed length, u32 LE][packed bytes][code length, u32 LE][code,
+ *   latin1][V8's data]`: the unpacked code comes from the cache too, so a
+ *   warm run loads no zlib and unpacks nothing.
+ *
+ * `undefined` when there is no private cache directory; never throws.
  */
-function codeCache(name: string, found: FoundSection, source: string): CodeCache | undefined {
+function codeCache(name: string, found: FoundSection): CodeCache | undefined {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   const directory = codeCacheDirectory();
   if (directory === undefined) return undefined;
-  const key =
-    found.kind === "text"
-      ? `${name}-text-${source.length.toString(16)}`
-      : `${name}-${found.bytes.length.toString(16)}-${loadZlib().crc32(found.bytes).toString(16)}`;
-  const target = path.join(directory, `${key}-${process.version}-${process.arch}.bin`);
-  // A plain-text section's cache: [code length, 4 bytes LE][code, latin1][V8's data].
-  const prefix = found.kind === "text" ? 4 + source.length : 0;
+  const own = found.kind === "text" ? Buffer.from(found.text, "latin1") : found.bytes;
+  const target = path.join(
+    directory,
+    `${name}-${found.kind}-${own.length.toString(16)}-${process.version}-${process.arch}.bin`,
+  );
   let data: Buffer | undefined;
+  let source: string | undefined;
   try {
     const file = readFileSync(target);
-    if (prefix === 0) data = file;
-    else if (
-      file.length > prefix &&
-      file.readUInt32LE(0) === source.length &&
-      file.toString("latin1", 4, prefix) === source
-    )
-      data = file.subarray(prefix);
+    let at = 4 + own.length;
+    if (file.length > at && file.readUInt32LE(0) === own.length && own.equals(file.subarray(4, at))) {
+      if (found.kind === "packed") {
+        const length = file.readUInt32LE(at);
+        at += 4;
+        if (file.length > at + length) {
+          source = file.toString("latin1", at, at + length);
+          at += length;
+        } else at = -1;
+      }
+      if (at !== -1) data = file.subarray(at);
+    }
   } catch {
     data = undefined;
   }
   return {
     data,
-    saveAtExit(script) {
+    source: data === undefined ? undefined : source,
+    saveAtExit(script, code) {
       // At exit, the cache also holds the functions this run compiled lazily.
       process.once("exit", () =>
         writeQuietly(target, () => {
           const compiled = script.createCachedData();
-          if (prefix === 0) return [compiled];
-          const head = Buffer.allocUnsafe(prefix);
-          head.writeUInt32LE(source.length, 0);
-          head.write(source, 4, "latin1");
-          return [head, compiled];
+          const head = Buffer.allocUnsafe(4);
+          head.writeUInt32LE(own.length, 0);
+          if (found.kind === "text") return [head, own, compiled];
+          const codeHead = Buffer.allocUnsafe(4);
+          codeHead.writeUInt32LE(code.length, 0);
+          return [head, own, codeHead, Buffer.from(code, "latin1"), compiled];
         }),
       );
     },

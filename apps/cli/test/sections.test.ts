@@ -240,7 +240,7 @@ describe("the sections' code cache", () => {
       expect.stringMatching(/^main\.health-/),
     ]);
     expect(files).toEqual([
-      expect.stringMatching(new RegExp(`^aws-[0-9a-f]+-[0-9a-f]+-${process.version}-${process.arch}\\.bin$`)),
+      expect.stringMatching(new RegExp(`^aws-packed-[0-9a-f]+-${process.version}-${process.arch}\\.bin$`)),
     ]);
     const file = path.join(codeCache, files[0] as string);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -310,6 +310,60 @@ describe("the sections' code cache", () => {
     expect(readFileSync(file).toString("latin1", 4, 4 + length)).toBe(
       cached.toString("latin1", 4, 4 + length),
     );
+  });
+
+  it("a packed section's cache carries its unpacked code: the next run loads no zlib, and a cache made for other packed bytes is not used", () => {
+    const { home, codeCache } = cacheHome();
+    const manifest = path.join(mkdtempSync(path.join(dir, "project-")), "secrets.yaml");
+    writeFileSync(manifest, "version: 1\nsecrets:\n  SECRET_KEY: { generate: { kind: hex, length: 64 } }\n");
+    const record = path.join(dir, "packed-modules.json");
+    const preload = path.join(dir, "record-packed-modules.cjs");
+    writeFileSync(
+      preload,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    const health = () => {
+      const run = spawnSync(
+        process.execPath,
+        ["-r", preload, "secrets.cjs", "health", "--manifest", manifest],
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? "", HOME: dir, XDG_CACHE_HOME: home },
+          encoding: "utf8",
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      return (JSON.parse(readFileSync(record, "utf8")) as string[]).includes("NativeModule zlib");
+    };
+    expect(health()).toBe(true);
+    const [name] = readdirSync(codeCache).filter((n) => n.startsWith("yaml-"));
+    expect(name).toMatch(new RegExp(`^yaml-packed-[0-9a-f]+-${process.version}-${process.arch}\\.bin$`));
+    const file = path.join(codeCache, name as string);
+    const cached = readFileSync(file);
+    // [packed length][packed bytes, as the bundle holds them][code length][code][V8's data]
+    const packedLength = cached.readUInt32LE(0);
+    const packed = cached.subarray(4, 4 + packedLength);
+    const bundleText = readFileSync(path.join(dir, "secrets.cjs"), "latin1");
+    expect(bundleText).toContain(`/*@section yaml ${packed.toString("base64")}*/\n`);
+    const codeLength = cached.readUInt32LE(4 + packedLength);
+    const code = cached.toString("latin1", 8 + packedLength, 8 + packedLength + codeLength);
+    expect(code).toBe(brotliDecompressSync(packed).toString("latin1"));
+
+    // Warm: the code comes from the cache, and nothing is unpacked.
+    expect(health()).toBe(false);
+
+    // Same length, one packed byte changed: not this section, so unpacked from the bundle and rewritten.
+    const other = Buffer.from(cached);
+    const flipped = 4 + Math.floor(packedLength / 2);
+    other[flipped] = (other[flipped] as number) ^ 1;
+    writeFileSync(file, other);
+    expect(health()).toBe(true);
+    expect(
+      readFileSync(file)
+        .subarray(0, 4 + packedLength)
+        .equals(cached.subarray(0, 4 + packedLength)),
+    ).toBe(true);
+    expect(health()).toBe(false);
   });
 
   it("is not used from a directory others can write to, nor with NODE_DISABLE_COMPILE_CACHE=1", () => {
