@@ -30,8 +30,9 @@ export interface CliIO {
  * Fill in what the caller left out from the current process. The process's
  * stdin is taken only when a command reads it (`set`, `delete`'s question,
  * `run`): creating it loads Node's stream machinery, which `get` never needs.
- * Its stdout and stderr are written through their file descriptors (see
- * process-output.ts), and whether each is a terminal is found out when a
+ * Its stdout and stderr are written through their file descriptors unless
+ * Node's streams for them were made (the package's entry makes them up front;
+ * see process-output.ts), and whether each is a terminal is found out when a
  * command first asks.
  */
 export function resolveIO(io: Partial<CliIO> = {}): CliIO {
