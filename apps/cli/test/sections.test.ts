@@ -64,6 +64,26 @@ function secrets(args: string[], env: Record<string, string> = {}) {
   }
 }
 
+/** The bundle run with a preload that writes down, at exit, every built-in module the run loaded. */
+function builtIns(args: string[], env: Record<string, string> = {}) {
+  const record = path.join(dir, "modules.json");
+  const preload = path.join(dir, "record-modules.cjs");
+  writeFileSync(
+    preload,
+    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
+  );
+  const run = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+    encoding: "utf8",
+  });
+  return {
+    code: run.status,
+    stderr: run.stderr,
+    modules: JSON.parse(readFileSync(record, "utf8")) as string[],
+  };
+}
+
 describe("the bundle's sections", () => {
   it("--version compiles the start script alone", () => {
     const run = secrets(["--version"]);
@@ -80,25 +100,6 @@ describe("the bundle's sections", () => {
   });
 
   it("get and health load none of Node's crypto, performance-timing, zlib, stdin or fs/promises modules, nor https for an http Vault; --version not even vm", () => {
-    // A preload that writes down, at exit, every built-in module the run loaded.
-    const record = path.join(dir, "modules.json");
-    const preload = path.join(dir, "record-modules.cjs");
-    writeFileSync(
-      preload,
-      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
-    );
-    const builtIns = (args: string[], env: Record<string, string> = {}) => {
-      const run = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", ...args], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-        encoding: "utf8",
-      });
-      return {
-        code: run.status,
-        stderr: run.stderr,
-        modules: JSON.parse(readFileSync(record, "utf8")) as string[],
-      };
-    };
     for (const args of [["get", "SECRET_KEY"], ["health"]]) {
       const { code, stderr, modules } = builtIns(args);
       expect(code, `${args.join(" ")}: ${stderr}`).toBe(0);
@@ -316,24 +317,11 @@ describe("the sections' code cache", () => {
     const { home, codeCache } = cacheHome();
     const manifest = path.join(mkdtempSync(path.join(dir, "project-")), "secrets.yaml");
     writeFileSync(manifest, "version: 1\nsecrets:\n  SECRET_KEY: { generate: { kind: hex, length: 64 } }\n");
-    const record = path.join(dir, "packed-modules.json");
-    const preload = path.join(dir, "record-packed-modules.cjs");
-    writeFileSync(
-      preload,
-      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
-    );
+    /** Whether `health` with the project's manifest loaded zlib. */
     const health = () => {
-      const run = spawnSync(
-        process.execPath,
-        ["-r", preload, "secrets.cjs", "health", "--manifest", manifest],
-        {
-          cwd: dir,
-          env: { PATH: process.env.PATH ?? "", HOME: dir, XDG_CACHE_HOME: home },
-          encoding: "utf8",
-        },
-      );
-      expect(run.status, run.stderr).toBe(0);
-      return (JSON.parse(readFileSync(record, "utf8")) as string[]).includes("NativeModule zlib");
+      const run = builtIns(["health", "--manifest", manifest], { XDG_CACHE_HOME: home });
+      expect(run.code, run.stderr).toBe(0);
+      return run.modules.includes("NativeModule zlib");
     };
     expect(health()).toBe(true);
     const [name] = readdirSync(codeCache).filter((n) => n.startsWith("yaml-"));
