@@ -190,28 +190,15 @@ function codeCache(name: string, found: FoundSection): CodeCache | undefined {
     directory,
     `${name}-${found.kind}-${own.length.toString(16)}-${process.version}-${process.arch}.bin`,
   );
-  let data: Buffer | undefined;
-  let source: string | undefined;
+  let cached: { data: Buffer; source: string | undefined } | undefined;
   try {
-    const file = readFileSync(target);
-    let at = 4 + own.length;
-    if (file.length > at && file.readUInt32LE(0) === own.length && own.equals(file.subarray(4, at))) {
-      if (found.kind === "packed") {
-        const length = file.readUInt32LE(at);
-        at += 4;
-        if (file.length > at + length) {
-          source = file.toString("latin1", at, at + length);
-          at += length;
-        } else at = -1;
-      }
-      if (at !== -1) data = file.subarray(at);
-    }
+    cached = cacheContents(readFileSync(target), own, found.kind === "packed");
   } catch {
-    data = undefined;
+    cached = undefined;
   }
   return {
-    data,
-    source: data === undefined ? undefined : source,
+    data: cached?.data,
+    source: cached?.source,
     saveAtExit(script, code) {
       // At exit, the cache also holds the functions this run compiled lazily.
       process.once("exit", () =>
@@ -227,6 +214,30 @@ function codeCache(name: string, found: FoundSection): CodeCache | undefined {
       );
     },
   };
+}
+
+/**
+ * What the cache file `file` holds for the section `own` (see codeCache): V8's
+ * data and, for a packed section, its unpacked code; `undefined` when the file
+ * was made for anything else or is cut short.
+ */
+function cacheContents(
+  file: Buffer,
+  own: Buffer,
+  packed: boolean,
+): { data: Buffer; source: string | undefined } | undefined {
+  let at = 4 + own.length;
+  if (!(file.length > at && file.readUInt32LE(0) === own.length && own.equals(file.subarray(4, at))))
+    return undefined;
+  let source: string | undefined;
+  if (packed) {
+    const length = file.readUInt32LE(at);
+    at += 4;
+    if (file.length <= at + length) return undefined;
+    source = file.toString("latin1", at, at + length);
+    at += length;
+  }
+  return { data: file.subarray(at), source };
 }
 
 /** zlib, loaded only for a packed section (a provider, the full parser, YAML). */
