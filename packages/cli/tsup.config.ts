@@ -1,4 +1,4 @@
-import type { Plugin } from "esbuild";
+import type { BuildOptions, Plugin } from "esbuild";
 import { defineConfig } from "tsup";
 import { packageBuild } from "../../tsup.base";
 
@@ -17,15 +17,28 @@ const mainStaysSeparate: Plugin = {
   },
 };
 
-/** Leaves the launcher's `import("./bin.js")` a real import of the ES module entry. */
+/** Leaves the launcher's `import("./bin.js")` a real load of the entry's CommonJS build, `bin.cjs`. */
 const binStaysSeparate: Plugin = {
   name: "bin-stays-separate",
   setup(build) {
     build.onResolve({ filter: /^\.\/bin\.js$/ }, (args) =>
-      args.kind === "dynamic-import" ? { path: "./bin.js", external: true } : undefined,
+      args.kind === "dynamic-import" ? { path: "./bin.cjs", external: true } : undefined,
     );
   },
 };
+
+/**
+ * In the CommonJS output, `import()` becomes `require()`: the executable then
+ * never starts Node's ES module loader for its own files or for the packages it
+ * loads on demand (the initializer, the env provider, yargs), whose CommonJS
+ * builds are loaded instead (their state is process-wide, so a third-party
+ * provider's ES module copy of core sees the same). Core's own `import()` of a
+ * third-party provider is untouched: it lives in core's build.
+ */
+function requireInCommonJs(options: BuildOptions, context: { format: string }): void {
+  if (context.format === "cjs") options.supported = { ...options.supported, "dynamic-import": false };
+  options.define = { ...options.define, __SECRETS_CLI_FORMAT__: JSON.stringify(context.format) };
+}
 
 export default defineConfig([
   // The library entry: commands are loaded on demand, each in its own chunk.
@@ -43,12 +56,20 @@ export default defineConfig([
       clean: false,
       dts: { entry: { bin: "src/bin.ts" } },
       esbuildPlugins: [mainStaysSeparate],
+      esbuildOptions: requireInCommonJs,
     },
   ),
   // The `secrets` executable: CommonJS, so `--version` never starts the ES module
-  // loader; it loads `bin.js` (the ES module entry above) for everything else.
+  // loader; it loads `bin.cjs` (the CommonJS build of the entry above) for everything else.
   packageBuild(
     { secrets: "src/launcher.ts" },
-    { format: ["cjs"], clean: false, dts: false, sourcemap: false, esbuildPlugins: [binStaysSeparate] },
+    {
+      format: ["cjs"],
+      clean: false,
+      dts: false,
+      sourcemap: false,
+      esbuildPlugins: [binStaysSeparate],
+      esbuildOptions: requireInCommonJs,
+    },
   ),
 ]);

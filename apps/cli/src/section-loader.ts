@@ -1,19 +1,10 @@
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
 import Module from "node:module";
 import path from "node:path";
 import { Script } from "node:vm";
 // The CLI package's own rules for its cache directory, taken from its source: through the
 // package's entry, the start script would carry the whole CLI.
-import { privateCacheDirectory } from "../../../packages/cli/src/compile-cache.js";
+import { privateCacheDirectory, writeCacheFile } from "../../../packages/cli/src/compile-cache.js";
 
 /*
  * The bundle is one file: a small start script, then sections, each a comment
@@ -202,7 +193,7 @@ function codeCache(name: string, found: FoundSection): CodeCache | undefined {
     saveAtExit(script, code) {
       // At exit, the cache also holds the functions this run compiled lazily.
       process.once("exit", () =>
-        writeQuietly(target, () => {
+        writeCacheFile(target, () => {
           const compiled = script.createCachedData();
           const head = Buffer.allocUnsafe(4);
           head.writeUInt32LE(own.length, 0);
@@ -259,26 +250,4 @@ function codeCacheDirectory(): string | undefined {
     cacheDirectory = { path: found };
   }
   return cacheDirectory.path;
-}
-
-/** Atomically (a private temporary file, renamed over the target); a cache that cannot be written is skipped. */
-function writeQuietly(target: string, contents: () => readonly Buffer[]): void {
-  const temporary = `${target}.${process.pid}.tmp`;
-  try {
-    const chunks = contents();
-    const fd = openSync(temporary, "wx", 0o600);
-    try {
-      for (const chunk of chunks)
-        for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, target);
-  } catch {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // nothing more to do
-    }
-  }
 }

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
 import type { CliIO } from "./io.js";
 import { processOutput, writableOf } from "./process-output.js";
 
@@ -29,6 +29,9 @@ export function runChild(
       io.stdin === process.stdin &&
       (io.stdout as unknown) === processOutput(1) &&
       (io.stderr as unknown) === processOutput(2);
+    // Taken here, not imported: the executable holds every command in one file, and
+    // `node:child_process` (with `net` and Node's streams) costs every other command.
+    const { spawn } = process.getBuiltinModule("node:child_process") as typeof ChildProcess;
     const child = spawn(file, [...args], {
       cwd: io.cwd,
       env,

@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync } from "node:fs";
+import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 
 interface NodeModuleApi {
@@ -82,4 +82,30 @@ function homeCache(env: NodeJS.ProcessEnv): string | undefined {
   if (process.platform === "win32") return env.LOCALAPPDATA || undefined;
   const home = (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
   return home ? path.join(home, ".cache") : undefined;
+}
+
+/**
+ * Writes `contents()` to `target` atomically (a temporary file of mode 0600 in
+ * the same directory, renamed over it); a cache file that cannot be written is
+ * skipped, the run goes on. Never throws.
+ */
+export function writeCacheFile(target: string, contents: () => readonly Buffer[]): void {
+  const temporary = `${target}.${process.pid}.tmp`;
+  try {
+    const chunks = contents();
+    const fd = openSync(temporary, "wx", 0o600);
+    try {
+      for (const chunk of chunks)
+        for (let written = 0; written < chunk.length; ) written += writeSync(fd, chunk, written);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+  } catch {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // nothing more to do
+    }
+  }
 }

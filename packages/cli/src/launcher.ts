@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 /*
  * The `secrets` executable, a CommonJS file. `--version` is answered here, so it
- * never starts Node's ES module loader (a tenth of `node -e 0`'s time); every
- * other command line turns on the compile cache first, so that every module the
- * CLI loads (`bin.js` included) can come from it, then runs the CLI's ES module
- * entry, which loads core and the providers as the application would.
+ * never starts Node's ES module loader (a tenth of `node -e 0`'s time). Every
+ * other command line turns on a compile cache first (Node's own from 22.1, else
+ * the CLI's, see module-cache.ts), so that every module the CLI loads
+ * (`bin.cjs` included) can come from it, then runs the CLI's CommonJS entry,
+ * which loads the CommonJS builds of core and the providers: Node's ES module
+ * loader, slower to resolve and compile each file, is then used only for a
+ * third-party provider that is an ES module.
  */
 import { enableCompileCache } from "./compile-cache.js";
+import { cacheCommonJsModules } from "./module-cache.js";
 import { processOutput } from "./process-output.js";
-import { isVersionRequest } from "./tokens.js";
+import { codeCacheVariant, isVersionRequest } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
 if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
 else {
   enableCompileCache();
+  cacheCommonJsModules(codeCacheVariant(argv));
+  // Built as `require("./bin.cjs")` (see tsup.config.ts).
   import("./bin.js").catch((error: unknown) => {
     // Only a broken installation gets here: name the file, not a stack trace.
     const code = (error as NodeJS.ErrnoException | undefined)?.code;

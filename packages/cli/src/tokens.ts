@@ -23,3 +23,16 @@ export function firstCommandToken(argv: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Commands run often enough (by scripts, probes) to keep a code cache of their own:
+ * V8's cache holds every function the run that wrote it compiled, so `get`
+ * deserializing a cache written by `init` would pay for init's code.
+ */
+const OWN_CODE_CACHE = new Set(["get", "health", "list", "export", "run"]);
+
+/** The name of the code cache a command line uses: its command's own, or one shared by every other. */
+export function codeCacheVariant(argv: readonly string[]): string | undefined {
+  const command = firstCommandToken(argv);
+  return command !== undefined && OWN_CODE_CACHE.has(command) ? command : undefined;
+}

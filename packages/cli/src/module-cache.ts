@@ -1,0 +1,148 @@
+import { readFileSync } from "node:fs";
+import type ModuleClass from "node:module";
+import path from "node:path";
+import type * as Vm from "node:vm";
+import { privateCacheDirectory, writeCacheFile } from "./compile-cache.js";
+
+/*
+ * Node 20 has no compile cache (`module.enableCompileCache` came in 22.1), so
+ * the `secrets` executable keeps its own there: the CommonJS modules a run
+ * loads (the CLI's, core's, the providers', yargs) are compiled through V8's
+ * code cache, kept in one file per kind of run in the user's private cache
+ * directory. A run whose modules are all in the file compiles next to nothing
+ * and writes nothing; a run that compiled a module the file does not hold (or
+ * holds for other code) rewrites it with what it compiled.
+ *
+ * File layout, one record per module: `[name length, u32 LE][file name,
+ * UTF-8][code length, u32 LE][code, UTF-8][data length, u32 LE][V8's data]`.
+ * The code is compared in full with the file's before its data is used: V8
+ * itself checks only the code's length.
+ */
+
+/** One module as the cache file holds it. */
+interface Entry {
+  readonly code: string;
+  readonly data: Buffer;
+}
+
+/** One module as this run compiled it. */
+interface Compiled {
+  readonly filename: string;
+  readonly code: string;
+  readonly script: Vm.Script;
+}
+
+type CompileFunction = (this: ModuleClass, content: string, filename: string, format?: string) => unknown;
+
+/** Node's `module`, with `enableCompileCache` where Node has it (22.1 and later). */
+type ModuleApi = typeof ModuleClass & { enableCompileCache?: unknown };
+
+/**
+ * Compiles every CommonJS module loaded from now on through the cache file of
+ * `variant` (see codeCacheVariant) in the private `secrets-cli/code-cache`
+ * directory, made for this Node version and architecture. Does nothing where
+ * Node has its own compile cache (see enableCompileCache), where there is no
+ * private cache directory, with `--enable-source-maps` (Node maps stack traces
+ * only for what it compiles itself) or with `NODE_DISABLE_COMPILE_CACHE`.
+ * Never throws.
+ */
+export function cacheCommonJsModules(
+  variant: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
+  const Module = process.getBuiltinModule("node:module") as ModuleApi;
+  if (typeof Module.enableCompileCache === "function" || env.NODE_DISABLE_COMPILE_CACHE) return;
+  if (process.sourceMapsEnabled) return;
+  let directory: string | undefined;
+  try {
+    directory = privateCacheDirectory("code-cache", env);
+  } catch {
+    return;
+  }
+  if (directory === undefined) return;
+  const name = `modules${variant === undefined ? "" : `.${variant}`}-${process.version}-${process.arch}.bin`;
+  compileThroughCache(Module, path.join(directory, name));
+}
+
+/** Replaces Node's compilation of CommonJS modules by one through the cache file `file` (which need not exist). */
+function compileThroughCache(Module: ModuleApi, file: string): void {
+  const prototype = Module.prototype as unknown as { _compile?: CompileFunction };
+  const original = prototype._compile;
+  if (typeof original !== "function") return;
+  const vm = process.getBuiltinModule("node:vm") as typeof Vm;
+  const entries = readEntries(file);
+  const compiled: Compiled[] = [];
+  let missed = false;
+
+  prototype._compile = function compile(content, filename, format) {
+    // ES modules, `.js` files whose kind Node must detect, and modules that may call
+    // `import()` take Node's own path: on Node 20, code compiled from a cache loses
+    // what `import()` needs (it throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+    if (format !== "commonjs" || content.includes("import("))
+      return original.call(this, content, filename, format);
+    const entry = entries.get(filename);
+    const cachedData = entry !== undefined && entry.code === content ? entry.data : undefined;
+    const script = new vm.Script(Module.wrap(withoutHashbang(content)), {
+      filename,
+      ...(cachedData === undefined ? {} : { cachedData }),
+    });
+    if (cachedData === undefined || script.cachedDataRejected) missed = true;
+    compiled.push({ filename, code: content, script });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    const requireFromFile = Module.createRequire(filename);
+    return wrapper.call(this.exports, this.exports, requireFromFile, this, filename, path.dirname(filename));
+  };
+
+  // At exit the data also holds the functions this run compiled lazily.
+  process.once("exit", () => {
+    if (missed) writeCacheFile(file, () => compiled.flatMap(record));
+  });
+}
+
+/** The records of `file`, by file name; empty when it is missing, unreadable or cut short. */
+function readEntries(file: string): Map<string, Entry> {
+  const entries = new Map<string, Entry>();
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return entries;
+  }
+  const found: [string, Entry][] = [];
+  let at = 0;
+  const next = (): Buffer | undefined => {
+    if (at + 4 > bytes.length) return undefined;
+    const length = bytes.readUInt32LE(at);
+    const end = at + 4 + length;
+    if (end > bytes.length) return undefined;
+    const slice = bytes.subarray(at + 4, end);
+    at = end;
+    return slice;
+  };
+  while (at < bytes.length) {
+    const name = next();
+    const code = name && next();
+    const data = code && next();
+    if (data === undefined || name === undefined || code === undefined) return entries;
+    found.push([name.toString("utf8"), { code: code.toString("utf8"), data }]);
+  }
+  for (const [name, entry] of found) entries.set(name, entry);
+  return entries;
+}
+
+function record({ filename, code, script }: Compiled): Buffer[] {
+  return [filename, code]
+    .flatMap((text) => withLength(Buffer.from(text, "utf8")))
+    .concat(withLength(script.createCachedData()));
+}
+
+function withLength(bytes: Buffer): Buffer[] {
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32LE(bytes.length, 0);
+  return [head, bytes];
+}
+
+/** A `#!` first line kept as a comment of the same length, so positions in stack traces stay right. */
+function withoutHashbang(code: string): string {
+  return code.startsWith("#!") ? `//${code.slice(2)}` : code;
+}

@@ -1,0 +1,173 @@
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+/*
+ * The `secrets` executable's own code cache of the CommonJS modules it loads,
+ * on a Node without `module.enableCompileCache` (20). From 22.1 Node's own
+ * cache is used and this one is never made.
+ */
+
+const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
+const nodeHasCache =
+  typeof (process.getBuiltinModule("node:module") as { enableCompileCache?: unknown }).enableCompileCache ===
+  "function";
+let dir: string;
+let value: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), "secrets-module-cache-"));
+  writeFileSync(path.join(dir, ".env"), "SECRET_KEY=s3cr3t-value\n", { mode: 0o600 });
+  value = "s3cr3t-value";
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function secrets(home: string, args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, [bin, ...args], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", HOME: home, SECRET_PROVIDER: "env", ...env },
+    encoding: "utf8",
+  });
+}
+
+function freshHome(): string {
+  return mkdtempSync(path.join(dir, "home-"));
+}
+
+function cacheFiles(home: string): string[] {
+  const directory = path.join(home, ".cache", "secrets-cli", "code-cache");
+  try {
+    return readdirSync(directory).map((name) => path.join(directory, name));
+  } catch {
+    return [];
+  }
+}
+
+/** The records of a cache file: [file name, code, V8's data length]. */
+function records(file: string): [string, string, number][] {
+  const bytes = readFileSync(file);
+  const out: [string, string, number][] = [];
+  let at = 0;
+  const next = () => {
+    const length = bytes.readUInt32LE(at);
+    const slice = bytes.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+    return slice;
+  };
+  while (at < bytes.length) out.push([next().toString(), next().toString(), next().length]);
+  return out;
+}
+
+/**
+ * From Node 22.1 the executable uses Node's own compile cache and keeps no module
+ * cache: checked there in place of each case below, which needs the module cache.
+ */
+function onNodeWithItsOwnCache(): boolean {
+  if (!nodeHasCache) return false;
+  const home = freshHome();
+  const run = secrets(home, ["get", "SECRET_KEY"]);
+  expect([run.status, run.stdout]).toEqual([0, value]);
+  expect(readdirSync(path.join(home, ".cache", "secrets-cli"))).toContain("compile-cache");
+  expect(cacheFiles(home).filter((f) => path.basename(f).startsWith("modules"))).toEqual([]);
+  return true;
+}
+
+describe("the executable's module cache (Node 20, which has no compile cache of its own)", () => {
+  it("get writes one private file of the modules it compiled; the next get uses it and writes nothing", () => {
+    if (onNodeWithItsOwnCache()) return;
+    const home = freshHome();
+    const first = secrets(home, ["get", "SECRET_KEY"]);
+    expect([first.status, first.stdout, first.stderr]).toEqual([0, value, ""]);
+    const files = cacheFiles(home);
+    expect(files.map((f) => path.basename(f))).toEqual([
+      `modules.get-${process.version}-${process.arch}.bin`,
+    ]);
+    const file = files[0] as string;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(path.dirname(file)).mode & 0o777).toBe(0o700);
+    const held = records(file);
+    const names = held.map(([name]) => path.basename(name));
+    expect(names).toEqual(expect.arrayContaining(["bin.cjs", "main.cjs"]));
+    for (const [name, code, data] of held) {
+      // The very code of each file, with V8's data for it; no secret value in it.
+      expect(code).toBe(readFileSync(name, "utf8"));
+      expect(data).toBeGreaterThan(0);
+    }
+    expect(readFileSync(file).includes(value)).toBe(false);
+    const before = readFileSync(file);
+    const mtime = statSync(file).mtimeMs;
+    const second = secrets(home, ["get", "SECRET_KEY"]);
+    expect([second.status, second.stdout, second.stderr]).toEqual([0, value, ""]);
+    // Every module was found with its code and accepted by V8, so nothing was rewritten.
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(readFileSync(file).equals(before)).toBe(true);
+    // Another command keeps its own.
+    expect(secrets(home, ["list"]).status).toBe(0);
+    expect(
+      cacheFiles(home)
+        .map((f) => path.basename(f))
+        .sort(),
+    ).toEqual([
+      `modules.get-${process.version}-${process.arch}.bin`,
+      `modules.list-${process.version}-${process.arch}.bin`,
+    ]);
+  });
+
+  it("a record whose code differs from the file's is not used: the run compiles the file and rewrites the cache", () => {
+    if (onNodeWithItsOwnCache()) return;
+    const home = freshHome();
+    expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
+    const file = cacheFiles(home)[0] as string;
+    const bytes = readFileSync(file);
+    // One byte of main.cjs's stored code changed (same length, so V8's own check would pass).
+    const main = bytes.indexOf(Buffer.from("main.cjs"));
+    const code = main + "main.cjs".length + 4;
+    const at = bytes.indexOf(Buffer.from("EXIT"), code);
+    expect(main).toBeGreaterThan(-1);
+    expect(at).toBeGreaterThan(code);
+    bytes[at] = "X".charCodeAt(0);
+    writeFileSync(file, bytes);
+    const run = secrets(home, ["get", "SECRET_KEY"]);
+    expect([run.status, run.stdout, run.stderr]).toEqual([0, value, ""]);
+    for (const [name, stored] of records(file)) expect(stored).toBe(readFileSync(name, "utf8"));
+  });
+
+  it("a cut-short or foreign cache file is ignored and replaced", () => {
+    if (onNodeWithItsOwnCache()) return;
+    const home = freshHome();
+    expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
+    const file = cacheFiles(home)[0] as string;
+    const whole = readFileSync(file);
+    for (const damaged of [whole.subarray(0, whole.length - 7), Buffer.from("not a cache at all")]) {
+      writeFileSync(file, damaged);
+      const run = secrets(home, ["get", "SECRET_KEY"]);
+      expect([run.status, run.stdout, run.stderr]).toEqual([0, value, ""]);
+      expect(records(file).map(([name]) => path.basename(name))).toEqual(
+        expect.arrayContaining(["bin.cjs", "main.cjs"]),
+      );
+    }
+  });
+
+  it("none is kept with NODE_DISABLE_COMPILE_CACHE, nor in a cache directory others can write to", () => {
+    if (onNodeWithItsOwnCache()) return;
+    const home = freshHome();
+    const off = secrets(home, ["get", "SECRET_KEY"], { NODE_DISABLE_COMPILE_CACHE: "1" });
+    expect([off.status, off.stdout]).toEqual([0, value]);
+    expect(cacheFiles(home)).toEqual([]);
+    const open = path.join(home, "open");
+    const directory = path.join(open, "secrets-cli", "code-cache");
+    expect(secrets(home, ["get", "SECRET_KEY"], { XDG_CACHE_HOME: open }).status).toBe(0);
+    expect(readdirSync(directory)).toHaveLength(1);
+    rmSync(path.join(directory, readdirSync(directory)[0] as string));
+    chmodSync(directory, 0o777);
+    const shared = secrets(home, ["get", "SECRET_KEY"], { XDG_CACHE_HOME: open });
+    expect([shared.status, shared.stdout]).toEqual([0, value]);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+});
