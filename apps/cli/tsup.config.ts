@@ -76,6 +76,22 @@ const nodeVaultStandIns: Plugin = {
   },
 };
 
+/**
+ * The packages' CommonJS builds load what they load on demand with
+ * `__require("name")`, esbuild's stand-in for `require` in code written as an ES
+ * module, which a bundler does not follow. In a section, those calls are
+ * `require` again, so the section carries what they load (node-vault, the AWS SDK).
+ */
+const followRequires: Plugin = {
+  name: "follow-requires",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/][^\\/]+\.cjs$/ }, (args) => ({
+      contents: readFileSync(args.path, "utf8").replace(/\b__require\((?=["'])/g, "require("),
+      loader: "js",
+    }));
+  },
+};
+
 const pack = (code: string): string =>
   brotliCompressSync(code, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).toString("base64");
 
@@ -165,9 +181,8 @@ async function assembleBundle(): Promise<void> {
       // for `import()`: the few they hold (Node built-ins) become `require`.
       supported: { "dynamic-import": false },
       external: ["@org/secrets-core", "@org/secrets-core/provider"],
-      ...(name === "vault"
-        ? { plugins: [nodeVaultStandIns], define: { __SECRETS_NODE_VAULT_BUNDLED__: "true" } }
-        : {}),
+      plugins: name === "vault" ? [followRequires, nodeVaultStandIns] : [followRequires],
+      ...(name === "vault" ? { define: { __SECRETS_NODE_VAULT_BUNDLED__: "true" } } : {}),
       logLevel: "error",
     });
     const code = result.outputFiles[0]?.text;

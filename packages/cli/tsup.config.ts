@@ -1,6 +1,6 @@
-import type { BuildOptions, Plugin } from "esbuild";
-import { defineConfig } from "tsup";
-import { packageBuild } from "../../tsup.base";
+import type { Plugin } from "esbuild";
+import { defineConfig, type Options } from "tsup";
+import { packageBuild, requireInCommonJs } from "../../tsup.base";
 
 /**
  * Leaves `import("./main.js")` (in run.ts) a real import of the `main` file this
@@ -28,17 +28,16 @@ const binStaysSeparate: Plugin = {
 };
 
 /**
- * In the CommonJS output, `import()` becomes `require()`: the executable then
- * never starts Node's ES module loader for its own files or for the packages it
- * loads on demand (the initializer, the env provider, yargs), whose CommonJS
- * builds are loaded instead (their state is process-wide, so a third-party
- * provider's ES module copy of core sees the same). Core's own `import()` of a
- * third-party provider is untouched: it lives in core's build.
+ * `require()` for `import()` in the CommonJS output (see requireInCommonJs): the
+ * executable then never starts Node's ES module loader for its own files or for
+ * the packages it loads on demand (the initializer, the env provider, yargs).
+ * Core's own `import()` of a third-party provider is untouched: it lives in
+ * core's build. Also tells `bin.ts` which build it is in.
  */
-function requireInCommonJs(options: BuildOptions, context: { format: string }): void {
-  if (context.format === "cjs") options.supported = { ...options.supported, "dynamic-import": false };
+const cliEsbuildOptions: NonNullable<Options["esbuildOptions"]> = (options, context) => {
+  requireInCommonJs(options, context);
   options.define = { ...options.define, __SECRETS_CLI_FORMAT__: JSON.stringify(context.format) };
-}
+};
 
 export default defineConfig([
   // The library entry: commands are loaded on demand, each in its own chunk.
@@ -56,7 +55,7 @@ export default defineConfig([
       clean: false,
       dts: { entry: { bin: "src/bin.ts" } },
       esbuildPlugins: [mainStaysSeparate],
-      esbuildOptions: requireInCommonJs,
+      esbuildOptions: cliEsbuildOptions,
     },
   ),
   // The `secrets` executable: CommonJS, so `--version` never starts the ES module
@@ -69,7 +68,7 @@ export default defineConfig([
       dts: false,
       sourcemap: false,
       esbuildPlugins: [binStaysSeparate],
-      esbuildOptions: requireInCommonJs,
+      esbuildOptions: cliEsbuildOptions,
     },
   ),
 ]);

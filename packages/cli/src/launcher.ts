@@ -12,14 +12,14 @@
 import { enableCompileCache } from "./compile-cache.js";
 import { cacheCommonJsModules } from "./module-cache.js";
 import { processOutput } from "./process-output.js";
-import { codeCacheVariant, isVersionRequest } from "./tokens.js";
+import { isVersionRequest } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
 if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
 else {
   enableCompileCache();
-  cacheCommonJsModules(codeCacheVariant(argv));
+  cacheCommonJsModules(argv);
   // Built as `require("./bin.cjs")` (see tsup.config.ts).
   import("./bin.js").catch((error: unknown) => {
     // Only a broken installation gets here: name the file, not a stack trace.

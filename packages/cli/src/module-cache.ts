@@ -3,13 +3,14 @@ import type ModuleClass from "node:module";
 import path from "node:path";
 import type * as Vm from "node:vm";
 import { privateCacheDirectory, writeCacheFile } from "./compile-cache.js";
+import { codeCacheVariant } from "./tokens.js";
 
 /*
  * Node 20 has no compile cache (`module.enableCompileCache` came in 22.1), so
  * the `secrets` executable keeps its own there: the CommonJS modules a run
- * loads (the CLI's, core's, the providers', yargs) are compiled through V8's
- * code cache, kept in one file per kind of run in the user's private cache
- * directory. A run whose modules are all in the file compiles next to nothing
+ * loads (the CLI's, core's, the providers' and their dependencies, yargs)
+ * are compiled through V8's code cache, kept in one file per kind of run in
+ * the user's private cache directory. A run whose modules are all in the file compiles next to nothing
  * and writes nothing; a run that compiled a module the file does not hold (or
  * holds for other code) rewrites it with what it compiled.
  *
@@ -39,17 +40,14 @@ type ModuleApi = typeof ModuleClass & { enableCompileCache?: unknown };
 
 /**
  * Compiles every CommonJS module loaded from now on through the cache file of
- * `variant` (see codeCacheVariant) in the private `secrets-cli/code-cache`
+ * this kind of run (see cacheName) in the private `secrets-cli/code-cache`
  * directory, made for this Node version and architecture. Does nothing where
  * Node has its own compile cache (see enableCompileCache), where there is no
  * private cache directory, with `--enable-source-maps` (Node maps stack traces
  * only for what it compiles itself) or with `NODE_DISABLE_COMPILE_CACHE`.
  * Never throws.
  */
-export function cacheCommonJsModules(
-  variant: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-): void {
+export function cacheCommonJsModules(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
   const Module = process.getBuiltinModule("node:module") as ModuleApi;
   if (typeof Module.enableCompileCache === "function" || env.NODE_DISABLE_COMPILE_CACHE) return;
   if (process.sourceMapsEnabled) return;
@@ -60,8 +58,26 @@ export function cacheCommonJsModules(
     return;
   }
   if (directory === undefined) return;
-  const name = `modules${variant === undefined ? "" : `.${variant}`}-${process.version}-${process.arch}.bin`;
+  const name = `modules.${cacheName(argv, env)}-${process.version}-${process.arch}.bin`;
   compileThroughCache(Module, path.join(directory, name));
+}
+
+/**
+ * The kind of run, as the cache file's name: the command's own cache or the
+ * shared one (see codeCacheVariant), and the provider, whose modules only its
+ * runs load: `get.vault`, `cli.env`. A run that compiles modules its file does
+ * not hold rewrites it, so runs of one kind must load the same modules.
+ */
+export function cacheName(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  let provider = env.SECRET_PROVIDER;
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i] as string;
+    if (token === "--") break;
+    if (token === "--provider") provider = argv[++i];
+    else if (token.startsWith("--provider=")) provider = token.slice("--provider=".length);
+  }
+  provider = provider?.trim().toLowerCase() || "env";
+  return `${codeCacheVariant(argv) ?? "cli"}.${/^[a-z][a-z0-9-]{0,31}$/.test(provider) ? provider : "other"}`;
 }
 
 /** Replaces Node's compilation of CommonJS modules by one through the cache file `file` (which need not exist). */
@@ -75,17 +91,25 @@ function compileThroughCache(Module: ModuleApi, file: string): void {
   let missed = false;
 
   prototype._compile = function compile(content, filename, format) {
-    // ES modules, `.js` files whose kind Node must detect, and modules that may call
-    // `import()` take Node's own path: on Node 20, code compiled from a cache loses
-    // what `import()` needs (it throws ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
-    if (format !== "commonjs" || content.includes("import("))
+    // ES modules and modules that may call `import()` take Node's own path: on Node 20,
+    // code compiled from a cache loses what `import()` needs (it throws
+    // ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
+    if ((format !== "commonjs" && format !== undefined) || content.includes("import("))
       return original.call(this, content, filename, format);
     const entry = entries.get(filename);
     const cachedData = entry !== undefined && entry.code === content ? entry.data : undefined;
-    const script = new vm.Script(Module.wrap(withoutHashbang(content)), {
-      filename,
-      ...(cachedData === undefined ? {} : { cachedData }),
-    });
+    let script: Vm.Script;
+    try {
+      script = new vm.Script(Module.wrap(withoutHashbang(content)), {
+        filename,
+        ...(cachedData === undefined ? {} : { cachedData }),
+      });
+    } catch (error) {
+      // A `.js` file of a package that does not say its kind, which is not CommonJS:
+      // Node's own path tells an ES module from a syntax error.
+      if (format === undefined) return original.call(this, content, filename, format);
+      throw error;
+    }
     if (cachedData === undefined || script.cachedDataRejected) missed = true;
     compiled.push({ filename, code: content, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cacheName } from "../src/module-cache.js";
 
 /*
  * The `secrets` executable's own code cache of the CommonJS modules it loads,
@@ -86,7 +87,7 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
     expect([first.status, first.stdout, first.stderr]).toEqual([0, value, ""]);
     const files = cacheFiles(home);
     expect(files.map((f) => path.basename(f))).toEqual([
-      `modules.get-${process.version}-${process.arch}.bin`,
+      `modules.get.env-${process.version}-${process.arch}.bin`,
     ]);
     const file = files[0] as string;
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -114,8 +115,8 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
         .map((f) => path.basename(f))
         .sort(),
     ).toEqual([
-      `modules.get-${process.version}-${process.arch}.bin`,
-      `modules.list-${process.version}-${process.arch}.bin`,
+      `modules.get.env-${process.version}-${process.arch}.bin`,
+      `modules.list.env-${process.version}-${process.arch}.bin`,
     ]);
   });
 
@@ -169,5 +170,23 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
     const shared = secrets(home, ["get", "SECRET_KEY"], { XDG_CACHE_HOME: open });
     expect([shared.status, shared.stdout]).toEqual([0, value]);
     expect(readdirSync(directory)).toEqual([]);
+  });
+});
+
+describe("which cache file a run uses", () => {
+  it("one per command with a cache of its own (else one shared) and per provider, whose modules only its runs load", () => {
+    expect(cacheName(["get", "X"], {})).toBe("get.env");
+    expect(cacheName(["get", "X"], { SECRET_PROVIDER: "vault" })).toBe("get.vault");
+    expect(cacheName(["--provider", "aws", "get", "X"], { SECRET_PROVIDER: "vault" })).toBe("get.aws");
+    expect(cacheName(["health", "--provider=Vault"], {})).toBe("health.vault");
+    expect(cacheName(["init"], { SECRET_PROVIDER: " aws " })).toBe("cli.aws");
+    expect(cacheName(["--json", "rotate", "X"], {})).toBe("cli.env");
+    // A package name or a path is not a file name.
+    expect(cacheName(["get", "X"], { SECRET_PROVIDER: "@acme/secrets-provider-x" })).toBe("get.other");
+    expect(cacheName(["get", "X", "--provider", "../p.js"], {})).toBe("get.other");
+    // What follows `--` belongs to the command `run` starts.
+    expect(cacheName(["run", "--", "tool", "--provider", "aws"], { SECRET_PROVIDER: "vault" })).toBe(
+      "run.vault",
+    );
   });
 });

@@ -262,6 +262,9 @@ async function importPackage(
     file: resolved,
   });
   try {
+    // A CommonJS core takes a CommonJS provider with `require`, as the application's own
+    // `require` would: Node's ES module loader is then not started for it.
+    if (!ESM_HOST && resolved.endsWith(".cjs")) return createRequire(from.file)(resolved);
     return await import(pathToFileURL(resolved).href);
   } catch (error) {
     const cause = sanitizeError(error);

@@ -200,4 +200,20 @@ describe("provider resolution", () => {
     expect(String(esm)).toBe("dual-esm");
     expect(String(cjs)).toBe("dual-cjs");
   });
+
+  it("a CommonJS core takes a CommonJS provider with require, without starting the ES module loader; an ES module provider still loads", () => {
+    const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist");
+    const load = (name: string) =>
+      JSON.parse(
+        String(
+          execFileSync(process.execPath, [
+            "-e",
+            `require(${JSON.stringify(`${dist}/index.cjs`)}).resolveProvider(${JSON.stringify(name)}, { cwd: ${JSON.stringify(project)} })` +
+              `.then((p) => process.stdout.write(JSON.stringify({ name: p.name, esm: process.moduleLoadList.includes("NativeModule internal/modules/esm/module_job") })))`,
+          ]),
+        ),
+      ) as { name: string; esm: boolean };
+    expect(load("@acme/dual-provider")).toEqual({ name: "dual-cjs", esm: false });
+    expect(load("@acme/secrets-provider-foo")).toEqual({ name: "acme-foo", esm: true });
+  });
 });

@@ -5,7 +5,9 @@
  * application: its own node-vault, loaded afterwards, is the real one.
  * A file of its own: it looks at this process's module cache from the start.
  */
+import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createVaultProvider, type VaultProvider } from "../src/index.js";
 import { root, server, unique } from "./support/vault.js";
@@ -51,6 +53,23 @@ describe("loading node-vault", () => {
     const path = `secret/data/${unique("app")}/OWN`;
     await client.write(path, { data: { value: "through-axios" } });
     expect((await client.read(path)).data.data.value).toBe("through-axios");
+  });
+
+  it("the CommonJS build reads and writes without starting Node's ES module loader", async () => {
+    const dist = fileURLToPath(new URL("../dist/index.cjs", import.meta.url));
+    const prefix = unique("cjs");
+    const script = `
+      const { createVaultProvider } = require(${JSON.stringify(dist)});
+      (async () => {
+        const p = await createVaultProvider({ url: ${JSON.stringify(addr)}, token: ${JSON.stringify(token)}, prefix: ${JSON.stringify(prefix)}, kvVersion: 2 });
+        await p.set("CJS", "from-commonjs", { ifAbsent: true });
+        const value = (await p.get("CJS"))?.value;
+        await p.close?.();
+        process.stdout.write(JSON.stringify({ value, esm: process.moduleLoadList.filter((m) => m.includes("esm/module_job")) }));
+      })();`;
+    const out = JSON.parse(String(execFileSync(process.execPath, ["-e", script])));
+    expect(out).toEqual({ value: "from-commonjs", esm: [] });
+    expect((await root("GET", `secret/data/${prefix}/CJS`)).data.data.value).toBe("from-commonjs");
   });
 
   it("when the application loaded node-vault first, the provider uses that copy", async () => {
