@@ -203,17 +203,18 @@ describe("provider resolution", () => {
 
   it("a CommonJS core takes a CommonJS provider with require, without starting the ES module loader; an ES module provider still loads", () => {
     const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../dist");
+    const core = `require(${JSON.stringify(`${dist}/index.cjs`)})`;
+    const esmLoader = `process.moduleLoadList.includes("NativeModule internal/modules/esm/module_job")`;
+    const run = (script: string) =>
+      JSON.parse(String(execFileSync(process.execPath, ["-e", script]))) as { name?: string; esm: boolean };
     const load = (name: string) =>
-      JSON.parse(
-        String(
-          execFileSync(process.execPath, [
-            "-e",
-            `require(${JSON.stringify(`${dist}/index.cjs`)}).resolveProvider(${JSON.stringify(name)}, { cwd: ${JSON.stringify(project)} })` +
-              `.then((p) => process.stdout.write(JSON.stringify({ name: p.name, esm: process.moduleLoadList.includes("NativeModule internal/modules/esm/module_job") })))`,
-          ]),
-        ),
-      ) as { name: string; esm: boolean };
-    expect(load("@acme/dual-provider")).toEqual({ name: "dual-cjs", esm: false });
+      run(
+        `${core}.resolveProvider(${JSON.stringify(name)}, { cwd: ${JSON.stringify(project)} })` +
+          `.then((p) => process.stdout.write(JSON.stringify({ name: p.name, esm: ${esmLoader} })))`,
+      );
+    // What loading core alone starts (from Node 24 on, parts of the ES module loader for any CommonJS program).
+    const { esm: before } = run(`${core}; process.stdout.write(JSON.stringify({ esm: ${esmLoader} }))`);
+    expect(load("@acme/dual-provider")).toEqual({ name: "dual-cjs", esm: before });
     expect(load("@acme/secrets-provider-foo")).toEqual({ name: "acme-foo", esm: true });
   });
 });
