@@ -238,5 +238,8 @@ export default defineConfig({
   clean: true,
   minify: false,
   esbuildPlugins: [packagesAsSections, sharedSectionLoader],
+  // Core in a section runs without Node's ES module loader: it takes a third-party
+  // provider with `require` (see core's resolve.ts).
+  define: { __SECRETS_CORE_BUNDLED__: "true" },
   onSuccess: assembleBundle,
 });

@@ -27,14 +27,8 @@ const binStaysSeparate: Plugin = {
   },
 };
 
-/**
- * `require()` for `import()` in the CommonJS output (see requireInCommonJs): the
- * executable then never starts Node's ES module loader for its own files or for
- * the packages it loads on demand (the initializer, the env provider, yargs).
- * Core's own `import()` of a third-party provider is untouched: it lives in
- * core's build. Also tells `bin.ts` which build it is in.
- */
-const cliEsbuildOptions: NonNullable<Options["esbuildOptions"]> = (options, context) => {
+/** Tells `bin.ts` which build it is in. */
+const formatDefine: NonNullable<Options["esbuildOptions"]> = (options, context) => {
   requireInCommonJs(options, context);
   options.define = { ...options.define, __SECRETS_CLI_FORMAT__: JSON.stringify(context.format) };
 };
@@ -46,8 +40,9 @@ export default defineConfig([
   // The executable as two files, not a dozen chunks: `bin` answers `--version`
   // and loads `main`, which holds the parser and every command (each evaluated
   // only when it runs). Packages not always needed (yargs, the initializer,
-  // providers) are imported dynamically, so `get` and `health` load neither
-  // the full parser nor a provider they do not use.
+  // providers) are imported dynamically (required, in the CommonJS build: see
+  // requireInCommonJs), so `get` and `health` load neither the full parser nor
+  // a provider they do not use.
   packageBuild(
     { bin: "src/bin.ts", main: "src/main.ts" },
     {
@@ -55,7 +50,7 @@ export default defineConfig([
       clean: false,
       dts: { entry: { bin: "src/bin.ts" } },
       esbuildPlugins: [mainStaysSeparate],
-      esbuildOptions: cliEsbuildOptions,
+      esbuildOptions: formatDefine,
     },
   ),
   // The `secrets` executable: CommonJS, so `--version` never starts the ES module
@@ -68,7 +63,6 @@ export default defineConfig([
       dts: false,
       sourcemap: false,
       esbuildPlugins: [binStaysSeparate],
-      esbuildOptions: cliEsbuildOptions,
     },
   ),
 ]);

@@ -4,6 +4,7 @@ import {
   constants,
   copyFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   openSync,
   readdirSync,
@@ -16,7 +17,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runWithClosedStdout } from "@org/secrets-test-support";
+import { createLinkedProvider, runWithClosedStdout } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
@@ -286,5 +287,50 @@ process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(recor
     expect(direct.code, direct.stderr).toBe(0);
     expect(printed.length).toBeGreaterThan(400_000);
     expect(printed).toBe(direct.stdout);
+  });
+});
+
+describe("the bundled CLI with a third-party provider package from the working directory", () => {
+  let projects: string;
+
+  beforeAll(() => {
+    projects = mkdtempSync(path.join(tmpdir(), "secrets-bundle-providers-"));
+  });
+
+  afterAll(() => {
+    rmSync(projects, { recursive: true, force: true });
+  });
+
+  const get = (project: string, provider: string, args: string[] = []) => {
+    const result = spawnSync(process.execPath, [...args, bundle, "get", "X"], {
+      cwd: project,
+      env: { PATH: process.env.PATH ?? "", HOME: projects, SECRET_PROVIDER: provider },
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    return [result.status, result.stdout, result.stderr];
+  };
+
+  it("loads a CommonJS provider installed through a symbolic link, with its own dependencies, over a pipe and with a preloaded module", () => {
+    const project = createLinkedProvider(projects);
+    const preload = path.join(projects, "preload.cjs");
+    writeFileSync(preload, "// a preloaded module that does nothing\n");
+    expect(get(project, "acme-provider")).toEqual([0, "from-acme:X", ""]);
+    expect(get(project, "acme-provider", ["-r", preload])).toEqual([0, "from-acme:X", ""]);
+  });
+
+  it("loads an ES module provider", () => {
+    const project = path.join(projects, "esm");
+    const provider = path.join(project, "node_modules", "acme-esm-provider");
+    mkdirSync(provider, { recursive: true });
+    writeFileSync(
+      path.join(provider, "package.json"),
+      '{ "name": "acme-esm-provider", "type": "module", "exports": "./index.js" }',
+    );
+    writeFileSync(
+      path.join(provider, "index.js"),
+      'export function createProvider() { return { name: "acme-esm", async get(name) { return { value: "esm:" + name }; }, async set() {}, async delete() { return false; }, async check() {} }; }\n',
+    );
+    expect(get(project, "acme-esm-provider")).toEqual([0, "esm:X", ""]);
   });
 });

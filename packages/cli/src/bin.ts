@@ -10,9 +10,7 @@ declare const __SECRETS_CLI_FORMAT__: string | undefined;
 
 // The CommonJS build (what the `secrets` executable runs) writes through file descriptors
 // 1 and 2. As an ES module, this entry writes through Node's streams, made up front: on
-// Node 20, without them its `get` over a pipe measured 12 to 15 ms slower, and when an ES
-// module that imports it is the process's entry, the Vault provider loaded from a linked
-// package then failed to find node-vault's dependencies (the cause was not found).
+// Node 20, without them its `get` over a pipe measured 12 to 15 ms slower.
 if (typeof __SECRETS_CLI_FORMAT__ !== "undefined" && __SECRETS_CLI_FORMAT__ === "cjs")
   exitQuietlyOnBrokenPipe();
 else exitQuietlyOnBrokenPipe([processOutput(1).stream, processOutput(2).stream]);

@@ -122,16 +122,20 @@ export class ProcessOutput {
  * `node:tty`, which loads Node's `net`.
  */
 function isTerminal(fd: number): boolean {
-  let rdev: number;
+  let rdev: bigint;
   try {
-    const stats = fstatSync(fd);
+    // As BigInts, which Node keeps apart from its shared array of the last number stat:
+    // Node 20's `realpathSync` reads that array to skip pipes and sockets, so a pipe's
+    // stat left there made it return a linked package's path unresolved, and the
+    // package's own dependencies were then not found.
+    const stats = fstatSync(fd, { bigint: true });
     if (!stats.isCharacterDevice()) return false;
     rdev = stats.rdev;
   } catch {
     return false;
   }
   try {
-    const nul = statSync("/dev/null");
+    const nul = statSync("/dev/null", { bigint: true });
     if (nul.isCharacterDevice() && nul.rdev === rdev) return false;
   } catch {
     // No null device to compare with: ask node:tty.

@@ -105,7 +105,7 @@ export async function resolveProvider(
   } else if (isPath) {
     const file = path.resolve(context.cwd, name);
     try {
-      mod = await import(pathToFileURL(file).href);
+      mod = await loadFile(file, file);
     } catch (error) {
       throw new ProviderNotInstalledError(`Secret provider module ${file} could not be loaded`, {
         provider: name,
@@ -147,15 +147,26 @@ export async function resolveProvider(
   return provider;
 }
 
+const BUNDLED = typeof __SECRETS_CORE_BUNDLED__ === "boolean" && __SECRETS_CORE_BUNDLED__;
+
 /**
  * Whether this copy of core is the ESM build. A provider must be loaded in the
  * same module format as the core that loads it: its peer dependency on core
  * then resolves to this very copy, and `instanceof SecretError` holds.
  */
-const ESM_HOST = typeof __SECRETS_CORE_FORMAT__ === "undefined" || __SECRETS_CORE_FORMAT__ === "esm";
+const ESM_HOST =
+  !BUNDLED && (typeof __SECRETS_CORE_FORMAT__ === "undefined" || __SECRETS_CORE_FORMAT__ === "esm");
 
 /** Replaced by the build with the output format (`esm` or `cjs`); undefined when run from source. */
 declare const __SECRETS_CORE_FORMAT__: string | undefined;
+
+/**
+ * Set by a single-file bundle (the CLI's, see apps/cli) that carries core: its
+ * code runs without Node's ES module loader, so it loads providers as a
+ * CommonJS core does, and every provider file with `require` (which, from Node
+ * 20.19, also loads an ES module without top-level await).
+ */
+declare const __SECRETS_CORE_BUNDLED__: boolean | undefined;
 
 /** Where a package is looked for, in order: the first place that has it wins. */
 export type ResolutionOrigin = "core" | "main module" | "working directory";
@@ -236,6 +247,18 @@ function resolveFrom(origin: Origin, packageName: string, label: string): string
   }
 }
 
+/**
+ * The module `file`, loaded as from `from`: with `import()`, except that a
+ * CommonJS core takes a CommonJS provider (`.cjs`) with `require`, as the
+ * application's own `require` would, so Node's ES module loader is not started
+ * for it; and a bundle (see BUNDLED) takes every file with `require`.
+ */
+function loadFile(file: string, from: string): Promise<unknown> {
+  if (BUNDLED || (!ESM_HOST && file.endsWith(".cjs")))
+    return Promise.resolve().then(() => createRequire(from)(file));
+  return import(pathToFileURL(file).href);
+}
+
 /** Import a package as the application would: from the first origin that has it (see `resolutionOrigins`). */
 async function importPackage(
   packageName: string,
@@ -262,10 +285,7 @@ async function importPackage(
     file: resolved,
   });
   try {
-    // A CommonJS core takes a CommonJS provider with `require`, as the application's own
-    // `require` would: Node's ES module loader is then not started for it.
-    if (!ESM_HOST && resolved.endsWith(".cjs")) return createRequire(from.file)(resolved);
-    return await import(pathToFileURL(resolved).href);
+    return await loadFile(resolved, from.file);
   } catch (error) {
     const cause = sanitizeError(error);
     throw new ProviderInvalidError(undefined, {
