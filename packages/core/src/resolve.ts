@@ -5,12 +5,12 @@
 import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseCoreConfig } from "./config.js";
 import { describeConfigValue } from "./config-value.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
 import { checkProviderShape } from "./contract-check.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
+import { coreFile, ESM_HOST, loadFile } from "./host-format.js";
 import { type Logger, silentLogger } from "./logger.js";
 import { sanitizeError, wrapError } from "./provider-error.js";
 
@@ -147,27 +147,6 @@ export async function resolveProvider(
   return provider;
 }
 
-const BUNDLED = typeof __SECRETS_CORE_BUNDLED__ === "boolean" && __SECRETS_CORE_BUNDLED__;
-
-/**
- * Whether this copy of core is the ESM build. A provider must be loaded in the
- * same module format as the core that loads it: its peer dependency on core
- * then resolves to this very copy, and `instanceof SecretError` holds.
- */
-const ESM_HOST =
-  !BUNDLED && (typeof __SECRETS_CORE_FORMAT__ === "undefined" || __SECRETS_CORE_FORMAT__ === "esm");
-
-/** Replaced by the build with the output format (`esm` or `cjs`); undefined when run from source. */
-declare const __SECRETS_CORE_FORMAT__: string | undefined;
-
-/**
- * Set by a single-file bundle (the CLI's, see apps/cli) that carries core: its
- * code runs without Node's ES module loader, so it loads providers as a
- * CommonJS core does, and every provider file with `require` (which, from Node
- * 20.19, also loads an ES module without top-level await).
- */
-declare const __SECRETS_CORE_BUNDLED__: boolean | undefined;
-
 /** Where a package is looked for, in order: the first place that has it wins. */
 export type ResolutionOrigin = "core" | "main module" | "working directory";
 
@@ -197,16 +176,6 @@ function resolutionOrigins(cwd: string): Origin[] {
     seen.add(dir);
     return true;
   });
-}
-
-/** This module's own file: `import.meta.url` in the ESM build, `__filename` in the CommonJS one. */
-function coreFile(): string | undefined {
-  try {
-    if (!ESM_HOST) return typeof __filename === "string" ? __filename : undefined;
-    return fileURLToPath(import.meta.url);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -245,18 +214,6 @@ function resolveFrom(origin: Origin, packageName: string, label: string): string
       cause: sanitizeError(error),
     });
   }
-}
-
-/**
- * The module `file`, loaded as from `from`: with `import()`, except that a
- * CommonJS core takes a CommonJS provider (`.cjs`) with `require`, as the
- * application's own `require` would, so Node's ES module loader is not started
- * for it; and a bundle (see BUNDLED) takes every file with `require`.
- */
-function loadFile(file: string, from: string): Promise<unknown> {
-  if (BUNDLED || (!ESM_HOST && file.endsWith(".cjs")))
-    return Promise.resolve().then(() => createRequire(from)(file));
-  return import(pathToFileURL(file).href);
 }
 
 /** Import a package as the application would: from the first origin that has it (see `resolutionOrigins`). */
