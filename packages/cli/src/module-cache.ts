@@ -10,9 +10,9 @@ import { codeCacheVariant } from "./tokens.js";
  * the `secrets` executable keeps its own there: the CommonJS modules a run
  * loads (the CLI's, core's, the providers' and their dependencies, yargs)
  * are compiled through V8's code cache, kept in one file per kind of run in
- * the user's private cache directory. A run whose modules are all in the file compiles next to nothing
- * and writes nothing; a run that compiled a module the file does not hold (or
- * holds for other code) rewrites it with what it compiled.
+ * the user's private cache directory. A run whose modules are all in the file
+ * compiles next to nothing and writes nothing; a run that compiled a module the
+ * file does not hold (or holds for other code) rewrites it with what it compiled.
  *
  * File layout, one record per module: `[name length, u32 LE][file name,
  * UTF-8][code length, u32 LE][code, UTF-8][data length, u32 LE][V8's data]`.
@@ -132,7 +132,6 @@ function readEntries(file: string): Map<string, Entry> {
   } catch {
     return entries;
   }
-  const found: [string, Entry][] = [];
   let at = 0;
   const next = (): Buffer | undefined => {
     if (at + 4 > bytes.length) return undefined;
@@ -147,10 +146,9 @@ function readEntries(file: string): Map<string, Entry> {
     const name = next();
     const code = name && next();
     const data = code && next();
-    if (data === undefined || name === undefined || code === undefined) return entries;
-    found.push([name.toString("utf8"), { code: code.toString("utf8"), data }]);
+    if (data === undefined || name === undefined || code === undefined) return new Map();
+    entries.set(name.toString("utf8"), { code: code.toString("utf8"), data });
   }
-  for (const [name, entry] of found) entries.set(name, entry);
   return entries;
 }
 
