@@ -7,11 +7,13 @@
  * (`bin.cjs` included) can come from it, then runs the CLI's CommonJS entry,
  * which loads the CommonJS builds of core and the providers: Node's ES module
  * loader, slower to resolve and compile each file, is then used only for a
- * third-party provider that is an ES module.
+ * third-party provider that is an ES module. What each `require` resolved to
+ * is kept too (see resolve-cache.ts).
  */
 import { enableCompileCache } from "./compile-cache.js";
 import { cacheCommonJsModules } from "./module-cache.js";
 import { processOutput } from "./process-output.js";
+import { cacheResolutions } from "./resolve-cache.js";
 import { isVersionRequest } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
 
@@ -20,6 +22,7 @@ if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
 else {
   enableCompileCache();
   cacheCommonJsModules(argv);
+  cacheResolutions(argv);
   // Built as `require("./bin.cjs")` (see tsup.config.ts).
   import("./bin.js").catch((error: unknown) => {
     // Only a broken installation gets here: name the file, not a stack trace.
