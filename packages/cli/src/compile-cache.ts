@@ -78,9 +78,22 @@ export function privateCacheDirectory(
   return directory;
 }
 
+/**
+ * The private `secrets-cli/code-cache` directory (see privateCacheDirectory),
+ * or undefined when there is none or it cannot be made: caches are optional.
+ */
+export function codeCacheDirectory(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    return privateCacheDirectory("code-cache", env);
+  } catch {
+    return undefined;
+  }
+}
+
 function homeCache(env: NodeJS.ProcessEnv): string | undefined {
   if (process.platform === "win32") return env.LOCALAPPDATA || undefined;
-  const home = (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
+  // `os.homedir()` answers `$HOME` when it is set, as here, without loading `node:os`.
+  const home = env.HOME || (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
   return home ? path.join(home, ".cache") : undefined;
 }
 

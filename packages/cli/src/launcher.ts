@@ -10,7 +10,7 @@
  * third-party provider that is an ES module. What each `require` resolved to
  * is kept too (see resolve-cache.ts).
  */
-import { enableCompileCache } from "./compile-cache.js";
+import { codeCacheDirectory, enableCompileCache } from "./compile-cache.js";
 import { cacheCommonJsModules } from "./module-cache.js";
 import { processOutput } from "./process-output.js";
 import { cacheResolutions } from "./resolve-cache.js";
@@ -21,8 +21,9 @@ const argv = process.argv.slice(2);
 if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
 else {
   enableCompileCache();
-  cacheCommonJsModules(argv);
-  cacheResolutions(argv);
+  const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : codeCacheDirectory();
+  cacheCommonJsModules(argv, directory);
+  cacheResolutions(argv, directory);
   // Built as `require("./bin.cjs")` (see tsup.config.ts).
   import("./bin.js").catch((error: unknown) => {
     // Only a broken installation gets here: name the file, not a stack trace.

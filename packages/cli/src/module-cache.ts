@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type ModuleClass from "node:module";
 import path from "node:path";
 import type * as Vm from "node:vm";
-import { privateCacheDirectory, writeCacheFile } from "./compile-cache.js";
+import { writeCacheFile } from "./compile-cache.js";
 import { codeCacheVariant } from "./tokens.js";
 
 /*
@@ -40,24 +40,21 @@ type ModuleApi = typeof ModuleClass & { enableCompileCache?: unknown };
 
 /**
  * Compiles every CommonJS module loaded from now on through the cache file of
- * this kind of run (see cacheName) in the private `secrets-cli/code-cache`
- * directory, made for this Node version and architecture. Does nothing where
- * Node has its own compile cache (see enableCompileCache), where there is no
- * private cache directory, with `--enable-source-maps` (Node maps stack traces
- * only for what it compiles itself) or with `NODE_DISABLE_COMPILE_CACHE`.
- * Never throws.
+ * this kind of run (see cacheName) in `directory` (the private
+ * `secrets-cli/code-cache` directory, see codeCacheDirectory), made for this
+ * Node version and architecture. Does nothing where Node has its own compile
+ * cache (see enableCompileCache), without a directory, with
+ * `--enable-source-maps` (Node maps stack traces only for what it compiles
+ * itself) or with `NODE_DISABLE_COMPILE_CACHE`. Never throws.
  */
-export function cacheCommonJsModules(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): void {
+export function cacheCommonJsModules(
+  argv: readonly string[],
+  directory: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): void {
   const Module = process.getBuiltinModule("node:module") as ModuleApi;
   if (typeof Module.enableCompileCache === "function" || env.NODE_DISABLE_COMPILE_CACHE) return;
-  if (process.sourceMapsEnabled) return;
-  let directory: string | undefined;
-  try {
-    directory = privateCacheDirectory("code-cache", env);
-  } catch {
-    return;
-  }
-  if (directory === undefined) return;
+  if (process.sourceMapsEnabled || directory === undefined) return;
   const name = `modules.${cacheName(argv, env)}-${process.version}-${process.arch}.bin`;
   compileThroughCache(Module, path.join(directory, name));
 }

@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import type ModuleClass from "node:module";
 import path from "node:path";
-import { privateCacheDirectory, writeCacheFile } from "./compile-cache.js";
+import { writeCacheFile } from "./compile-cache.js";
 import { cacheName } from "./module-cache.js";
 
 /*
@@ -85,26 +85,20 @@ const RESOLUTION_FLAGS = [
 
 /**
  * Answers the `require`s of every CommonJS module loaded from now on from the
- * resolution cache of this kind of run, in the private `secrets-cli/code-cache`
- * directory, and writes what Node resolved afresh there at exit. Does nothing
- * with `NODE_DISABLE_COMPILE_CACHE` (which turns off every start-up cache),
- * under Yarn Plug'n'Play, with flags that change resolution (see
- * RESOLUTION_FLAGS, NODE_PRESERVE_SYMLINKS), or without a private cache
- * directory. Never throws.
+ * resolution cache of this kind of run, in `directory` (the private
+ * `secrets-cli/code-cache` directory, see codeCacheDirectory), and writes what
+ * Node resolved afresh there at exit. Does nothing with
+ * `NODE_DISABLE_COMPILE_CACHE` (which turns off every start-up cache), under
+ * Yarn Plug'n'Play, with flags that change resolution (see RESOLUTION_FLAGS,
+ * NODE_PRESERVE_SYMLINKS), or without a directory. Never throws.
  */
 export function cacheResolutions(
   argv: readonly string[],
+  directory: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
   execArgv: readonly string[] = process.execArgv,
 ): void {
-  if (!resolutionCacheAllowed(env, execArgv)) return;
-  let directory: string | undefined;
-  try {
-    directory = privateCacheDirectory("code-cache", env);
-  } catch {
-    return;
-  }
-  if (directory === undefined) return;
+  if (directory === undefined || !resolutionCacheAllowed(env, execArgv)) return;
   const file = path.join(directory, `resolutions.${cacheName(argv, env)}-${process.version}.json`);
   installResolutionCache(process.getBuiltinModule("node:module") as ModuleApi, file);
 }
