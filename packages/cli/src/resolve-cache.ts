@@ -32,6 +32,9 @@ import { cacheName } from "./module-cache.js";
 
 const FORMAT_VERSION = 1;
 
+/** The most answers a cache file keeps: an AWS `get` makes about 120. */
+const MAX_ENTRIES = 2_000;
+
 /** Node's `module`, with the resolver this file stands in front of. */
 type ModuleApi = typeof ModuleClass & {
   _resolveFilename: (
@@ -134,9 +137,13 @@ function installResolutionCache(Module: ModuleApi, file: string): void {
     const directory = path.dirname(from);
     const key = `${directory}\0${request}`;
     const hit = cached.get(key);
-    if (hit?.checks.every((check) => states.get(check.path) === check.state)) {
-      used.set(key, hit);
-      return hit.file;
+    if (hit !== undefined) {
+      if (hit.checks.every((check) => states.get(check.path) === check.state)) {
+        used.set(key, hit);
+        return hit.file;
+      }
+      // Out of date: not kept, whatever Node answers now.
+      cached.delete(key);
     }
     const resolved = original.call(this, request, parent, isMain, options);
     try {
@@ -152,7 +159,14 @@ function installResolutionCache(Module: ModuleApi, file: string): void {
   } as ModuleApi["_resolveFilename"];
 
   process.once("exit", () => {
-    if (missed) writeCacheFile(file, () => [Buffer.from(serialize(used), "utf8")]);
+    if (!missed) return;
+    // The answers this run did not ask for stay (those of other projects' runs, whose
+    // working directory differs), after this run's, up to MAX_ENTRIES in all.
+    for (const [key, resolution] of cached) {
+      if (used.size >= MAX_ENTRIES) break;
+      if (!used.has(key)) used.set(key, resolution);
+    }
+    writeCacheFile(file, () => [Buffer.from(serialize(used), "utf8")]);
   });
 }
 

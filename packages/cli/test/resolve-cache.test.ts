@@ -98,11 +98,11 @@ afterEach(() => {
 });
 
 /** `secrets get X` on the acme provider: exit code, stdout, stderr, and the requests Node resolved itself. */
-function get(env: Record<string, string> = {}): [number | null, string, string, string[]] {
+function get(env: Record<string, string> = {}, cwd = project): [number | null, string, string, string[]] {
   const seenFile = path.join(dir, "seen.json");
   rmSync(seenFile, { force: true });
   const result = spawnSync(process.execPath, [bin, "get", "X"], {
-    cwd: project,
+    cwd,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: dir,
@@ -144,6 +144,19 @@ describe("the resolution cache", () => {
     expect(get()).toEqual([0, "from-acme:X-one", "", []]);
     // Nothing new was resolved: the file is not rewritten.
     expect(statSync(file as string).mtimeMs).toBe(written);
+  });
+
+  it("keeps the answers of runs in other projects: runs alternating between two resolve nothing", () => {
+    const second = path.join(dir, "second");
+    writeProvider(path.join(second, "node_modules", "acme-provider"), "two");
+    writeDependency(path.join(second, "node_modules", "acme-dependency"), "index.js", "second:");
+    expect(get().slice(0, 3)).toEqual([0, "from-acme:X-one", ""]);
+    expect(get({}, second).slice(0, 3)).toEqual([0, "second:X-two", ""]);
+    const [file] = cacheFiles() as [string];
+    const written = statSync(file).mtimeMs;
+    expect(get()).toEqual([0, "from-acme:X-one", "", []]);
+    expect(get({}, second)).toEqual([0, "second:X-two", "", []]);
+    expect(statSync(file).mtimeMs).toBe(written);
   });
 
   it("resolves afresh a package relinked to another copy", () => {
