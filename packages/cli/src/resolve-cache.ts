@@ -18,8 +18,8 @@ import { cacheName } from "./module-cache.js";
  * resolved path, and the resolved file, each by device, inode, size and
  * modification time. An answer is used only when all of them are as they were,
  * so an install, an upgrade, a relinked or edited package resolves afresh.
- * Requests with options (`paths`), the main module and Node's own modules
- * always take Node's path.
+ * Requests with options (`require.resolve`'s `paths`), the main module and
+ * Node's own modules always take Node's path.
  *
  * File layout (JSON): `{ "version": 1, "paths": [...], "checks": [[path,
  * state]], "entries": [[directory, request, file, [checks]]] }`, where
@@ -126,7 +126,7 @@ function installResolutionCache(Module: ModuleApi, file: string): void {
   Module._resolveFilename = function resolveFilename(this: unknown, request, parent, isMain, options) {
     const from = parent?.filename;
     if (
-      options !== undefined ||
+      hasOptions(options) ||
       isMain ||
       typeof from !== "string" ||
       typeof request !== "string" ||
@@ -216,6 +216,16 @@ function withTarget(target: string, file: string, checks: string[]): string[] {
     checks.push(path.join(target, "package.json"));
   checks.push(path.dirname(file), file);
   return [...new Set(checks)];
+}
+
+/**
+ * Whether `require.resolve`'s options say anything (`paths`): Node 24 passes
+ * an empty object for none.
+ */
+function hasOptions(options: unknown): boolean {
+  if (options === undefined || options === null) return false;
+  if (typeof options !== "object") return true;
+  return Reflect.ownKeys(options).some((key) => (options as Record<PropertyKey, unknown>)[key] !== undefined);
 }
 
 function isPathRequest(request: string): boolean {
