@@ -4,7 +4,11 @@ import path from "node:path";
 import { Script } from "node:vm";
 // The CLI package's own rules for its cache directory, taken from its source: through the
 // package's entry, the start script would carry the whole CLI.
-import { privateCacheDirectory, writeCacheFile } from "../../../packages/cli/src/compile-cache.js";
+import {
+  codeCacheDirectory,
+  readCacheFile,
+  writeCacheFile,
+} from "../../../packages/cli/src/compile-cache.js";
 
 /*
  * The bundle is one file: a small start script, then sections, each a comment
@@ -174,7 +178,7 @@ interface CodeCache {
  */
 function codeCache(name: string, found: FoundSection): CodeCache | undefined {
   if (process.env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const directory = codeCacheDirectory();
+  const directory = sectionCacheDirectory();
   if (directory === undefined) return undefined;
   const own = found.kind === "text" ? Buffer.from(found.text, "latin1") : found.bytes;
   const target = path.join(
@@ -183,7 +187,8 @@ function codeCache(name: string, found: FoundSection): CodeCache | undefined {
   );
   let cached: { data: Buffer; source: string | undefined } | undefined;
   try {
-    cached = cacheContents(readFileSync(target), own, found.kind === "packed");
+    const bytes = readCacheFile(target);
+    cached = bytes === undefined ? undefined : cacheContents(bytes, own, found.kind === "packed");
   } catch {
     cached = undefined;
   }
@@ -239,15 +244,7 @@ function loadZlib(): typeof import("node:zlib") {
 /** The private cache directory, checked (and made) once per run; `undefined` when there is none. */
 let cacheDirectory: { path: string | undefined } | undefined;
 
-function codeCacheDirectory(): string | undefined {
-  if (cacheDirectory === undefined) {
-    let found: string | undefined;
-    try {
-      found = privateCacheDirectory("code-cache");
-    } catch {
-      found = undefined;
-    }
-    cacheDirectory = { path: found };
-  }
+function sectionCacheDirectory(): string | undefined {
+  cacheDirectory ??= { path: codeCacheDirectory() };
   return cacheDirectory.path;
 }

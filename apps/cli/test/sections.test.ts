@@ -8,6 +8,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  truncateSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -50,6 +51,7 @@ function secrets(args: string[], env: Record<string, string> = {}) {
         NODE_V8_COVERAGE: coverage,
       },
       encoding: "utf8",
+      timeout: 60_000,
     });
     const scripts: string[] = [];
     for (const name of readdirSync(coverage))
@@ -278,6 +280,22 @@ describe("the sections' code cache", () => {
     expect([again.code, again.stderr]).toEqual([first.code, first.stderr]);
     expect(readFileSync(file).equals(garbage)).toBe(false);
     expect(readdirSync(codeCache).filter((file) => file.startsWith("aws-"))).toEqual([name]);
+  });
+
+  it("a cache file too large to be one, or a FIFO in its place, is ignored without hanging and replaced", () => {
+    const { home, codeCache } = cacheHome();
+    const first = awsHealth({ XDG_CACHE_HOME: home });
+    const [name] = readdirSync(codeCache).filter((file) => file.startsWith("aws-"));
+    const file = path.join(codeCache, name as string);
+    truncateSync(file, 65 * 1024 * 1024);
+    const large = awsHealth({ XDG_CACHE_HOME: home });
+    expect([large.code, large.stderr]).toEqual([first.code, first.stderr]);
+    expect(statSync(file).size).toBeLessThan(8 * 1024 * 1024);
+    rmSync(file);
+    expect(spawnSync("mkfifo", [file]).status).toBe(0);
+    const fifo = awsHealth({ XDG_CACHE_HOME: home });
+    expect([fifo.code, fifo.stderr]).toEqual([first.code, first.stderr]);
+    expect(statSync(file).isFile()).toBe(true);
   });
 
   it("the CLI's plain-text section is cached with a copy of its code, and a cache made for other code is not used", () => {

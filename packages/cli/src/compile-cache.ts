@@ -1,4 +1,15 @@
-import { closeSync, lstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 
 interface NodeModuleApi {
@@ -95,6 +106,35 @@ function homeCache(env: NodeJS.ProcessEnv): string | undefined {
   // `os.homedir()` answers `$HOME` when it is set, as here, without loading `node:os`.
   const home = env.HOME || (process.getBuiltinModule("node:os") as typeof import("node:os")).homedir();
   return home ? path.join(home, ".cache") : undefined;
+}
+
+/** The most a start-up cache file may hold: a larger one is ignored (and rewritten). */
+export const CACHE_FILE_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The bytes of the cache file `file`, or undefined when it is missing, is not
+ * a regular file (opened non-blocking: a FIFO in its place does not hang the
+ * start) or holds more than `limit` bytes. Never throws.
+ */
+export function readCacheFile(file: string, limit = CACHE_FILE_LIMIT): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return undefined;
+  }
+  try {
+    // BigInt: a numeric stat of a FIFO would stay in the array Node 20's `realpathSync` reads
+    // to skip pipes, and the next `require` through a symbolic link would not be resolved.
+    const stat = fstatSync(fd, { bigint: true });
+    if (!stat.isFile() || stat.size > BigInt(limit)) return undefined;
+    const bytes = readFileSync(fd);
+    return bytes.length > limit ? undefined : bytes;
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

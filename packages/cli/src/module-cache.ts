@@ -1,8 +1,7 @@
-import { readFileSync } from "node:fs";
 import type ModuleClass from "node:module";
 import path from "node:path";
 import type * as Vm from "node:vm";
-import { writeCacheFile } from "./compile-cache.js";
+import { readCacheFile, writeCacheFile } from "./compile-cache.js";
 import { codeCacheVariant } from "./tokens.js";
 
 /*
@@ -120,15 +119,11 @@ function compileThroughCache(Module: ModuleApi, file: string): void {
   });
 }
 
-/** The records of `file`, by file name; empty when it is missing, unreadable or cut short. */
+/** The records of `file`, by file name; empty when it is missing, unreadable, too large or cut short. */
 function readEntries(file: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch {
-    return entries;
-  }
+  const bytes = readCacheFile(file);
+  if (bytes === undefined) return entries;
   let at = 0;
   const next = (): Buffer | undefined => {
     if (at + 4 > bytes.length) return undefined;

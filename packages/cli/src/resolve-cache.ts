@@ -1,7 +1,7 @@
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { type BigIntStats, realpathSync, statSync } from "node:fs";
 import type ModuleClass from "node:module";
 import path from "node:path";
-import { writeCacheFile } from "./compile-cache.js";
+import { readCacheFile, writeCacheFile } from "./compile-cache.js";
 import { cacheName } from "./module-cache.js";
 
 /*
@@ -34,6 +34,9 @@ const FORMAT_VERSION = 1;
 
 /** The most answers a cache file keeps: an AWS `get` makes about 120. */
 const MAX_ENTRIES = 2_000;
+
+/** A cache file larger than this is ignored (2,000 answers take about 1 MB). */
+const RESOLUTIONS_FILE_LIMIT = 8 * 1024 * 1024;
 
 /** Node's `module`, with the resolver this file stands in front of. */
 type ModuleApi = typeof ModuleClass & {
@@ -147,9 +150,13 @@ function installResolutionCache(Module: ModuleApi, file: string): void {
     }
     const resolved = original.call(this, request, parent, isMain, options);
     try {
-      const depends = dependencies(Module, request, directory, parent?.paths, resolved);
-      if (depends !== undefined) {
-        used.set(key, { file: resolved, checks: depends.map((p) => ({ path: p, state: states.get(p) })) });
+      const checks = dependencies(Module, states, request, directory, parent?.paths, resolved)?.map((p) => ({
+        path: p,
+        state: states.get(p),
+      }));
+      // An answer that depends on a path that could not be looked at is not kept.
+      if (checks?.every((check): check is Check => check.state !== undefined)) {
+        used.set(key, { file: resolved, checks });
         missed = true;
       }
     } catch {
@@ -177,13 +184,14 @@ function installResolutionCache(Module: ModuleApi, file: string): void {
  */
 function dependencies(
   Module: ModuleApi,
+  states: PathStates,
   request: string,
   directory: string,
   parentPaths: readonly string[] | undefined,
   file: string,
 ): string[] | undefined {
   if (!path.isAbsolute(file)) return undefined;
-  if (isPathRequest(request)) return withTarget(path.resolve(directory, request), file, []);
+  if (isPathRequest(request)) return withTarget(states, path.resolve(directory, request), file, []);
   const name = packageName(request);
   if (name === undefined) return undefined;
   const lookup = Module._nodeModulePaths(directory);
@@ -194,12 +202,12 @@ function dependencies(
     checks.push(modules);
     if (scope !== undefined) checks.push(path.join(modules, scope));
     const root = path.join(modules, name);
-    if (statSync(root, { throwIfNoEntry: false }) === undefined) continue;
+    if (states.get(root) === null) continue;
     // The package Node found must be this one: the answer lies inside it.
     const real = realpathSync(root);
     if (!file.startsWith(real + path.sep)) return undefined;
     checks.push(root, path.join(root, "package.json"));
-    return withTarget(path.join(modules, request), file, checks);
+    return withTarget(states, path.join(modules, request), file, checks);
   }
   return undefined;
 }
@@ -210,10 +218,9 @@ function dependencies(
  * the answer `file` (its directory, for the extensions and index files Node
  * tries, and the file itself).
  */
-function withTarget(target: string, file: string, checks: string[]): string[] {
+function withTarget(states: PathStates, target: string, file: string, checks: string[]): string[] {
   checks.push(path.dirname(target), target);
-  if (statSync(target, { throwIfNoEntry: false })?.isDirectory())
-    checks.push(path.join(target, "package.json"));
+  if (states.get(target)?.startsWith("d")) checks.push(path.join(target, "package.json"));
   checks.push(path.dirname(file), file);
   return [...new Set(checks)];
 }
@@ -238,8 +245,13 @@ function isPathRequest(request: string): boolean {
   );
 }
 
-/** `@scope/name` or `name` of a bare request (`@scope/name/sub`, `name/sub`), or undefined. */
+/**
+ * `@scope/name` or `name` of a bare request (`@scope/name/sub`, `name/sub`),
+ * or undefined; also for `#name`, which the parent package's `imports` map
+ * resolves, not `node_modules`.
+ */
 function packageName(request: string): string | undefined {
+  if (request.startsWith("#")) return undefined;
   const parts = request.split("/");
   const name = request.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
   if (name === undefined || name === "" || (request.startsWith("@") && parts.length < 2)) return undefined;
@@ -250,42 +262,45 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((item, i) => item === b[i]);
 }
 
-/** What was at each path, as this run saw it: each path is looked at once per run. */
+/**
+ * What was at each path, as this run saw it (see identity; `undefined` when it
+ * could not be looked at): each path is looked at once per run.
+ */
 class PathStates {
-  private readonly seen = new Map<string, string | null>();
+  private readonly seen = new Map<string, string | null | undefined>();
 
-  get(file: string): string | null {
-    let state = this.seen.get(file);
-    if (state === undefined) {
-      state = identity(file);
-      this.seen.set(file, state);
-    }
+  get(file: string): string | null | undefined {
+    if (this.seen.has(file)) return this.seen.get(file);
+    const state = identity(file);
+    this.seen.set(file, state);
     return state;
   }
 }
 
 /**
  * A path's identity: `null` when nothing is there, else its kind, device,
- * inode, size and modification time (following symbolic links, as Node does).
+ * inode, size and modification time (following symbolic links, as Node does);
+ * `undefined` when it cannot be looked at (permissions).
  */
-function identity(file: string): string | null {
-  let stat: ReturnType<typeof statSync>;
+function identity(file: string): string | null | undefined {
+  let stat: BigIntStats | undefined;
   try {
-    stat = statSync(file, { throwIfNoEntry: false });
+    // BigInt: nanosecond times, and kept apart from the array of the last numeric stat, which
+    // Node 20's `realpathSync` reads to skip pipes (see process-output.ts).
+    stat = statSync(file, { bigint: true, throwIfNoEntry: false });
   } catch {
-    // Unreadable: never equal to a recorded state.
-    return "unreadable";
+    return undefined;
   }
   if (stat === undefined) return null;
-  return `${stat.isDirectory() ? "d" : stat.isFile() ? "f" : "o"}${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+  return `${stat.isDirectory() ? "d" : stat.isFile() ? "f" : "o"}${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}`;
 }
 
-/** The cache file's answers, by `directory\0request`; empty when it is missing or not valid. */
+/** The cache file's answers, by `directory\0request`; empty when it is missing, too large or not valid. */
 function readCache(file: string): Map<string, Resolution> {
   const entries = new Map<string, Resolution>();
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(readCacheFile(file, RESOLUTIONS_FILE_LIMIT)?.toString("utf8") ?? "");
   } catch {
     return entries;
   }

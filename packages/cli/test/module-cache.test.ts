@@ -1,5 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +43,7 @@ function secrets(home: string, args: string[], env: Record<string, string> = {})
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", HOME: home, SECRET_PROVIDER: "env", ...env },
     encoding: "utf8",
+    timeout: 30_000,
   });
 }
 
@@ -155,6 +165,25 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
         expect.arrayContaining(["bin.cjs", "main.cjs"]),
       );
     }
+  });
+
+  it("a cache file too large to be one, or a FIFO in its place, is ignored without hanging and replaced", () => {
+    if (onNodeWithItsOwnCache()) return;
+    const home = freshHome();
+    expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
+    const file = cacheFiles(home)[0] as string;
+    truncateSync(file, 65 * 1024 * 1024);
+    const large = secrets(home, ["get", "SECRET_KEY"]);
+    expect([large.status, large.stdout, large.stderr]).toEqual([0, value, ""]);
+    expect(statSync(file).size).toBeLessThan(8 * 1024 * 1024);
+    rmSync(file);
+    expect(spawnSync("mkfifo", [file]).status).toBe(0);
+    const fifo = secrets(home, ["get", "SECRET_KEY"]);
+    expect([fifo.status, fifo.stdout, fifo.stderr]).toEqual([0, value, ""]);
+    expect(statSync(file).isFile()).toBe(true);
+    expect(records(file).map(([name]) => path.basename(name))).toEqual(
+      expect.arrayContaining(["bin.cjs", "main.cjs"]),
+    );
   });
 
   it("none is kept with NODE_DISABLE_COMPILE_CACHE, nor in a cache directory others can write to", () => {

@@ -8,6 +8,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  truncateSync,
   unlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -113,6 +114,7 @@ function get(env: Record<string, string> = {}, cwd = project): [number | null, s
     },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
+    timeout: 30_000,
   });
   return [
     result.status,
@@ -236,6 +238,23 @@ describe("the resolution cache", () => {
       expect(seen).toContain("acme-dependency");
       expect(get()).toEqual([0, "from-acme:X-one", "", []]);
     }
+  });
+
+  it("ignores a cache file too large to be one, or a FIFO in its place, without hanging, and writes a good one", () => {
+    get();
+    const [file] = cacheFiles() as [string];
+    truncateSync(file, 9 * 1024 * 1024);
+    expect(get().slice(0, 3)).toEqual([0, "from-acme:X-one", ""]);
+    expect(statSync(file).size).toBeLessThan(1024 * 1024);
+    rmSync(file);
+    expect(spawnSync("mkfifo", [file]).status).toBe(0);
+    const [status, stdout, , seen] = get();
+    expect([status, stdout]).toEqual([0, "from-acme:X-one"]);
+    expect(seen).toContain("acme-dependency");
+    expect(statSync(file).isFile()).toBe(true);
+    // And every answer of the run that met the FIFO was kept (a numeric stat of the FIFO once
+    // made Node 20's realpathSync leave the next link unresolved).
+    expect(get()).toEqual([0, "from-acme:X-one", "", []]);
   });
 
   it("is not used with a flag that changes how Node resolves", () => {
