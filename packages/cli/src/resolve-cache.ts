@@ -32,7 +32,7 @@ import { cacheName } from "./module-cache.js";
 
 const FORMAT_VERSION = 1;
 
-/** The most answers a cache file keeps: an AWS `get` makes about 120. */
+/** The most answers a cache file keeps: an AWS `get` makes about 110. */
 const MAX_ENTRIES = 2_000;
 
 /** A cache file larger than this is ignored (2,000 answers take about 1 MB). */
