@@ -51,6 +51,13 @@ function freshHome(): string {
   return mkdtempSync(path.join(dir, "home-"));
 }
 
+/** A fresh home whose module cache one `get` has written, and that cache file. */
+function cachedHome(): { home: string; file: string } {
+  const home = freshHome();
+  expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
+  return { home, file: cacheFiles(home)[0] as string };
+}
+
 function cacheFiles(home: string): string[] {
   const directory = path.join(home, ".cache", "secrets-cli", "code-cache");
   try {
@@ -134,9 +141,7 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
 
   it("a record whose code differs from the file's is not used: the run compiles the file and rewrites the cache", () => {
     if (onNodeWithItsOwnCache()) return;
-    const home = freshHome();
-    expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
-    const file = cacheFiles(home)[0] as string;
+    const { home, file } = cachedHome();
     const bytes = readFileSync(file);
     // One byte of main.cjs's stored code changed (same length, so V8's own check would pass).
     const main = bytes.indexOf(Buffer.from("main.cjs"));
@@ -153,9 +158,7 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
 
   it("a cut-short or foreign cache file is ignored and replaced", () => {
     if (onNodeWithItsOwnCache()) return;
-    const home = freshHome();
-    expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
-    const file = cacheFiles(home)[0] as string;
+    const { home, file } = cachedHome();
     const whole = readFileSync(file);
     for (const damaged of [whole.subarray(0, whole.length - 7), Buffer.from("not a cache at all")]) {
       writeFileSync(file, damaged);
@@ -169,9 +172,7 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
 
   it("a cache file too large to be one, or a FIFO in its place, is ignored without hanging and replaced", () => {
     if (onNodeWithItsOwnCache()) return;
-    const home = freshHome();
-    expect(secrets(home, ["get", "SECRET_KEY"]).status).toBe(0);
-    const file = cacheFiles(home)[0] as string;
+    const { home, file } = cachedHome();
     truncateSync(file, 65 * 1024 * 1024);
     const large = secrets(home, ["get", "SECRET_KEY"]);
     expect([large.status, large.stdout, large.stderr]).toEqual([0, value, ""]);
