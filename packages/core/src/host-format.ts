@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { importFileUrl } from "./file-import.js";
 
 /*
  * Which module format this copy of core runs as, and how it loads a provider's
@@ -49,5 +50,5 @@ export function coreFile(): string | undefined {
 export function loadFile(file: string, from: string): Promise<unknown> {
   if (BUNDLED || (!ESM_HOST && file.endsWith(".cjs")))
     return Promise.resolve().then(() => createRequire(from)(file));
-  return import(pathToFileURL(file).href);
+  return importFileUrl(pathToFileURL(file).href);
 }

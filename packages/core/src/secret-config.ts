@@ -3,6 +3,7 @@
  * first.
  */
 import type { Env } from "./config.js";
+import { getSecretManager } from "./default-manager.js";
 import { SecretConfigError } from "./errors.js";
 import type { SecretManager } from "./manager.js";
 import { assertValidSecretName } from "./names.js";
@@ -88,7 +89,7 @@ export async function loadSecretConfig<S extends StandardSchema>(
     else fromProvider.push(name);
   }
   if (fromProvider.length > 0) {
-    const manager = options.manager ?? (await import("./default-manager.js")).getSecretManager();
+    const manager = options.manager ?? getSecretManager();
     const values = await manager.getSecrets(fromProvider);
     for (const [field, name] of Object.entries(secrets)) {
       const value = values.get(name);
