@@ -46,8 +46,13 @@ export const fileCalls = {
  * there are more than `limit` of them: never more than `limit + 1` bytes are
  * held. The first buffer holds `sizeHint` bytes (the size a `stat` gave) and
  * one more, which notices a file that grew since; it grows while the file
- * does. The returned buffer is exactly the bytes read.
+ * does, at least doubling and by at least 16 KiB, so a file whose `stat` says
+ * 0 bytes (procfs, some FUSE mounts) takes a few reads, not one per doubling
+ * from a single byte. The returned buffer is exactly the bytes read.
  */
+/** The least a read buffer grows by: a file that outgrows its `stat` is read in a few steps. */
+const MIN_GROWTH = 16 * 1024;
+
 export async function readUpTo(
   file: ReadableFile,
   sizeHint: number,
@@ -59,7 +64,7 @@ export async function readUpTo(
   for (;;) {
     if (length === buffer.length) {
       if (length > limit) return undefined;
-      const larger = Buffer.alloc(Math.min(buffer.length * 2, limit + 1));
+      const larger = Buffer.alloc(Math.min(Math.max(buffer.length * 2, MIN_GROWTH), limit + 1));
       buffer.copy(larger, 0, 0, length);
       buffer.fill(0);
       buffer = larger;

@@ -106,6 +106,14 @@ describe("readUpTo", () => {
     }
   });
 
+  it("reads a file whose stat said 0 bytes (procfs, some FUSE mounts) in a few reads, not one per doubling", async () => {
+    const large = Buffer.from(Array.from({ length: 100_000 }, (_, i) => i % 253));
+    const { bytes, reads } = await readWith(large, 0, 1 << 20);
+    expect(bytes?.equals(large)).toBe(true);
+    // 1 byte, then 16, 32, 64 and 128 KiB: five reads fill the buffers, one more sees the end.
+    expect(reads).toBe(6);
+  });
+
   it("reads a file smaller than its hint, and an empty file", async () => {
     expect((await readWith(content, 1 << 16, 1 << 20)).bytes?.equals(content)).toBe(true);
     expect((await readWith(Buffer.alloc(0), 10, 100)).bytes?.length).toBe(0);
