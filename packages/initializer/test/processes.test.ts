@@ -1,51 +1,23 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEnvProvider } from "@org/secrets-provider-env";
+import { killLineProcesses, type LineProcess, startLineProcess } from "@org/secrets-test-support";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const script = path.join(here, "fixtures", "init-process.mjs");
-const children = new Set<ChildProcess>();
 
 beforeAll(() => {
   if (!existsSync(path.resolve(here, "../dist/index.js")))
     throw new Error("Build the package first (pnpm build): the child processes use dist/");
 });
-afterEach(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  children.clear();
-});
+afterEach(killLineProcesses);
 
-function start(file: string, count: number) {
-  const child = spawn(process.execPath, [script, file, String(count)], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  children.add(child);
-  const lines: string[] = [];
-  const waiting: Array<(line: string) => void> = [];
-  let buffered = "";
-  child.stdout?.setEncoding("utf8");
-  child.stdout?.on("data", (chunk: string) => {
-    buffered += chunk;
-    for (let i = buffered.indexOf("\n"); i !== -1; i = buffered.indexOf("\n")) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 1);
-      const resolve = waiting.shift();
-      if (resolve) resolve(line);
-      else lines.push(line);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const nextLine = () => {
-    const line = lines.shift();
-    return line !== undefined ? Promise.resolve(line) : new Promise<string>((r) => waiting.push(r));
-  };
-  return { child, exited, nextLine };
+function start(file: string, count: number): LineProcess {
+  return startLineProcess(script, [file, String(count)]);
 }
 
 describe("16 processes running init over one dotenv file at once", () => {

@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { killLineProcesses, type LineProcess, startLineProcess } from "@org/secrets-test-support";
 import { parse as dotenvParse } from "dotenv";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEnvProvider } from "../src/index.js";
@@ -11,13 +11,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const writer = path.join(here, "fixtures", "writer.mjs");
 const dist = path.resolve(here, "../dist/index.js");
 const root = mkdtempSync(path.join(tmpdir(), "provider-env-processes-"));
-const children = new Set<ChildProcess>();
 
-afterEach(() => {
-  for (const child of children)
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  children.clear();
-});
+afterEach(killLineProcesses);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 beforeAll(() => {
@@ -25,51 +20,18 @@ beforeAll(() => {
     throw new Error("Build the package first (pnpm build): the child processes use dist/");
 });
 
-interface Writer {
-  child: ChildProcess;
-  /** Resolves with each line the child prints, in order. */
-  nextLine(): Promise<string>;
-  exited: Promise<number | null>;
-}
-
 function startWriter(
   file: string,
   name: string,
   value: string,
   mode: "set" | "ifAbsent" | "hang-before-rename" | "setMany-ifAbsent",
-): Writer {
-  const child = spawn(process.execPath, [writer, file, name, value, mode], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  children.add(child);
-  const queue: string[] = [];
-  const waiting: Array<(line: string) => void> = [];
-  let buffered = "";
-  child.stdout?.setEncoding("utf8");
-  child.stdout?.on("data", (chunk: string) => {
-    buffered += chunk;
-    for (let i = buffered.indexOf("\n"); i !== -1; i = buffered.indexOf("\n")) {
-      const line = buffered.slice(0, i);
-      buffered = buffered.slice(i + 1);
-      const resolve = waiting.shift();
-      if (resolve) resolve(line);
-      else queue.push(line);
-    }
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return {
-    child,
-    exited,
-    nextLine: () => {
-      const line = queue.shift();
-      return line !== undefined ? Promise.resolve(line) : new Promise((resolve) => waiting.push(resolve));
-    },
-  };
+): LineProcess {
+  return startLineProcess(writer, [file, name, value, mode]);
 }
 
 /** Start writers, wait until each is ready, release them together, collect their outcomes. */
 async function race(
-  writers: Writer[],
+  writers: LineProcess[],
 ): Promise<
   Array<{ ok: boolean; code?: string; name?: string; won?: string[]; lost?: string[]; other?: string[] }>
 > {

@@ -17,6 +17,7 @@ export {
   runCli,
   runWithClosedStdout,
 } from "./cli.js";
+export { killLineProcesses, type LineProcess, startLineProcess } from "./line-process.js";
 export { createLinkedProvider } from "./linked-provider.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
 export { HostileProxy } from "./proxy/hostile-proxy.js";
