@@ -60,7 +60,7 @@ export async function readValueFile(
     case "directory":
       throw refuse("it is a directory");
     case "not-a-file":
-      throw refuse("it is not a regular file (a pipe, socket or device)");
+      throw refuse(`it is ${found.type}, not a regular file`);
     case "too-large":
       throw tooLarge(secret, `${option} ${file}`, limit);
     case "failed":

@@ -84,7 +84,7 @@ describe("set refuses every way around its input rules, storing nothing", () => 
     expect(zero.stdout).toContain("rc=2");
     const file = secrets(["set", "API_TOKEN", "--from-file", "/dev/zero"]);
     expect(file.code).toBe(2);
-    expect(file.stderr).toMatch(/Cannot read --from-file \/dev\/zero: it is not a regular file/);
+    expect(file.stderr).toMatch(/Cannot read --from-file \/dev\/zero: it is a character device, not a regular file/);
     intact();
   });
 
@@ -93,7 +93,7 @@ describe("set refuses every way around its input rules, storing nothing", () => 
     spawnSync("mkfifo", [path.join(dir, "fifo")]);
     const fifo = secrets(["set", "API_TOKEN", "--from-file", "fifo"]);
     expect(fifo.code).toBe(2);
-    expect(fifo.stderr).toMatch(/not a regular file/);
+    expect(fifo.stderr).toMatch(/Cannot read --from-file fifo: it is a named pipe, not a regular file/);
     expect(secrets(["set", "API_TOKEN", "--from-file", "nope"]).code).toBe(2);
     writeFileSync(path.join(dir, "empty"), "");
     expect(secrets(["set", "API_TOKEN", "--from-file", "empty"]).code).toBe(2);

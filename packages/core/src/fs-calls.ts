@@ -76,13 +76,36 @@ export async function readUpTo(
   return length > limit ? undefined : buffer.subarray(0, length);
 }
 
+/** The `isX()` methods of `Stats` and `BigIntStats`. */
+export interface FileTypeTests {
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isSocket(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/** What a path is, in words for an error ("a named pipe", "a directory"): "a regular file" for one. */
+export function fileTypeOf(stats: FileTypeTests): string {
+  if (stats.isFile()) return "a regular file";
+  if (stats.isDirectory()) return "a directory";
+  if (stats.isFIFO()) return "a named pipe";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  if (stats.isSymbolicLink()) return "a symbolic link";
+  return "an unknown kind of file";
+}
+
 /** What `readRegularFile` found: the bytes, or why there are none. */
 export type RegularFileRead =
   | { readonly kind: "read"; readonly bytes: Buffer }
   | { readonly kind: "missing" }
   | { readonly kind: "directory" }
-  /** A FIFO, socket or device: never read (a pipe or `/dev/zero` may never end). */
-  | { readonly kind: "not-a-file" }
+  /** A FIFO, socket or device, named in `type` ("a named pipe"): never read (a pipe or `/dev/zero` may never end). */
+  | { readonly kind: "not-a-file"; readonly type: string }
   /** More than `limit` bytes: `size` is what `stat` said, or `limit + 1` for a file that grew while it was read. */
   | { readonly kind: "too-large"; readonly size: number }
   /** The open, `stat` or a read failed (not ENOENT); `error` is Node's own. */
@@ -107,7 +130,7 @@ export async function readRegularFile(file: string, limit: number): Promise<Regu
   try {
     const stat = await handle.stat();
     if (stat.isDirectory()) return { kind: "directory" };
-    if (!stat.isFile()) return { kind: "not-a-file" };
+    if (!stat.isFile()) return { kind: "not-a-file", type: fileTypeOf(stat) };
     if (stat.size > limit) return { kind: "too-large", size: stat.size };
     const bytes = await readUpTo(handle, stat.size, limit);
     return bytes === undefined ? { kind: "too-large", size: limit + 1 } : { kind: "read", bytes };

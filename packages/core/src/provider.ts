@@ -67,7 +67,15 @@ export {
   type FileLockOptions,
   withFileLock,
 } from "./file-lock.js";
-export { fileCalls, type ReadableFile, type RegularFileRead, readRegularFile, readUpTo } from "./fs-calls.js";
+export {
+  type FileTypeTests,
+  fileCalls,
+  fileTypeOf,
+  type ReadableFile,
+  type RegularFileRead,
+  readRegularFile,
+  readUpTo,
+} from "./fs-calls.js";
 export { type DescribeFsErrorOptions, describeFsError, fsErrorCode } from "./fs-errors.js";
 export { type LogFields, type Logger, type LogLevel, silentLogger } from "./logger.js";
 export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";

@@ -1,10 +1,26 @@
 import { execFileSync } from "node:child_process";
-import { promises as fsPromises, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  promises as fsPromises,
+  lstatSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { monotonicMs } from "../src/monotonic.js";
-import { fileCalls, fsErrorCode, type ReadableFile, readRegularFile, readUpTo } from "../src/provider.js";
+import {
+  fileCalls,
+  fileTypeOf,
+  fsErrorCode,
+  type ReadableFile,
+  readRegularFile,
+  readUpTo,
+} from "../src/provider.js";
 
 const dir = mkdtempSync(path.join(tmpdir(), "secrets-fs-calls-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -165,7 +181,28 @@ describe("readRegularFile", () => {
   it("refuses a FIFO without waiting for a writer, and a device without reading it", async () => {
     const fifo = path.join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
-    expect(await readRegularFile(fifo, 100)).toEqual({ kind: "not-a-file" });
-    expect(await readRegularFile("/dev/zero", 100)).toEqual({ kind: "not-a-file" });
+    expect(await readRegularFile(fifo, 100)).toEqual({ kind: "not-a-file", type: "a named pipe" });
+    expect(await readRegularFile("/dev/zero", 100)).toEqual({
+      kind: "not-a-file",
+      type: "a character device",
+    });
+  });
+
+  it("names each kind of file an error may meet", async () => {
+    const socket = path.join(dir, "socket");
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(socket, resolve));
+    try {
+      expect(fileTypeOf(statSync(socket))).toBe("a socket");
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const link = path.join(dir, "link");
+    symlinkSync(socket, link);
+    expect(fileTypeOf(lstatSync(link))).toBe("a symbolic link");
+    expect(fileTypeOf(statSync(dir))).toBe("a directory");
+    expect(fileTypeOf(statSync("/dev/null"))).toBe("a character device");
+    writeFileSync(path.join(dir, "plain"), "x");
+    expect(fileTypeOf(statSync(path.join(dir, "plain"), { bigint: true }))).toBe("a regular file");
   });
 });

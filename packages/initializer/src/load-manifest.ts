@@ -92,7 +92,7 @@ async function readManifestFile(file: string, origin: string, field: string): Pr
     case "directory":
       return refuse("it is a directory");
     case "not-a-file":
-      return refuse("it is not a regular file");
+      return refuse(`it is ${found.type}, not a regular file`);
     case "too-large":
       return refuse(tooLarge());
     case "failed":

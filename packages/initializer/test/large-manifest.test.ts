@@ -102,12 +102,12 @@ describe("a large manifest", () => {
 
   it("refuses an endless device and a FIFO without reading them", async () => {
     await expect(loadManifest({ cwd: dir, env: {}, path: "/dev/zero" })).rejects.toThrow(
-      "Secrets manifest /dev/zero (from the manifest option) cannot be read: it is not a regular file",
+      "Secrets manifest /dev/zero (from the manifest option) cannot be read: it is a character device, not a regular file",
     );
     const fifo = path.join(dir, "fifo.yaml");
     execFileSync("mkfifo", [fifo]);
     await expect(loadManifest({ cwd: dir, env: { SECRETS_MANIFEST: fifo } })).rejects.toThrow(
-      /cannot be read: it is not a regular file/,
+      /cannot be read: it is a named pipe, not a regular file/,
     );
   });
 

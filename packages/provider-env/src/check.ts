@@ -2,7 +2,12 @@
 
 import { constants, type Stats } from "node:fs";
 import path from "node:path";
-import { fileCalls as fs, type ProviderStatus, ProviderUnavailableError } from "@org/secrets-core/provider";
+import {
+  fileTypeOf,
+  fileCalls as fs,
+  type ProviderStatus,
+  ProviderUnavailableError,
+} from "@org/secrets-core/provider";
 import type { DotenvFile } from "./dotenv-file.js";
 import { fileError, notAFile } from "./fs-errors.js";
 import { PROVIDER } from "./options.js";
@@ -29,7 +34,7 @@ export async function checkDotenvFile(file: DotenvFile): Promise<ProviderStatus>
   let exists = true;
   try {
     const stats = await fs.stat(file.path);
-    if (!stats.isFile()) throw notAFile(file.path);
+    if (!stats.isFile()) throw notAFile(file.path, fileTypeOf(stats));
     file.warnIfExposed(stats.mode);
     await fs.access(file.path, constants.R_OK | constants.W_OK);
   } catch (error) {

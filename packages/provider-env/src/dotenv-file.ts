@@ -3,6 +3,7 @@
 import { type BigIntStats, promises as fs } from "node:fs";
 import {
   fileCalls,
+  fileTypeOf,
   type Logger,
   ProviderError,
   readRegularFile,
@@ -44,7 +45,7 @@ export class DotenvFile {
       }
       throw fileError(error, "read", this.path);
     }
-    if (!stats.isFile()) throw notAFile(this.path);
+    if (!stats.isFile()) throw notAFile(this.path, fileTypeOf(stats));
     this.warnIfExposed(Number(stats.mode));
     const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
     if (this.#cached?.key === key) return this.#cached.document;
@@ -126,8 +127,9 @@ export class DotenvFile {
       case "missing":
         return undefined;
       case "directory":
+        throw notAFile(file, "a directory");
       case "not-a-file":
-        throw notAFile(file);
+        throw notAFile(file, found.type);
       case "too-large":
         throw this.tooLarge(file, "is", found.size);
       case "failed":

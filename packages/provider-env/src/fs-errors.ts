@@ -19,8 +19,9 @@ const OWN_WORDS = {
   ENOTDIR: "a parent of it is not a directory",
 } as const;
 
-export function notAFile(file: string): SecretError {
-  return new ProviderUnavailableError(`Cannot use ${file}: it is not a regular file (a directory?)`, {
+/** `type` in words, as `fileTypeOf` gives it ("a directory", "a named pipe"). */
+export function notAFile(file: string, type: string): SecretError {
+  return new ProviderUnavailableError(`Cannot use ${file}: it is ${type}, not a regular file`, {
     provider: PROVIDER,
   });
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import {
   chmodSync,
   existsSync,
@@ -328,10 +329,27 @@ describe("reading", () => {
       () => provider.check(),
     ]) {
       const error = await failure(attempt());
-      expect(error.message).toContain(file);
+      expect(error.message).toBe(`Cannot use ${file}: it is a directory, not a regular file`);
       expect(error.provider).toBe("env");
     }
     expect(statSync(file).isDirectory()).toBe(true);
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+
+  it("names a FIFO in place of the file as a named pipe, and never opens it to read", async () => {
+    const { dir, file, provider } = setup();
+    execFileSync("mkfifo", [file]);
+    for (const attempt of [
+      () => provider.get("A"),
+      () => provider.list(),
+      () => provider.set("A", "1"),
+      () => provider.check(),
+    ]) {
+      const error = await failure(attempt());
+      expect(error.message).toBe(`Cannot use ${file}: it is a named pipe, not a regular file`);
+      expect(error.provider).toBe("env");
+    }
+    expect(statSync(file).isFIFO()).toBe(true);
     expect(readdirSync(dir)).toEqual([".env"]);
   });
 
