@@ -42,7 +42,7 @@ rows.push(...(await (await import("./powertools.mjs")).benchCachedReads(root)));
   });
 }
 
-// 3. Start-up time of the CLI against `node -e 0`, every case in alternating rounds.
+// 3. Start-up time of the CLI against `node -e 0`, every case once per round, in random order.
 rows.push(...(await (await import("./startup.mjs")).benchStartup({ root, cliBin, bundle })));
 
 rows.push(await (await import("./redaction.mjs")).benchRedaction(root));

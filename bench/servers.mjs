@@ -10,6 +10,15 @@ import path from "node:path";
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+/** Put `items` in a uniformly random order, in place (Fisher-Yates), and return them. */
+export function shuffle(items) {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
+}
+
 /** Run `fn` over `items` with at most `limit` in flight. */
 export async function mapLimit(items, limit, fn) {
   let next = 0;

@@ -1,15 +1,16 @@
-// Start-up of the CLI against `node -e 0`: every case runs once per round, in
-// alternating rounds, and each figure is the median over rounds divided by the
-// baseline's median in the same run. Vault and AWS run against real local dev
+// Start-up of the CLI against `node -e 0`: every case runs once per round, in a
+// new random order each round (so no case always follows the same one), and
+// each figure is the median over rounds divided by the baseline's median in
+// the same run. Vault and AWS run against real local dev
 // servers (`bao`, `moto_server` on PATH); without them those rows are skipped.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { findBinary, median, startMoto, startOpenBao } from "./servers.mjs";
+import { findBinary, median, shuffle, startMoto, startOpenBao } from "./servers.mjs";
 
 /** Rows for bench/run.mjs. `node` (default: this process's) runs every case. */
-export async function benchStartup({ root, cliBin, bundle, node = process.execPath, rounds = 15 } = {}) {
+export async function benchStartup({ root, cliBin, bundle, node = process.execPath, rounds = 41 } = {}) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "secrets-bench-"));
   const stops = [];
   const base = { PATH: process.env.PATH ?? "", HOME: dir, SECRET_PROVIDER: "env", LOG_LEVEL: "error" };
@@ -72,13 +73,17 @@ export async function benchStartup({ root, cliBin, bundle, node = process.execPa
     // One run of each case before the rounds: it also fills the code cache of the bundle's sections
     // (in HOME/.cache), as any run after the first finds it.
     for (const [, args, env] of cases) spawnSync(node, args, { cwd: dir, env, stdio: "ignore" });
-    for (let round = 0; round < rounds; round++)
-      cases.forEach(([label, args, env], i) => {
+    const order = cases.map((_, i) => i);
+    for (let round = 0; round < rounds; round++) {
+      shuffle(order);
+      for (const i of order) {
+        const [label, args, env] = cases[i];
         const start = performance.now();
         const r = spawnSync(node, args, { cwd: dir, env, stdio: "ignore" });
         samples[i].push(performance.now() - start);
         if (r.status !== 0 && !label.includes("health")) throw new Error(`${label} exited ${r.status}`);
-      });
+      }
+    }
     const baseline = median(samples[0]);
     return cases.slice(1).map(([label], i) => {
       const ms = median(samples[i + 1]);

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { mapLimit, median, startOpenBao } from "./servers.mjs";
+import { mapLimit, median, shuffle, startOpenBao } from "./servers.mjs";
 
 const READS = 200;
 const CREATES = 1000;
@@ -79,11 +79,11 @@ export async function benchVault(root) {
     // Each round runs the three in a new random order: the server's state (its caches, its
     // open connections) then favours none of them.
     for (let round = 0; round < ROUNDS; round++) {
-      const order = [
+      const order = shuffle([
         async () => seq.push(await time(sequential)),
         async () => all.push(await time(parallel)),
         async () => ours.push(await time(viaToolkit)),
-      ].sort(() => Math.random() - 0.5);
+      ]);
       for (const run of order) await run();
     }
     rows.push({
