@@ -83,7 +83,7 @@ export class SecretManager {
     Object.defineProperty(this, BRAND, { value: true });
   }
 
-  /** The provider's short name (`env`, `vault`, `aws`…). */
+  /** The provider's short name (`env`, `vault`, `aws`...). */
   get providerName(): string {
     return this.#handle.name;
   }

@@ -147,7 +147,7 @@ export class AwsClient {
   /**
    * The error for a request `signal` cancelled: once the caller's deadline
    * passed, nothing goes on, and no caller mistakes the cancellation for an
-   * answer ("absent", "denied"…). `undefined` while the signal is not aborted.
+   * answer ("absent", "denied", ...). `undefined` while the signal is not aborted.
    */
   cancelled(error: unknown, signal: AbortSignal | undefined, ctx?: AwsErrorContext): SecretError | undefined {
     if (!signal?.aborted) return undefined;

@@ -115,7 +115,7 @@ export function decodeValue(
 export class BinarySecretError extends ProviderError {
   /** Every secret of the read that holds binary data: one for a single read, possibly several for a bulk read. */
   readonly secrets: readonly string[];
-  /** Standard message (when `message` is `undefined`): `Secret 'NAME' (prefix/NAME) holds binary data …`, naming every target. */
+  /** Standard message (when `message` is `undefined`): `Secret 'NAME' (prefix/NAME) holds binary data ...`, naming every target. */
   constructor(message: string | undefined, options: { targets: readonly Target[]; cause?: unknown }) {
     const all = options.targets;
     const first = all[0]!;
