@@ -25,10 +25,15 @@ interface Entry {
   readonly data: Buffer;
 }
 
-/** One module as this run compiled it. */
+/**
+ * One module as this run compiled it. `code` is the cache file's bytes when
+ * they were used: keeping Node's string of the code instead would hold a
+ * second copy of every module's source in V8's young generation, which each
+ * garbage collection of a start-up copies.
+ */
 interface Compiled {
   readonly filename: string;
-  readonly code: string;
+  readonly code: string | Buffer;
   readonly script: Vm.Script;
 }
 
@@ -106,8 +111,9 @@ function compileThroughCache(Module: ModuleApi, file: string): void {
       if (format === undefined) return original.call(this, content, filename, format);
       throw error;
     }
-    if (cachedData === undefined || script.cachedDataRejected) missed = true;
-    compiled.push({ filename, code: content, script });
+    const hit = cachedData !== undefined && script.cachedDataRejected !== true;
+    if (!hit) missed = true;
+    compiled.push({ filename, code: hit ? (entry as Entry).code : content, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const requireFromFile = Module.createRequire(filename);
     return wrapper.call(this.exports, this.exports, requireFromFile, this, filename, path.dirname(filename));
@@ -159,9 +165,11 @@ function sameCode(bytes: Buffer, code: string): boolean {
 }
 
 function record({ filename, code, script }: Compiled): Buffer[] {
-  return [filename, code]
-    .flatMap((text) => withLength(Buffer.from(text, "utf8")))
-    .concat(withLength(script.createCachedData()));
+  return [
+    ...withLength(Buffer.from(filename, "utf8")),
+    ...withLength(typeof code === "string" ? Buffer.from(code, "utf8") : code),
+    ...withLength(script.createCachedData()),
+  ];
 }
 
 function withLength(bytes: Buffer): Buffer[] {

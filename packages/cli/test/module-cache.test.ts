@@ -197,6 +197,12 @@ describe("the executable's module cache (Node 20, which has no compile cache of 
     const run = secrets(home, ["get", "SECRET_KEY"]);
     expect([run.status, run.stdout, run.stderr]).toEqual([0, value, ""]);
     for (const [name, stored] of records(file)) expect(stored).toBe(readFileSync(name, "utf8"));
+    // The rewritten file (the other modules' records carried over from the old one) serves the next run whole.
+    const rewritten = readFileSync(file);
+    const mtime = statSync(file).mtimeMs;
+    expect(secrets(home, ["get", "SECRET_KEY"]).stdout).toBe(value);
+    expect(statSync(file).mtimeMs).toBe(mtime);
+    expect(readFileSync(file).equals(rewritten)).toBe(true);
   });
 
   it("a cut-short or foreign cache file is ignored and replaced", () => {
