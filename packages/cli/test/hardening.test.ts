@@ -84,7 +84,9 @@ describe("set refuses every way around its input rules, storing nothing", () => 
     expect(zero.stdout).toContain("rc=2");
     const file = secrets(["set", "API_TOKEN", "--from-file", "/dev/zero"]);
     expect(file.code).toBe(2);
-    expect(file.stderr).toMatch(/Cannot read --from-file \/dev\/zero: it is a character device, not a regular file/);
+    expect(file.stderr).toMatch(
+      /Cannot read --from-file \/dev\/zero: it is a character device, not a regular file/,
+    );
     intact();
   });
 
