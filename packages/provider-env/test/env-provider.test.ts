@@ -318,40 +318,34 @@ describe("reading", () => {
     expect(opened.mock.calls.filter(([p]) => p === file)).toHaveLength(1);
   });
 
-  it("reports a directory in place of the file as a SecretError naming the path", async () => {
-    const { dir, file, provider } = setup();
-    mkdirSync(file);
-    // One at a time: a rejection must never wait unobserved while another is awaited.
-    for (const attempt of [
-      () => provider.get("A"),
-      () => provider.list(),
-      () => provider.set("A", "1"),
-      () => provider.check(),
-    ]) {
-      const error = await failure(attempt());
-      expect(error.message).toBe(`Cannot use ${file}: it is a directory, not a regular file`);
-      expect(error.provider).toBe("env");
-    }
-    expect(statSync(file).isDirectory()).toBe(true);
-    expect(readdirSync(dir)).toEqual([".env"]);
-  });
-
-  it("names a FIFO in place of the file as a named pipe, and never opens it to read", async () => {
-    const { dir, file, provider } = setup();
-    execFileSync("mkfifo", [file]);
-    for (const attempt of [
-      () => provider.get("A"),
-      () => provider.list(),
-      () => provider.set("A", "1"),
-      () => provider.check(),
-    ]) {
-      const error = await failure(attempt());
-      expect(error.message).toBe(`Cannot use ${file}: it is a named pipe, not a regular file`);
-      expect(error.provider).toBe("env");
-    }
-    expect(statSync(file).isFIFO()).toBe(true);
-    expect(readdirSync(dir)).toEqual([".env"]);
-  });
+  it.each([
+    ["a directory", (file: string) => mkdirSync(file), (file: string) => statSync(file).isDirectory()],
+    [
+      "a named pipe",
+      (file: string) => execFileSync("mkfifo", [file]),
+      (file: string) => statSync(file).isFIFO(),
+    ],
+  ])(
+    "reports %s in place of the file as a SecretError naming the path and what it is",
+    async (type, make, still) => {
+      const { dir, file, provider } = setup();
+      make(file);
+      // One at a time: a rejection must never wait unobserved while another is awaited.
+      for (const attempt of [
+        () => provider.get("A"),
+        () => provider.list(),
+        () => provider.set("A", "1"),
+        () => provider.check(),
+      ]) {
+        const error = await failure(attempt());
+        expect(error.message).toBe(`Cannot use ${file}: it is ${type}, not a regular file`);
+        expect(error.provider).toBe("env");
+      }
+      // Left as it was, and nothing written beside it.
+      expect(still(file)).toBe(true);
+      expect(readdirSync(dir)).toEqual([".env"]);
+    },
+  );
 
   it("refuses version reads, having no versions", async () => {
     const { provider } = setup("A=1\n");
