@@ -97,13 +97,13 @@ function compileThroughCache(Module: ModuleApi, file: string): void {
     // ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING).
     if ((format !== "commonjs" && format !== undefined) || content.includes("import("))
       return original.call(this, content, filename, format);
-    const entry = entries.get(filename);
-    const cachedData = entry !== undefined && sameCode(entry.code, content) ? entry.data : undefined;
+    const found = entries.get(filename);
+    const entry = found !== undefined && sameCode(found.code, content) ? found : undefined;
     let script: Vm.Script;
     try {
       script = new vm.Script(Module.wrap(withoutHashbang(content)), {
         filename,
-        ...(cachedData === undefined ? {} : { cachedData }),
+        ...(entry === undefined ? {} : { cachedData: entry.data }),
       });
     } catch (error) {
       // A `.js` file of a package that does not say its kind, which is not CommonJS:
@@ -111,9 +111,9 @@ function compileThroughCache(Module: ModuleApi, file: string): void {
       if (format === undefined) return original.call(this, content, filename, format);
       throw error;
     }
-    const hit = cachedData !== undefined && script.cachedDataRejected !== true;
-    if (!hit) missed = true;
-    compiled.push({ filename, code: hit ? (entry as Entry).code : content, script });
+    const used = entry !== undefined && script.cachedDataRejected !== true ? entry : undefined;
+    if (used === undefined) missed = true;
+    compiled.push({ filename, code: used?.code ?? content, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const requireFromFile = Module.createRequire(filename);
     return wrapper.call(this.exports, this.exports, requireFromFile, this, filename, path.dirname(filename));
