@@ -1,8 +1,8 @@
 // Start-up of the CLI against `node -e 0`: every case runs once per round, in a
 // new random order each round (so no case always follows the same one), and
 // each figure is the median over rounds divided by the baseline's median in
-// the same run. Vault and AWS run against real local dev
-// servers (`bao`, `moto_server` on PATH); without them those rows are skipped.
+// the same run. Vault and AWS run against real local dev servers (`bao`,
+// `moto_server` on PATH); without them those rows are skipped.
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import os from "node:os";
