@@ -53,8 +53,10 @@ const packagesAsSections: Plugin = {
 /**
  * node-vault loads axios, Node's https (for an axios agent) and debug, which
  * the Vault provider replaces with its own request function and a no-op
- * logger: in the Vault section they are the provider's stand-ins (see the
- * provider's node-vault.ts), so the section neither carries nor runs them.
+ * logger, and its command table, mustache and tv4, which build command methods
+ * the provider never calls: in the Vault section they are the provider's
+ * stand-ins (see the provider's node-vault.ts), so the section neither carries
+ * nor runs them.
  */
 const vaultStandIns = path.join(
   path.dirname(require.resolve("@org/secrets-provider-vault")),
@@ -65,7 +67,7 @@ const vaultStandIns = path.join(
 const nodeVaultStandIns: Plugin = {
   name: "node-vault-stand-ins",
   setup(build) {
-    build.onResolve({ filter: /^(?:axios|https|debug)$/ }, (args) =>
+    build.onResolve({ filter: /^(?:axios|https|debug|tv4|mustache|\.\/commands\.js)$/ }, (args) =>
       /[\\/]node-vault[\\/]/.test(args.importer) ? { path: args.path, namespace: "stand-in" } : undefined,
     );
     build.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({

@@ -162,6 +162,20 @@ describe("the bundle's sections", () => {
     expect(names).toEqual(["text main", "text vault", "section aws", "section yargs", "section yaml"]);
   });
 
+  it("the Vault section carries node-vault without its command table, mustache or tv4, which the provider stands in for", () => {
+    const text = readFileSync(path.join(dir, "secrets.cjs"), "latin1");
+    const match = /\/\*@text vault ([\s\S]*?)\*\/\n/.exec(text);
+    expect(match).not.toBeNull();
+    const body = (match as RegExpExecArray)[1] as string;
+    const code = body.slice(1).replaceAll(body.charAt(0), "");
+    // node-vault itself is there (its token renewal), and the provider's stand-ins.
+    expect(code).toContain("tokenLookupSelf");
+    expect(code).toContain("node-vault's command methods are not built");
+    // The command table's paths, tv4's error codes and mustache's name are not.
+    for (const marker of ["{{mount_point}}", "approleLogin", "ENUM_MISMATCH", "mustache.js"])
+      expect(code, marker).not.toContain(marker);
+  });
+
   it("a bundle changed after the build still finds its sections, by their markers", () => {
     // Bytes appended move every section away from where the start script's index puts it.
     const changed = path.join(dir, "changed.cjs");

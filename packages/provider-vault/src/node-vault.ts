@@ -24,6 +24,10 @@ export async function createNodeVaultClient(url: string, transport: unknown): Pr
     rpDefaults: { strictSSL: true },
     // Every request goes through the provider's own HTTP client: redirects, aborts and timeouts are ours.
     "request-promise": transport,
+    // No command methods (the provider calls only request()), also from a copy
+    // of node-vault the application loaded itself, and request()'s check of its options.
+    commands: STAND_INS["./commands.js"],
+    tv4: STAND_INS.tv4,
   });
   // node-vault also picks these up from process.env on its own; the provider sends
   // token and namespace per request, and paths are exactly the ones it encoded.
@@ -35,12 +39,14 @@ export async function createNodeVaultClient(url: string, transport: unknown): Pr
 
 /**
  * node-vault requires axios (its default HTTP client), Node's `https` (for an
- * axios agent) and debug (its default logger) as it loads, although the
- * provider replaces all three. Loading them is most of node-vault's start-up
- * (about 60 of 80 ms on a small VM), so the provider loads its own copy of
- * node-vault with stand-ins for them (see node-vault-stand-ins.ts), which
- * throw if ever used (node-vault reaches for them only when it is not given
- * a request function). A built-in's stand-in works because Node's module cache
+ * axios agent), debug (its default logger) and what builds its command
+ * methods (its command table, mustache and tv4) as it loads, although the
+ * provider replaces or never uses them. Loading them is most of node-vault's
+ * start-up (about 60 of 80 ms on a small VM for axios, https and debug alone),
+ * so the provider loads its own copy of node-vault with stand-ins for them
+ * (see node-vault-stand-ins.ts), which throw if ever used (node-vault reaches
+ * for them only when it is not given a request function) or, for tv4, check
+ * what `request()` is given. A built-in's stand-in works because Node's module cache
  * is consulted before built-ins for names without `node:`. The stand-ins are in
  * Node's module cache only for the duration of that synchronous `require`, and
  * node-vault's entry is taken out afterwards too: the application's own
