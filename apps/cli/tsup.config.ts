@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { brotliCompressSync, constants } from "node:zlib";
 import type { Plugin } from "esbuild";
 import { defineConfig } from "tsup";
+import { deferredRequest } from "../../packages/cli/src/deferred-builtins.js";
 import { SECTION_LOADER_ID } from "./src/section-loader.js";
 
 const require = createRequire(import.meta.url);
@@ -74,6 +75,31 @@ const nodeVaultStandIns: Plugin = {
       contents: `module.exports = require(${JSON.stringify(vaultStandIns)}).STAND_INS[${JSON.stringify(args.path)}];`,
       loader: "js",
       resolveDir: path.dirname(vaultStandIns),
+    }));
+  },
+};
+
+/**
+ * In the AWS section, the SDK's HTTP handler gets the CLI's stand-in for
+ * `http2`, which it loads but a run does not use (see the CLI's
+ * deferred-builtins.ts): the real module loads the first time it is used.
+ * Not `zlib`: the section carries the ES build of `@smithy/core`, whose
+ * `import * as zlib` lists the module's members as it loads, which loads it.
+ */
+const deferredBuiltins = fileURLToPath(
+  new URL("../../packages/cli/src/deferred-builtins.ts", import.meta.url),
+);
+const deferBuiltinsInSdk: Plugin = {
+  name: "deferred-builtins",
+  setup(build) {
+    build.onResolve({ filter: /^(?:node:)?http2$/ }, (args) => {
+      const name = deferredRequest(args.path, args.importer);
+      return name === undefined ? undefined : { path: name, namespace: "deferred-builtin" };
+    });
+    build.onLoad({ filter: /.*/, namespace: "deferred-builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(deferredBuiltins)}).deferredBuiltin(${JSON.stringify(args.path)});`,
+      loader: "js",
+      resolveDir: path.dirname(deferredBuiltins),
     }));
   },
 };
@@ -183,7 +209,12 @@ async function assembleBundle(): Promise<void> {
       // for `import()`: the few they hold (Node built-ins) become `require`.
       supported: { "dynamic-import": false },
       external: ["@org/secrets-core", "@org/secrets-core/provider"],
-      plugins: name === "vault" ? [followRequires, nodeVaultStandIns] : [followRequires],
+      plugins:
+        name === "vault"
+          ? [followRequires, nodeVaultStandIns]
+          : name === "aws"
+            ? [followRequires, deferBuiltinsInSdk]
+            : [followRequires],
       ...(name === "vault" ? { define: { __SECRETS_NODE_VAULT_BUNDLED__: "true" } } : {}),
       logLevel: "error",
     });

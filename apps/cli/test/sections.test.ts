@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync } from "node:zlib";
+import { motoEnv, type RunningServer, startMoto } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /*
@@ -81,6 +82,7 @@ function builtIns(args: string[], env: Record<string, string> = {}) {
   });
   return {
     code: run.status,
+    stdout: run.stdout,
     stderr: run.stderr,
     modules: JSON.parse(readFileSync(record, "utf8")) as string[],
   };
@@ -234,6 +236,35 @@ describe("the bundle's sections", () => {
     const run = secrets(["health", "--manifest", manifest]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.scripts).toEqual(["secrets.cjs", "secrets.cjs#main", "secrets.cjs#yaml"]);
+  });
+});
+
+describe("the AWS section against moto", () => {
+  let moto: RunningServer;
+  beforeAll(async () => {
+    moto = await startMoto();
+  }, 120_000);
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  it("reads a secret without loading http2, which the SDK's HTTP handler asks for as it loads but a read does not use", () => {
+    const env = { ...motoEnv(moto.url), SECRET_PROVIDER: "aws", SECRET_AWS_PREFIX: "deferred/" };
+    const set = spawnSync(process.execPath, ["secrets.cjs", "set", "BUILTINS"], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+      input: "read-over-http-1.1",
+      encoding: "utf8",
+    });
+    expect([set.status, set.stderr]).toEqual([0, ""]);
+    expect(builtIns(["get", "BUILTINS"], env).code).toBe(0);
+    const aws = builtIns(["get", "BUILTINS"], env);
+    expect([aws.code, aws.stderr, aws.stdout]).toEqual([0, "", "read-over-http-1.1"]);
+    // The SDK loaded and made its request over Node's http, signed (crypto).
+    expect(aws.modules).toContain("NativeModule http");
+    expect(aws.modules).toContain("NativeModule crypto");
+    // (zlib is loaded: the ES build of @smithy/core that the section carries imports it as a namespace.)
+    expect(aws.modules.filter((m) => /^NativeModule http2$/.test(m))).toEqual([]);
   });
 });
 

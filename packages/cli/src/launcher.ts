@@ -8,9 +8,11 @@
  * which loads the CommonJS builds of core and the providers: Node's ES module
  * loader, slower to resolve and compile each file, is then used only for a
  * third-party provider that is an ES module. What each `require` resolved to
- * is kept too (see resolve-cache.ts).
+ * is kept too (see resolve-cache.ts), and the AWS SDK's packages get stand-ins
+ * for two built-ins they load but a run does not use (see deferred-builtins.ts).
  */
 import { codeCacheDirectory, enableCompileCache } from "./compile-cache.js";
+import { deferBuiltins } from "./deferred-builtins.js";
 import { cacheCommonJsModules } from "./module-cache.js";
 import { processOutput } from "./process-output.js";
 import { cacheResolutions } from "./resolve-cache.js";
@@ -24,6 +26,7 @@ else {
   const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : codeCacheDirectory();
   cacheCommonJsModules(argv, directory);
   cacheResolutions(argv, directory);
+  deferBuiltins();
   // Built as `require("./bin.cjs")` (see tsup.config.ts).
   import("./bin.js").catch((error: unknown) => {
     // Only a broken installation gets here: name the file, not a stack trace.
