@@ -39,20 +39,20 @@ export async function createNodeVaultClient(url: string, transport: unknown): Pr
 
 /**
  * node-vault requires axios (its default HTTP client), Node's `https` (for an
- * axios agent), debug (its default logger) and what builds its command
- * methods (its command table, mustache and tv4) as it loads, although the
- * provider replaces or never uses them. Loading them is most of node-vault's
- * start-up (about 60 of 80 ms on a small VM for axios, https and debug alone),
- * so the provider loads its own copy of node-vault with stand-ins for them
- * (see node-vault-stand-ins.ts), which throw if ever used (node-vault reaches
- * for them only when it is not given a request function) or, for tv4, check
- * what `request()` is given. A built-in's stand-in works because Node's module cache
+ * axios agent), debug (its default logger) and what builds its command methods
+ * (its command table, mustache and tv4) as it loads, although the provider
+ * replaces or never uses them. Loading them is most of node-vault's start-up
+ * (about 60 of 80 ms on a small VM for axios, https and debug alone), so the
+ * provider loads its own copy of node-vault with stand-ins for them (see
+ * node-vault-stand-ins.ts), which throw if ever used (node-vault reaches for
+ * them only when it is not given a request function) or, for tv4, check what
+ * `request()` is given. A built-in's stand-in works because Node's module cache
  * is consulted before built-ins for names without `node:`. The stand-ins are in
  * Node's module cache only for the duration of that synchronous `require`, and
  * node-vault's entry is taken out afterwards too: the application's own
  * `require("node-vault")`, `require("axios")` or `require("https")` later loads
- * the real modules, untouched. When the
- * application has already loaded node-vault, that copy is used as it is.
+ * the real modules, untouched. When the application has already loaded
+ * node-vault, that copy is used as it is.
  */
 async function loadNodeVault(): Promise<NodeVaultFactory> {
   if (typeof __SECRETS_NODE_VAULT_BUNDLED__ === "boolean" && __SECRETS_NODE_VAULT_BUNDLED__)
