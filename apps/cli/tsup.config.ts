@@ -271,6 +271,13 @@ export default defineConfig({
   clean: true,
   minify: false,
   esbuildPlugins: [packagesAsSections, sharedSectionLoader],
+  // The CLI's ES build splits its code into chunks that import one another bare
+  // (`import "./chunk-X.js"`) only to keep their order; each chunk only defines
+  // things, and the package says it has no side effects, so esbuild rightly drops
+  // those imports. It would say so once per import, on every build.
+  esbuildOptions(options) {
+    options.logOverride = { ...options.logOverride, "ignored-bare-import": "silent" };
+  },
   // Core in a section runs without Node's ES module loader: it takes a third-party
   // provider with `require` (see core's resolve.ts).
   define: { __SECRETS_CORE_BUNDLED__: "true" },
