@@ -9,10 +9,8 @@
  * against a real moto), and the image's entrypoint runs `init` before the
  * application and stops the container when `init` fails.
  */
-import { spawn } from "node:child_process";
 import {
   chmodSync,
-  chownSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -35,6 +33,7 @@ import {
   startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { giveToUser, type Result, runAsUser } from "./unprivileged.js";
 
 const NODE_MAJOR = Number.parseInt(process.versions.node, 10);
 /** What `health` says, once, on a Node.js the AWS SDK will stop supporting (nothing on Node.js 22 and later). */
@@ -45,10 +44,6 @@ const SDK_NODE_NOTICE =
 
 const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 const entrypointSource = fileURLToPath(new URL("../../../deploy/docker-entrypoint.sh", import.meta.url));
-
-/** As root: nobody. Otherwise the current (already unprivileged) user. */
-const asRoot = process.getuid?.() === 0;
-const user = asRoot ? { uid: 65534, gid: 65534 } : {};
 
 const manifest = [
   "version: 1",
@@ -65,31 +60,11 @@ let tmp: string; // the writable emptyDir
 let cli: string;
 let entrypoint: string; // copied into the layout, as the image does: the checkout may be private to its owner
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs `file args` as the unprivileged user in /app with exactly this environment (plus PATH). */
 function run(file: string, args: string[], env: Record<string, string>): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd: app,
-      env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", TMPDIR: tmp, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-      ...user,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return runAsUser(file, args, {
+    cwd: app,
+    env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", TMPDIR: tmp, ...env },
   });
 }
 
@@ -99,7 +74,7 @@ const secrets = (args: string[], env: Record<string, string>) => run(process.exe
 function privateFile(name: string, content: string): string {
   const file = path.join(tmp, name);
   writeFileSync(file, content, { mode: 0o400 });
-  if (asRoot) chownSync(file, 65534, 65534);
+  giveToUser(file);
   return file;
 }
 
@@ -113,7 +88,7 @@ beforeAll(() => {
   mkdirSync(opt, { recursive: true });
   mkdirSync(app);
   mkdirSync(tmp, { mode: 0o700 });
-  if (asRoot) chownSync(tmp, 65534, 65534);
+  giveToUser(tmp);
   cli = path.join(opt, "secrets.cjs");
   copyFileSync(bundle, cli);
   chmodSync(cli, 0o755);

@@ -1,7 +1,5 @@
-import { spawn } from "node:child_process";
 import {
   chmodSync,
-  chownSync,
   copyFileSync,
   mkdirSync,
   mkdtempSync,
@@ -14,18 +12,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { giveToUser, type Result, runAsUser } from "./unprivileged.js";
 
 /*
  * Files the user may not read or write, met by the bundled CLI: one line that
- * names the file and says why, a non-zero exit, nothing written. Root reads and
- * writes anything, so as root the CLI runs as nobody; as any other user the
- * modes below already bind it.
+ * names the file and says why, a non-zero exit, nothing written. The CLI runs
+ * as a user the modes bind (see unprivileged.ts).
  */
 
 const bundle = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
-const asRoot = process.getuid?.() === 0;
-const NOBODY = 65534;
-const user = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
 const CANARY = "canary-value-9f3c2a7e41d8";
 
 let base: string;
@@ -42,7 +37,7 @@ beforeAll(() => {
   chmodSync(cli, 0o644);
   home = path.join(base, "home");
   mkdirSync(home, { mode: 0o700 });
-  if (asRoot) chownSync(home, NOBODY, NOBODY);
+  giveToUser(home);
 });
 
 afterAll(() => {
@@ -62,30 +57,11 @@ function workDir(name: string, files: Record<string, string> = {}): string {
   return dir;
 }
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 function secrets(args: string[], cwd: string, stdin = ""): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: home, SECRET_PROVIDER: "env" },
-      ...user,
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
+  return runAsUser(process.execPath, [cli, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: home, SECRET_PROVIDER: "env" },
+    stdin,
   });
 }
 
