@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -69,7 +70,8 @@ function secrets(args: string[], cwd: string, stdin = ""): Promise<Result> {
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of readdirSync(dir).sort()) {
-    out[name] = readFileSync(path.join(dir, name), "latin1");
+    const file = path.join(dir, name);
+    out[name] = `${(statSync(file).mode & 0o7777).toString(8)} ${readFileSync(file, "latin1")}`;
   }
   return out;
 }
