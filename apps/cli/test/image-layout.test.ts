@@ -25,15 +25,17 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
+  type CliResult,
   HostileProxy,
   motoEnv,
   type OpenBaoServer,
   type RunningServer,
+  runProcess,
   startMoto,
   startOpenBao,
 } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { giveToUser, type Result, runAsUser } from "./unprivileged.js";
+import { giveToUser, unprivileged } from "./unprivileged.js";
 
 const NODE_MAJOR = Number.parseInt(process.versions.node, 10);
 /** What `health` says, once, on a Node.js the AWS SDK will stop supporting (nothing on Node.js 22 and later). */
@@ -61,10 +63,11 @@ let cli: string;
 let entrypoint: string; // copied into the layout, as the image does: the checkout may be private to its owner
 
 /** Runs `file args` as the unprivileged user in /app with exactly this environment (plus PATH). */
-function run(file: string, args: string[], env: Record<string, string>): Promise<Result> {
-  return runAsUser(file, args, {
+function run(file: string, args: string[], env: Record<string, string>): Promise<CliResult> {
+  return runProcess(file, args, {
     cwd: app,
-    env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", TMPDIR: tmp, ...env },
+    env: { HOME: "/nonexistent", TMPDIR: tmp, ...env },
+    user: unprivileged,
   });
 }
 

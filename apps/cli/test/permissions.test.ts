@@ -12,8 +12,9 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type CliResult, runCli } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { giveToUser, type Result, runAsUser } from "./unprivileged.js";
+import { giveToUser, unprivileged } from "./unprivileged.js";
 
 /*
  * Files the user may not read or write, met by the bundled CLI: one line that
@@ -58,11 +59,13 @@ function workDir(name: string, files: Record<string, string> = {}): string {
   return dir;
 }
 
-function secrets(args: string[], cwd: string, stdin = ""): Promise<Result> {
-  return runAsUser(process.execPath, [cli, ...args], {
+function secrets(args: string[], cwd: string, stdin = ""): Promise<CliResult> {
+  return runCli(args, {
+    bin: cli,
     cwd,
-    env: { PATH: process.env.PATH ?? "", HOME: home, SECRET_PROVIDER: "env" },
+    env: { HOME: home, SECRET_PROVIDER: "env" },
     stdin,
+    user: unprivileged,
   });
 }
 

@@ -19,7 +19,7 @@ export interface CliResult {
   readonly timedOut: boolean;
 }
 
-export interface RunCliOptions {
+export interface RunProcessOptions {
   /** The whole environment of the child (only PATH is added); nothing leaks in from the test process. */
   env?: Record<string, string>;
   /** Written to standard input, then closed (default: empty). */
@@ -27,6 +27,11 @@ export interface RunCliOptions {
   cwd?: string;
   /** Kill the child after this long (default 60 s) and report `timedOut`. */
   timeoutMs?: number;
+  /** Run the child as this user and group (switching needs the tests to run as root); default: the tests' own. */
+  user?: { readonly uid: number; readonly gid: number } | undefined;
+}
+
+export interface RunCliOptions extends RunProcessOptions {
   /** The script (default: the `secrets` executable packages/cli declares). */
   bin?: string;
 }
@@ -43,12 +48,21 @@ export function cliBin(): string {
 }
 
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
-  const bin = options.bin ?? cliBin();
+  return runProcess(process.execPath, [options.bin ?? cliBin(), ...args], options);
+}
+
+/** Runs `command args` to its end, as `runCli` runs the CLI: its exit, its output as text. */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: RunProcessOptions = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(command, args, {
       cwd: options.cwd ?? process.cwd(),
       env: { PATH: process.env.PATH ?? "", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
+      ...options.user,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];

@@ -14,7 +14,9 @@ export {
   createCliProject,
   mapLimit,
   type RunCliOptions,
+  type RunProcessOptions,
   runCli,
+  runProcess,
   runWithClosedStdout,
 } from "./cli.js";
 export { killLineProcesses, type LineProcess, startLineProcess } from "./line-process.js";
