@@ -52,6 +52,34 @@ const packagesAsSections: Plugin = {
 };
 
 /**
+ * A plugin that gives a module a stand-in for what it imports: a request
+ * matching `filter`, for which `keyOf(request, importer)` gives a key, is
+ * answered by the export `exportOf(key)` of the workspace source file `source`.
+ */
+function standIns(
+  name: string,
+  filter: RegExp,
+  keyOf: (request: string, importer: string) => string | undefined,
+  source: string,
+  exportOf: (key: string) => string,
+): Plugin {
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter }, (args) => {
+        const key = keyOf(args.path, args.importer);
+        return key === undefined ? undefined : { path: key, namespace: name };
+      });
+      build.onLoad({ filter: /.*/, namespace: name }, (args) => ({
+        contents: `module.exports = require(${JSON.stringify(source)})${exportOf(args.path)};`,
+        loader: "js",
+        resolveDir: path.dirname(source),
+      }));
+    },
+  };
+}
+
+/**
  * node-vault loads axios, Node's https (for an axios agent) and debug, which
  * the Vault provider replaces with its own request function and a no-op
  * logger, and its command table, mustache and tv4, which build command methods
@@ -65,19 +93,13 @@ const vaultStandIns = path.join(
   "src",
   "node-vault-stand-ins.ts",
 );
-const nodeVaultStandIns: Plugin = {
-  name: "node-vault-stand-ins",
-  setup(build) {
-    build.onResolve({ filter: /^(?:axios|https|debug|tv4|mustache|\.\/commands\.js)$/ }, (args) =>
-      /[\\/]node-vault[\\/]/.test(args.importer) ? { path: args.path, namespace: "stand-in" } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "stand-in" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(vaultStandIns)}).STAND_INS[${JSON.stringify(args.path)}];`,
-      loader: "js",
-      resolveDir: path.dirname(vaultStandIns),
-    }));
-  },
-};
+const nodeVaultStandIns = standIns(
+  "node-vault-stand-in",
+  /^(?:axios|https|debug|tv4|mustache|\.\/commands\.js)$/,
+  (request, importer) => (/[\\/]node-vault[\\/]/.test(importer) ? request : undefined),
+  vaultStandIns,
+  (key) => `.STAND_INS[${JSON.stringify(key)}]`,
+);
 
 /**
  * In the AWS section, the SDK's HTTP handler gets the CLI's stand-in for
@@ -89,20 +111,13 @@ const nodeVaultStandIns: Plugin = {
 const deferredBuiltins = fileURLToPath(
   new URL("../../packages/cli/src/deferred-builtins.ts", import.meta.url),
 );
-const deferBuiltinsInSdk: Plugin = {
-  name: "deferred-builtins",
-  setup(build) {
-    build.onResolve({ filter: /^(?:node:)?http2$/ }, (args) => {
-      const name = deferredRequest(args.path, args.importer);
-      return name === undefined ? undefined : { path: name, namespace: "deferred-builtin" };
-    });
-    build.onLoad({ filter: /.*/, namespace: "deferred-builtin" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(deferredBuiltins)}).deferredBuiltin(${JSON.stringify(args.path)});`,
-      loader: "js",
-      resolveDir: path.dirname(deferredBuiltins),
-    }));
-  },
-};
+const deferBuiltinsInSdk = standIns(
+  "deferred-builtin",
+  /^(?:node:)?http2$/,
+  deferredRequest,
+  deferredBuiltins,
+  (key) => `.deferredBuiltin(${JSON.stringify(key)})`,
+);
 
 /**
  * The packages' CommonJS builds load what they load on demand with
