@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { brotliDecompressSync } from "node:zlib";
-import { motoEnv, type RunningServer, startMoto } from "@org/secrets-test-support";
+import { loadedModulesRecorder, motoEnv, type RunningServer, startMoto } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /*
@@ -69,13 +69,8 @@ function secrets(args: string[], env: Record<string, string> = {}) {
 
 /** The bundle run with a preload that writes down, at exit, every built-in module the run loaded. */
 function builtIns(args: string[], env: Record<string, string> = {}) {
-  const record = path.join(dir, "modules.json");
-  const preload = path.join(dir, "record-modules.cjs");
-  writeFileSync(
-    preload,
-    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
-  );
-  const run = spawnSync(process.execPath, ["-r", preload, "secrets.cjs", ...args], {
+  const recorder = loadedModulesRecorder(dir);
+  const run = spawnSync(process.execPath, ["-r", recorder.preload, "secrets.cjs", ...args], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
     encoding: "utf8",
@@ -84,7 +79,7 @@ function builtIns(args: string[], env: Record<string, string> = {}) {
     code: run.status,
     stdout: run.stdout,
     stderr: run.stderr,
-    modules: JSON.parse(readFileSync(record, "utf8")) as string[],
+    modules: recorder.read(),
   };
 }
 

@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -7,6 +6,7 @@ import zlib from "node:zlib";
 import {
   type CliProject,
   createCliProject,
+  loadedModulesRecorder,
   motoEnv,
   type RunningServer,
   runCli,
@@ -107,12 +107,7 @@ describe("secrets get on AWS", () => {
   });
 
   it("reads the secret without loading http2 or zlib", async () => {
-    const record = path.join(project.dir, "modules.json");
-    const preload = path.join(project.dir, "record-modules.cjs");
-    writeFileSync(
-      preload,
-      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
-    );
+    const recorder = loadedModulesRecorder(project.dir);
     const env = { HOME: project.dir, SECRET_PROVIDER: "aws", ...motoEnv(moto.url) };
     const set = await runCli(["set", "DEFERRED_BUILTINS"], {
       bin,
@@ -124,10 +119,10 @@ describe("secrets get on AWS", () => {
     const get = await runCli(["get", "DEFERRED_BUILTINS"], {
       bin,
       cwd: project.dir,
-      env: { ...env, NODE_OPTIONS: `--require ${preload}` },
+      env: { ...env, NODE_OPTIONS: `--require ${recorder.preload}` },
     });
     expect([get.code, get.stderr, get.stdout]).toEqual([0, "", "read-over-http-1.1"]);
-    const list = JSON.parse(readFileSync(record, "utf8")) as string[];
+    const list = recorder.read();
     // The SDK was loaded and made its request: its own modules are there, and Node's http.
     expect(list).toContain("NativeModule http");
     expect(list).toContain("NativeModule crypto");

@@ -13,6 +13,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { loadedModulesRecorder } from "@org/secrets-test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /*
@@ -94,19 +95,14 @@ function runFile(file: string, args: string[], cwd: string) {
 
 /** The built-in modules a run loaded (`process.moduleLoadList`, written at exit by a preload), and its output. */
 function builtIns(args: string[], file = bin) {
-  const record = path.join(dir, "modules.json");
-  const preload = path.join(dir, "record-modules.cjs");
-  writeFileSync(
-    preload,
-    `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(record)}, JSON.stringify(process.moduleLoadList)));\n`,
-  );
-  const result = spawnSync(process.execPath, ["-r", preload, file, ...args], {
+  const recorder = loadedModulesRecorder(dir);
+  const result = spawnSync(process.execPath, ["-r", recorder.preload, file, ...args], {
     cwd: dir,
     env: cleanEnv(),
     encoding: "utf8",
   });
   expect(result.status, result.stderr).toBe(0);
-  return { stdout: result.stdout, list: JSON.parse(readFileSync(record, "utf8")) as string[] };
+  return { stdout: result.stdout, list: recorder.read() };
 }
 
 describe("what a run loads", () => {

@@ -21,6 +21,7 @@ export {
 } from "./cli.js";
 export { killLineProcesses, type LineProcess, startLineProcess } from "./line-process.js";
 export { createLinkedProvider } from "./linked-provider.js";
+export { type LoadedModulesRecorder, loadedModulesRecorder } from "./loaded-modules.js";
 export { type Measurement, RecordingMeterProvider } from "./metrics.js";
 export { HostileProxy } from "./proxy/hostile-proxy.js";
 export type {
