@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseDotenv } from "dotenv";
@@ -218,6 +228,35 @@ describe("health", () => {
       summary: { total: 11, ok: 8, missing: 3, missingRequired: 0 },
     });
     expect(report.secrets.map((s: { name: string }) => s.name)).toContain("DATABASE_URL");
+  });
+
+  it("is degraded while other users can read the secrets file: the report says how to fix it", () => {
+    secrets(["init"]);
+    for (const name of OPTIONAL_NOT_GENERATED)
+      expect(secrets(["set", name], { input: `value-of-${name}` }).code).toBe(0);
+    const file = envFile();
+    const fix = `${realpathSync(file)} can be read or written by other users (mode 0644): run chmod 600 on it`;
+    chmodSync(file, 0o644);
+    const result = secrets(["health"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^Provider: env ok \(\d+ ms\)\n {2}warning: (.*)\nStatus: degraded \(1 provider warning\)$/m,
+    );
+    expect(result.stdout).toContain(`\n  warning: ${fix}\n`);
+    expect(result.stderr).toBe(
+      "Warning: secrets are degraded (1 provider warning); with --strict this exits 3\n",
+    );
+    expect(secrets(["health", "--strict"]).code).toBe(3);
+    const report = JSON.parse(secrets(["health", "--json"]).stdout);
+    expect(report.status).toBe("degraded");
+    expect(report.provider).toMatchObject({ name: "env", ok: true, warnings: [fix] });
+    // No value of the file in any of it.
+    for (const value of Object.values(readEnv())) expect(result.stdout + result.stderr).not.toContain(value);
+    chmodSync(file, 0o600);
+    const fixed = secrets(["health", "--strict"]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).toMatch(/^Status: healthy$/m);
+    expect(fixed.stdout).not.toContain("warning");
   });
 
   it("exits 1 when the provider cannot work (the env file's directory is missing)", () => {

@@ -5,6 +5,7 @@
 
 import type { SecretProvider, SecretRecord } from "./contract.js";
 import { ProviderInvalidError } from "./errors.js";
+import { redact } from "./redact.js";
 import { isWellFormedText } from "./text.js";
 
 /** The value size limit when a provider declares no `maxValueBytes`: 1 MiB of UTF-8. */
@@ -77,4 +78,30 @@ export function sizeProblem(value: string, limit: number, provider: string): str
   const bytes = Buffer.byteLength(value, "utf8");
   if (bytes <= limit) return undefined;
   return `the value is ${bytes} bytes of UTF-8, over the ${limit}-byte limit of secret provider '${provider}'`;
+}
+
+/** At most this many warnings are kept from one `check`, */
+const MAX_WARNINGS = 8;
+/** each cut to this many characters. */
+const MAX_WARNING_LENGTH = 500;
+
+/**
+ * The warnings a `check` answered (`ProviderStatus.warnings`), each made one
+ * line, cut to a bounded length and redacted; anything but a string is left
+ * out. `undefined` when there is none.
+ */
+export function statusWarnings(status: unknown): string[] | undefined {
+  if (typeof status !== "object" || status === null) return undefined;
+  const given: unknown = (status as { warnings?: unknown }).warnings;
+  if (!Array.isArray(given)) return undefined;
+  const out: string[] = [];
+  for (const warning of given) {
+    if (out.length === MAX_WARNINGS) break;
+    if (typeof warning !== "string") continue;
+    // Redacted before it is cut: a value cut in half would no longer be recognised.
+    let line = redact(warning.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, " ").trim());
+    if (line.length > MAX_WARNING_LENGTH) line = `${line.slice(0, MAX_WARNING_LENGTH - 3)}...`;
+    if (line !== "") out.push(line);
+  }
+  return out.length > 0 ? out : undefined;
 }

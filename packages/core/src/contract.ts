@@ -124,6 +124,12 @@ export const NO_CAPABILITIES: Readonly<ProviderCapabilities> = Object.freeze({
 /** What `check` may report about a healthy backend; values must not be secret. */
 export interface ProviderStatus {
   details?: Record<string, string | number | boolean> | undefined;
+  /**
+   * What works but an operator should fix, one sentence each, saying what to do
+   * (`/app/.env can be read or written by other users (mode 0644): run chmod 600 on it`).
+   * `health` reports the provider `degraded` while there is one. Never a value.
+   */
+  warnings?: readonly string[] | undefined;
 }
 
 export interface SecretProvider {

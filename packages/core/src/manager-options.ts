@@ -70,6 +70,8 @@ export interface ProviderCheckResult {
   provider: string;
   latencyMs: number;
   details?: Record<string, string | number | boolean> | undefined;
+  /** What the provider's `check` said should be fixed (see `ProviderStatus.warnings`): one line each, redacted. */
+  warnings?: string[] | undefined;
   error?: SecretError | undefined;
 }
 

@@ -16,6 +16,7 @@ import type {
   WriteManyOptions,
   WriteResult,
 } from "./contract.js";
+import { statusWarnings } from "./contract-check.js";
 import { Deadline } from "./deadline.js";
 import { NotSupportedError, type SecretError, SecretNotFoundError } from "./errors.js";
 import { Instrumentation } from "./instrumentation.js";
@@ -269,7 +270,14 @@ export class SecretManager {
       );
       const latencyMs = now() - started.at;
       ops.record("check", "", "success", started);
-      return { ok: true, provider: provider.name, latencyMs, details: status ? status.details : undefined };
+      const warnings = statusWarnings(status);
+      return {
+        ok: true,
+        provider: provider.name,
+        latencyMs,
+        details: status ? status.details : undefined,
+        ...(warnings ? { warnings } : {}),
+      };
     } catch (error) {
       const wrapped = wrapError(error, provider.name, "check");
       ops.fail("check", "", wrapped, started);

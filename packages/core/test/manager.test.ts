@@ -296,6 +296,47 @@ describe("SecretManager provider checks", () => {
     expect(result.error?.code).toBe("PROVIDER_UNAVAILABLE");
   });
 
+  it("checkProvider passes the check's warnings on as bounded, redacted lines, and nothing else", async () => {
+    const secret = "s3cr3t-value-of-the-check";
+    const answers: unknown[] = [
+      undefined,
+      { details: { file: "x" } },
+      { warnings: "not a list" },
+      { warnings: [] },
+      { warnings: [42, null, "", "  "] },
+      {
+        warnings: [
+          "kiwi\nmango\r\n\tpapaya\u2028guava",
+          `leaked ${secret} here`,
+          "x".repeat(2_000),
+          ...Array.from({ length: 20 }, (_, i) => `warning ${i}`),
+        ],
+      },
+    ];
+    const provider = new MemoryProvider();
+    let answer: unknown;
+    provider.check = async () => answer as undefined;
+    const manager = new SecretManager({ provider });
+    await manager.setSecret("KNOWN", secret);
+    expect(await manager.getSecret("KNOWN")).toBe(secret);
+    const seen = [];
+    for (answer of answers) {
+      const result = await manager.checkProvider();
+      expect(result.ok).toBe(true);
+      seen.push(result.warnings);
+      if (result.warnings === undefined) expect("warnings" in result).toBe(false);
+    }
+    expect(seen.slice(0, 5)).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const last = seen[5] as string[];
+    // Eight at most; each one line, cut to 500 characters; the value redacted.
+    expect(last).toHaveLength(8);
+    expect(last[0]).toBe("kiwi mango papaya guava");
+    expect(last[1]).toBe("leaked [REDACTED] here");
+    expect(last[2]).toBe(`${"x".repeat(497)}...`);
+    expect(last.slice(3)).toEqual(["warning 0", "warning 1", "warning 2", "warning 3", "warning 4"]);
+    expect(JSON.stringify(seen)).not.toContain(secret);
+  });
+
   it("rejects objects that are not providers", () => {
     expect(() => new SecretManager({ provider: {} as never })).toThrow(ProviderInvalidError);
     expect(() => new SecretManager({ provider: { name: "x", get() {} } as never })).toThrow(/missing method/);

@@ -56,6 +56,8 @@ export async function checkHealth(deps: OperationDeps, manifest: Manifest): Prom
   if (failure === undefined) {
     const check = await manager.checkProvider();
     provider = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
+    if (check.ok && check.warnings !== undefined && check.warnings.length > 0)
+      provider.warnings = [...check.warnings];
     failure = check.ok ? undefined : check.error;
   } else {
     provider = { name: manager.providerName, ok: false, latencyMs: 0 };
@@ -80,7 +82,8 @@ export async function checkHealth(deps: OperationDeps, manifest: Manifest): Prom
   let status: HealthStatus = "healthy";
   const requiredErrors = secrets.filter((s) => s.status === "error" && s.required).length;
   if (!provider.ok || summary.missingRequired > 0 || requiredErrors > 0) status = "unhealthy";
-  else if (summary.missing > 0 || summary.overdue > 0 || summary.error > 0) status = "degraded";
+  else if (summary.missing > 0 || summary.overdue > 0 || summary.error > 0 || provider.warnings !== undefined)
+    status = "degraded";
 
   const report: HealthReport = {
     status,
@@ -100,6 +103,7 @@ export async function checkHealth(deps: OperationDeps, manifest: Manifest): Prom
     latency_ms: provider.latencyMs,
     error_code: provider.error?.code,
     error: provider.error?.message,
+    provider_warnings: provider.warnings?.join("; "),
     manifest: manifest.source,
     total: summary.total,
     missing: summary.missing,

@@ -100,6 +100,8 @@ export interface ProviderHealth {
   ok: boolean;
   latencyMs: number;
   error?: { code: string; message: string };
+  /** What works but should be fixed, as the provider's check said (a secrets file other users can read): the report is then `degraded`. */
+  warnings?: string[];
 }
 
 export interface HealthSummary {

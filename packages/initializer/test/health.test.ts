@@ -95,6 +95,32 @@ describe("healthCheck", () => {
     expect(report.summary).toMatchObject({ missing: 1, missingRequired: 0 });
   });
 
+  it("is degraded while the provider's check reports a warning, and says so in the report and the log", async () => {
+    const { provider, initializer, logs } = setup();
+    seedAll(provider);
+    const warning = "/srv/app/.env can be read or written by other users (mode 0644): run chmod 600 on it";
+    const check = provider.check;
+    // A check that answers with a status (the memory provider's answers nothing).
+    Object.assign(provider, {
+      check: async () => {
+        await check.call(provider);
+        return { details: { file: "/srv/app/.env" }, warnings: [warning] };
+      },
+    });
+    const report = await initializer.healthCheck();
+    expect(report.status).toBe("degraded");
+    expect(report.provider).toMatchObject({ name: "memory", ok: true, warnings: [warning] });
+    // Every secret is fine: the provider alone makes it degraded.
+    expect(report.summary).toMatchObject({ ok: 3, missing: 0, overdue: 0, error: 0 });
+    expect(logs.lines.join("\n")).toContain(warning);
+
+    // None reported: healthy again, with no warnings field at all.
+    Object.assign(provider, { check });
+    const fixed = await initializer.healthCheck();
+    expect(fixed.status).toBe("healthy");
+    expect("warnings" in fixed.provider).toBe(false);
+  });
+
   it("is degraded when a rotation is overdue, by the injected clock", async () => {
     const { provider, initializer } = setup();
     seedAll(provider, 91);

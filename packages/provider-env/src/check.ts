@@ -1,4 +1,5 @@
-// The provider's health check: the directory exists, and the file, if any, is a regular file it can read and write.
+// The provider's health check: the directory exists, and the file, if any, is a regular file it can read and
+// write; a file other users can read or write, or a directory every user can write, is reported as a warning.
 
 import { constants, type Stats } from "node:fs";
 import path from "node:path";
@@ -8,7 +9,7 @@ import {
   type ProviderStatus,
   ProviderUnavailableError,
 } from "@org/secrets-core/provider";
-import type { DotenvFile } from "./dotenv-file.js";
+import { type DotenvFile, exposedDirectoryWarning, exposedFileWarning } from "./dotenv-file.js";
 import { fileError, notAFile } from "./fs-errors.js";
 import { PROVIDER } from "./options.js";
 
@@ -31,11 +32,16 @@ export async function checkDotenvFile(file: DotenvFile): Promise<ProviderStatus>
     throw new ProviderUnavailableError(`Cannot use ${file.path}: ${dir} is not a directory`, {
       provider: PROVIDER,
     });
+  const warnings: string[] = [];
+  const directoryExposed = exposedDirectoryWarning(dir, file.path, dirStats.mode);
+  if (directoryExposed !== undefined) warnings.push(directoryExposed);
   let exists = true;
   try {
     const stats = await fs.stat(file.path);
     if (!stats.isFile()) throw notAFile(file.path, fileTypeOf(stats));
-    file.warnIfExposed(stats.mode);
+    // Reported to health, which shows it: not logged as well.
+    const fileExposed = exposedFileWarning(file.path, stats.mode);
+    if (fileExposed !== undefined) warnings.push(fileExposed);
     await fs.access(file.path, constants.R_OK | constants.W_OK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT")
@@ -46,5 +52,8 @@ export async function checkDotenvFile(file: DotenvFile): Promise<ProviderStatus>
     () => true,
     () => false,
   );
-  return { details: { file: file.path, exists, directoryWritable } };
+  return {
+    details: { file: file.path, exists, directoryWritable },
+    ...(warnings.length > 0 ? { warnings } : {}),
+  };
 }

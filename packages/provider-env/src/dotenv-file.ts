@@ -101,17 +101,11 @@ export class DotenvFile {
 
   /** Warn once when the file's mode lets other users read or write it. */
   warnIfExposed(mode: number): void {
-    if (this.#warnedMode || (mode & 0o077) === 0) return;
+    if (this.#warnedMode) return;
+    const warning = exposedFileWarning(this.path, mode);
+    if (warning === undefined) return;
     this.#warnedMode = true;
-    const shown = (mode & 0o777).toString(8).padStart(4, "0");
-    this.#logger.warn(
-      `${this.path} can be read or written by other users (mode ${shown}); run chmod 600 on it`,
-      {
-        provider: PROVIDER,
-        file: this.path,
-        mode: shown,
-      },
-    );
+    this.#logger.warn(warning, { provider: PROVIDER, file: this.path, mode: octalMode(mode) });
   }
 
   /**
@@ -136,4 +130,28 @@ export class DotenvFile {
         throw fileError(found.error, "read", file);
     }
   }
+}
+
+/** Modes mean nothing on Windows, where access is a matter of ACLs: no warning is made from them. */
+const MODES_APPLY = process.platform !== "win32";
+
+/** `0644`: the permission bits of `mode`, as chmod takes them. */
+export function octalMode(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, "0");
+}
+
+/** What to fix when the secrets file's mode lets other users read or write it, else `undefined`. */
+export function exposedFileWarning(file: string, mode: number): string | undefined {
+  if (!MODES_APPLY || (mode & 0o077) === 0) return undefined;
+  return `${file} can be read or written by other users (mode ${octalMode(mode)}): run chmod 600 on it`;
+}
+
+/**
+ * What to fix when every user may write the directory of the secrets file
+ * without its sticky bit: any of them could rename another file over it.
+ * Group write is common (a user's private group) and not reported.
+ */
+export function exposedDirectoryWarning(dir: string, file: string, mode: number): string | undefined {
+  if (!MODES_APPLY || (mode & 0o002) === 0 || (mode & 0o1000) !== 0) return undefined;
+  return `${dir} can be written by every user (mode ${octalMode(mode)}), so any of them could replace ${file}: run chmod o-w on it`;
 }

@@ -462,6 +462,57 @@ describe("check()", () => {
     });
   });
 
+  it.each([
+    [0o644, true],
+    [0o640, true],
+    [0o604, true],
+    [0o660, true],
+    [0o666, true],
+    [0o600, false],
+    [0o400, false],
+  ])("a file of mode %o is reported as a warning when other users may use it: %s", async (mode, exposed) => {
+    const { provider, file, lines } = setup("A=1\n");
+    chmodSync(file, mode);
+    const shown = mode.toString(8).padStart(4, "0");
+    const status = await provider.check();
+    expect(status.warnings).toEqual(
+      exposed
+        ? [`${file} can be read or written by other users (mode ${shown}): run chmod 600 on it`]
+        : undefined,
+    );
+    // Reported, not logged as well; and through the manager as the check's warnings.
+    expect(lines.filter((l) => l.includes("WARN"))).toEqual([]);
+    const result = await new SecretManager({ provider }).checkProvider();
+    expect(result.ok).toBe(true);
+    expect(result.warnings).toEqual(status.warnings);
+  });
+
+  it.each([
+    [0o777, true],
+    [0o757, true],
+    [0o1777, false],
+    [0o775, false],
+    [0o755, false],
+  ])(
+    "a directory of mode %o is reported when every user may replace the file in it: %s",
+    async (mode, exposed) => {
+      const { provider, dir, file } = setup("A=1\n");
+      chmodSync(dir, mode);
+      try {
+        const shown = mode.toString(8).padStart(4, "0");
+        expect((await provider.check()).warnings).toEqual(
+          exposed
+            ? [
+                `${dir} can be written by every user (mode ${shown}), so any of them could replace ${file}: run chmod o-w on it`,
+              ]
+            : undefined,
+        );
+      } finally {
+        chmodSync(dir, 0o700);
+      }
+    },
+  );
+
   it("fails with a SecretError naming the directory when it does not exist", async () => {
     const dir = path.join(freshDir(), "missing");
     const provider = createEnvProvider({ path: path.join(dir, ".env"), env: {} });

@@ -35,6 +35,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
         `${secret.name}: ${color.red("error")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? ""}`,
       );
     out.info(providerLine(report, color));
+    for (const warning of report.provider.warnings ?? [])
+      out.info(`  ${color.yellow("warning")}: ${warning}`);
     out.info(`Status: ${overall(report, color)}`);
   }
   if (report.status === "degraded" && !strict)
@@ -105,6 +107,8 @@ function problems(report: HealthReport): string[] {
   const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   const out: string[] = [];
   if (!report.provider.ok) out.push("provider failed");
+  const warnings = report.provider.warnings?.length ?? 0;
+  if (warnings > 0) out.push(plural(warnings, "provider warning", "provider warnings"));
   if (s.missingRequired > 0)
     out.push(plural(s.missingRequired, "required secret missing", "required secrets missing"));
   const optional = s.missing - s.missingRequired;
