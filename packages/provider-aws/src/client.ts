@@ -64,6 +64,11 @@ export class AwsClient {
     return this.#connector.close();
   }
 
+  /** Where requests go, as messages show it (see Connector.endpoint). */
+  get endpoint(): string {
+    return this.#connector.endpoint();
+  }
+
   context(doing: string, action: string, target?: Target, sensitive?: readonly string[]): AwsErrorContext {
     return {
       doing,

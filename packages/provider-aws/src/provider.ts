@@ -9,6 +9,7 @@ import {
   type Logger,
   type ProviderCapabilities,
   type ProviderStatus,
+  plainHttpWarning,
   type ReadOptions,
   SecretConfigError,
   type SecretProvider,
@@ -187,7 +188,10 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       prefix: this.prefix,
       recoveryWindowDays: this.recoveryWindowDays,
     };
-    return this.#layout.check(details, options.signal);
+    const status = await this.#layout.check(details, options.signal);
+    // An endpoint of another machine over plain HTTP carries every value unencrypted (requests are signed, not sealed).
+    const plain = plainHttpWarning(this.#aws.endpoint, DISPLAY_NAME, "secret values");
+    return plain === undefined ? status : { ...status, warnings: [...(status.warnings ?? []), plain] };
   }
 
   async close(): Promise<void> {

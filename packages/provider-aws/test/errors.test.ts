@@ -202,6 +202,18 @@ describe("errors are mapped by their name, never by HTTP status", () => {
     expect(proxy.countRequests().count("ListSecrets")).toBe(1);
   });
 
+  it("check reports an endpoint of another machine over plain HTTP, and none on this machine", async () => {
+    expect((await provider.check()).warnings).toBeUndefined();
+    // 0.0.0.0 reaches the loopback proxy on Linux, and is not a loopback address as written.
+    const endpoint = proxy.url.replace("127.0.0.1", "0.0.0.0");
+    const elsewhere = createAwsProvider({ prefix, clientConfig: { endpoint } });
+    const status = await elsewhere.check();
+    expect(status.warnings).toEqual([
+      `AWS Secrets Manager is reached over plain HTTP at ${new URL(endpoint).origin}, so secret values cross the network unencrypted: use https://`,
+    ]);
+    await elsewhere.close();
+  });
+
   it("an unreachable endpoint → ProviderUnavailableError naming the endpoint", async () => {
     const port = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, "127.0.0.1", () => {

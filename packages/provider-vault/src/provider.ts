@@ -13,6 +13,7 @@ import {
   type ProviderCapabilities,
   ProviderError,
   type ProviderStatus,
+  plainHttpWarning,
   type ReadOptions,
   type SecretProvider,
   type SecretRecord,
@@ -156,7 +157,20 @@ export class VaultProvider implements SecretProvider {
     if (this.#settings.namespace) details.namespace = this.#settings.namespace;
     const ttl = auth.ttlSeconds;
     if (ttl !== undefined) details.token_ttl_seconds = ttl;
-    return { details };
+    const warnings = this.#transportWarnings(connection.transport.url);
+    return warnings.length > 0 ? { details, warnings } : { details };
+  }
+
+  /** What exposes the token and the secrets on the way to Vault: plain HTTP to another machine, or TLS unverified. */
+  #transportWarnings(url: string): string[] {
+    const warnings: string[] = [];
+    const plain = plainHttpWarning(url, DISPLAY_NAME, "the token and every secret value");
+    if (plain !== undefined) warnings.push(plain);
+    else if (this.#settings.skipVerify && url.startsWith("https:"))
+      warnings.push(
+        "Vault's TLS certificate is not verified (VAULT_SKIP_VERIFY or skipVerify), so anyone on the network path can read the token and every secret value: trust its CA with VAULT_CACERT instead",
+      );
+    return warnings;
   }
 
   /** One request that needs the server reachable and unsealed and the token allowed to use the mount. */

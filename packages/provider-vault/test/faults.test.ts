@@ -74,6 +74,7 @@ describe("TLS", () => {
     );
     await p.set("SECRET_KEY", "over-tls");
     expect((await p.get("SECRET_KEY"))?.value).toBe("over-tls");
+    expect((await p.check()).warnings).toBeUndefined();
   });
 
   it("accepts the CA as PEM text too", async () => {
@@ -101,8 +102,12 @@ describe("TLS", () => {
         logger,
       }),
     );
-    await p.check();
+    const status = await p.check();
     expect(lines.some((l) => l.includes("WARN") && l.includes("VAULT_SKIP_VERIFY is set"))).toBe(true);
+    // And the check reports it, for health to show.
+    expect(status.warnings).toEqual([
+      "Vault's TLS certificate is not verified (VAULT_SKIP_VERIFY or skipVerify), so anyone on the network path can read the token and every secret value: trust its CA with VAULT_CACERT instead",
+    ]);
   });
 
   it("VAULT_SKIP_VERIFY=false keeps verification on, even in the process environment node-vault reads", async () => {

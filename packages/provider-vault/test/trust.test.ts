@@ -408,3 +408,18 @@ describe("a server that accepts connections and never answers", () => {
     );
   }, 10_000);
 });
+
+describe("check() reports a way to Vault that exposes the token", () => {
+  it("plain HTTP to another machine: a warning that names the origin, and none on this machine", async () => {
+    const here = provider(unique("plain-here"));
+    expect((await here.check()).warnings).toBeUndefined();
+    // 0.0.0.0 reaches the loopback server on Linux, and is not a loopback address as written.
+    const elsewhere = provider(unique("plain-elsewhere"), { url: url.replace("127.0.0.1", "0.0.0.0") });
+    const status = await elsewhere.check();
+    const origin = new URL(url.replace("127.0.0.1", "0.0.0.0")).origin;
+    expect(status.warnings).toEqual([
+      `Vault is reached over plain HTTP at ${origin}, so the token and every secret value cross the network unencrypted: use https://`,
+    ]);
+    expect(JSON.stringify(status)).not.toContain(token);
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * Whether a backend's address keeps what is sent to it on this machine, for
+ * the warnings a provider's `check` reports (see `ProviderStatus.warnings`).
+ */
+
+/**
+ * Whether `hostname` (as `URL.hostname` writes it) is this machine: `localhost`,
+ * 127.0.0.0/8, `::1`, or a 127.x address mapped into IPv6. Judged from the
+ * address as written, never resolved: any other name counts as another machine.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (host === "localhost" || host === "::1") return true;
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return true;
+  // URL writes ::ffff:127.0.0.1 as ::ffff:7f00:1.
+  return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
+}
+
+/**
+ * What to fix when `address` is plain HTTP to another machine, where `carried`
+ * (`the token and every secret value`) would cross the network unencrypted;
+ * `undefined` for HTTPS, for this machine, and for what is not a URL. Names
+ * only the address's origin, never a user name, path or query it may hold.
+ */
+export function plainHttpWarning(address: string, service: string, carried: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(address.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "http:" || isLoopbackHost(url.hostname)) return undefined;
+  return `${service} is reached over plain HTTP at ${url.origin}, so ${carried} cross the network unencrypted: use https://`;
+}
