@@ -240,7 +240,7 @@ describe("health", () => {
     const result = secrets(["health"]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^Provider: env ok \(\d+ ms\)\n {2}warning: (.*)\nStatus: degraded \(1 provider warning\)$/m,
+      /^Provider: env ok \(\d+ ms\)\n {2}warning: .*\nStatus: degraded \(1 provider warning\)$/m,
     );
     expect(result.stdout).toContain(`\n  warning: ${fix}\n`);
     expect(result.stderr).toBe(
