@@ -56,8 +56,7 @@ export async function checkHealth(deps: OperationDeps, manifest: Manifest): Prom
   if (failure === undefined) {
     const check = await manager.checkProvider();
     provider = { name: check.provider, ok: check.ok, latencyMs: check.latencyMs };
-    if (check.ok && check.warnings !== undefined && check.warnings.length > 0)
-      provider.warnings = [...check.warnings];
+    if (check.ok && check.warnings?.length) provider.warnings = [...check.warnings];
     failure = check.ok ? undefined : check.error;
   } else {
     provider = { name: manager.providerName, ok: false, latencyMs: 0 };

@@ -24,6 +24,9 @@ import {
 import { addressProblem, originProblem, splitPath } from "./paths.js";
 import { PROVIDER } from "./request.js";
 
+/** Who can read what when Vault's certificate is not verified: the log at start-up and `check()` say the same. */
+export const UNVERIFIED_TLS_RISK = "anyone on the network path can read the token and every secret value";
+
 export interface ParsedVaultConfig extends ParsedConfig<VaultProviderOptions> {
   /** Settings that are required and absent, by variable name; `createProvider` reports them as not configured. */
   missing: string[];
@@ -122,7 +125,7 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
     if (lower === "1" || lower === "true") {
       config.skipVerify = true;
       warnings.push(
-        "VAULT_SKIP_VERIFY is set: Vault's TLS certificate is not verified, so anyone on the network path can read secrets and tokens; use VAULT_CACERT outside development",
+        `VAULT_SKIP_VERIFY is set: Vault's TLS certificate is not verified, so ${UNVERIFIED_TLS_RISK}; use VAULT_CACERT outside development`,
       );
     } else if (lower !== "0" && lower !== "false") {
       warnings.push("VAULT_SKIP_VERIFY is set to something other than 1 or true: TLS verification stays on");

@@ -22,7 +22,7 @@ import {
   type WriteResult,
 } from "@org/secrets-core/provider";
 import { capabilitiesFor } from "./capabilities.js";
-import { resolveVaultOptions, type VaultSettings } from "./config.js";
+import { resolveVaultOptions, UNVERIFIED_TLS_RISK, type VaultSettings } from "./config.js";
 import type { ResolvedAuth } from "./config-auth.js";
 import { type Connection, closeConnection, openConnection } from "./connection.js";
 import type { VaultClientLike, VaultProviderOptions } from "./options.js";
@@ -168,7 +168,7 @@ export class VaultProvider implements SecretProvider {
     if (plain !== undefined) warnings.push(plain);
     else if (this.#settings.skipVerify && url.startsWith("https:"))
       warnings.push(
-        "Vault's TLS certificate is not verified (VAULT_SKIP_VERIFY or skipVerify), so anyone on the network path can read the token and every secret value: trust its CA with VAULT_CACERT instead",
+        `Vault's TLS certificate is not verified (VAULT_SKIP_VERIFY or skipVerify), so ${UNVERIFIED_TLS_RISK}: trust its CA with VAULT_CACERT instead`,
       );
     return warnings;
   }
