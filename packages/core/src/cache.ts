@@ -4,11 +4,19 @@
  */
 import type { SecretRecord } from "./contract.js";
 
-/** One stored read result. Entries are never changed in place: a new read stores a new entry. */
+/**
+ * One stored read result. Entries are never changed in place (a new read stores
+ * a new entry), except that `settled` is filled in on the first hit that needs it.
+ */
 export interface CacheEntry {
   /** `undefined` records a secret that was looked up and found missing. */
   readonly record: SecretRecord | undefined;
   readonly storedAt: number;
+  /**
+   * The record's value as a settled promise, made once and handed to every
+   * `getSecret` this entry answers: a cached read then allocates nothing.
+   */
+  settled: Promise<string | undefined> | undefined;
 }
 
 type Entry = CacheEntry;
@@ -58,7 +66,7 @@ export class SecretCache {
   }
 
   /** The entry when it is fresh, else `undefined` (the allocation-free hot path). */
-  fresh(name: string): { readonly record: SecretRecord | undefined } | undefined {
+  fresh(name: string): CacheEntry | undefined {
     const entry = this.#entries.get(name);
     return entry !== undefined && this.#hitNow() - entry.storedAt < this.#ttl ? entry : undefined;
   }
@@ -90,7 +98,7 @@ export class SecretCache {
   store(name: string, record: SecretRecord | undefined, generation: number): void {
     if (!this.enabled || this.generation(name) !== generation) return;
     this.#entries.delete(name);
-    this.#entries.set(name, { record, storedAt: this.#now() });
+    this.#entries.set(name, { record, storedAt: this.#now(), settled: undefined });
     if (this.#entries.size > this.#max) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);

@@ -41,7 +41,7 @@ export class CachedReads {
   }
 
   /** The hot path: a fresh cache entry for a valid name, counted and logged, or `undefined`. */
-  hit(name: string): { readonly record: SecretRecord | undefined } | undefined {
+  hit(name: string): CacheEntry | undefined {
     const entry = this.#parts.cache.fresh(name);
     if (entry === undefined) return undefined;
     // Only valid names are ever stored, so a hit needs no validation.

@@ -96,22 +96,46 @@ export async function resetSecretManager(): Promise<void> {
   await old?.close();
 }
 
+// Each call below rejects its promise when the default manager cannot be built
+// (a bad setting's SecretConfigError), as a failed read would: it never throws
+// where it is made.
+
 export function getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
-  return getSecretManager().getSecret(name, options);
+  try {
+    return getSecretManager().getSecret(name, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 export function getRequiredSecret(name: string, options?: GetOptions): Promise<string> {
-  return getSecretManager().getRequiredSecret(name, options);
+  try {
+    return getSecretManager().getRequiredSecret(name, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 export function getSecretRecord(name: string, options?: GetOptions): Promise<SecretRecord | undefined> {
-  return getSecretManager().getSecretRecord(name, options);
+  try {
+    return getSecretManager().getSecretRecord(name, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 export function setSecret(name: string, value: string, options?: SetOptions): Promise<boolean> {
-  return getSecretManager().setSecret(name, value, options);
+  try {
+    return getSecretManager().setSecret(name, value, options);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 export function deleteSecret(name: string): Promise<boolean> {
-  return getSecretManager().deleteSecret(name);
+  try {
+    return getSecretManager().deleteSecret(name);
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

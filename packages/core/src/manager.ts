@@ -119,11 +119,23 @@ export class SecretManager {
   }
 
   /** The secret's value, or `undefined` when it does not exist. Throws when the provider cannot be asked. */
-  async getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
+  getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
     if (options === undefined || (options.version === undefined && !options.fresh)) {
-      const hit = this.#reads.hit(name);
-      if (hit !== undefined) return hit.record?.value;
+      // Not an async method: a cache hit hands back the entry's own settled promise.
+      try {
+        const hit = this.#reads.hit(name);
+        if (hit !== undefined) {
+          hit.settled ??= Promise.resolve(hit.record?.value);
+          return hit.settled;
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
+    return this.#readValue(name, options);
+  }
+
+  async #readValue(name: string, options: GetOptions | undefined): Promise<string | undefined> {
     return (await this.#reads.record(name, options ?? {}))?.value;
   }
 

@@ -1,5 +1,15 @@
-import { describe, expect, it } from "vitest";
-import { isProduction, parseCoreConfig } from "../src/index.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import {
+  deleteSecret,
+  getRequiredSecret,
+  getSecret,
+  getSecretRecord,
+  isProduction,
+  parseCoreConfig,
+  resetSecretManager,
+  SecretConfigError,
+  setSecret,
+} from "../src/index.js";
 
 describe("core configuration", () => {
   it("defaults to the env provider, a 300 s cache and a 900 s stale window", () => {
@@ -78,5 +88,33 @@ describe("core configuration", () => {
     expect(isProduction({ ENVIRONMENT: "Production" })).toBe(true);
     expect(isProduction({ NODE_ENV: "development" })).toBe(false);
     expect(isProduction({})).toBe(false);
+  });
+});
+
+describe("the default manager from a bad environment", () => {
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await resetSecretManager();
+  });
+
+  it("rejects each call's promise with the setting's error, and throws nowhere", async () => {
+    await resetSecretManager();
+    vi.stubEnv("SECRET_CACHE_TTL", "-1");
+    const calls: Array<() => Promise<unknown>> = [
+      () => getSecret("A"),
+      () => getRequiredSecret("A"),
+      () => getSecretRecord("A"),
+      () => setSecret("A", "value-never-written"),
+      () => deleteSecret("A"),
+    ];
+    for (const call of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = call();
+      }).not.toThrow();
+      const error = await promise?.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SecretConfigError);
+      expect((error as SecretConfigError).field).toBe("SECRET_CACHE_TTL");
+    }
   });
 });

@@ -58,6 +58,49 @@ describe("SecretManager reads", () => {
     expect(provider.calls.get).toBe(2);
   });
 
+  it("answers cache hits of one entry with one settled promise, and a new entry with a new one", async () => {
+    const { manager, clock } = setup({ ttl: 10_000 });
+    await manager.setSecret("A", "one");
+    const cold = manager.getSecret("A");
+    expect(await cold).toBe("one");
+    const first = manager.getSecret("A");
+    expect(manager.getSecret("A")).toBe(first);
+    expect(first).not.toBe(cold);
+    expect(await first).toBe("one");
+    // A write makes a new entry: its hits do not reuse the old promise or value.
+    await manager.setSecret("A", "two");
+    expect(await manager.getSecret("A")).toBe("two");
+    const again = manager.getSecret("A");
+    expect(again).not.toBe(first);
+    expect(await again).toBe("two");
+    // Past the TTL the entry is read again, and its hits share a promise of their own.
+    clock.advance(10_001);
+    expect(await manager.getSecret("A")).toBe("two");
+    expect(manager.getSecret("A")).not.toBe(again);
+    // Options that bypass the cache never get the shared promise.
+    expect(manager.getSecret("A", { fresh: true })).not.toBe(manager.getSecret("A", { fresh: true }));
+  });
+
+  it("a cache hit that fails to log rejects, and never throws where it is called", async () => {
+    const provider = new MemoryProvider();
+    const logger = {
+      debug: () => {
+        throw new Error("logger broke");
+      },
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+    };
+    const manager = new SecretManager({ provider, cacheTtlMs: 60_000, logger });
+    provider.seed("A", "one");
+    await manager.getSecret("A").catch(() => undefined);
+    let returned: Promise<string | undefined> | undefined;
+    expect(() => {
+      returned = manager.getSecret("A");
+    }).not.toThrow();
+    await expect(returned).rejects.toThrow("logger broke");
+  });
+
   it("caches missing secrets too, until a write through the manager", async () => {
     const { manager, provider } = setup();
     expect(await manager.getSecret("LATER")).toBeUndefined();
