@@ -23,6 +23,11 @@ export interface ReadableFile {
   close(): Promise<void>;
 }
 
+/** A file `fileCalls.open` opened: a `ReadableFile` that can also give its stats with nanosecond times. */
+export interface OpenedFile extends ReadableFile {
+  statBigInt(): Promise<BigIntStats>;
+}
+
 export const fileCalls = {
   stat: (file: string): Promise<Stats> => call<Stats>((done) => stat(file, done)),
   statBigInt: (file: string): Promise<BigIntStats> =>
@@ -30,16 +35,20 @@ export const fileCalls = {
   access: (file: string, mode: number): Promise<void> =>
     call<void>((done) => access(file, mode, (error) => done(error, undefined))),
   /** `file` opened with `flags` (default read-only). */
-  async open(file: string, flags: number | string = "r"): Promise<ReadableFile> {
+  async open(file: string, flags: number | string = "r"): Promise<OpenedFile> {
     const fd = await call<number>((done) => open(file, flags, done));
     return {
       stat: () => call<Stats>((done) => fstat(fd, done)),
+      statBigInt: () => call<BigIntStats>((done) => fstat(fd, { bigint: true }, done)),
       read: (buffer, offset, length, position) =>
         call<number>((done) => read(fd, buffer, offset, length, position, (error, n) => done(error, n))),
       close: () => call<void>((done) => close(fd, (error) => done(error, undefined))),
     };
   },
 };
+
+/** The least a read buffer grows by: a file that outgrows its `stat` is read in a few steps. */
+const MIN_GROWTH = 16 * 1024;
 
 /**
  * An open file's bytes from its start to its end, or `undefined` as soon as
@@ -48,10 +57,10 @@ export const fileCalls = {
  * one more, which notices a file that grew since; it grows while the file
  * does, at least doubling and by at least 16 KiB, so a file whose `stat` says
  * 0 bytes (procfs, some FUSE mounts) takes a few reads, not one per doubling
- * from a single byte. The returned buffer is exactly the bytes read.
+ * from a single byte. Only a read that answers 0 ends it: a short read may be
+ * a piece (a pipe-backed or network file system), not the end of the file.
+ * The returned buffer is exactly the bytes read.
  */
-/** The least a read buffer grows by: a file that outgrows its `stat` is read in a few steps. */
-const MIN_GROWTH = 16 * 1024;
 
 export async function readUpTo(
   file: ReadableFile,
@@ -101,7 +110,8 @@ export function fileTypeOf(stats: FileTypeTests): string {
 
 /** What `readRegularFile` found: the bytes, or why there are none. */
 export type RegularFileRead =
-  | { readonly kind: "read"; readonly bytes: Buffer }
+  /** `stats`: the open file's, taken before it was read (a change after that shows in the next `stat`). */
+  | { readonly kind: "read"; readonly bytes: Buffer; readonly stats: BigIntStats }
   | { readonly kind: "missing" }
   | { readonly kind: "directory" }
   /** A FIFO, socket or device, named in `type` ("a named pipe"): never read (a pipe or `/dev/zero` may never end). */
@@ -119,7 +129,7 @@ export type RegularFileRead =
  * closed.
  */
 export async function readRegularFile(file: string, limit: number): Promise<RegularFileRead> {
-  let handle: ReadableFile;
+  let handle: OpenedFile;
   try {
     handle = await fileCalls.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
@@ -128,12 +138,13 @@ export async function readRegularFile(file: string, limit: number): Promise<Regu
       : { kind: "failed", error };
   }
   try {
-    const stat = await handle.stat();
-    if (stat.isDirectory()) return { kind: "directory" };
-    if (!stat.isFile()) return { kind: "not-a-file", type: fileTypeOf(stat) };
-    if (stat.size > limit) return { kind: "too-large", size: stat.size };
-    const bytes = await readUpTo(handle, stat.size, limit);
-    return bytes === undefined ? { kind: "too-large", size: limit + 1 } : { kind: "read", bytes };
+    const stats = await handle.statBigInt();
+    if (stats.isDirectory()) return { kind: "directory" };
+    if (!stats.isFile()) return { kind: "not-a-file", type: fileTypeOf(stats) };
+    const size = Number(stats.size);
+    if (size > limit) return { kind: "too-large", size };
+    const bytes = await readUpTo(handle, size, limit);
+    return bytes === undefined ? { kind: "too-large", size: limit + 1 } : { kind: "read", bytes, stats };
   } catch (error) {
     return { kind: "failed", error };
   } finally {

@@ -72,6 +72,7 @@ export {
   type FileTypeTests,
   fileCalls,
   fileTypeOf,
+  type OpenedFile,
   type ReadableFile,
   type RegularFileRead,
   readRegularFile,

@@ -115,6 +115,38 @@ describe("readUpTo", () => {
     expect(reads).toBe(2);
   });
 
+  it("takes only a read that answers 0 for the end, not a short one, whatever the hint", async () => {
+    // A source that answers in pieces, as a pipe-backed or network file system may.
+    const pieces = (size: number, piece: number, hint: number) => {
+      let reads = 0;
+      const source: ReadableFile = {
+        stat: () => Promise.reject(new Error("not used")),
+        read: async (buffer, offset, length, position) => {
+          reads++;
+          const at = position ?? 0;
+          const n = Math.max(0, Math.min(piece, length, size - at));
+          for (let i = 0; i < n; i++) buffer[offset + i] = (at + i) % 256;
+          return n;
+        },
+        close: async () => {},
+      };
+      return readUpTo(source, hint, 1 << 20).then((bytes) => ({ bytes, reads: () => reads }));
+    };
+    // 5000 bytes in pieces of 1000, hint right: five pieces, then a read answering 0.
+    const exact = await pieces(5000, 1000, 5000);
+    expect(exact.bytes?.length).toBe(5000);
+    expect(exact.reads()).toBe(6);
+    // 5000 bytes, hint 3000 (the file grew after its stat): the third piece stops exactly at
+    // the hint, short of what was asked, and is not taken for the end.
+    const grown = await pieces(5000, 1000, 3000);
+    expect(grown.bytes?.length).toBe(5000);
+    expect([...(grown.bytes ?? [])].every((b, i) => b === i % 256)).toBe(true);
+    // 2000 bytes, hint 3000 (it shrank): read until a read answers 0.
+    const shrunk = await pieces(2000, 1000, 3000);
+    expect(shrunk.bytes?.length).toBe(2000);
+    expect(shrunk.reads()).toBe(3);
+  });
+
   it("reads all of a file that grew past the size it was stat'ed at (the hint), not a truncated part", async () => {
     for (const hint of [0, 1, 4999, 100]) {
       const { bytes } = await readWith(content, hint, 1 << 20);
@@ -170,6 +202,13 @@ describe("readRegularFile", () => {
     writeFileSync(file, "A=1\n");
     const read = await readRegularFile(file, 100);
     expect(read.kind === "read" && read.bytes.toString()).toBe("A=1\n");
+    // The open file's own stats, with nanosecond times: a cache can key on them without a stat of its own.
+    const onDisk = statSync(file, { bigint: true });
+    expect(read.kind === "read" && [read.stats.ino, read.stats.size, read.stats.mtimeNs]).toEqual([
+      onDisk.ino,
+      4n,
+      onDisk.mtimeNs,
+    ]);
     expect(await readRegularFile(path.join(dir, "absent"), 100)).toEqual({ kind: "missing" });
     expect(await readRegularFile(dir, 100)).toEqual({ kind: "directory" });
     expect(await readRegularFile(file, 3)).toEqual({ kind: "too-large", size: 4 });

@@ -52,11 +52,15 @@ export async function loadManifest(options: LoadManifestOptions = {}): Promise<M
     return parseManifest(text, shown(file, cwd));
   }
 
+  // Every name is looked up at once; a failure is reported for the first name, in this order, that failed.
+  const files = MANIFEST_FILE_NAMES.map((name) => path.join(cwd, name));
+  const reads = await Promise.allSettled(
+    files.map((file, i) => readManifestFile(file, "the project directory", MANIFEST_FILE_NAMES[i] as string)),
+  );
   const found: Array<{ file: string; text: string }> = [];
-  for (const name of MANIFEST_FILE_NAMES) {
-    const file = path.join(cwd, name);
-    const text = await readManifestFile(file, "the project directory", name);
-    if (text !== undefined) found.push({ file, text });
+  for (const [i, read] of reads.entries()) {
+    if (read.status === "rejected") throw read.reason;
+    if (read.value !== undefined) found.push({ file: files[i] as string, text: read.value });
   }
   const [first, second] = found;
   if (first && second) {

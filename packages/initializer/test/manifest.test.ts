@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { SecretConfigError } from "@org/secrets-core";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fileCalls } from "@org/secrets-core/provider";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_MANIFEST_YAML,
   defaultManifest,
@@ -441,6 +442,7 @@ describe("loadManifest", () => {
     dir = await mkdtemp(path.join(tmpdir(), "initializer-manifest-"));
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -499,6 +501,35 @@ describe("loadManifest", () => {
   it("reports a manifest that is a directory", async () => {
     await mkdir(path.join(dir, "secrets.yaml"));
     await expect(loadManifest({ cwd: dir, env: {} })).rejects.toThrow(/cannot be read: it is a directory/);
+  });
+
+  it("looks both names up at once, and reports the first name's failure when both fail", async () => {
+    // Each open is held until both have been asked for: looked up in turn, the first would never finish.
+    const opened: string[] = [];
+    let release!: () => void;
+    const bothAsked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { open } = fileCalls;
+    vi.spyOn(fileCalls, "open").mockImplementation(async (...args) => {
+      opened.push(path.basename(String(args[0])));
+      if (opened.length === 2) release();
+      await bothAsked;
+      return open(...args);
+    });
+    await mkdir(path.join(dir, "secrets.yml"));
+    await mkdir(path.join(dir, "secrets.yaml"));
+    let timer: NodeJS.Timeout | undefined;
+    const error = await Promise.race([
+      loadManifest({ cwd: dir, env: {} }).catch((e: unknown) => e),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve(new Error(`looked up in turn: ${opened}`)), 2000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    expect((error as Error).message).toBe(
+      `Secrets manifest ${path.join(dir, "secrets.yaml")} (from the project directory) cannot be read: it is a directory`,
+    );
+    expect(opened.sort()).toEqual(["secrets.yaml", "secrets.yml"]);
   });
 
   it("points errors at the file it read", async () => {

@@ -6,6 +6,7 @@ import {
   fileTypeOf,
   type Logger,
   ProviderError,
+  type RegularFileRead,
   readRegularFile,
   SecretConfigError,
 } from "@org/secrets-core/provider";
@@ -35,6 +36,8 @@ export class DotenvFile {
 
   /** The parsed file, re-read only when its identity, size or times changed. A missing file is an empty one. */
   async read(): Promise<DotenvDocument> {
+    // Nothing cached to keep: the file is opened at once, and keyed by the open file's own stats.
+    if (this.#cached === undefined) return this.#readCold();
     let stats: BigIntStats;
     try {
       stats = await fileCalls.statBigInt(this.path);
@@ -47,12 +50,22 @@ export class DotenvFile {
     }
     if (!stats.isFile()) throw notAFile(this.path, fileTypeOf(stats));
     this.warnIfExposed(Number(stats.mode));
-    const key = `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
-    if (this.#cached?.key === key) return this.#cached.document;
-    const bytes = await this.#readBounded(this.path);
-    // Keyed by the stat taken before reading: if the file changed in between, the next read sees a new key.
-    const document = this.parse(bytes === undefined ? "" : bytes.toString("utf8"));
-    this.#cached = { key, document };
+    if (this.#cached?.key === cacheKey(stats)) return this.#cached.document;
+    return this.#readCold();
+  }
+
+  /** Read and parse the file, and cache it under the stats of the file that was read. */
+  async #readCold(): Promise<DotenvDocument> {
+    const found = await readRegularFile(this.path, this.maxFileBytes);
+    if (found.kind === "missing") {
+      this.#cached = { key: "missing", document: this.parse("") };
+      return this.#cached.document;
+    }
+    if (found.kind !== "read") throw this.#failure(this.path, found);
+    this.warnIfExposed(Number(found.stats.mode));
+    // Keyed by the stats taken before reading: if the file changed since, the next read sees a new key.
+    const document = this.parse(found.bytes.toString("utf8"));
+    this.#cached = { key: cacheKey(found.stats), document };
     return document;
   }
 
@@ -115,21 +128,29 @@ export class DotenvFile {
    */
   async #readBounded(file: string): Promise<Buffer | undefined> {
     const found = await readRegularFile(file, this.maxFileBytes);
+    if (found.kind === "missing") return undefined;
+    if (found.kind !== "read") throw this.#failure(file, found);
+    return found.bytes;
+  }
+
+  /** Why `readRegularFile` read nothing from an existing `file`, as the error to throw. */
+  #failure(file: string, found: Exclude<RegularFileRead, { kind: "read" | "missing" }>): Error {
     switch (found.kind) {
-      case "read":
-        return found.bytes;
-      case "missing":
-        return undefined;
       case "directory":
-        throw notAFile(file, "a directory");
+        return notAFile(file, "a directory");
       case "not-a-file":
-        throw notAFile(file, found.type);
+        return notAFile(file, found.type);
       case "too-large":
-        throw this.tooLarge(file, "is", found.size);
+        return this.tooLarge(file, "is", found.size);
       case "failed":
-        throw fileError(found.error, "read", file);
+        return fileError(found.error, "read", file);
     }
   }
+}
+
+/** What identifies one state of the file: a write, a replacement or a touch changes it. */
+function cacheKey(stats: BigIntStats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 
 /** Modes mean nothing on Windows, where access is a matter of ACLs: no warning is made from them. */

@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -310,6 +311,28 @@ describe("reading", () => {
     expect(await provider.get("A")).toBeUndefined();
   });
 
+  it("a first read opens the file without a stat of its own; later reads stat it and re-read only on change", async () => {
+    const { provider, file } = setup("A=1\n");
+    const opened = vi.spyOn(fileCalls, "open");
+    const stated = vi.spyOn(fileCalls, "statBigInt");
+    const count = (spy: typeof opened | typeof stated) => spy.mock.calls.filter(([p]) => p === file).length;
+    expect((await provider.get("A"))?.value).toBe("1");
+    expect([count(opened), count(stated)]).toEqual([1, 0]);
+    expect((await provider.get("A"))?.value).toBe("1");
+    expect([count(opened), count(stated)]).toEqual([1, 1]);
+    // Replaced by another file of the same size: a new identity, read again.
+    const other = `${file}.next`;
+    writeFileSync(other, "A=3\n");
+    renameSync(other, file);
+    expect((await provider.get("A"))?.value).toBe("3");
+    expect([count(opened), count(stated)]).toEqual([2, 2]);
+    // A write forgets the cache: the next read is a first read again.
+    await provider.set("B", "2");
+    const [openedBefore, statedBefore] = [count(opened), count(stated)];
+    expect((await provider.get("B"))?.value).toBe("2");
+    expect([count(opened) - openedBefore, count(stated) - statedBefore]).toEqual([1, 0]);
+  });
+
   it("getMany reads the file once for many names", async () => {
     const { provider, file } = setup("A=1\nB=2\nC=3\n");
     const opened = vi.spyOn(fileCalls, "open");
@@ -512,6 +535,43 @@ describe("check()", () => {
       }
     },
   );
+
+  it("asks its four questions of the file system at once, not one after another", async () => {
+    const { provider, file } = setup("A=1\n");
+    // Every answer is held back until all four questions have been asked: asked in turn, they never would be.
+    const asked: string[] = [];
+    let release!: () => void;
+    const allAsked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const held =
+      <A extends unknown[], R>(name: string, real: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        asked.push(`${name} ${path.basename(String(args[0]))}`);
+        if (asked.length === 4) release();
+        await allAsked;
+        return real(...args);
+      };
+    const { stat, access } = fileCalls;
+    vi.spyOn(fileCalls, "stat").mockImplementation(held("stat", stat));
+    vi.spyOn(fileCalls, "access").mockImplementation(held("access", access));
+    let timer: NodeJS.Timeout | undefined;
+    const status = await Promise.race([
+      provider.check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`asked in turn: ${asked}`)), 2000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    expect(status).toEqual({ details: { file, exists: true, directoryWritable: true } });
+    expect(asked.sort()).toEqual(
+      [
+        `stat ${path.basename(path.dirname(file))}`,
+        "stat .env",
+        "access .env",
+        `access ${path.basename(path.dirname(file))}`,
+      ].sort(),
+    );
+  });
 
   it("fails with a SecretError naming the directory when it does not exist", async () => {
     const dir = path.join(freshDir(), "missing");
