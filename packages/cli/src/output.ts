@@ -95,6 +95,39 @@ export class Output {
   }
 }
 
+/** A secret's outcome as `init` and `rotate` report it. */
+interface Outcome {
+  readonly action: string;
+  readonly code?: string | undefined;
+  readonly message?: string | undefined;
+}
+
+/**
+ * Reasons more than one failed secret gave, with how many gave each: one cause
+ * (a file that cannot be locked, a backend that refuses the token) fails every
+ * write. Each is printed once under the table (see sharedFailureLines), and the
+ * lines of its secrets give only their code (see failedWords).
+ */
+export function sharedFailures(outcomes: readonly Outcome[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const { action, message } of outcomes)
+    if (action === "failed" && message !== undefined) counts.set(message, (counts.get(message) ?? 0) + 1);
+  for (const [message, count] of counts) if (count < 2) counts.delete(message);
+  return counts;
+}
+
+/** A failed secret's line: `failed (CODE): reason`, without the reason when several secrets share it. */
+export function failedWords(outcome: Outcome, shared: ReadonlyMap<string, number>, color: Palette): string {
+  const head = `${color.red("failed")}${outcome.code ? ` (${outcome.code})` : ""}`;
+  if (outcome.message !== undefined && shared.has(outcome.message)) return head;
+  return `${head}: ${outcome.message ?? "the write failed"}`;
+}
+
+/** Each shared reason once: `8 secrets failed: Cannot lock /app/.env: permission denied`. */
+export function sharedFailureLines(shared: ReadonlyMap<string, number>): string[] {
+  return [...shared].map(([message, count]) => `${count} secrets failed: ${message}`);
+}
+
 /** Messages are printed on one line, whatever a backend put in them. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ").trim();

@@ -2,7 +2,7 @@ import type { InitAction, InitResult, InitSecretResult } from "@org/secrets-init
 import type { CommandContext } from "../context.js";
 import { type ExitCode, exitCodeForResult } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
-import { type Palette, PLAIN, table } from "../output.js";
+import { failedWords, type Palette, PLAIN, sharedFailureLines, sharedFailures, table } from "../output.js";
 
 /** `secrets init [--force] [--dry-run]`: one line per declared secret, then a summary. */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
@@ -17,18 +17,29 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
     return exitCodeForResult(result);
   }
   const problems = result.secrets.filter((s) => s.action === "missing" || s.action === "failed");
+  const shared = sharedFailures(result.secrets);
   if (out.quiet) {
-    for (const secret of problems) out.warn(`${secret.name}  ${describe(secret, result.dryRun, PLAIN)}`);
+    for (const secret of problems)
+      out.warn(`${secret.name}  ${describe(secret, result.dryRun, PLAIN, shared)}`);
+    for (const line of sharedFailureLines(shared)) out.warn(line);
   } else {
-    for (const line of table(result.secrets.map((s) => [s.name, describe(s, result.dryRun, out.color)])))
+    for (const line of table(
+      result.secrets.map((s) => [s.name, describe(s, result.dryRun, out.color, shared)]),
+    ))
       out.info(line);
     out.info(summary(result, initializer.manager.providerName));
+    for (const line of sharedFailureLines(shared)) out.info(line);
   }
   return exitCodeForResult(result);
 }
 
 /** What happened to one secret, in words; the dry-run form says what would happen. */
-export function describe(secret: InitSecretResult, dryRun: boolean, color: Palette): string {
+export function describe(
+  secret: InitSecretResult,
+  dryRun: boolean,
+  color: Palette,
+  shared: ReadonlyMap<string, number>,
+): string {
   const would = (done: string, pending: string) => (dryRun ? pending : done);
   switch (secret.action) {
     case "created":
@@ -46,7 +57,7 @@ export function describe(secret: InitSecretResult, dryRun: boolean, color: Palet
     case "skipped":
       return `${color.yellow("not set (optional, cannot be generated)")}: set it with: secrets set ${secret.name}`;
     case "failed":
-      return `${color.red("failed")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? "the write failed"}`;
+      return failedWords(secret, shared, color);
   }
 }
 

@@ -2,7 +2,7 @@ import type { RotateResult, RotateSecretResult } from "@org/secrets-initializer"
 import type { CommandContext } from "../context.js";
 import { type ExitCode, exitCodeForResult } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
-import { type Palette, PLAIN, table } from "../output.js";
+import { failedWords, type Palette, PLAIN, sharedFailureLines, sharedFailures, table } from "../output.js";
 
 /** `secrets rotate [NAME...] [--dry-run]`: one line per secret considered, then a summary. */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
@@ -18,14 +18,17 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   }
   const manifest = await initializer.getManifest();
   const generatable = new Set(manifest.secrets.filter((s) => s.generate !== false).map((s) => s.name));
+  const shared = sharedFailures(result.secrets);
   const describeOne = (secret: RotateSecretResult, color: Palette) =>
-    describe(secret, result.dryRun, generatable.has(secret.name), color);
+    describe(secret, result.dryRun, generatable.has(secret.name), color, shared);
   if (out.quiet) {
     for (const secret of result.secrets.filter((s) => s.action === "missing" || s.action === "failed"))
       out.warn(`${secret.name}  ${describeOne(secret, PLAIN)}`);
+    for (const line of sharedFailureLines(shared)) out.warn(line);
   } else {
     for (const line of table(result.secrets.map((s) => [s.name, describeOne(s, out.color)]))) out.info(line);
     out.info(summary(result, initializer.manager.providerName));
+    for (const line of sharedFailureLines(shared)) out.info(line);
   }
   return exitCodeForResult(result);
 }
@@ -35,6 +38,7 @@ export function describe(
   dryRun: boolean,
   generatable: boolean,
   color: Palette,
+  shared: ReadonlyMap<string, number>,
 ): string {
   switch (secret.action) {
     case "rotated":
@@ -47,7 +51,7 @@ export function describe(
         ? `${color.yellow("skipped (not set)")}: create it with: secrets init`
         : `${color.yellow("skipped (cannot be generated)")}: set a new value with: secrets set ${secret.name}`;
     case "failed":
-      return `${color.red("failed")}${secret.code ? ` (${secret.code})` : ""}: ${secret.message ?? "the write failed"}`;
+      return failedWords(secret, shared, color);
   }
 }
 
