@@ -1,6 +1,7 @@
 /**
  * Whether a backend's address keeps what is sent to it on this machine, for
- * the warnings a provider's `check` reports (see `ProviderStatus.warnings`).
+ * the warnings a provider's `check` reports (see `ProviderStatus.warnings`),
+ * and which connection failures are a certificate that was not trusted.
  */
 
 /**
@@ -31,4 +32,41 @@ export function plainHttpWarning(address: string, service: string, carried: stri
   }
   if (url.protocol !== "http:" || isLoopbackHost(url.hostname)) return undefined;
   return `${service} is reached over plain HTTP at ${url.origin}, so ${carried} cross the network unencrypted: use https://`;
+}
+
+/**
+ * What to fix when Node checks no TLS certificate (`NODE_TLS_REJECT_UNAUTHORIZED=0`
+ * in `env`) and `address` is HTTPS reached through Node's default agent, where
+ * whoever answers for the host could read `carried`; `undefined` otherwise,
+ * and for what is not a URL. Names only the address's origin.
+ */
+export function unverifiedTlsWarning(
+  address: string,
+  service: string,
+  carried: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  if (env.NODE_TLS_REJECT_UNAUTHORIZED !== "0") return undefined;
+  let url: URL;
+  try {
+    url = new URL(address.trim());
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "https:") return undefined;
+  return `NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks, so whoever answers for ${url.origin} can read ${carried} sent to ${service}: unset it (trust a private CA with NODE_EXTRA_CA_CERTS instead)`;
+}
+
+/** Node's and OpenSSL's codes for a TLS handshake or certificate check that failed. */
+const TLS_FAILURE_CODE =
+  /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|ERR_OSSL)/;
+
+/**
+ * Whether a socket error's `code` says the server's certificate was not trusted
+ * (`DEPTH_ZERO_SELF_SIGNED_CERT`, `UNABLE_TO_GET_ISSUER_CERT_LOCALLY`,
+ * `ERR_TLS_CERT_ALTNAME_INVALID`...) or the handshake failed: the fix is a CA or
+ * an address, not the network.
+ */
+export function isTlsFailureCode(code: string): boolean {
+  return TLS_FAILURE_CODE.test(code);
 }

@@ -2,7 +2,12 @@
 // shared backend logic, file helpers, error wrapping and the error classes a
 // provider throws. Applications import `@org/secrets-core`.
 
-export { isLoopbackHost, plainHttpWarning } from "./address-security.js";
+export {
+  isLoopbackHost,
+  isTlsFailureCode,
+  plainHttpWarning,
+  unverifiedTlsWarning,
+} from "./address-security.js";
 export { DEFAULT_LEFTOVER_AGE_MS, type WriteSecretFileOptions, writeSecretFile } from "./atomic-write.js";
 export { backoffDelay, sleep } from "./backoff.js";
 export { chunk, mapConcurrent } from "./concurrency.js";

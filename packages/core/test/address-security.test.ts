@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost, plainHttpWarning } from "../src/provider.js";
+import { isLoopbackHost, plainHttpWarning, unverifiedTlsWarning } from "../src/provider.js";
 
 const hostOf = (address: string) => new URL(address).hostname;
 
@@ -44,5 +44,36 @@ describe("plainHttpWarning", () => {
     "",
   ])("says nothing for %j", (address) => {
     expect(plainHttpWarning(address, "Vault", "the token")).toBeUndefined();
+  });
+});
+
+describe("unverifiedTlsWarning", () => {
+  const off = { NODE_TLS_REJECT_UNAUTHORIZED: "0" };
+
+  it("names an HTTPS address by its origin alone when Node checks no certificate", () => {
+    expect(
+      unverifiedTlsWarning(
+        "https://user:pass@sm.example.com:4443/p?q=1",
+        "AWS Secrets Manager",
+        "values",
+        off,
+      ),
+    ).toBe(
+      "NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks, so whoever answers for https://sm.example.com:4443 can read values sent to AWS Secrets Manager: unset it (trust a private CA with NODE_EXTRA_CA_CERTS instead)",
+    );
+    // On this machine too: a certificate that is not checked proves nothing about who listens.
+    expect(unverifiedTlsWarning("https://127.0.0.1:4443", "AWS Secrets Manager", "values", off)).toContain(
+      "https://127.0.0.1:4443",
+    );
+  });
+
+  it.each([
+    ["https://sm.example.com", {}],
+    ["https://sm.example.com", { NODE_TLS_REJECT_UNAUTHORIZED: "1" }],
+    ["https://sm.example.com", { NODE_TLS_REJECT_UNAUTHORIZED: "" }],
+    ["http://sm.example.com", off],
+    ["not a url", off],
+  ])("says nothing for %j with %j", (address, env) => {
+    expect(unverifiedTlsWarning(address, "AWS Secrets Manager", "values", env)).toBeUndefined();
   });
 });

@@ -3,6 +3,7 @@
  * the families of names the provider treats alike, and network error codes.
  * Classification only; the messages are in errors.ts.
  */
+import { isTlsFailureCode } from "@org/secrets-core/provider";
 
 /** Credential failures, each with what to do about it. */
 export const CREDENTIAL_ERRORS: Readonly<Record<string, string>> = {
@@ -43,7 +44,7 @@ export const SERVICE_DOWN_ERRORS = new Set([
   "InternalServerError",
 ]);
 
-/** Socket and TLS failures: the request never got an answer. */
+/** Socket failures (and, by isTlsFailureCode, TLS ones): the request never got an answer. */
 const NETWORK_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -55,11 +56,6 @@ const NETWORK_CODES = new Set([
   "EPIPE",
   "ECONNABORTED",
   "EPROTO",
-  "CERT_HAS_EXPIRED",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
 ]);
 
 /** The AWS error name (`ResourceNotFoundException`…), from `name`, `__type` or `Code`; never the HTTP status. */
@@ -124,7 +120,11 @@ export function knownName(error: unknown): string | undefined {
 export function networkCode(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
-  if (typeof code === "string" && (NETWORK_CODES.has(code) || code.startsWith("UND_ERR"))) return code;
+  if (
+    typeof code === "string" &&
+    (NETWORK_CODES.has(code) || code.startsWith("UND_ERR") || isTlsFailureCode(code))
+  )
+    return code;
   const cause = (error as { cause?: unknown }).cause;
   return cause !== undefined && cause !== error ? networkCode(cause) : undefined;
 }

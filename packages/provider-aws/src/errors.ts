@@ -7,6 +7,7 @@ import {
   AccessDeniedError,
   AuthenticationError,
   isSecretError,
+  isTlsFailureCode,
   ProviderError,
   ProviderNotConfiguredError,
   ProviderUnavailableError,
@@ -203,6 +204,11 @@ export function toSecretError(error: unknown, ctx: AwsErrorContext): SecretError
     });
 
   const network = cause.code;
+  if (network !== undefined && isTlsFailureCode(network))
+    return new ProviderUnavailableError(
+      `TLS verification of ${DISPLAY_NAME} at ${ctx.endpoint()} failed (${network}${tries}) while trying to ${ctx.doing}${target}: trust the CA that signed its certificate with NODE_EXTRA_CA_CERTS, or check the endpoint`,
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
+    );
   if (network !== undefined && network !== "ETIMEDOUT")
     return new ProviderUnavailableError(
       `${DISPLAY_NAME} at ${ctx.endpoint()} is unreachable (${network}${tries}) while trying to ${ctx.doing}${target}: check the network, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER`,

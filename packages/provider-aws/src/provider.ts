@@ -15,6 +15,7 @@ import {
   type SecretProvider,
   type SecretRecord,
   silentLogger,
+  unverifiedTlsWarning,
   type WriteOptions,
   type WriteResult,
 } from "@org/secrets-core/provider";
@@ -189,9 +190,15 @@ export class AwsSecretsManagerProvider implements SecretProvider {
       recoveryWindowDays: this.recoveryWindowDays,
     };
     const status = await this.#layout.check(details, options.signal);
-    // An endpoint of another machine over plain HTTP carries every value unencrypted (requests are signed, not sealed).
-    const plain = plainHttpWarning(this.#aws.endpoint, DISPLAY_NAME, "secret values");
-    return plain === undefined ? status : { ...status, warnings: [...(status.warnings ?? []), plain] };
+    const endpoint = this.#aws.endpoint;
+    const warnings = [
+      ...(status.warnings ?? []),
+      // An endpoint of another machine over plain HTTP carries every value unencrypted (requests are signed, not sealed).
+      plainHttpWarning(endpoint, DISPLAY_NAME, "secret values"),
+      // The SDK's HTTPS goes through Node's default agent, which this variable makes accept any certificate.
+      unverifiedTlsWarning(endpoint, DISPLAY_NAME, "secret values"),
+    ].filter((warning) => warning !== undefined);
+    return warnings.length === 0 ? status : { ...status, warnings };
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,8 @@
  * network, TLS, abort, redirect, other) keeping only codes, Node's own
  * connection wording and allow-listed Vault phrases.
  */
-import { HttpFailure, NODE_NETWORK_MESSAGE, TLS_CODES } from "./http-failure.js";
+import { isTlsFailureCode } from "@org/secrets-core/provider";
+import { HttpFailure, NODE_NETWORK_MESSAGE } from "./http-failure.js";
 import { knownPhrases, PHRASE, vaultErrors } from "./phrases.js";
 import type { VaultResponse } from "./request.js";
 
@@ -98,7 +99,7 @@ export function classify(error: unknown, accept: readonly number[] | undefined):
     if (/timeout/i.test(rawMessage) || code === "ETIMEDOUT")
       return { ok: false, failure: { kind: "timeout" } };
   }
-  if (code && TLS_CODES.test(code)) return { ok: false, failure: { kind: "tls", code, message: code } };
+  if (code && isTlsFailureCode(code)) return { ok: false, failure: { kind: "tls", code, message: code } };
   if (code && (NETWORK_CODES.has(code) || /^E[A-Z]+$/.test(code))) {
     const inner = typeof e?.cause?.code === "string" ? e.cause.code : code;
     const innerMessage = typeof e?.cause?.message === "string" ? e.cause.message : rawMessage;

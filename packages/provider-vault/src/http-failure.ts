@@ -4,6 +4,8 @@
  * our words and Node's own connection wording, never of what a server sent.
  */
 
+import { isTlsFailureCode } from "@org/secrets-core/provider";
+
 export type HttpFailureKind = "timeout" | "aborted" | "redirect" | "network" | "tls" | "too-large";
 
 /**
@@ -32,9 +34,6 @@ export class HttpFailure extends Error {
   }
 }
 
-/** Error codes of failed TLS verification. */
-export const TLS_CODES =
-  /^(CERT_|UNABLE_TO_|SELF_SIGNED|DEPTH_ZERO|ERR_TLS_|ERR_SSL_|HOSTNAME_MISMATCH|ERR_OSSL)/;
 /** Node's own wording for connection errors: `connect ECONNREFUSED 127.0.0.1:8200`, `socket hang up`. */
 export const NODE_NETWORK_MESSAGE =
   /^((connect|getaddrinfo|read|write) [A-Z_]+( [\w.:[\]-]+)?|socket hang up)$/;
@@ -47,7 +46,7 @@ export function abortedFailure(reason: unknown): HttpFailure {
 export function networkFailure(error: NodeJS.ErrnoException): HttpFailure {
   const code = typeof error.code === "string" ? error.code : "ECONNRESET";
   const own = typeof error.message === "string" ? error.message : "";
-  if (TLS_CODES.test(code))
+  if (isTlsFailureCode(code))
     return new HttpFailure(`${code}: ${/^[\w .,'-]{1,120}$/.test(own) ? own : "certificate not trusted"}`, {
       kind: "tls",
       code,

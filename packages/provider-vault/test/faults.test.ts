@@ -93,6 +93,19 @@ describe("TLS", () => {
     );
   });
 
+  it("keeps verifying with NODE_TLS_REJECT_UNAUTHORIZED=0, which turns Node's default checks off", async () => {
+    const saved = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+    try {
+      const error = await createVaultProvider({ url: tls.url, token: tls.token }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect((error as Error).message).toMatch(/^TLS verification of Vault at .*: set VAULT_CACERT/);
+    } finally {
+      if (saved === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = saved;
+    }
+  });
+
   it("VAULT_SKIP_VERIFY=true connects anyway, with a warning", async () => {
     const { logger, lines } = captureLogger();
     const p = keep(

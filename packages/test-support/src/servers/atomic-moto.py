@@ -9,7 +9,9 @@ BatchGetSecretValue running while a CreateSecret adds a secret fails with HTTP
 500 ("dictionary changed size during iteration"). moto's handlers run under one
 interpreter lock anyway, so one request at a time costs next to no throughput.
 
-Usage: python atomic-moto.py HOST PORT (the tests' and the bench's harness).
+Usage: python atomic-moto.py HOST PORT [tls] (the tests' and the bench's
+harness). With `tls` it answers HTTPS, with a self-signed certificate made as
+it starts (werkzeug's "adhoc"), for tests of certificate checks.
 """
 
 import os
@@ -30,4 +32,5 @@ def atomic(environ, start_response):
         return list(app(environ, start_response))
 
 
-run_simple(host, port, atomic, threaded=True)
+tls = len(sys.argv) > 3 and sys.argv[3] == "tls"
+run_simple(host, port, atomic, threaded=True, ssl_context="adhoc" if tls else None)
