@@ -150,17 +150,29 @@ async function acquire(
   }
 }
 
-/** The lock's identity, content and heartbeat, read through one handle so they belong together. */
+/** The most of a lock file that is read: an owner line is far shorter. */
+const MAX_OWNER_BYTES = 4096;
+
+/**
+ * The lock's identity, content and heartbeat, read through one handle so they
+ * belong together. Opened non-blocking, and read only when it is a regular
+ * file, at most MAX_OWNER_BYTES + 1 bytes of it: a FIFO put in its place would
+ * hang the open, and a huge file the read. Anything else is a lock that cannot
+ * be read, which is waited for (and times out).
+ */
 async function look(lock: string): Promise<LockSighting | undefined> {
   let handle: fs.FileHandle;
   try {
-    handle = await fs.open(lock, "r");
+    handle = await fs.open(lock, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch {
     return undefined;
   }
   try {
     const stat = await handle.stat({ bigint: true });
-    const owner = parseOwner(await handle.readFile("utf8"));
+    if (!stat.isFile()) return undefined;
+    const buffer = Buffer.alloc(MAX_OWNER_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const owner = bytesRead > MAX_OWNER_BYTES ? undefined : parseOwner(buffer.toString("utf8", 0, bytesRead));
     return { stat, owner, key: `${stat.dev}:${stat.ino}:${stat.mtimeNs}:${owner?.id ?? ""}` };
   } catch {
     return undefined;
@@ -170,7 +182,6 @@ async function look(lock: string): Promise<LockSighting | undefined> {
 }
 
 function parseOwner(text: string): LockOwner | undefined {
-  if (text.length > 4096) return undefined;
   try {
     const value = JSON.parse(text) as Partial<LockOwner> | null;
     if (

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
@@ -336,6 +336,40 @@ describe("withFileLock", () => {
     expect((error as Error).message).toContain(`${file}.lock`);
     expect(runs).toBe(0);
     rmSync(`${file}.lock`, { recursive: true });
+  });
+
+  it("a FIFO in place of the lock is waited for up to the bound, never opened for a read that would hang", async () => {
+    const file = path.join(dir, "fifo-lock");
+    execFileSync("mkfifo", [`${file}.lock`]);
+    let runs = 0;
+    // Opened blocking, the FIFO (no writer) would hold the wait forever, past any timeout.
+    const error = await withFileLock(
+      file,
+      async () => {
+        runs++;
+      },
+      { timeoutMs: 300 },
+    ).catch((e: unknown) => e);
+    expect((error as SecretError).code).toBe("TIMEOUT");
+    expect((error as Error).message).toContain(`${file}.lock`);
+    expect(runs).toBe(0);
+    rmSync(`${file}.lock`);
+  });
+
+  it("a lock file too large to hold an owner line is judged by its heartbeat and taken over", async () => {
+    const file = path.join(dir, "huge-lock");
+    const lock = `${file}.lock`;
+    writeFileSync(lock, "x".repeat(1 << 20));
+    let runs = 0;
+    await withFileLock(
+      file,
+      async () => {
+        runs++;
+      },
+      { staleMs: 300, timeoutMs: 10_000 },
+    );
+    expect(runs).toBe(1);
+    expect(existsSync(lock)).toBe(false);
   });
 
   it("refuses option values that are not positive numbers, naming the option", async () => {
