@@ -3,7 +3,6 @@
  * a token file), renewal before expiry, and telling a dead token from a policy
  * that refuses the request; every request is sent through here with the token.
  */
-import { promises as fs } from "node:fs";
 import path from "node:path";
 import {
   AccessDeniedError,
@@ -16,6 +15,7 @@ import type { ResolvedAuth } from "./config-auth.js";
 import { DEFAULT_KUBERNETES_JWT_FILE } from "./options.js";
 import { splitPath } from "./paths.js";
 import { DISPLAY_NAME, PROVIDER, type VaultRequest, type VaultResponse } from "./request.js";
+import { MAX_CREDENTIAL_FILE_BYTES, readSettingFile } from "./setting-file.js";
 import type { VaultTransport } from "./transport.js";
 
 export interface AuthenticatorOptions {
@@ -365,18 +365,15 @@ export class VaultAuthenticator {
     if (!file)
       throw new ProviderNotConfiguredError(undefined, { provider: PROVIDER, reason: `no ${what} given` });
     const resolved = path.resolve(this.#cwd, file);
-    let text: string;
-    try {
-      text = await fs.readFile(resolved, "utf8");
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    const read = await readSettingFile(resolved, `the ${what} ${resolved}`, MAX_CREDENTIAL_FILE_BYTES);
+    if (!read.ok)
       throw new ProviderNotConfiguredError(undefined, {
         provider: PROVIDER,
-        reason: `cannot read the ${what} ${resolved} (${code})`,
-        cause: error,
+        reason: read.reason,
+        ...(read.cause === undefined ? {} : { cause: read.cause }),
       });
-    }
-    const value = text.trim();
+    const value = read.bytes.toString("utf8").trim();
+    read.bytes.fill(0);
     if (!value)
       throw new ProviderNotConfiguredError(undefined, {
         provider: PROVIDER,

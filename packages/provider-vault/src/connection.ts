@@ -3,7 +3,6 @@
  * the transport and the authenticator, then the mount's KV version and the
  * layout that serves it. Connecting is bounded as a whole by `connectTimeoutMs`.
  */
-import { promises as fs } from "node:fs";
 import type { Agent as HttpAgent } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
 import path from "node:path";
@@ -21,6 +20,7 @@ import { clientEndpoint, createNodeVaultClient } from "./node-vault.js";
 import type { VaultClientLike } from "./options.js";
 import { displayPath } from "./paths.js";
 import { PROVIDER, type Send } from "./request.js";
+import { MAX_CA_FILE_BYTES, readSettingFile } from "./setting-file.js";
 import { VaultTransport } from "./transport.js";
 
 export interface Connection {
@@ -158,12 +158,11 @@ async function readCaCert(settings: VaultSettings): Promise<string | Buffer | un
   if (caCert !== undefined) return caCert;
   if (caCertFile === undefined) return undefined;
   const file = path.resolve(cwd, caCertFile);
-  try {
-    return await fs.readFile(file);
-  } catch (error) {
-    throw new SecretConfigError(
-      `Cannot read the CA certificate file ${file} (${(error as NodeJS.ErrnoException).code ?? "unreadable"}): check VAULT_CACERT`,
-      { field: "VAULT_CACERT", provider: PROVIDER, cause: error },
-    );
-  }
+  const read = await readSettingFile(file, `the CA certificate file ${file}`, MAX_CA_FILE_BYTES);
+  if (read.ok) return read.bytes;
+  throw new SecretConfigError(`${read.reason[0]?.toUpperCase()}${read.reason.slice(1)}: check VAULT_CACERT`, {
+    field: "VAULT_CACERT",
+    provider: PROVIDER,
+    ...(read.cause === undefined ? {} : { cause: read.cause }),
+  });
 }

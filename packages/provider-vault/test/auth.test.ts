@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import http from "node:http";
@@ -8,6 +9,7 @@ import {
   AccessDeniedError,
   AuthenticationError,
   ProviderNotConfiguredError,
+  SecretConfigError,
 } from "@org/secrets-core/provider";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { readDatabaseUrl } from "../examples/read-secrets.js";
@@ -302,6 +304,54 @@ describe("tokens", () => {
     await sleep(createdAt + 3_500 - Date.now());
     await fs.writeFile(file, await createToken({ policies: [policy] }));
     expect((await p.get("SECRET_KEY"))?.value).toBe("v");
+  });
+
+  it("a credential or CA file that is not a regular file, or too large, is refused at once and never read", async () => {
+    const fifo = path.join(dir, "token-fifo");
+    execFileSync("mkfifo", [fifo]);
+    const large = path.join(dir, "token-large");
+    await fs.writeFile(large, "t".repeat(64 * 1024 + 1));
+    const exact = path.join(dir, "token-exact");
+    // Exactly the limit, blanks around the token included: accepted.
+    await fs.writeFile(exact, `${token}${" ".repeat(64 * 1024 - token.length)}`);
+    const attempt = (env: Record<string, string>) =>
+      createProvider({ env: { VAULT_URL: addr, ...env }, cwd: dir, logger: captureLogger().logger }).catch(
+        (e: unknown) => e,
+      );
+    const reasons: Array<[Record<string, string>, string]> = [
+      [
+        { VAULT_TOKEN_FILE: fifo },
+        `the token file (VAULT_TOKEN_FILE) ${fifo} is a named pipe, not a regular file`,
+      ],
+      [
+        { VAULT_TOKEN_FILE: "/dev/zero" },
+        "the token file (VAULT_TOKEN_FILE) /dev/zero is a character device, not a regular file",
+      ],
+      [
+        { VAULT_TOKEN_FILE: dir },
+        `the token file (VAULT_TOKEN_FILE) ${dir} is a directory, not a regular file`,
+      ],
+      [
+        { VAULT_TOKEN_FILE: large },
+        `the token file (VAULT_TOKEN_FILE) ${large} is larger than 64 KiB, the most it may hold`,
+      ],
+      [
+        { VAULT_AUTH_METHOD: "kubernetes", VAULT_K8S_ROLE: "app", VAULT_K8S_JWT_FILE: fifo },
+        `the Kubernetes service-account token file (VAULT_K8S_JWT_FILE) ${fifo} is a named pipe, not a regular file`,
+      ],
+    ];
+    for (const [env, reason] of reasons) {
+      const error = await attempt(env);
+      expect(error, reason).toBeInstanceOf(ProviderNotConfiguredError);
+      expect((error as Error).message).toBe(`Secret provider 'vault' not configured: ${reason}`);
+    }
+    const ca = await attempt({ VAULT_TOKEN: token, VAULT_CACERT: fifo });
+    expect(ca).toBeInstanceOf(SecretConfigError);
+    expect((ca as Error).message).toBe(
+      `The CA certificate file ${fifo} is a named pipe, not a regular file: check VAULT_CACERT`,
+    );
+    const accepted = keep((await attempt({ VAULT_TOKEN_FILE: exact })) as VaultProvider);
+    expect((await accepted.check()).details).toMatchObject({ auth_method: "token" });
   });
 
   it("BAO_TOKEN and BAO_ADDR work as the last fallbacks", async () => {
