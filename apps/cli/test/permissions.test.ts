@@ -112,7 +112,9 @@ describe("files the user may not read or write", () => {
     expect(init.code).toBe(1);
     // One cause fails every write: each secret's line gives its code, and the reason is said once.
     expect(init.stdout).toMatch(/^JWT_SECRET_KEY +failed \(ACCESS_DENIED\)$/m);
-    expect(init.stdout).toMatch(new RegExp(`^8 secrets failed: Cannot lock ${file}: permission denied$`, "m"));
+    expect(init.stdout).toMatch(
+      new RegExp(`^8 secrets failed: Cannot lock ${file}: permission denied$`, "m"),
+    );
     expect(init.stdout.split("Cannot lock")).toHaveLength(2);
     expect(init.stderr).not.toMatch(/\n\s+at /);
 

@@ -40,6 +40,8 @@ describe("failure reasons of init and rotate", () => {
     ]);
     expect(shared.size).toBe(0);
     expect(sharedFailureLines(shared)).toEqual([]);
-    expect(failedWords({ action: "failed", code: "A", message: "one" }, shared, PLAIN)).toBe("failed (A): one");
+    expect(failedWords({ action: "failed", code: "A", message: "one" }, shared, PLAIN)).toBe(
+      "failed (A): one",
+    );
   });
 });
