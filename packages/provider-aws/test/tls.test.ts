@@ -6,7 +6,7 @@
  */
 import { type RunningServer, startMoto } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createAwsProvider } from "../src/index.js";
+import { type AwsSecretsManagerProvider, createAwsProvider } from "../src/index.js";
 import { uniquePrefix } from "./support/aws.js";
 
 let moto: RunningServer;
@@ -25,24 +25,29 @@ describe("an HTTPS endpoint with a certificate nobody trusts", () => {
   const warning = () =>
     `NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks, so whoever answers for ${moto.url} can read secret values sent to AWS Secrets Manager: unset it (trust a private CA with NODE_EXTRA_CA_CERTS instead)`;
 
-  it("is refused: nothing is read or written through it", async () => {
+  /** `use` with a provider pointed at the HTTPS moto, one attempt per call, closed after. */
+  async function withProvider(use: (provider: AwsSecretsManagerProvider) => Promise<void>): Promise<void> {
     const provider = createAwsProvider({ prefix, clientConfig: { endpoint: moto.url, maxAttempts: 1 } });
     try {
+      await use(provider);
+    } finally {
+      await provider.close();
+    }
+  }
+
+  it("is refused: nothing is read or written through it", () =>
+    withProvider(async (provider) => {
       const write = await provider.set("TLS_CANARY", "value-never-sent-tls").catch((e: unknown) => e);
       expect((write as Error).message).toMatch(
         /^TLS verification of AWS Secrets Manager at https:\/\/127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT\) while trying to .*: trust the CA that signed its certificate with NODE_EXTRA_CA_CERTS, or check the endpoint$/,
       );
       expect((write as Error).message).not.toContain("value-never-sent-tls");
       await expect(provider.check()).rejects.toThrow(/^TLS verification of AWS Secrets Manager at /);
-    } finally {
-      await provider.close();
-    }
-  });
+    }));
 
   it("with NODE_TLS_REJECT_UNAUTHORIZED=0 it connects, and check() warns that nothing is verified", async () => {
     vi.stubEnv("NODE_TLS_REJECT_UNAUTHORIZED", "0");
-    const provider = createAwsProvider({ prefix, clientConfig: { endpoint: moto.url, maxAttempts: 1 } });
-    try {
+    await withProvider(async (provider) => {
       // The variable really turns the checks off: the same endpoint now answers.
       await provider.set("TLS_ROUND_TRIP", "value-over-unchecked-tls");
       // The write refused before never reached the server.
@@ -51,18 +56,13 @@ describe("an HTTPS endpoint with a certificate nobody trusts", () => {
       const status = await provider.check();
       expect(status.warnings).toEqual([warning()]);
       expect(JSON.stringify(status)).not.toContain("value-over-unchecked-tls");
-    } finally {
-      await provider.close();
-    }
+    });
   });
 
   it("with the variable at 1, certificates are checked again", async () => {
     vi.stubEnv("NODE_TLS_REJECT_UNAUTHORIZED", "1");
-    const provider = createAwsProvider({ prefix, clientConfig: { endpoint: moto.url, maxAttempts: 1 } });
-    try {
+    await withProvider(async (provider) => {
       await expect(provider.check()).rejects.toThrow(/^TLS verification of AWS Secrets Manager at /);
-    } finally {
-      await provider.close();
-    }
+    });
   });
 });
