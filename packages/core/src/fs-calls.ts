@@ -61,7 +61,6 @@ const MIN_GROWTH = 16 * 1024;
  * a piece (a pipe-backed or network file system), not the end of the file.
  * The returned buffer is exactly the bytes read.
  */
-
 export async function readUpTo(
   file: ReadableFile,
   sizeHint: number,

@@ -118,7 +118,7 @@ export class SecretManager {
     return this.#handle.capabilities();
   }
 
-  /** The secret's value, or `undefined` when it does not exist. Throws when the provider cannot be asked. */
+  /** The secret's value, or `undefined` when it does not exist. Rejects when the provider cannot be asked. */
   getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
     if (options === undefined || (options.version === undefined && !options.fresh)) {
       // Not an async method: a cache hit hands back the entry's own settled promise.
