@@ -21,6 +21,12 @@ export interface CacheEntry {
 
 type Entry = CacheEntry;
 
+/** The entry's value as a settled promise, made on first use and handed to every read it answers after. */
+export function settledValue(entry: CacheEntry): Promise<string | undefined> {
+  entry.settled ??= Promise.resolve(entry.record?.value);
+  return entry.settled;
+}
+
 export interface CacheOptions {
   /** How long a value is served without asking the backend (0 turns the cache off). */
   ttlMs: number;

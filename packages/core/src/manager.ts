@@ -5,7 +5,7 @@
  * bulk reads, metrics, debug logging and error wrapping. It never logs or throws
  * a secret value. This file is the façade; each job lives in its own module.
  */
-import { SecretCache } from "./cache.js";
+import { type CacheEntry, SecretCache, settledValue } from "./cache.js";
 import { CachedReads } from "./cached-reads.js";
 import type {
   DeleteOptions,
@@ -120,17 +120,12 @@ export class SecretManager {
 
   /** The secret's value, or `undefined` when it does not exist. Rejects when the provider cannot be asked. */
   getSecret(name: string, options?: GetOptions): Promise<string | undefined> {
-    if (options === undefined || (options.version === undefined && !options.fresh)) {
-      // Not an async method: a cache hit hands back the entry's own settled promise.
-      try {
-        const hit = this.#reads.hit(name);
-        if (hit !== undefined) {
-          hit.settled ??= Promise.resolve(hit.record?.value);
-          return hit.settled;
-        }
-      } catch (error) {
-        return Promise.reject(error);
-      }
+    // Not an async method: a cache hit hands back the entry's own settled promise.
+    try {
+      const hit = this.#hit(name, options);
+      if (hit !== undefined) return settledValue(hit);
+    } catch (error) {
+      return Promise.reject(error);
     }
     return this.#readValue(name, options);
   }
@@ -139,13 +134,35 @@ export class SecretManager {
     return (await this.#reads.record(name, options ?? {}))?.value;
   }
 
-  /** The secret's value; throws `SecretNotFoundError` (`Required secret 'NAME' not found`) when missing. */
-  async getRequiredSecret(name: string, options: GetOptions = {}): Promise<string> {
+  /** The secret's value; rejects with `SecretNotFoundError` (`Required secret 'NAME' not found`) when missing. */
+  getRequiredSecret(name: string, options?: GetOptions): Promise<string> {
+    try {
+      const hit = this.#hit(name, options);
+      if (hit !== undefined)
+        return hit.record === undefined
+          ? Promise.reject(this.#notFound(name))
+          : (settledValue(hit) as Promise<string>);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#readRequired(name, options ?? {});
+  }
+
+  async #readRequired(name: string, options: GetOptions): Promise<string> {
     const record = await this.#reads.record(name, options);
     // The read was counted as `missing`: a missing secret is an answer, not a provider error.
-    if (record === undefined)
-      throw new SecretNotFoundError(undefined, { secret: name, provider: this.#handle.name });
+    if (record === undefined) throw this.#notFound(name);
     return record.value;
+  }
+
+  /** The fresh cache entry a read with `options` may take (counted as a hit), or `undefined` to ask the provider. */
+  #hit(name: string, options: GetOptions | undefined): CacheEntry | undefined {
+    if (options !== undefined && (options.version !== undefined || options.fresh)) return undefined;
+    return this.#reads.hit(name);
+  }
+
+  #notFound(name: string): SecretNotFoundError {
+    return new SecretNotFoundError(undefined, { secret: name, provider: this.#handle.name });
   }
 
   /**

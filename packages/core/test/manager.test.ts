@@ -81,6 +81,25 @@ describe("SecretManager reads", () => {
     expect(manager.getSecret("A", { fresh: true })).not.toBe(manager.getSecret("A", { fresh: true }));
   });
 
+  it("getRequiredSecret answers hits the same way, and a cached missing secret with SecretNotFoundError", async () => {
+    const { manager, provider } = setup({ ttl: 10_000 });
+    await manager.setSecret("A", "one");
+    expect(await manager.getRequiredSecret("A")).toBe("one");
+    const first = manager.getRequiredSecret("A");
+    expect(manager.getRequiredSecret("A")).toBe(first);
+    // getSecret and getRequiredSecret share the entry's promise.
+    expect(manager.getSecret("A")).toBe(first);
+    expect(await first).toBe("one");
+    expect(await manager.getSecret("GONE")).toBeUndefined();
+    for (let i = 0; i < 2; i++) {
+      const missing = await manager.getRequiredSecret("GONE").catch((e: unknown) => e);
+      expect(missing).toBeInstanceOf(SecretNotFoundError);
+      expect((missing as Error).message).toBe("Required secret 'GONE' not found");
+    }
+    // One read each: every later answer came from the cache.
+    expect(provider.calls.get).toBe(2);
+  });
+
   it("a cache hit that fails to log rejects, and never throws where it is called", async () => {
     const provider = new MemoryProvider();
     const logger = {
