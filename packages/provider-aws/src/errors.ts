@@ -209,6 +209,12 @@ export function toSecretError(error: unknown, ctx: AwsErrorContext): SecretError
       `TLS verification of ${DISPLAY_NAME} at ${ctx.endpoint()} failed (${network}${tries}) while trying to ${ctx.doing}${target}: trust the CA that signed its certificate with NODE_EXTRA_CA_CERTS, or check the endpoint`,
       { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
+  // OpenSSL's "wrong version number": the server answered the TLS handshake with something else, plain HTTP most often.
+  if (network === "EPROTO" && ctx.endpoint().startsWith("https:"))
+    return new ProviderUnavailableError(
+      `${DISPLAY_NAME} at ${ctx.endpoint()} did not answer the TLS handshake (EPROTO${tries}) while trying to ${ctx.doing}${target}: if the endpoint speaks plain HTTP, give it as http:// in AWS_ENDPOINT_URL_SECRETS_MANAGER`,
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
+    );
   if (network !== undefined && network !== "ETIMEDOUT")
     return new ProviderUnavailableError(
       `${DISPLAY_NAME} at ${ctx.endpoint()} is unreachable (${network}${tries}) while trying to ${ctx.doing}${target}: check the network, AWS_REGION and AWS_ENDPOINT_URL_SECRETS_MANAGER`,

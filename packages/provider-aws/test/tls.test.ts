@@ -7,7 +7,7 @@
 import { type RunningServer, startMoto } from "@org/secrets-test-support";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type AwsSecretsManagerProvider, createAwsProvider } from "../src/index.js";
-import { uniquePrefix } from "./support/aws.js";
+import { motoEndpoint, uniquePrefix } from "./support/aws.js";
 
 let moto: RunningServer;
 beforeAll(async () => {
@@ -57,6 +57,19 @@ describe("an HTTPS endpoint with a certificate nobody trusts", () => {
       expect(status.warnings).toEqual([warning()]);
       expect(JSON.stringify(status)).not.toContain("value-over-unchecked-tls");
     });
+  });
+
+  it("an https:// endpoint that speaks plain HTTP is named as such", async () => {
+    const plain = motoEndpoint().replace(/^http:/, "https:");
+    const provider = createAwsProvider({ prefix, clientConfig: { endpoint: plain, maxAttempts: 1 } });
+    try {
+      const error = await provider.get("ANY").catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(
+        /^AWS Secrets Manager at https:\/\/127\.0\.0\.1:\d+ did not answer the TLS handshake \(EPROTO\) while trying to read secret 'ANY' .*: if the endpoint speaks plain HTTP, give it as http:\/\/ in AWS_ENDPOINT_URL_SECRETS_MANAGER$/,
+      );
+    } finally {
+      await provider.close();
+    }
   });
 
   it("with the variable at 1, certificates are checked again", async () => {
