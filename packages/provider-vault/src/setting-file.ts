@@ -32,7 +32,7 @@ export async function readSettingFile(file: string, name: string, limit: number)
     case "not-a-file":
       return { ok: false, reason: `${name} is ${found.type}, not a regular file` };
     case "too-large":
-      return { ok: false, reason: `${name} is larger than ${limit / 1024} KiB, the most it may hold` };
+      return { ok: false, reason: `${name} is larger than ${sizeWords(limit)}, the most it may hold` };
     case "failed":
       return {
         ok: false,
@@ -40,4 +40,10 @@ export async function readSettingFile(file: string, name: string, limit: number)
         cause: found.error,
       };
   }
+}
+
+/** `64 KiB`, `4 MiB`: a limit as people write it. */
+function sizeWords(bytes: number): string {
+  const MiB = 1024 * 1024;
+  return bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`;
 }

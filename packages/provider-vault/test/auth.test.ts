@@ -350,6 +350,11 @@ describe("tokens", () => {
     expect((ca as Error).message).toBe(
       `The CA certificate file ${fifo} is a named pipe, not a regular file: check VAULT_CACERT`,
     );
+    const largeCa = path.join(dir, "ca-large.pem");
+    await fs.writeFile(largeCa, Buffer.alloc(4 * 1024 * 1024 + 1, 0x41));
+    expect(((await attempt({ VAULT_TOKEN: token, VAULT_CACERT: largeCa })) as Error).message).toBe(
+      `The CA certificate file ${largeCa} is larger than 4 MiB, the most it may hold: check VAULT_CACERT`,
+    );
     const accepted = keep((await attempt({ VAULT_TOKEN_FILE: exact })) as VaultProvider);
     expect((await accepted.check()).details).toMatchObject({ auth_method: "token" });
   });
