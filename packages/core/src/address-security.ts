@@ -17,6 +17,15 @@ export function isLoopbackHost(hostname: string): boolean {
   return /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(host);
 }
 
+/** `address` as a URL, or `undefined` when it is not one. */
+function urlOf(address: string): URL | undefined {
+  try {
+    return new URL(address.trim());
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * What to fix when `address` is plain HTTP to another machine, where `carried`
  * (`the token and every secret value`) would cross the network unencrypted;
@@ -24,13 +33,8 @@ export function isLoopbackHost(hostname: string): boolean {
  * only the address's origin, never a user name, path or query it may hold.
  */
 export function plainHttpWarning(address: string, service: string, carried: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(address.trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== "http:" || isLoopbackHost(url.hostname)) return undefined;
+  const url = urlOf(address);
+  if (url?.protocol !== "http:" || isLoopbackHost(url.hostname)) return undefined;
   return `${service} is reached over plain HTTP at ${url.origin}, so ${carried} cross the network unencrypted: use https://`;
 }
 
@@ -47,13 +51,8 @@ export function unverifiedTlsWarning(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): string | undefined {
   if (env.NODE_TLS_REJECT_UNAUTHORIZED !== "0") return undefined;
-  let url: URL;
-  try {
-    url = new URL(address.trim());
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== "https:") return undefined;
+  const url = urlOf(address);
+  if (url?.protocol !== "https:") return undefined;
   return `NODE_TLS_REJECT_UNAUTHORIZED=0 turns off certificate checks, so whoever answers for ${url.origin} can read ${carried} sent to ${service}: unset it (trust a private CA with NODE_EXTRA_CA_CERTS instead)`;
 }
 
