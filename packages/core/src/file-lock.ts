@@ -4,7 +4,7 @@
  */
 import { type BigIntStats, constants, promises as fs } from "node:fs";
 import path from "node:path";
-import { backoffDelay, sleep } from "./backoff.js";
+import { backoffDelay, sleep, timerDelay } from "./backoff.js";
 import { SecretConfigError, SecretError } from "./errors.js";
 import { crypto, currentOwner, type Owner, processIsGone } from "./file-owner.js";
 import { monotonicMs } from "./monotonic.js";
@@ -84,7 +84,8 @@ export async function withFileLock<T>(
     const now = new Date();
     // Through our own descriptor: if our lock was ever replaced, this touches only our old file.
     held.handle.utimes(now, now).catch(() => {});
-  }, heartbeatMs);
+    // No timer holds more than about 24.8 days: a longer interval would fire every millisecond.
+  }, timerDelay(heartbeatMs));
   beat.unref();
   try {
     return await fn();

@@ -9,9 +9,9 @@ export {
   unverifiedTlsWarning,
 } from "./address-security.js";
 export { DEFAULT_LEFTOVER_AGE_MS, type WriteSecretFileOptions, writeSecretFile } from "./atomic-write.js";
-export { backoffDelay, sleep } from "./backoff.js";
+export { backoffDelay, sleep, timerDelay } from "./backoff.js";
 export { chunk, mapConcurrent } from "./concurrency.js";
-export type { Env, ParsedConfig } from "./config.js";
+export { type Env, MAX_TIMEOUT_MS, type ParsedConfig } from "./config.js";
 export { describeConfigValue, isSensitiveConfigName } from "./config-value.js";
 export {
   type CheckOptions,

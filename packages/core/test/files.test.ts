@@ -169,6 +169,24 @@ describe("withFileLock", () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 
+  it("a heartbeat longer than a timer holds is shortened to it, not run every millisecond", async () => {
+    const file = path.join(dir, "long-heartbeat");
+    const lock = `${file}.lock`;
+    const huge = 2 ** 31 + 1_000;
+    const beats = await withFileLock(
+      file,
+      async () => {
+        // Set the heartbeat's mark back: a heartbeat within the next 100 ms would move it.
+        const past = new Date(Date.now() - 60_000);
+        utimesSync(lock, past, past);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return statSync(lock).mtimeMs;
+      },
+      { heartbeatMs: huge, staleMs: huge * 3, timeoutMs: huge * 4 },
+    );
+    expect(beats).toBeLessThan(Date.now() - 50_000);
+  });
+
   it("times out with a message that names the lock file while a live holder heartbeats", async () => {
     const file = path.join(dir, "held");
     const lock = writeLock(file, { ...thisHost(), pid: process.ppid });

@@ -10,6 +10,7 @@ import {
   type Logger,
   ProviderNotConfiguredError,
   registerSecretValue,
+  timerDelay,
 } from "@org/secrets-core/provider";
 import type { ResolvedAuth } from "./config-auth.js";
 import { DEFAULT_KUBERNETES_JWT_FILE } from "./options.js";
@@ -313,7 +314,9 @@ export class VaultAuthenticator {
     if (!this.#renew || this.#closed || ttl <= 0) return;
     const loginBased = this.#auth.method === "approle" || this.#auth.method === "kubernetes";
     if (!renewable && !loginBased) return;
-    const delay = Math.max(MIN_RENEW_DELAY_MS, ttl * 1000 * RENEW_AT);
+    // A TTL over about 37 days would overflow the timer (Node fires it at once): renewing
+    // earlier than two thirds of it is harmless, a renewal every millisecond is not.
+    const delay = timerDelay(Math.max(MIN_RENEW_DELAY_MS, ttl * 1000 * RENEW_AT));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.#refresh(renewable, increment);

@@ -7,6 +7,7 @@
  */
 import {
   type Env,
+  MAX_TIMEOUT_MS,
   type ParsedConfig,
   ProviderNotConfiguredError,
   SecretConfigError,
@@ -135,7 +136,8 @@ export function parseVaultConfig(env: Env = process.env): ParsedVaultConfig {
   const timeoutVar = ["VAULT_CLIENT_TIMEOUT", "VAULT_TIMEOUT"].find((name) => get(name) !== undefined);
   if (timeoutVar) {
     const ms = parseDuration(get(timeoutVar) as string);
-    if (ms !== undefined && ms > 0) config.timeoutMs = ms;
+    // A timer holds at most about 24.8 days (core's SECRET_TIMEOUT is shortened the same way).
+    if (ms !== undefined && ms > 0) config.timeoutMs = Math.min(MAX_TIMEOUT_MS, ms);
     else invalid(timeoutVar, `Invalid ${timeoutVar}: use seconds (30) or a duration (30s, 1500ms, 1m)`);
   }
 
@@ -276,7 +278,8 @@ function resolveSettings(options: VaultProviderOptions): VaultSettings {
         field,
         provider: PROVIDER,
       });
-    return value;
+    // Durations and counts alike: no timer holds more than about 24.8 days.
+    return Math.min(MAX_TIMEOUT_MS, value);
   };
   const timeoutMs = number(options.timeoutMs, "timeoutMs", DEFAULT_TIMEOUT_MS, 1);
   if (options.kvVersion !== undefined && options.kvVersion !== 1 && options.kvVersion !== 2)
