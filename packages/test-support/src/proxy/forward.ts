@@ -50,6 +50,12 @@ export function forward(
       agent: false,
     },
     (answer) => {
+      if (mode.kind === "lose-answer") {
+        // The server has acted on the request: the client never hears of it.
+        answer.resume();
+        answer.on("end", () => req.socket.resetAndDestroy());
+        return;
+      }
       if (mode.kind === "echo" || (mode.kind === "rewrite" && answer.statusCode === 200)) {
         const parts: Buffer[] = [];
         answer.on("data", (chunk: Buffer) => parts.push(chunk));

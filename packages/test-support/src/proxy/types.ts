@@ -53,6 +53,17 @@ export type ProxyMode =
     }
   /** Pass the request on and change a successful (200) JSON answer before the client sees it. */
   | { kind: "rewrite"; change: (body: Record<string, unknown>) => Record<string, unknown> }
+  /**
+   * Answer `status` (200 default) with `headers`, then a body that never ends (a
+   * kilobyte every few milliseconds until the client closes). Counted among the hung
+   * requests: `waitForHungClosed` says when the client let go.
+   */
+  | { kind: "endless"; status?: number; headers?: Record<string, string> }
+  /**
+   * Pass the request on, and once the server has answered, reset the client's
+   * connection instead of answering: the request was applied, its answer lost.
+   */
+  | { kind: "lose-answer" }
   /** Run `run`, then pass the request on (to make a race happen on cue); a 502 when it fails. */
   | { kind: "before"; run: () => Promise<void> }
   /**
@@ -96,7 +107,7 @@ export interface HungSockets {
   readonly open: number;
 }
 
-/** One request held by `hang`. */
+/** One request held by `hang` (or answered by `endless`). */
 export interface HungRequest {
   /** The request's key (see `keyOf`). */
   readonly key: string;
