@@ -152,9 +152,15 @@ function httpError(
     path,
     status,
     errors,
+    attempts: context.attempts,
   });
   const withSecret = { ...(secret ? { secret } : {}), cause };
 
+  if (failure.foreign)
+    return new ProviderError(
+      `Vault at ${url} answered HTTP ${status} to ${method} ${path} with a body that is not Vault's, so whether the secret exists is unknown: check VAULT_URL and any proxy in between`,
+      { provider: PROVIDER, ...withSecret },
+    );
   if (request.login) {
     if (status < 500 && status !== 429)
       return new AuthenticationError(undefined, {

@@ -10,7 +10,14 @@ import { knownPhrases, PHRASE, vaultErrors } from "./phrases.js";
 import type { VaultResponse } from "./request.js";
 
 export type Failure =
-  | { kind: "http"; status: number; body: unknown; errors: string[] }
+  | {
+      kind: "http";
+      status: number;
+      body: unknown;
+      errors: string[];
+      /** A status the caller takes as an answer (404), in a body that is not Vault's: something else answered. */
+      foreign?: boolean;
+    }
   | { kind: "timeout"; ms?: number }
   | { kind: "network"; code: string; message: string }
   | { kind: "tls"; code: string; message: string }
@@ -67,6 +74,7 @@ export function classify(error: unknown, accept: readonly number[] | undefined):
       case "tls":
         return { ok: false, failure: { kind: "tls", code: error.code ?? "TLS", message: error.message } };
       case "too-large":
+      case "not-json":
         return { ok: false, failure: { kind: "other", message: error.message } };
       default:
         return {
@@ -88,7 +96,11 @@ export function classify(error: unknown, accept: readonly number[] | undefined):
     const errors = vaultErrors(body);
     // A 404 for a path no secrets engine serves (wrong mount) is an error, not a missing secret.
     const noRoute = status === 404 && knownPhrases(errors).includes(PHRASE.noRoute);
-    if (accept?.includes(status) && !noRoute) return { ok: true, response: { status, body } };
+    if (accept?.includes(status) && !noRoute) {
+      if (status !== 404 || isVaultNotFound(body)) return { ok: true, response: { status, body } };
+      // A 404 page of a proxy or load balancer is not a missing secret.
+      return { ok: false, failure: { kind: "http", status, body: undefined, errors, foreign: true } };
+    }
     return { ok: false, failure: { kind: "http", status, body: undefined, errors } };
   }
   // A client the user built: keep its error's code and Node's own connection wording, nothing else.
@@ -119,4 +131,16 @@ export function classify(error: unknown, accept: readonly number[] | undefined):
     ok: false,
     failure: { kind: "other", message: `the HTTP client failed with ${name}${code ? ` (${code})` : ""}` },
   };
+}
+
+/**
+ * Whether a 404's body is Vault's own: `{"errors": []}` for a missing secret or
+ * an empty folder, or `data` for a KV v2 version that was deleted. Anything else
+ * (an HTML page, no body, other errors) came from something else.
+ */
+function isVaultNotFound(body: unknown): boolean {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const { errors, data } = body as { errors?: unknown; data?: unknown };
+  if (Array.isArray(errors) && errors.length === 0) return true;
+  return typeof data === "object" && data !== null && !Array.isArray(data);
 }

@@ -1,12 +1,19 @@
 /**
  * Failures of an HTTP exchange itself (no usable answer): timeout, abort,
- * refused redirect, network, TLS, oversized answer. Their messages are made of
+ * refused redirect, network, TLS, oversized answer, a success that is not JSON. Their messages are made of
  * our words and Node's own connection wording, never of what a server sent.
  */
 
 import { isTlsFailureCode } from "@org/secrets-core/provider";
 
-export type HttpFailureKind = "timeout" | "aborted" | "redirect" | "network" | "tls" | "too-large";
+export type HttpFailureKind =
+  | "timeout"
+  | "aborted"
+  | "redirect"
+  | "network"
+  | "tls"
+  | "too-large"
+  | "not-json";
 
 /**
  * A failure of the exchange itself (no usable HTTP answer). Its message is

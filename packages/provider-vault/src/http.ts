@@ -7,7 +7,8 @@
  * - the abort signal: an aborted request destroys its socket;
  * - the timeout: one timer for the whole exchange, redirects and body included.
  *
- * Answers are parsed as JSON; text that is not JSON is dropped, never kept.
+ * Answers are parsed as JSON; text that is not JSON is dropped, never kept, and
+ * a success that is not JSON is a failure.
  */
 import type { ClientRequest, Agent as HttpAgent, IncomingMessage } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
@@ -127,10 +128,12 @@ class Exchange {
       const response = await this.#once(url, currentMethod, headers, currentBody);
       const status = response.statusCode ?? 0;
       if (!isRedirect(status)) {
-        const parsed = await this.#readJson(response);
+        const parsed = await this.#readJson(response, status);
         return { statusCode: status, body: parsed, request: { path: url.pathname } };
       }
-      response.resume();
+      // The redirect's own body is never read: its socket is closed at once, so a body
+      // that never ends cannot hold it open past the exchange (nor keep the process alive).
+      response.destroy();
       const next = followRedirect({
         status,
         location: response.headers.location,
@@ -184,7 +187,13 @@ class Exchange {
     });
   }
 
-  #readJson(response: IncomingMessage): Promise<unknown> {
+  /**
+   * The answer's JSON; `undefined` for an empty body, or for an error status
+   * whose body is not JSON (a proxy's error page: its status says enough). A
+   * success whose body is not JSON is a failure: it is not Vault's answer, and
+   * taking it as one would report a write or a list that never happened.
+   */
+  #readJson(response: IncomingMessage, status: number): Promise<unknown> {
     return new Promise((resolve, reject) => {
       if (this.#stopped) {
         response.destroy();
@@ -225,8 +234,15 @@ class Exchange {
         try {
           resolve(JSON.parse(text));
         } catch {
-          // Not JSON (a proxy's error page): nothing in it is used, and nothing is kept.
-          resolve(undefined);
+          // Nothing in it is used, and nothing of it is kept.
+          if (status >= 200 && status < 300)
+            reject(
+              new HttpFailure(
+                `the answer (HTTP ${status}) is not JSON: check that VAULT_URL points at Vault itself, not at a proxy's or load balancer's page`,
+                { kind: "not-json", status },
+              ),
+            );
+          else resolve(undefined);
         }
       });
     });

@@ -12,7 +12,7 @@ import {
   type StoredDocument,
   type WriteOptions,
 } from "@org/secrets-core/provider";
-import { isLiveVersion, type KvMetadata, parseVersion } from "./kv-v2-versions.js";
+import { isLiveVersion, type KvMetadata, parseVersion, writtenVersion } from "./kv-v2-versions.js";
 import type { Layout, LayoutOptions } from "./layout.js";
 import { displayPath } from "./paths.js";
 import { PROVIDER, type Send } from "./request.js";
@@ -88,13 +88,14 @@ export class KvV2Document implements DocumentBackend {
     expected: string | undefined,
     options: { signal?: AbortSignal | undefined } = {},
   ): Promise<void> {
-    await this.#send({
+    const response = await this.#send({
       signal: options.signal,
       method: "POST",
       segments: this.#api("data"),
       body: { data: fields, options: { cas: expected === undefined ? 0 : Number(expected) } },
       secret: undefined,
     });
+    writtenVersion(response.body, `the document ${this.#label}`, this.#mount);
   }
 
   async readMetadata(signal?: AbortSignal): Promise<KvMetadata | undefined> {

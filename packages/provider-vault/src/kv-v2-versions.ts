@@ -3,6 +3,7 @@
  * readable, and the version numbers callers may ask for.
  */
 import { ProviderError } from "@org/secrets-core/provider";
+import { displayPath } from "./paths.js";
 import { PROVIDER } from "./request.js";
 
 export interface VersionInfo {
@@ -17,6 +18,21 @@ export interface KvMetadata {
   updated_time?: string;
   custom_metadata?: Record<string, unknown> | null;
   versions?: Record<string, VersionInfo>;
+}
+
+/**
+ * The version a KV v2 write made, from its answer. KV v2 answers every write
+ * with it; without one, what answered is not a KV v2 mount (a KV v1 mount takes
+ * a write under 'data/' and answers 204), and the value is not known to be
+ * stored: that is an error, never a success.
+ */
+export function writtenVersion(body: unknown, what: string, mount: readonly string[]): number {
+  const version = (body as { data?: { version?: unknown } } | undefined)?.data?.version;
+  if (typeof version === "number" && Number.isSafeInteger(version) && version >= 1) return version;
+  throw new ProviderError(
+    `Vault's answer to the write of ${what} has no version, so it is not known to be stored: check that the mount '${displayPath(mount)}/' is KV version 2 (VAULT_KV_VERSION) and that VAULT_URL points at Vault itself`,
+    { provider: PROVIDER },
+  );
 }
 
 /** A version that can be read: neither soft-deleted nor destroyed. */

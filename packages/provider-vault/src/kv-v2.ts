@@ -21,6 +21,7 @@ import {
   parseVersion,
   previousVersion,
   type VersionInfo,
+  writtenVersion,
 } from "./kv-v2-versions.js";
 import { type Layout, type LayoutOptions, ownField, readEach, stringMap } from "./layout.js";
 import { VALUE_FIELD } from "./options.js";
@@ -78,8 +79,9 @@ export class KvV2PerSecretLayout implements Layout {
         signal,
       });
       if (response.status === 404) {
-        const deleted = response.body?.data?.metadata?.deletion_time;
-        if (deleted) this.#logger.debug("vault.secret.deleted", { name, deleted_at: String(deleted) });
+        // Only as a date: no text of the answer goes into a log line.
+        const deleted = parseDate(response.body?.data?.metadata?.deletion_time);
+        if (deleted) this.#logger.debug("vault.secret.deleted", { name, deleted_at: deleted.toISOString() });
         return undefined;
       }
       return this.#record(name, response.body?.data);
@@ -130,13 +132,11 @@ export class KvV2PerSecretLayout implements Layout {
       | undefined;
     const fields = d?.data ?? {};
     const value = ownField(fields, VALUE_FIELD);
-    if (typeof value !== "string") {
-      const names = Object.keys(fields);
+    if (typeof value !== "string")
       throw new ProviderError(
-        `The Vault entry '${this.#entry(name)}' on mount '${displayPath(this.#mount)}' has no '${VALUE_FIELD}' field${names.length ? ` (its fields: ${names.slice(0, 10).join(", ")})` : ""}: store the secret with 'bao kv put -mount=${displayPath(this.#mount)} ${this.#entry(name)} ${VALUE_FIELD}=...'`,
+        `The Vault entry '${this.#entry(name)}' on mount '${displayPath(this.#mount)}' ${valueFieldProblem(fields)}: store the secret with 'bao kv put -mount=${displayPath(this.#mount)} ${this.#entry(name)} ${VALUE_FIELD}=...'`,
         { provider: PROVIDER, secret: name },
       );
-    }
     const version = d?.metadata?.version;
     const updatedAt = parseDate(d?.metadata?.created_time);
     const record: SecretRecord = { value };
@@ -163,12 +163,7 @@ export class KvV2PerSecretLayout implements Layout {
     return data && typeof data.current_version === "number" ? data : undefined;
   }
 
-  async #write(
-    name: string,
-    value: string,
-    cas: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<number | undefined> {
+  async #write(name: string, value: string, cas: number | undefined, signal?: AbortSignal): Promise<number> {
     const body: { data: Record<string, string>; options?: { cas: number } } = {
       data: { [VALUE_FIELD]: value },
     };
@@ -180,8 +175,7 @@ export class KvV2PerSecretLayout implements Layout {
       secret: name,
       signal,
     });
-    const version = response.body?.data?.version;
-    return typeof version === "number" ? version : undefined;
+    return writtenVersion(response.body, `'${name}'`, this.#mount);
   }
 
   async set(name: string, value: string, options: WriteOptions = {}): Promise<{ version?: string }> {
@@ -197,7 +191,12 @@ export class KvV2PerSecretLayout implements Layout {
     try {
       version = await this.#write(name, value, cas, signal);
     } catch (error) {
-      if (error instanceof SecretConflictError && options.ifAbsent && options.ifVersion === undefined) {
+      const applied =
+        error instanceof SecretConflictError
+          ? await this.#appliedEarlier(name, value, cas, error, signal)
+          : undefined;
+      if (applied !== undefined) version = applied;
+      else if (error instanceof SecretConflictError && options.ifAbsent && options.ifVersion === undefined) {
         // cas 0 fails when the key has any history; a secret whose current version
         // is deleted is absent all the same, and is created over that version.
         const meta = await this.readMetadata(name, signal);
@@ -223,6 +222,29 @@ export class KvV2PerSecretLayout implements Layout {
       });
     }
     return version === undefined ? {} : { version: String(version) };
+  }
+
+  /**
+   * The version an earlier attempt of this check-and-set wrote, when the write
+   * was sent more than once and the attempt that answered found the secret
+   * changed: the first attempt may have been applied with its answer lost (a
+   * reset connection, a 5xx). It was when the version it would have made, the
+   * one after `cas`, is current and holds `value`. Otherwise `undefined`, and
+   * the conflict stands.
+   */
+  async #appliedEarlier(
+    name: string,
+    value: string,
+    cas: number | undefined,
+    error: SecretConflictError,
+    signal: AbortSignal | undefined,
+  ): Promise<number | undefined> {
+    const attempts = (error.cause as VaultRequestError | undefined)?.attempts ?? 1;
+    if (cas === undefined || attempts < 2) return undefined;
+    const current = await this.get(name, { signal });
+    if (current?.value !== value || current.version !== String(cas + 1)) return undefined;
+    this.#logger.debug("vault.write.applied_before_retry", { name, version: cas + 1 });
+    return cas + 1;
   }
 
   /** A plain write on a mount or key that requires check-and-set: write over whatever version is current. */
@@ -291,4 +313,12 @@ export class KvV2PerSecretLayout implements Layout {
       this.get(name, { ...options, signal }),
     );
   }
+}
+
+/** What is wrong with an entry's fields, without naming any of them (the names are the backend's text). */
+function valueFieldProblem(fields: object): string {
+  if (Object.hasOwn(fields, VALUE_FIELD)) return `has a '${VALUE_FIELD}' field that is not a string`;
+  const count = Object.keys(fields).length;
+  if (count === 0) return `has no fields, so no '${VALUE_FIELD}' field`;
+  return `has no '${VALUE_FIELD}' field (it has ${count} other field${count === 1 ? "" : "s"})`;
 }

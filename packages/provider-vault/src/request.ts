@@ -48,10 +48,23 @@ export class VaultRequestError extends Error {
   readonly status: number | undefined;
   readonly code: string | undefined;
   readonly errors: readonly string[];
+  /**
+   * How many times the request was sent. After a retry, a write's answer may
+   * concern the earlier attempt too: a check-and-set that lost its answer on the
+   * way back (a reset connection, a 5xx) and was applied fails when sent again.
+   */
+  readonly attempts: number;
 
   constructor(
     message: string,
-    details: { method: string; path: string; status?: number; code?: string; errors?: readonly string[] },
+    details: {
+      method: string;
+      path: string;
+      status?: number;
+      code?: string;
+      errors?: readonly string[];
+      attempts?: number;
+    },
   ) {
     super(message);
     this.name = "VaultRequestError";
@@ -60,5 +73,6 @@ export class VaultRequestError extends Error {
     this.status = details.status;
     this.code = details.code;
     this.errors = details.errors ?? [];
+    this.attempts = details.attempts ?? 1;
   }
 }
