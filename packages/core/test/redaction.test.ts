@@ -93,6 +93,33 @@ describe("redaction", () => {
     expect(redact(`…${long.slice(30, 52)}…`)).not.toContain(long.slice(33, 49));
   });
 
+  it("scrubs a value as Node's own messages quote it, control characters and quotes escaped", async () => {
+    const { inspect } = await import("node:util");
+    const values = [
+      `hunter2-${random(12)}\x00`,
+      `it's\x00${random(16)}`,
+      `tab\tnew\nline\x07${random(10)}`,
+      `back\\slash"quote'both\x1b${random(10)}`,
+      `del\x7fc1\x85${random(12)}`,
+    ];
+    for (const value of values) registerSecretValue(value);
+    for (const value of values) {
+      const quoted = inspect(value);
+      expect(quoted).not.toContain(value);
+      const out = redact(
+        `The argument 'options.env['A']' must be a string without null bytes. Received ${quoted}`,
+      );
+      expect(out).toContain(REDACTED);
+      // No run of the value's own characters survives (its random part is at least 10 characters).
+      const random10 = value.match(/[\w-]{10,}/g) ?? [];
+      for (const part of random10) expect(out).not.toContain(part.slice(-10));
+    }
+    // A value with nothing to escape keeps its one plain form: inspect is not asked.
+    const plain = `plain-${random(20)}`;
+    registerSecretValue(plain);
+    expect(redact(`Received '${plain}'`)).toBe(`Received '${REDACTED}'`);
+  });
+
   it("scrubs short values only as whole tokens, and never values under 4 characters", () => {
     registerSecretValue("abc");
     registerSecretValue("k3y9");
