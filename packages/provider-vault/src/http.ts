@@ -15,8 +15,16 @@ import type { Agent as HttpsAgent } from "node:https";
 import { abortedFailure, HttpFailure, networkFailure } from "./http-failure.js";
 import { followRedirect, isRedirect } from "./redirects.js";
 
-/** Largest answer read; Vault's answers are far smaller. */
+/**
+ * Largest answer read, and the most bytes of answers one client holds at once
+ * while reading them (requests run concurrently): Vault's answers are far smaller.
+ */
 const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+/** Bytes of answers being read right now, across one client's exchanges. */
+interface BodyBudget {
+  used: number;
+}
 
 export interface HttpClientOptions {
   httpAgent: HttpAgent;
@@ -55,6 +63,7 @@ export function requestPromise(options: HttpClientOptions): { defaults(defaults:
 }
 
 export function createRequester(options: HttpClientOptions): Requester {
+  const budget: BodyBudget = { used: 0 };
   return async (request) => {
     const start = new URL(String(request.uri));
     const method = (request.method ?? "GET").toUpperCase();
@@ -68,7 +77,7 @@ export function createRequester(options: HttpClientOptions): Requester {
     }
     const timeoutMs =
       typeof request.timeout === "number" && request.timeout > 0 ? request.timeout : options.defaultTimeoutMs;
-    const exchange = new Exchange(options, request.signal, timeoutMs);
+    const exchange = new Exchange(options, request.signal, timeoutMs, budget);
     try {
       return await exchange.run(start, method, headers, body);
     } finally {
@@ -88,7 +97,15 @@ class Exchange {
   #onAbort: (() => void) | undefined;
   #stopped: HttpFailure | undefined;
 
-  constructor(options: HttpClientOptions, signal: AbortSignal | undefined, timeoutMs: number) {
+  readonly #budget: BodyBudget;
+
+  constructor(
+    options: HttpClientOptions,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+    budget: BodyBudget,
+  ) {
+    this.#budget = budget;
     this.#options = options;
     this.#signal = signal;
     this.#timeoutMs = timeoutMs;
@@ -194,7 +211,14 @@ class Exchange {
    * taking it as one would report a write or a list that never happened.
    */
   #readJson(response: IncomingMessage, status: number): Promise<unknown> {
-    return new Promise((resolve, reject) => {
+    const budget = this.#budget;
+    let held = 0;
+    // What this answer holds of the client's budget is given back however the read ends.
+    const release = () => {
+      budget.used -= held;
+      held = 0;
+    };
+    return new Promise<unknown>((resolve, reject) => {
       if (this.#stopped) {
         response.destroy();
         reject(this.#stopped);
@@ -208,8 +232,18 @@ class Exchange {
       let size = 0;
       response.on("data", (chunk: Buffer) => {
         size += chunk.length;
+        held += chunk.length;
+        budget.used += chunk.length;
         if (size > MAX_BODY_BYTES) {
           this.#fail(new HttpFailure(`answer larger than ${MAX_BODY_BYTES} bytes`, { kind: "too-large" }));
+          return;
+        }
+        if (budget.used > MAX_BODY_BYTES) {
+          this.#fail(
+            new HttpFailure(`answers larger than ${MAX_BODY_BYTES} bytes in all were being read at once`, {
+              kind: "too-large",
+            }),
+          );
           return;
         }
         chunks.push(chunk);
@@ -245,7 +279,7 @@ class Exchange {
           else resolve(undefined);
         }
       });
-    });
+    }).finally(release);
   }
 
   finish(): void {

@@ -202,6 +202,23 @@ describe("a check-and-set write whose answer was lost, retried", () => {
   });
 });
 
+describe("large answers", () => {
+  it("one answer may be large, but the answers read at once are bounded together", async () => {
+    const { p } = await provider();
+    const value = "v".repeat(40 * 1024 * 1024);
+    const body = JSON.stringify({ data: { data: { value }, metadata: { version: 1 } } });
+    proxy.set({ kind: "status", status: 200, body }, (r) => r.method === "GET" && r.path.includes("/data/"));
+    expect((await p.get("ALONE"))?.value.length).toBe(value.length);
+    const error = await p.getMany(["FIRST", "SECOND"]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toMatch(
+      /failed: answers larger than 67108864 bytes in all were being read at once$/,
+    );
+    // The budget is given back: a read after the failure is whole again.
+    expect((await p.get("AFTER"))?.value.length).toBe(value.length);
+  });
+});
+
 describe("durations longer than a timer holds", () => {
   it("a token TTL over 37 days does not renew in a loop", async () => {
     // The dev server allows 32 days at most: raised for this token, then put back.
