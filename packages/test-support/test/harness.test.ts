@@ -121,6 +121,62 @@ describe("HostileProxy", () => {
     }
   });
 
+  it("endless answers its status and headers, then a body that never ends, until the client closes", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "vault" }).start();
+    try {
+      proxy.set({ kind: "endless", status: 307, headers: { location: "/v1/elsewhere" } });
+      const seen = await new Promise<{ status: number; location: unknown; bytes: number }>(
+        (resolve, reject) => {
+          const req = request(`${proxy.url}/v1/x`, { agent: false }, (res) => {
+            let bytes = 0;
+            res.on("data", (chunk: Buffer) => {
+              bytes += chunk.length;
+              // Past 64 KB it has not ended: let go.
+              if (bytes > 64 * 1024) {
+                res.destroy();
+                resolve({ status: res.statusCode ?? 0, location: res.headers.location, bytes });
+              }
+            });
+            res.on("end", () => reject(new Error("the endless body ended")));
+          });
+          req.on("error", reject);
+          req.end();
+        },
+      );
+      expect(seen).toMatchObject({ status: 307, location: "/v1/elsewhere" });
+      await proxy.waitForHungClosed(1, 5000);
+      expect(proxy.hungSockets()).toEqual({ hung: 1, closedByClient: 1, open: 0 });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("lose-answer passes the request on and resets the connection instead of answering", async () => {
+    let reached = 0;
+    const counting = createServer((req, res) => {
+      reached++;
+      req.resume();
+      req.on("end", () => res.end("{}"));
+    });
+    await new Promise<void>((resolve) => counting.listen(0, "127.0.0.1", resolve));
+    const proxy = await new HostileProxy({
+      target: `http://127.0.0.1:${(counting.address() as AddressInfo).port}`,
+      flavor: "vault",
+    }).start();
+    try {
+      proxy.set({ kind: "lose-answer" }, "POST /v1/write", { times: 1 });
+      await expect(call(`${proxy.url}/v1/write`, { method: "POST", body: "{}" })).rejects.toMatchObject({
+        code: "ECONNRESET",
+      });
+      expect(reached).toBe(1);
+      expect((await call(`${proxy.url}/v1/write`, { method: "POST", body: "{}" })).status).toBe(200);
+      expect(reached).toBe(2);
+    } finally {
+      await proxy.stop();
+      await new Promise<void>((resolve) => counting.close(() => resolve()));
+    }
+  });
+
   it("redirect answers the status with the target's URL and the request's path", async () => {
     const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "vault" }).start();
     try {
