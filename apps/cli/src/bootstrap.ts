@@ -1,8 +1,7 @@
 // `--version` as the CLI answers it, from the CLI's own source (both files are tiny and
 // load nothing): through the package's entry, the start script would carry the whole CLI.
-import { processOutput } from "../../../packages/cli/src/process-output.js";
+import { printVersion } from "../../../packages/cli/src/print-version.js";
 import { codeCacheVariant, isVersionRequest } from "../../../packages/cli/src/tokens.js";
-import { CLI_VERSION } from "../../../packages/cli/src/version.js";
 // The loader (with Node's module, vm, os and path modules) is required only past `--version`.
 import type * as SectionLoader from "./section-loader.js";
 
@@ -14,7 +13,7 @@ import type * as SectionLoader from "./section-loader.js";
  * through this same loader.
  */
 const argv = process.argv.slice(2);
-if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
+if (isVersionRequest(argv)) printVersion();
 else {
   const loader = require("./section-loader.js") as typeof SectionLoader;
   loader.runSection(

@@ -166,6 +166,46 @@ describe("the bundled CLI writing to a reader that went away", () => {
   });
 });
 
+describe.skipIf(!existsSync("/dev/full"))("the bundled CLI writing where no byte fits (> /dev/full)", () => {
+  const ENOSPC_LINE = "Error: cannot write the output: no space left on the device (ENOSPC)\n";
+
+  /** The bundle with its stdout opened on /dev/full, where every write fails with ENOSPC. */
+  function ontoFull(args: string[], cwd: string) {
+    const fd = openSync("/dev/full", "w");
+    try {
+      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+        cwd,
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        stdio: ["ignore", fd, "pipe"],
+        encoding: "utf8",
+      });
+      return { code: result.status, stderr: result.stderr };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  it("get, export, list, health and --version say so in one line and exit 1, the value never shown", () => {
+    const project = mkdtempSync(path.join(dir, "full-"));
+    const canary = "CANARYFULL5d0c3a9e71b24f6c";
+    writeFileSync(path.join(project, ".env"), `A=${canary}\n`, { mode: 0o600 });
+    writeFileSync(path.join(project, "secrets.yaml"), "version: 1\nsecrets:\n  A: {}\n");
+    for (const args of [
+      ["get", "A"],
+      ["export", "--format", "env"],
+      ["export", "--format", "json", "--all"],
+      ["list"],
+      ["list", "--json"],
+      ["health"],
+      ["--version"],
+    ]) {
+      const result = ontoFull(args, project);
+      expect(result, args.join(" ")).toEqual({ code: 1, stderr: ENOSPC_LINE });
+      expect(result.stderr).not.toContain(canary);
+    }
+  });
+});
+
 describe("the bundled CLI's own output", () => {
   /**
    * A preload that notes, at exit, whether `process.stdout` or `process.stderr`

@@ -9,7 +9,7 @@ const osSignals = constants.signals;
  * | code | meaning |
  * |---|---|
  * | 0 | success; `health`: healthy (or degraded without `--strict`) |
- * | 1 | the operation failed: provider error, unhealthy, a required secret missing, a conflict, not supported |
+ * | 1 | the operation failed: provider error, unhealthy, a required secret missing, a conflict, not supported; stdout could not be written (ENOSPC, EIO: see run.ts) |
  * | 2 | usage or input error: bad arguments, unknown format, invalid name, malformed manifest, unknown provider, invalid configuration |
  * | 3 | `health --strict` only: degraded |
  * | 4 | not found: `get` / `delete` of a secret that does not exist |

@@ -14,13 +14,12 @@
 import { codeCacheDirectory, enableCompileCache } from "./compile-cache.js";
 import { deferBuiltins } from "./deferred-builtins.js";
 import { cacheCommonJsModules } from "./module-cache.js";
-import { processOutput } from "./process-output.js";
+import { printVersion } from "./print-version.js";
 import { cacheResolutions } from "./resolve-cache.js";
 import { isVersionRequest } from "./tokens.js";
-import { CLI_VERSION } from "./version.js";
 
 const argv = process.argv.slice(2);
-if (isVersionRequest(argv)) processOutput(1).write(`${CLI_VERSION}\n`);
+if (isVersionRequest(argv)) printVersion();
 else {
   enableCompileCache();
   const directory = process.env.NODE_DISABLE_COMPILE_CACHE ? undefined : codeCacheDirectory();

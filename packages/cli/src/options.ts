@@ -356,7 +356,8 @@ export const TOP_LEVEL_EPILOG = `Environment:
 
 Exit codes:
   0  success; health: healthy, or degraded without --strict
-  1  failed: provider error, unhealthy, required secret missing, conflict
+  1  failed: provider error, unhealthy, required secret missing, conflict,
+     output that could not be written (a full disk)
   2  usage or input error: arguments, format, name, manifest, provider
   3  health --strict: degraded
   4  not found: get or delete of a missing secret`;

@@ -8,8 +8,10 @@
  * The stream takes over for good when a write cannot finish that way (a
  * non-blocking descriptor that is full answers EAGAIN), when something asks
  * for more than `write` and `error` listeners (a pipe from a child process),
- * and always on Windows. A reader that went away (EPIPE) is reported to the
- * `error` listeners, as the stream would, and later writes are dropped.
+ * and always on Windows. A write that fails for good (a reader that went away,
+ * EPIPE; a full disk, ENOSPC; an I/O error) is reported to the `error`
+ * listeners, as the stream would, kept as `failure`, and later writes are
+ * dropped.
  */
 import { fstatSync, statSync, writeSync } from "node:fs";
 
@@ -24,7 +26,7 @@ export class ProcessOutput {
   readonly fd: 1 | 2;
   #stream: NodeJS.WriteStream | undefined;
   readonly #errorListeners: ErrorListener[] = [];
-  #broken = false;
+  #failure: NodeJS.ErrnoException | undefined;
   #terminal: boolean | undefined;
 
   constructor(fd: 1 | 2) {
@@ -35,10 +37,19 @@ export class ProcessOutput {
   get stream(): NodeJS.WriteStream {
     if (this.#stream === undefined) {
       const stream = this.fd === 1 ? process.stdout : process.stderr;
+      // Kept, so that a failed write is known however it was written (and never an uncaught 'error').
+      stream.on("error", (error: NodeJS.ErrnoException) => {
+        this.#failure ??= error;
+      });
       for (const listener of this.#errorListeners) stream.on("error", listener);
       this.#stream = stream;
     }
     return this.#stream;
+  }
+
+  /** The first write that failed for good (EPIPE, ENOSPC, EIO...), if one did. */
+  get failure(): NodeJS.ErrnoException | undefined {
+    return this.#failure;
   }
 
   get isTTY(): boolean {
@@ -63,7 +74,7 @@ export class ProcessOutput {
         ? this.stream.write(chunk, encoding, callback)
         : this.stream.write(chunk, callback);
     }
-    if (this.#broken) return false;
+    if (this.#failure !== undefined) return false;
     const bytes =
       typeof chunk === "string"
         ? Buffer.from(chunk, typeof encoding === "string" ? encoding : "utf8")
@@ -72,17 +83,18 @@ export class ProcessOutput {
     try {
       while (written < bytes.length) written += writeSync(this.fd, bytes, written, bytes.length - written);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "EPIPE") {
-        this.#broken = true;
-        // As the stream reports it: an `error` event, after the write has returned.
-        process.nextTick(() => {
-          for (const listener of [...this.#errorListeners]) listener(error as NodeJS.ErrnoException);
-          callback?.(error as Error);
-        });
-        return false;
-      }
-      // A full non-blocking descriptor (EAGAIN) or anything else: the stream writes the rest, or reports it.
-      return this.stream.write(bytes.subarray(written), callback);
+      // A full non-blocking descriptor: the stream waits until it can write the rest.
+      if ((error as NodeJS.ErrnoException).code === "EAGAIN")
+        return this.stream.write(bytes.subarray(written), callback);
+      // Anything else (EPIPE, ENOSPC, EIO...) will fail again: as the stream reports it, an
+      // `error` event after the write has returned.
+      const failure = error as NodeJS.ErrnoException;
+      this.#failure = failure;
+      process.nextTick(() => {
+        for (const listener of [...this.#errorListeners]) listener(failure);
+        callback?.(failure);
+      });
+      return false;
     }
     if (callback !== undefined) process.nextTick(callback);
     return true;

@@ -1,6 +1,7 @@
 import type { ProviderLoaders } from "@org/secrets-core";
 import { EXIT } from "./exit-codes.js";
-import { type CliIO, resolveIO } from "./io.js";
+import { type CliIO, resolveIO, useColor } from "./io.js";
+import { isClosedReader, outputFailureLine } from "./output-failure.js";
 import { isVersionRequest } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
 
@@ -27,23 +28,39 @@ export async function run(
   options: RunOptions = {},
 ): Promise<number> {
   const resolved = resolveIO(io);
-  // A reader that went away (`secrets health | head -1`) is not an error to
-  // report: the run ends quietly with 141, as a program killed by SIGPIPE does.
-  let brokenPipe = false;
-  const onStreamError = (error: Error) => {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EPIPE" || code === "ERR_STREAM_DESTROYED") brokenPipe = true;
+  // The first write of each output that failed. A reader that went away
+  // (`secrets health | head -1`) is not an error to report: the run ends
+  // quietly with 141, as a program killed by SIGPIPE does. Any other failure
+  // of stdout (a full disk, `> /dev/full`, an I/O error) leaves a truncated
+  // result behind: it is said in one line on stderr and the run fails.
+  let stdoutFailure: Error | undefined;
+  let stderrFailure: Error | undefined;
+  const onStdoutError = (error: Error) => {
+    stdoutFailure ??= error;
   };
-  resolved.stdout.on("error", onStreamError);
-  resolved.stderr.on("error", onStreamError);
+  const onStderrError = (error: Error) => {
+    stderrFailure ??= error;
+  };
+  resolved.stdout.on("error", onStdoutError);
+  resolved.stderr.on("error", onStderrError);
   try {
     const code = await runCommand(argv, resolved, options);
     // Let a failed write report itself before deciding.
     await new Promise((resolve) => setImmediate(resolve));
-    return brokenPipe ? EXIT.BROKEN_PIPE : code;
+    if (isClosedReader(stdoutFailure) || isClosedReader(stderrFailure)) return EXIT.BROKEN_PIPE;
+    if (stdoutFailure !== undefined) {
+      resolved.stderr.write(
+        outputFailureLine(stdoutFailure, {
+          json: resolved.env.LOG_FORMAT?.trim().toLowerCase() === "json",
+          color: useColor(resolved, "stderr"),
+        }),
+      );
+      return code === EXIT.OK ? EXIT.FAILED : code;
+    }
+    return code;
   } finally {
-    resolved.stdout.removeListener("error", onStreamError);
-    resolved.stderr.removeListener("error", onStreamError);
+    resolved.stdout.removeListener("error", onStdoutError);
+    resolved.stderr.removeListener("error", onStderrError);
   }
 }
 
