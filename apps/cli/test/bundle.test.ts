@@ -206,6 +206,39 @@ describe.skipIf(!existsSync("/dev/full"))("the bundled CLI writing where no byte
   });
 });
 
+describe("the bundled CLI and a flag given a value other than true or false", () => {
+  it("rotate --dry-run=yes, init --force --dry-run=1, health --strict=on: exit 2, one line, nothing changed", () => {
+    const project = mkdtempSync(path.join(dir, "flags-"));
+    writeFileSync(
+      path.join(project, "secrets.yaml"),
+      "version: 1\nsecrets:\n  K: { generate: hex }\n  OPT: { required: false }\n",
+    );
+    const file = path.join(dir, "secrets.cjs");
+    const run = (args: string[]) => {
+      const result = spawnSync(process.execPath, [file, ...args], {
+        cwd: project,
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        encoding: "utf8",
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    expect(run(["init"]).code).toBe(0);
+    const before = readFileSync(path.join(project, ".env"), "utf8");
+    for (const [args, option, command] of [
+      [["rotate", "--dry-run=yes"], "dry-run", "rotate"],
+      [["init", "--force", "--dry-run=1"], "dry-run", "init"],
+      [["health", "--strict=on"], "strict", "health"],
+    ] as const) {
+      expect(run([...args]), args.join(" ")).toEqual({
+        code: 2,
+        stdout: "",
+        stderr: `Error: --${option} is a flag: give it alone, or as --${option}=true or --${option}=false (run 'secrets ${command} --help' for usage)\n`,
+      });
+    }
+    expect(readFileSync(path.join(project, ".env"), "utf8")).toBe(before);
+  });
+});
+
 describe("the bundled CLI's own output", () => {
   /**
    * A preload that notes, at exit, whether `process.stdout` or `process.stderr`

@@ -1,5 +1,6 @@
 import type { Argv } from "yargs";
 import { EXIT, type ExitCode } from "./exit-codes.js";
+import { checkFlagValues } from "./flag-values.js";
 import type { CliIO } from "./io.js";
 import {
   COMMAND_NAMES,
@@ -27,6 +28,8 @@ export async function parseWithYargs(
   io: CliIO,
   runCommand: CommandRunner,
 ): Promise<ExitCode> {
+  // yargs reads `--dry-run=yes` as false: refused before it can.
+  checkFlagValues(argv);
   // Imported here, not at the top: the bin bundle inlines this module, and a static import would load yargs at start.
   const { default: yargs } = await import("yargs");
   let exitCode: ExitCode = EXIT.OK;

@@ -1,3 +1,4 @@
+import { checkFlagValues, flagValue, flagValueError } from "./flag-values.js";
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type ParsedArgs } from "./options.js";
 
 /**
@@ -6,7 +7,8 @@ import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type ParsedArgs } from "./o
  * table as the full parser and accepts only command lines it understands
  * exactly: a known command, its positionals, and known options written
  * plainly (`--name value`, `--name=value`, `--flag`, a one-letter alias), each
- * at most once. For those it returns what yargs would (a test checks they
+ * at most once. A flag given a value other than true or false (`--dry-run=yes`)
+ * it refuses, as the full parser does. For those it returns what yargs would (a test checks they
  * agree); anything else (help, completion, `--`, a negated or repeated flag,
  * an unknown option or command, a missing or extra argument) it declines, and
  * the full parser takes the whole command line, with its own messages.
@@ -34,8 +36,15 @@ export function parseQuick(argv: readonly string[]): { spec: CommandSpec; args: 
     const option = (shape?.options ?? GLOBAL_SHAPE).get(dashes === "-" ? `-${name}` : name);
     if (option === undefined || option.name in args) return undefined;
     if (option.type === "boolean") {
+      // `--flag=true` and `--flag=false` are left to yargs; any other value is refused, with the
+      // full parser's own check, so both say the same (see flag-values.ts).
+      if (inline !== undefined) {
+        if (flagValue(inline) !== undefined) return undefined;
+        checkFlagValues(argv);
+        throw flagValueError(option.name, spec?.name);
+      }
       // yargs reads `--flag true` / `--flag false` as the flag's value.
-      if (inline !== undefined || /^(?:true|false)$/i.test(argv[i + 1] ?? "")) return undefined;
+      if (/^(?:true|false)$/i.test(argv[i + 1] ?? "")) return undefined;
       setOption(args, option, true);
       continue;
     }

@@ -111,12 +111,60 @@ const DECLINED: string[][] = [
   ["get", "A", "--dotenvFile", "x"],
 ];
 
+/** Command lines both parsers refuse: a flag given a value other than true or false. */
+const REFUSED: string[][] = [
+  ["rotate", "--dry-run=yes"],
+  ["rotate", "A", "--dry-run=1"],
+  ["init", "--force", "--dry-run=on"],
+  ["health", "--strict=y"],
+  ["health", "--strict=TRUE"],
+  ["health", "--strict="],
+  ["get", "A", "--json=yes"],
+  ["--quiet=1", "list"],
+  ["list", "-q=no"],
+  ["delete", "A", "-y=0"],
+  ["export", "--format", "env", "--all=yes"],
+  ["copy", "--from", "env", "--to", "vault", "--all", "--dry-run=yes"],
+  ["run", "--override=no", "--", "true"],
+  ["rotate", "--dryRun=yes"],
+  ["delete", "A", "-qy=no"],
+  ["rotate", "--help=no"],
+];
+
+/** Of those, the ones the quick parser reads itself (the rest it leaves to yargs, which refuses them). */
+const REFUSED_BY_QUICK = new Set(REFUSED.slice(0, 11).map((argv) => JSON.stringify(argv)));
+
 describe("the quick parser", () => {
   it.each(ACCEPTED)("takes %j and agrees with yargs", async (...argv) => {
     const quick = parseQuick(argv);
     expect(quick, "the quick parser should take this").toBeDefined();
     const full = await viaYargs(argv);
     expect(full).toEqual({ command: quick?.spec.name, args: quick?.args });
+  });
+
+  it.each(REFUSED)("refuses %j as yargs does, never reading the value as false", async (...argv) => {
+    let quick: unknown;
+    try {
+      quick = parseQuick(argv);
+    } catch (error) {
+      quick = error;
+    }
+    const full = await viaYargs(argv);
+    expect(full).toEqual({
+      error: expect.stringMatching(
+        /^--[a-z-]+ is a flag: give it alone, or as --[a-z-]+=true or --[a-z-]+=false$/,
+      ),
+    });
+    if (REFUSED_BY_QUICK.has(JSON.stringify(argv)))
+      expect((quick as Error).message).toBe((full as { error: string }).error);
+    else expect(quick).toBeUndefined();
+  });
+
+  it("--flag=true and --flag=false are read as they say", async () => {
+    expect(await viaYargs(["rotate", "--dry-run=true"])).toMatchObject({ args: { dryRun: true } });
+    expect(await viaYargs(["rotate", "--dry-run=false"])).toMatchObject({ args: { dryRun: false } });
+    expect(await viaYargs(["health", "--strict=false"])).toMatchObject({ args: { strict: false } });
+    expect(await viaYargs(["get", "A", "--version=3"])).toMatchObject({ args: { version: "3" } });
   });
 
   it.each(DECLINED)("leaves %j to yargs", (...argv) => {
