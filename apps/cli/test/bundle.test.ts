@@ -12,6 +12,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -236,6 +237,36 @@ describe("the bundled CLI and a flag given a value other than true or false", ()
       });
     }
     expect(readFileSync(path.join(project, ".env"), "utf8")).toBe(before);
+  });
+});
+
+describe("the bundled CLI exporting onto its own files", () => {
+  it("export --output .env (or a link to it, or the manifest) is refused: exit 2, the file untouched", () => {
+    const project = mkdtempSync(path.join(dir, "target-"));
+    const store = "A=CANARYTARGET9f3e1c7b\nOTHER=CANARYKEEP4d2a8e6f\n";
+    const manifest = "version: 1\nsecrets:\n  A: {}\n";
+    writeFileSync(path.join(project, ".env"), store, { mode: 0o600 });
+    writeFileSync(path.join(project, "secrets.yaml"), manifest);
+    symlinkSync(".env", path.join(project, "link.env"));
+    const run = (args: string[]) => {
+      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+        cwd: project,
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        encoding: "utf8",
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    for (const output of [".env", "link.env", "secrets.yaml"]) {
+      const result = run(["export", "--format", "json", "--output", output]);
+      expect(result.code, output).toBe(2);
+      expect(result.stderr, output).toMatch(
+        /^Error: Export refused: --output \S+ is the (env provider's own dotenv file|manifest) /,
+      );
+      expect(result.stderr.trim().split("\n"), output).toHaveLength(1);
+      expect(result.stderr).not.toContain("CANARY");
+    }
+    expect(readFileSync(path.join(project, ".env"), "utf8")).toBe(store);
+    expect(readFileSync(path.join(project, "secrets.yaml"), "utf8")).toBe(manifest);
   });
 });
 

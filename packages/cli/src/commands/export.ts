@@ -6,6 +6,8 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
 import { readAll } from "../read-all.js";
+import { isSameFile } from "../same-file.js";
+import { UsageError } from "../usage-error.js";
 
 /**
  * `secrets export --format F [--output FILE] [--all]`: the manifest's secrets
@@ -17,6 +19,7 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const output = typeof args.output === "string" ? args.output : undefined;
   const manager = context.manager();
   const manifest = await context.manifest();
+  if (output !== undefined) await refuseOwnFiles(output, context, manifest.source);
 
   const declared = manifest.secrets.map((s) => s.name);
   const extra =
@@ -74,4 +77,40 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
       `Exported ${result.count} secret${result.count === 1 ? "" : "s"} to ${output} (${format}, mode 0600)`,
     );
   return EXIT.OK;
+}
+
+/**
+ * `--output` must not be a file the run itself depends on: the env provider's
+ * dotenv file (the export would replace every secret it holds, those outside
+ * the manifest included) or the manifest. Compared as written and with
+ * symbolic links followed, so a link to either, or a path through a linked
+ * directory, is refused too.
+ */
+async function refuseOwnFiles(
+  output: string,
+  context: CommandContext,
+  manifestSource: string,
+): Promise<void> {
+  const { cwd } = context.io;
+  const target = path.resolve(cwd, output);
+  const shown = (file: string) => {
+    const relative = path.relative(cwd, file);
+    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
+  };
+  const provider = (await context.manager().getProvider()) as { name?: unknown; path?: unknown };
+  // The env provider names its dotenv file (absolute) as `path`.
+  if (
+    typeof provider.path === "string" &&
+    path.isAbsolute(provider.path) &&
+    isSameFile(target, provider.path)
+  )
+    throw new UsageError(
+      `Export refused: --output ${output} is the ${typeof provider.name === "string" ? provider.name : "secret"} provider's own dotenv file (${shown(provider.path)}); writing there would replace the secrets it holds: choose another file`,
+      { command: "export", field: "output" },
+    );
+  if (manifestSource !== "built-in" && isSameFile(target, path.resolve(cwd, manifestSource)))
+    throw new UsageError(
+      `Export refused: --output ${output} is the manifest (${shown(path.resolve(cwd, manifestSource))}); writing there would replace it: choose another file`,
+      { command: "export", field: "output" },
+    );
 }
