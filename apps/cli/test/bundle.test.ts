@@ -270,6 +270,39 @@ describe("the bundled CLI exporting onto its own files", () => {
   });
 });
 
+describe("the bundled CLI in a directory that was removed", () => {
+  it("get, health, init, list, export and set say so in one line and exit 1, no stack trace", () => {
+    const gone = path.join(dir, "gone");
+    for (const args of [
+      ["get", "A"],
+      ["health"],
+      ["init"],
+      ["list"],
+      ["export", "--format", "env"],
+      ["set", "A"],
+    ]) {
+      mkdirSync(gone);
+      const result = spawnSync("sh", ["-c", `rmdir "$GONE" && exec "$NODE" "$BUNDLE" "$@"`, "sh", ...args], {
+        cwd: gone,
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: dir,
+          GONE: gone,
+          NODE: process.execPath,
+          BUNDLE: path.join(dir, "secrets.cjs"),
+        },
+        input: "x",
+        encoding: "utf8",
+      });
+      expect({ code: result.status, stdout: result.stdout, stderr: result.stderr }, args.join(" ")).toEqual({
+        code: 1,
+        stdout: "",
+        stderr: `Error: the current directory no longer exists: ${gone} (change to an existing directory and run the command again)\n`,
+      });
+    }
+  });
+});
+
 describe("the bundled CLI's own output", () => {
   /**
    * A preload that notes, at exit, whether `process.stdout` or `process.stderr`

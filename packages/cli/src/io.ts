@@ -42,6 +42,7 @@ export function resolveIO(io: Partial<CliIO> = {}): CliIO {
   let stdinIsTTY = io.stdinIsTTY;
   let stdoutIsTTY = io.stdoutIsTTY;
   let stderrIsTTY = io.stderrIsTTY;
+  let cwd = io.cwd;
   return {
     get stdin() {
       stdin ??= process.stdin as CliInput;
@@ -54,7 +55,11 @@ export function resolveIO(io: Partial<CliIO> = {}): CliIO {
     stdout,
     stderr,
     env: io.env ?? process.env,
-    cwd: io.cwd ?? process.cwd(),
+    // Asked when first needed: `--version` works in a directory that was removed (see run.ts).
+    get cwd() {
+      cwd ??= process.cwd();
+      return cwd;
+    },
     get stdoutIsTTY() {
       stdoutIsTTY ??= stdout.isTTY === true;
       return stdoutIsTTY;

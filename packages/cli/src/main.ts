@@ -9,6 +9,7 @@ import type { CommandRunner } from "./parser.js";
 import { PromptCancelledError } from "./prompt.js";
 import { parseQuick } from "./quick-parse.js";
 import { checkArguments } from "./rules.js";
+import { wantsJson } from "./tokens.js";
 import { UsageError } from "./usage-error.js";
 
 export interface MainOptions {
@@ -44,12 +45,6 @@ async function complete(words: readonly string[], io: CliIO): Promise<ExitCode> 
     // Nothing to offer: the shell falls back to its own completion.
   }
   return EXIT.OK;
-}
-
-/** `--json` among the options (before any `--`), whether or not parsing got that far. */
-function wantsJson(argv: readonly string[]): boolean {
-  const end = argv.indexOf("--");
-  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === "--json" || arg === "--json=true");
 }
 
 async function parseAndRun(argv: readonly string[], io: CliIO, options: MainOptions): Promise<ExitCode> {

@@ -1,6 +1,7 @@
 /*
  * What to say when stdout cannot be written. Loads nothing: `--version` uses it too.
  */
+import { type ErrorLineOptions, errorLine } from "./error-line.js";
 
 /** Why a write failed, by the system's error code, in words. */
 const REASONS: Readonly<Record<string, string>> = Object.assign(Object.create(null), {
@@ -32,16 +33,7 @@ export function outputFailureMessage(error: unknown): string {
   return `cannot write the output: ${reason}${code === undefined ? "" : ` (${code})`}`;
 }
 
-/**
- * The error line for a failed write of stdout, as the CLI prints errors:
- * `Error: <message>`, or with `LOG_FORMAT=json` one JSON line.
- */
-export function outputFailureLine(
-  error: unknown,
-  options: { readonly json: boolean; readonly color: boolean },
-): string {
-  const message = outputFailureMessage(error);
-  if (options.json)
-    return `${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message, code: "OUTPUT_FAILED" })}\n`;
-  return `${options.color ? "\u001b[31mError:\u001b[39m" : "Error:"} ${message}\n`;
+/** The error line for a failed write of stdout, as the CLI prints errors (code `OUTPUT_FAILED` in JSON). */
+export function outputFailureLine(error: unknown, options: ErrorLineOptions): string {
+  return errorLine(outputFailureMessage(error), "OUTPUT_FAILED", options);
 }

@@ -1,3 +1,4 @@
+import { wantsJsonLines } from "./error-line.js";
 import { isClosedReader, outputFailureLine } from "./output-failure.js";
 import { processOutput } from "./process-output.js";
 import { CLI_VERSION } from "./version.js";
@@ -16,7 +17,6 @@ export function printVersion(): void {
     process.exitCode = 141; // 128 + SIGPIPE, as EXIT.BROKEN_PIPE (not imported: it would load node:os)
     return;
   }
-  const json = process.env.LOG_FORMAT?.trim().toLowerCase() === "json";
-  processOutput(2).write(outputFailureLine(failure, { json, color: false }));
+  processOutput(2).write(outputFailureLine(failure, { json: wantsJsonLines(process.env), color: false }));
   process.exitCode = 1;
 }

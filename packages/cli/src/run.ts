@@ -1,9 +1,11 @@
 import type { ProviderLoaders } from "@org/secrets-core";
+import { errorLine, wantsJsonLines } from "./error-line.js";
 import { EXIT } from "./exit-codes.js";
 import { type CliIO, resolveIO, useColor } from "./io.js";
 import { isClosedReader, outputFailureLine } from "./output-failure.js";
-import { isVersionRequest } from "./tokens.js";
+import { isVersionRequest, wantsJson } from "./tokens.js";
 import { CLI_VERSION } from "./version.js";
+import { workingDirectory } from "./working-directory.js";
 
 export interface RunOptions {
   /**
@@ -27,6 +29,11 @@ export async function run(
   io: Partial<CliIO> = {},
   options: RunOptions = {},
 ): Promise<number> {
+  if (io.cwd === undefined && !isVersionRequest(argv)) {
+    const where = workingDirectory(io.env ?? process.env);
+    if ("problem" in where) return noWorkingDirectory(argv, resolveIO(io), where.problem);
+    io = { ...io, cwd: where.cwd };
+  }
   const resolved = resolveIO(io);
   // The first write of each output that failed. A reader that went away
   // (`secrets health | head -1`) is not an error to report: the run ends
@@ -51,7 +58,7 @@ export async function run(
     if (stdoutFailure !== undefined) {
       resolved.stderr.write(
         outputFailureLine(stdoutFailure, {
-          json: resolved.env.LOG_FORMAT?.trim().toLowerCase() === "json",
+          json: wantsJsonLines(resolved.env),
           color: useColor(resolved, "stderr"),
         }),
       );
@@ -62,6 +69,20 @@ export async function run(
     resolved.stdout.removeListener("error", onStdoutError);
     resolved.stderr.removeListener("error", onStderrError);
   }
+}
+
+/**
+ * The working directory was removed: one line, exit 1 (with `--json`, the
+ * failure as a JSON document on stdout too). Completion offers nothing and
+ * says nothing, as always.
+ */
+function noWorkingDirectory(argv: readonly string[], io: CliIO, problem: string): number {
+  if (argv[0] === "__complete") return EXIT.OK;
+  const code = "NO_WORKING_DIRECTORY";
+  if (wantsJson(argv))
+    io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message: problem } }, null, 2)}\n`);
+  io.stderr.write(errorLine(problem, code, { json: wantsJsonLines(io.env), color: useColor(io, "stderr") }));
+  return EXIT.FAILED;
 }
 
 async function runCommand(argv: readonly string[], resolved: CliIO, options: RunOptions): Promise<number> {

@@ -13,6 +13,12 @@ export function isVersionRequest(argv: readonly string[]): boolean {
   return false;
 }
 
+/** `--json` among the options (before any `--`), whether or not parsing got that far. */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).some((arg) => arg === "--json" || arg === "--json=true");
+}
+
 /** The first token that is not an option or an option's value: the command, when there is one. */
 export function firstCommandToken(argv: readonly string[]): string | undefined {
   for (let i = 0; i < argv.length; i++) {
