@@ -303,6 +303,42 @@ describe("the bundled CLI in a directory that was removed", () => {
   });
 });
 
+describe("the bundled CLI's run when the environment cannot be passed", () => {
+  it("a NUL byte: exit 126 naming the secret; too large (E2BIG): exit 126 naming the largest; never a value", () => {
+    const project = mkdtempSync(path.join(dir, "run-env-"));
+    writeFileSync(path.join(project, "secrets.yaml"), "version: 1\nsecrets:\n  A: {}\n");
+    const run = (args: string[], input = "", env: Record<string, string> = {}) => {
+      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+        cwd: project,
+        env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
+        input,
+        encoding: "utf8",
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    const canary = "CANARYNULRUN6b1d9e2f";
+    expect(run(["set", "A"], `${canary}\0`).code).toBe(0);
+    for (const level of ["error", "debug"]) {
+      const result = run(["run", "--", process.execPath, "-e", "0"], "", { LOG_LEVEL: level });
+      expect(result.code, level).toBe(126);
+      expect(result.stderr, level).toContain(
+        "Error: Secret 'A' holds a NUL byte, which an environment variable cannot carry: the command was not started\n",
+      );
+      expect(result.stderr, level).not.toContain(canary);
+      expect(result.stderr, level).not.toMatch(/Received|\n\s+at /);
+    }
+    if (process.platform !== "linux") return;
+    const large = `CANARYLARGERUN${"x".repeat(200 * 1024)}`;
+    expect(run(["set", "A"], large).code).toBe(0);
+    const result = run(["run", "--", process.execPath, "-e", "0"]);
+    expect(result).toEqual({
+      code: 126,
+      stdout: "",
+      stderr: `Error: '${process.execPath}': cannot be executed: its environment is too large for the operating system (E2BIG); the largest secret in it is 'A' (pass fewer secrets with --only)\n`,
+    });
+  });
+});
+
 describe("the bundled CLI's own output", () => {
   /**
    * A preload that notes, at exit, whether `process.stdout` or `process.stderr`

@@ -9,7 +9,7 @@ export type ChildOutcome =
   | { readonly kind: "exited"; readonly code: number | null; readonly signal: NodeJS.Signals | null }
   | {
       readonly kind: "not-started";
-      readonly reason: "not-found" | "not-executable" | "failed";
+      readonly reason: "not-found" | "not-executable" | "environment-too-large" | "failed";
       readonly code: string;
     };
 
@@ -32,12 +32,21 @@ export function runChild(
     // Taken here, not imported: the executable holds every command in one file, and
     // `node:child_process` (with `net` and Node's streams) costs every other command.
     const { spawn } = process.getBuiltinModule("node:child_process") as typeof ChildProcess;
-    const child = spawn(file, [...args], {
-      cwd: io.cwd,
-      env,
-      stdio: own ? "inherit" : "pipe",
-      windowsHide: true,
-    });
+    let child: ChildProcess.ChildProcess;
+    try {
+      child = spawn(file, [...args], {
+        cwd: io.cwd,
+        env,
+        stdio: own ? "inherit" : "pipe",
+        windowsHide: true,
+      });
+    } catch (error) {
+      // Thrown before anything started: an environment too large for the OS (E2BIG), or an
+      // argument or variable Node refuses. Node's message may quote the environment, values
+      // included, so only the code is kept: the error itself goes no further.
+      resolve({ kind: "not-started", ...startFailure(error) });
+      return;
+    }
     const forward = (signal: NodeJS.Signals) => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
@@ -62,15 +71,29 @@ export function runChild(
     child.on("error", (error: NodeJS.ErrnoException) => {
       // Only a failure to start: once the child runs, errors here are about signalling it.
       if (child.pid !== undefined) return;
-      const code = typeof error.code === "string" ? error.code : "UNKNOWN";
-      const reason =
-        code === "ENOENT"
-          ? "not-found"
-          : code === "EACCES" || code === "EISDIR" || code === "ENOEXEC"
-            ? "not-executable"
-            : "failed";
-      finish({ kind: "not-started", reason, code });
+      finish({ kind: "not-started", ...startFailure(error) });
     });
     child.on("close", (code, signal) => finish({ kind: "exited", code, signal }));
   });
+}
+
+/** Why a command did not start, from its error's code alone (never its message). */
+function startFailure(error: unknown): {
+  reason: Extract<ChildOutcome, { kind: "not-started" }>["reason"];
+  code: string;
+} {
+  const raw = (error as { code?: unknown } | null)?.code;
+  const code = typeof raw === "string" && /^[A-Z0-9_]{1,40}$/.test(raw) ? raw : "UNKNOWN";
+  switch (code) {
+    case "ENOENT":
+      return { reason: "not-found", code };
+    case "EACCES":
+    case "EISDIR":
+    case "ENOEXEC":
+      return { reason: "not-executable", code };
+    case "E2BIG":
+      return { reason: "environment-too-large", code };
+    default:
+      return { reason: "failed", code };
+  }
 }

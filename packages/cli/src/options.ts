@@ -268,7 +268,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       ["$0 run --no-override -- npm start", "Keep variables the environment already sets"],
     ],
     epilog:
-      "The command is started directly (no shell), with standard input, output and error\ninherited; SIGINT, SIGTERM and SIGHUP are passed on to it. Exit: the command's\nexit code, 128+N when it dies of signal N, 127 when it is not found, 126 when it\ncannot be executed, 1 when a required secret is missing (nothing is started).\nProvider values win over the environment unless --no-override; on the env\nprovider the provider's value is the dotenv file's.",
+      "The command is started directly (no shell), with standard input, output and error\ninherited; SIGINT, SIGTERM and SIGHUP are passed on to it. Exit: the command's\nexit code, 128+N when it dies of signal N, 127 when it is not found, 126 when it\ncannot be executed (also: a secret holds a NUL byte, or the environment is too\nlarge for the OS), 1 when a required secret is missing (nothing is started).\nProvider values win over the environment unless --no-override; on the env\nprovider the provider's value is the dotenv file's.",
     load: () => import("./commands/run.js"),
   },
   {

@@ -60,6 +60,15 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
       `required secret${missing.length > 1 ? "s" : ""} not set (missing): ${missing.join(", ")}`,
     );
   }
+  // An environment variable cannot hold a NUL byte: say which secret, never what it holds.
+  const unpassable = [...values].filter(([name, value]) => childEnv[name] === value && value.includes("\0"));
+  if (unpassable.length > 0) {
+    context.out.error(
+      `Secret${unpassable.length > 1 ? "s" : ""} ${nameList(unpassable.map(([name]) => name))} ${unpassable.length > 1 ? "hold" : "holds"} a NUL byte, which an environment variable cannot carry: the command was not started`,
+      "INVALID_VALUE",
+    );
+    return EXIT.NOT_EXECUTABLE;
+  }
   context.logger.debug("starting command", { secrets: values.size });
   // The provider's connections are not needed while the command runs.
   await context.close();
@@ -73,6 +82,13 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   }
   if (outcome.reason === "not-executable") {
     context.out.error(`${shown}: cannot be executed (${outcome.code})`);
+    return EXIT.NOT_EXECUTABLE;
+  }
+  if (outcome.reason === "environment-too-large") {
+    const largest = largestSecret(values, childEnv);
+    context.out.error(
+      `${shown}: cannot be executed: its environment is too large for the operating system (E2BIG)${largest === undefined ? "" : `; the largest secret in it is '${largest}' (pass fewer secrets with --only)`}`,
+    );
     return EXIT.NOT_EXECUTABLE;
   }
   context.out.error(`${shown}: could not be started (${outcome.code})`);
@@ -101,4 +117,19 @@ async function selectNames(
   if (args.all !== true) return { names: declared, required };
   const listed = await manager.listSecrets();
   return { names: [...new Set([...declared, ...listed])], required };
+}
+
+/** The name of the largest value passed on (by UTF-8 bytes); never the value. */
+function largestSecret(
+  values: ReadonlyMap<string, string>,
+  childEnv: Readonly<Record<string, string>>,
+): string | undefined {
+  let largest: string | undefined;
+  let size = -1;
+  for (const [name, value] of values) {
+    if (childEnv[name] !== value) continue;
+    const bytes = Buffer.byteLength(value);
+    if (bytes > size) [largest, size] = [name, bytes];
+  }
+  return largest;
 }
