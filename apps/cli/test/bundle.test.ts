@@ -339,6 +339,29 @@ describe("the bundled CLI's run when the environment cannot be passed", () => {
   });
 });
 
+describe("the bundled CLI and -- before the arguments", () => {
+  it("get -- A prints A; rotate -- K rotates K", () => {
+    const project = mkdtempSync(path.join(dir, "option-end-"));
+    writeFileSync(
+      path.join(project, "secrets.yaml"),
+      "version: 1\nsecrets:\n  A: {}\n  K: { generate: hex }\n",
+    );
+    writeFileSync(path.join(project, ".env"), "A=first\nK=old\n", { mode: 0o600 });
+    const run = (args: string[]) => {
+      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+        cwd: project,
+        env: { PATH: process.env.PATH ?? "", HOME: dir },
+        encoding: "utf8",
+      });
+      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+    };
+    expect(run(["get", "--", "A"])).toEqual({ code: 0, stdout: "first", stderr: "" });
+    expect(run(["rotate", "--", "K"]).code).toBe(0);
+    expect(run(["get", "K"]).stdout).not.toBe("old");
+    expect(run(["get", "A"]).stdout).toBe("first");
+  });
+});
+
 describe("the bundled CLI's own output", () => {
   /**
    * A preload that notes, at exit, whether `process.stdout` or `process.stderr`

@@ -2,6 +2,7 @@ import type { Argv } from "yargs";
 import { EXIT, type ExitCode } from "./exit-codes.js";
 import { checkFlagValues } from "./flag-values.js";
 import type { CliIO } from "./io.js";
+import { withOptionsEnded } from "./option-end.js";
 import {
   COMMAND_NAMES,
   COMMANDS,
@@ -30,6 +31,8 @@ export async function parseWithYargs(
 ): Promise<ExitCode> {
   // yargs reads `--dry-run=yes` as false: refused before it can.
   checkFlagValues(argv);
+  // yargs keeps what follows `--` out of the positionals: `get -- A` is `get A`.
+  argv = withOptionsEnded(argv);
   // Imported here, not at the top: the bin bundle inlines this module, and a static import would load yargs at start.
   const { default: yargs } = await import("yargs");
   let exitCode: ExitCode = EXIT.OK;

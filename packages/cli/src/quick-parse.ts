@@ -1,15 +1,16 @@
 import { checkFlagValues, flagValue, flagValueError } from "./flag-values.js";
+import { flagWouldTake } from "./option-end.js";
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type ParsedArgs } from "./options.js";
 
 /**
  * The parser for the common case, so most runs never load yargs (which costs
  * more to load than the rest of a `secrets get`). It reads the same command
  * table as the full parser and accepts only command lines it understands
- * exactly: a known command, its positionals, and known options written
+ * exactly: a known command, its positionals (also after `--`), and known options written
  * plainly (`--name value`, `--name=value`, `--flag`, a one-letter alias), each
  * at most once. A flag given a value other than true or false (`--dry-run=yes`)
  * it refuses, as the full parser does. For those it returns what yargs would (a test checks they
- * agree); anything else (help, completion, `--`, a negated or repeated flag,
+ * agree); anything else (help, completion, `run --`, a negated or repeated flag,
  * an unknown option or command, a missing or extra argument) it declines, and
  * the full parser takes the whole command line, with its own messages.
  */
@@ -20,6 +21,16 @@ export function parseQuick(argv: readonly string[]): { spec: CommandSpec; args: 
   const args: Record<string, unknown> = Object.create(null);
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] as string;
+    if (token === "--") {
+      // The end of the options: plain arguments follow (as the full parser reads them, see
+      // option-end.ts); not for `run`, whose command line follows.
+      const rest = argv.slice(i + 1);
+      if (spec === undefined || spec.name === "run" || rest.length === 0) return undefined;
+      if (rest.some((arg) => !PLAIN_POSITIONAL.test(arg) || arg.startsWith("-"))) return undefined;
+      if (flagWouldTake(argv[i - 1] as string, rest[0] as string)) return undefined;
+      positionals.push(...rest);
+      break;
+    }
     if (!token.startsWith("-")) {
       if (!PLAIN_POSITIONAL.test(token)) return undefined;
       if (spec === undefined) {

@@ -63,6 +63,14 @@ const ACCEPTED: string[][] = [
   ["set", "A", "--from-file", "key.pem"],
   ["set", "A", "--allow-empty"],
   ["restore", "A"],
+  ["get", "--", "A"],
+  ["get", "--json", "--", "A"],
+  ["--provider", "env", "get", "--", "A"],
+  ["rotate", "--", "A", "B"],
+  ["rotate", "A", "--", "B"],
+  ["rotate", "--dry-run", "--", "A"],
+  ["delete", "--yes", "--", "A"],
+  ["set", "--", "A"],
 ];
 
 /** Command lines it must leave to yargs: help, completion, and every shape it does not handle exactly. */
@@ -77,7 +85,11 @@ const DECLINED: string[][] = [
   ["get"],
   ["get", "A", "B"],
   ["get", "A", "--", "B"],
-  ["get", "--", "A"],
+  ["get", "--", "-A"],
+  ["get", "--", "--help"],
+  ["rotate", "--dry-run", "--", "true"],
+  ["run", "--", "A"],
+  ["--", "get", "A"],
   ["get", "A", "--json", "--json"],
   ["get", "A", "-q", "--quiet"],
   ["get", "A", "--no-json"],
