@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { ProviderUnavailableError } from "@org/secrets-core";
@@ -527,6 +528,27 @@ describe("export", () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(file, "utf8")).toContain("SMTP_PASSWORD=smtp's\n");
     expect(readdirSync(dir).sort()).toEqual(["out.env", "secrets.yaml"]);
+  });
+
+  it("refuses --output that is not a regular file (exit 2, one line), leaving it in place", async () => {
+    execFileSync("mkfifo", [path.join(dir, "out.pipe")]);
+    const result = await cli(["export", "--format", "env", "--output", "out.pipe"], memoryProvider(secrets));
+    expect(result).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: `Error: Cannot write ${path.join(dir, "out.pipe")}: it is a named pipe, not a regular file\n`,
+    });
+    expect(lstatSync(path.join(dir, "out.pipe")).isFIFO()).toBe(true);
+  });
+
+  it("writes --output through a symbolic link, keeping the link", async () => {
+    writeFileSync(path.join(dir, "real.env"), "OLD=1\n");
+    symlinkSync("real.env", path.join(dir, "out.env"));
+    const result = await cli(["export", "--format", "env", "--output", "out.env"], memoryProvider(secrets));
+    expect(result.code).toBe(0);
+    expect(lstatSync(path.join(dir, "out.env")).isSymbolicLink()).toBe(true);
+    expect(readFileSync(path.join(dir, "real.env"), "utf8")).toContain("SMTP_PASSWORD=smtp's\n");
+    expect(statSync(path.join(dir, "real.env")).mode & 0o777).toBe(0o600);
   });
 });
 

@@ -2,9 +2,10 @@
  * Atomic writes of files that hold secrets: a temporary file beside the target,
  * mode 0600, flushed and renamed over it, with a one-line error naming the file.
  */
-import { constants, promises as fs } from "node:fs";
+import { constants, promises as fs, type Stats } from "node:fs";
 import path from "node:path";
 import { SecretError } from "./errors.js";
+import { fileTypeOf } from "./fs-calls.js";
 import { describeFsError, fsErrorCode } from "./fs-errors.js";
 import { removeLeftovers, tempName } from "./leftovers.js";
 
@@ -39,6 +40,11 @@ export const DEFAULT_LEFTOVER_AGE_MS = 15 * 60_000;
  * those of a locked writer when `locked` is set (the lock proves their writer is
  * gone), those whose writer ran on this host and has exited, and any older than
  * `leftoverAgeMs`. The temporary file of a writer that is still running is never removed.
+ *
+ * A symbolic link is written through: the file it finally names is replaced
+ * (or created), and the link stays (see `resolveWriteTarget`). What is
+ * replaced must be a regular file: a directory, device, FIFO or socket (or a
+ * link to one) is refused with a one-line `SecretError` naming it.
  */
 export async function writeSecretFile(
   file: string,
@@ -46,9 +52,9 @@ export async function writeSecretFile(
   options: WriteSecretFileOptions = {},
 ): Promise<void> {
   const mode = options.mode ?? 0o600;
-  const resolved = path.resolve(file);
-  const dir = path.dirname(resolved);
-  const base = path.basename(resolved);
+  const target = await findWriteTarget(file);
+  const dir = path.dirname(target.path);
+  const base = path.basename(target.path);
   const tmp = path.join(dir, tempName(base, options.locked === true));
   // While the file is written: the leftovers are removed (never this write's own temporary
   // file), and the directory is opened for the flush that makes the rename durable.
@@ -69,7 +75,7 @@ export async function writeSecretFile(
     await handle.close();
     handle = undefined;
     await leftovers;
-    await fs.rename(tmp, file);
+    await fs.rename(tmp, target.path);
   } catch (error) {
     await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
@@ -83,6 +89,88 @@ export async function writeSecretFile(
   }
   await syncDirectory(await directory);
 }
+
+/** The most symbolic links followed from the path a write was given: the kernel's own limit. */
+const MAX_SYMBOLIC_LINKS = 40;
+
+/** The file a write replaces, and what is there now (`undefined`: nothing yet). */
+interface WriteTarget {
+  path: string;
+  existing: Stats | undefined;
+}
+
+/**
+ * The file a write of `file` replaces, as an absolute path: `file` itself, or,
+ * when `file` is a symbolic link, the file the chain of links finally names
+ * (at most 40 links are followed), which may not exist yet. Replacing that file
+ * leaves the links in place. Throws a one-line `SecretError` (code
+ * `INVALID_CONFIG`) when the chain is longer, or when what is there is not a
+ * regular file: a write never replaces a directory, device, FIFO or socket.
+ */
+export async function resolveWriteTarget(file: string): Promise<string> {
+  return (await findWriteTarget(file)).path;
+}
+
+async function findWriteTarget(file: string): Promise<WriteTarget> {
+  const start = path.resolve(file);
+  let current = start;
+  for (let links = 0; ; links++) {
+    let stats: Stats;
+    try {
+      stats = await fs.lstat(current);
+    } catch {
+      // Nothing there yet (or a directory we may not search): the write itself says why it fails.
+      return { path: current, existing: await notThroughMagicLink(file, start, current) };
+    }
+    if (!stats.isSymbolicLink()) {
+      if (!stats.isFile()) throw notARegularFile(file, start, current, fileTypeOf(stats));
+      return { path: current, existing: stats };
+    }
+    if (links === MAX_SYMBOLIC_LINKS)
+      throw new SecretError(
+        `Cannot write ${file}: it leads through more than ${MAX_SYMBOLIC_LINKS} symbolic links`,
+        { code: "INVALID_CONFIG" },
+      );
+    current = await nextLink(current, await fs.readlink(current));
+  }
+}
+
+/**
+ * Where the link at `link` points to (`target`, its text), as an absolute path.
+ * The directory part is resolved by the system, which reads `..` after a
+ * linked directory as the kernel does; the last part is kept, so that a link
+ * to a file that does not exist yet still names it.
+ */
+async function nextLink(link: string, target: string): Promise<string> {
+  const joined = path.isAbsolute(target) ? target : `${path.dirname(link)}${path.sep}${target}`;
+  const base = path.basename(joined);
+  if (base === "" || base === "." || base === "..") return path.resolve(joined);
+  const dir = await fs.realpath(path.dirname(joined)).catch(() => path.resolve(path.dirname(joined)));
+  return path.join(dir, base);
+}
+
+/**
+ * A link the system resolves without a path (`/proc/self/fd/1`, which names a
+ * pipe or a terminal as `pipe:[1234]`) leads to no file a write could name:
+ * what it leads to must not be taken for a file that does not exist yet.
+ */
+async function notThroughMagicLink(file: string, start: string, found: string): Promise<undefined> {
+  if (found === start) return undefined;
+  const stats = await fs.stat(start).catch(() => undefined);
+  if (stats !== undefined && !stats.isFile())
+    throw new SecretError(
+      `Cannot write ${file}: it is a symbolic link to ${fileTypeOf(stats)}, not to a regular file`,
+      { code: "INVALID_CONFIG" },
+    );
+  return undefined;
+}
+
+/** What is at `found` (reached from `start`, which `file` names) is not a regular file. */
+function notARegularFile(file: string, start: string, found: string, type: string): SecretError {
+  const what = found === start ? `it is ${type}` : `it is a symbolic link to ${found}, which is ${type}`;
+  return new SecretError(`Cannot write ${file}: ${what}, not a regular file`, { code: "INVALID_CONFIG" });
+}
+
 /** A one-line error naming the file the caller asked for (not our temporary file). */
 function fileWriteError(error: unknown, file: string, dir: string, dirExists: boolean): unknown {
   const reason =

@@ -8,7 +8,12 @@ export {
   plainHttpWarning,
   unverifiedTlsWarning,
 } from "./address-security.js";
-export { DEFAULT_LEFTOVER_AGE_MS, type WriteSecretFileOptions, writeSecretFile } from "./atomic-write.js";
+export {
+  DEFAULT_LEFTOVER_AGE_MS,
+  resolveWriteTarget,
+  type WriteSecretFileOptions,
+  writeSecretFile,
+} from "./atomic-write.js";
 export { backoffDelay, sleep, timerDelay } from "./backoff.js";
 export { chunk, mapConcurrent } from "./concurrency.js";
 export { type Env, MAX_TIMEOUT_MS, type ParsedConfig } from "./config.js";

@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -9,10 +10,12 @@ import {
   readlinkSync,
   rmSync,
   statSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,6 +87,131 @@ describe("writeSecretFile", () => {
     await expect(writeSecretFile(target, "X=1\n")).rejects.toThrow();
     expect(statSync(target).isDirectory()).toBe(true);
     expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+});
+
+/** Makes a device node, a FIFO, a socket: only root may make a device node. */
+const asRoot = process.getuid?.() === 0;
+
+function listen(file: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(file, () => resolve(server));
+  });
+}
+
+describe("writeSecretFile: what it replaces", () => {
+  const sub = mkdtempSync(path.join(dir, "targets-"));
+  const refusal = (file: string) =>
+    writeSecretFile(file, "SECRET=1\n").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+
+  it.skipIf(!asRoot)("refuses a character device (a copy of /dev/null), leaving it in place", async () => {
+    const node = path.join(sub, "null-copy");
+    execFileSync("mknod", ["-m", "666", node, "c", "1", "3"]);
+    const error = await refusal(node);
+    expect(error).toBeInstanceOf(SecretError);
+    expect((error as SecretError).code).toBe("INVALID_CONFIG");
+    expect((error as Error).message).toBe(
+      `Cannot write ${node}: it is a character device, not a regular file`,
+    );
+    expect(lstatSync(node).isCharacterDevice()).toBe(true);
+    // Through a link to it: the link and the device stay.
+    const link = path.join(sub, "null-link");
+    symlinkSync("null-copy", link);
+    expect(((await refusal(link)) as Error).message).toBe(
+      `Cannot write ${link}: it is a symbolic link to ${node}, which is a character device, not a regular file`,
+    );
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readdirSync(sub).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("refuses a FIFO and a socket, naming what each is", async () => {
+    const fifo = path.join(sub, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    expect(((await refusal(fifo)) as Error).message).toBe(
+      `Cannot write ${fifo}: it is a named pipe, not a regular file`,
+    );
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    const socket = path.join(sub, "socket");
+    const server = await listen(socket);
+    try {
+      expect(((await refusal(socket)) as Error).message).toBe(
+        `Cannot write ${socket}: it is a socket, not a regular file`,
+      );
+      expect(lstatSync(socket).isSocket()).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("refuses a directory with the same words", async () => {
+    const target = path.join(sub, "a-directory");
+    mkdirSync(target);
+    expect(((await refusal(target)) as Error).message).toBe(
+      `Cannot write ${target}: it is a directory, not a regular file`,
+    );
+  });
+
+  it("refuses a link to this process's standard output when that is not a regular file", async () => {
+    const out = statSync("/proc/self/fd/1", { throwIfNoEntry: false });
+    if (out === undefined || out.isFile()) return; // no procfs, or stdout is a file: nothing to show
+    const link = path.join(sub, "stdout-link");
+    symlinkSync("/proc/self/fd/1", link);
+    const error = await refusal(link);
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^Cannot write ${link}: it is a symbolic link to a (named pipe|character device|socket), not to a regular file$`,
+      ),
+    );
+    expect(readlinkSync(link)).toBe("/proc/self/fd/1");
+  });
+
+  it("writes through a chain of links to the regular file it names, keeping the links", async () => {
+    const real = path.join(sub, "real.env");
+    writeFileSync(real, "OLD=1\n", { mode: 0o644 });
+    mkdirSync(path.join(sub, "links"));
+    symlinkSync("../real.env", path.join(sub, "links", "second"));
+    symlinkSync("links/second", path.join(sub, "first"));
+    await writeSecretFile(path.join(sub, "first"), "NEW=1\n");
+    expect(readlinkSync(path.join(sub, "first"))).toBe("links/second");
+    expect(readlinkSync(path.join(sub, "links", "second"))).toBe("../real.env");
+    expect(readFileSync(real, "utf8")).toBe("NEW=1\n");
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+    expect(readdirSync(path.join(sub, "links"))).toEqual(["second"]);
+  });
+
+  it("creates the file a dangling link names (mode 0600), and keeps the link", async () => {
+    mkdirSync(path.join(sub, "shared"));
+    const link = path.join(sub, "dangling.env");
+    symlinkSync("shared/later.env", link);
+    await writeSecretFile(link, "A=1\n");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const created = path.join(sub, "shared", "later.env");
+    expect(readFileSync(created, "utf8")).toBe("A=1\n");
+    expect(statSync(created).mode & 0o777).toBe(0o600);
+  });
+
+  it("a dangling link into a directory that does not exist: one line naming it, the link untouched", async () => {
+    const link = path.join(sub, "nowhere.env");
+    symlinkSync("missing/x.env", link);
+    const error = await refusal(link);
+    expect((error as Error).message).toBe(
+      `Cannot write ${link}: the directory ${path.join(sub, "missing")} does not exist`,
+    );
+    expect(readlinkSync(link)).toBe("missing/x.env");
+  });
+
+  it("a loop of links is refused in one line", async () => {
+    const a = path.join(sub, "loop-a");
+    symlinkSync("loop-b", a);
+    symlinkSync("loop-a", path.join(sub, "loop-b"));
+    const error = await refusal(a);
+    expect((error as Error).message).toBe(`Cannot write ${a}: it leads through more than 40 symbolic links`);
+    expect(readlinkSync(a)).toBe("loop-b");
   });
 });
 
