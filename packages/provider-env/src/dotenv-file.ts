@@ -1,6 +1,7 @@
 // Access to the dotenv file: bounded reads, parsing, the stat-keyed cache, and the mode warning.
 
 import { type BigIntStats, promises as fs } from "node:fs";
+import path from "node:path";
 import {
   fileCalls,
   fileTypeOf,
@@ -8,6 +9,7 @@ import {
   ProviderError,
   type RegularFileRead,
   readRegularFile,
+  resolveWriteTarget,
   SecretConfigError,
 } from "@org/secrets-core/provider";
 import { DEFAULT_DOTENV_MAX_LENGTH, DotenvDocument } from "@org/secrets-exporters/dotenv";
@@ -88,13 +90,22 @@ export class DotenvFile {
     }
   }
 
-  /** The file a write replaces: the target of a symbolic link, so the link survives. */
+  /**
+   * The file a write replaces (and locks): the file a symbolic link finally
+   * names, so the link survives, even when that file does not exist yet; its
+   * directory's real path, so every writer locks the same file. When core
+   * refuses the path (not a regular file, a loop of links), the path itself:
+   * the read under the lock then says why, in this provider's words.
+   */
   async writeTarget(): Promise<string> {
+    let target: string;
     try {
-      return await fs.realpath(this.path);
+      target = await resolveWriteTarget(this.path);
     } catch {
       return this.path;
     }
+    const dir = await fs.realpath(path.dirname(target)).catch(() => path.dirname(target));
+    return path.join(dir, path.basename(target));
   }
 
   parse(text: string): DotenvDocument {

@@ -8,6 +8,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  readlinkSync,
   renameSync,
   rmSync,
   statSync,
@@ -27,6 +28,7 @@ import {
   SecretConflictError,
   SecretError,
   valueVersion,
+  withFileLock,
 } from "@org/secrets-core/provider";
 import { hostileValues } from "@org/secrets-provider-testkit";
 import { parse as dotenvParse } from "dotenv";
@@ -236,6 +238,49 @@ describe("editing the file", () => {
     expect(readFileSync(link, "utf8")).toBe(readFileSync(target, "utf8"));
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(["link.env", "real.env"]);
+  });
+
+  it("writes through a dangling symbolic link: creates the file it names (mode 0600), keeping the link", async () => {
+    const { dir } = setup();
+    mkdirSync(path.join(dir, "shared"));
+    const link = path.join(dir, "link.env");
+    symlinkSync("shared/real.env", link);
+    const provider = createEnvProvider({ path: link, env: {}, now });
+    await provider.set("B", "2");
+    const target = path.join(dir, "shared", "real.env");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe("shared/real.env");
+    expect(readFileSync(target, "utf8")).toBe("# secrets: updated=2026-11-29T01:36:00.000Z\nB=2\n");
+    expect(statSync(target).mode & 0o777).toBe(0o600);
+    expect((await provider.get("B"))?.value).toBe("2");
+    expect(readdirSync(path.join(dir, "shared"))).toEqual(["real.env"]);
+  });
+
+  it("a dangling symbolic link is locked where its target will be, as every later writer locks it", async () => {
+    const { dir } = setup();
+    mkdirSync(path.join(dir, "shared"));
+    const link = path.join(dir, "link.env");
+    symlinkSync("shared/real.env", link);
+    const provider = createEnvProvider({ path: link, env: {}, now, lock: { timeoutMs: 200 } });
+    const error = await withFileLock(path.join(dir, "shared", "real.env"), () =>
+      failure(provider.set("B", "2")),
+    );
+    expect(error.code).toBe("TIMEOUT");
+    expect(existsSync(path.join(dir, "shared", "real.env"))).toBe(false);
+  });
+
+  it("a dangling symbolic link into a directory that does not exist: one line, the link untouched", async () => {
+    const { dir } = setup();
+    const link = path.join(dir, "link.env");
+    symlinkSync("missing/real.env", link);
+    const provider = createEnvProvider({ path: link, env: {}, now });
+    const error = await failure(provider.set("B", "2"));
+    expect(error.code).toBe("PROVIDER_UNAVAILABLE");
+    expect(error.message).toBe(
+      `Cannot lock ${path.join(dir, "missing", "real.env")}: its directory does not exist`,
+    );
+    expect(readlinkSync(link)).toBe("missing/real.env");
+    expect(readdirSync(dir).sort()).toEqual(["link.env"]);
   });
 
   it("refuses to rewrite a file that is not valid UTF-8, but still reads it", async () => {
