@@ -70,6 +70,7 @@ export async function writeSecretFile(
   try {
     handle = await fs.open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
     await handle.chmod(mode);
+    if (target.existing !== undefined) await keepOwner(handle, target.existing, file);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
@@ -88,6 +89,31 @@ export async function writeSecretFile(
     throw fileWriteError(error, file, dir, dirExists);
   }
   await syncDirectory(await directory);
+}
+
+/**
+ * Give the new file (`handle`, not yet renamed) the owner and group of the
+ * file it replaces, so that a write by root (a deploy step, an init container)
+ * does not take an application's own file away from it. The mode stays as
+ * given. Root may give any owner, and a failure is an error (the file would
+ * change hands). Another user may only keep a group it belongs to: what it
+ * cannot keep is not an error, the new file is its own, as any file it creates.
+ */
+async function keepOwner(handle: fs.FileHandle, existing: Stats, file: string): Promise<void> {
+  if (process.platform === "win32") return;
+  const mine = await handle.stat();
+  if (mine.uid === existing.uid && mine.gid === existing.gid) return;
+  try {
+    await handle.chown(existing.uid, existing.gid);
+    return;
+  } catch (error) {
+    if (process.geteuid?.() === 0)
+      throw new SecretError(
+        `Cannot write ${file}: cannot give the new file the owner of the old one (${existing.uid}:${existing.gid}): ${describeFsError(error) ?? fsErrorCode(error) ?? "unexpected error"}`,
+        { code: "INVALID_CONFIG", cause: error },
+      );
+  }
+  if (mine.gid !== existing.gid) await handle.chown(-1, existing.gid).catch(() => {});
 }
 
 /** The most symbolic links followed from the path a write was given: the kernel's own limit. */
@@ -173,6 +199,7 @@ function notARegularFile(file: string, start: string, found: string, type: strin
 
 /** A one-line error naming the file the caller asked for (not our temporary file). */
 function fileWriteError(error: unknown, file: string, dir: string, dirExists: boolean): unknown {
+  if (error instanceof SecretError) return error;
   const reason =
     fsErrorCode(error) === "ENOENT"
       ? dirExists

@@ -1,6 +1,8 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  chmodSync,
+  chownSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -14,12 +16,12 @@ import {
   utimesSync,
   writeFileSync,
 } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { hostname, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { SecretError } from "../src/index.js";
 import { withFileLock, writeSecretFile } from "../src/provider.js";
 
@@ -213,6 +215,79 @@ describe("writeSecretFile: what it replaces", () => {
     expect((error as Error).message).toBe(`Cannot write ${a}: it leads through more than 40 symbolic links`);
     expect(readlinkSync(a)).toBe("loop-b");
   });
+});
+
+describe("writeSecretFile: the owner of a file it replaces", () => {
+  const sub = mkdtempSync(path.join(dir, "owner-"));
+
+  it.skipIf(!asRoot)("keeps the owner and group of the file it replaces when root writes it", async () => {
+    const file = path.join(sub, "app.env");
+    writeFileSync(file, "OLD=1\n", { mode: 0o600 });
+    chownSync(file, 1000, 1000);
+    await writeSecretFile(file, "NEW=1\n");
+    const stats = statSync(file);
+    expect([stats.uid, stats.gid]).toEqual([1000, 1000]);
+    expect(stats.mode & 0o777).toBe(0o600);
+    expect(readFileSync(file, "utf8")).toBe("NEW=1\n");
+    // Through a link, the file it names keeps its owner too.
+    const link = path.join(sub, "app-link.env");
+    symlinkSync("app.env", link);
+    chownSync(file, 65534, 65534);
+    await writeSecretFile(link, "NEWER=1\n");
+    expect([statSync(file).uid, statSync(file).gid]).toEqual([65534, 65534]);
+    // A new file is the writer's own.
+    const created = path.join(sub, "new.env");
+    await writeSecretFile(created, "A=1\n");
+    expect(statSync(created).uid).toBe(0);
+  });
+
+  it.skipIf(!asRoot)("root that cannot keep the owner fails, leaving the old file as it was", async () => {
+    const file = path.join(sub, "kept.env");
+    writeFileSync(file, "OLD=1\n", { mode: 0o600 });
+    chownSync(file, 1000, 1000);
+    const probe = await open(file, "r");
+    const prototype = Object.getPrototypeOf(probe) as { chown: (...args: unknown[]) => Promise<void> };
+    await probe.close();
+    const chown = vi
+      .spyOn(prototype, "chown")
+      .mockRejectedValueOnce(Object.assign(new Error("EPERM: operation not permitted"), { code: "EPERM" }));
+    try {
+      const error = await writeSecretFile(file, "NEW=1\n").catch((e: unknown) => e);
+      expect((error as Error).message).toBe(
+        `Cannot write ${file}: cannot give the new file the owner of the old one (1000:1000): permission denied`,
+      );
+    } finally {
+      chown.mockRestore();
+    }
+    expect(readFileSync(file, "utf8")).toBe("OLD=1\n");
+    expect(statSync(file).uid).toBe(1000);
+    expect(readdirSync(sub).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it.skipIf(!asRoot)(
+    "another user replaces a file it cannot give away: not an error, the new file is its own",
+    async () => {
+      // Beside the private test directory: another user must be able to reach it.
+      const shared = mkdtempSync(path.join(tmpdir(), "secrets-shared-"));
+      chmodSync(shared, 0o777);
+      const file = path.join(shared, "root-owned.env");
+      writeFileSync(file, "OLD=1\n", { mode: 0o644 });
+      const script = `
+      const { writeSecretFile } = await import(${JSON.stringify(dist)});
+      await writeSecretFile(${JSON.stringify(file)}, "NEW=1\\n");`;
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+        stdio: "inherit",
+        uid: 65534,
+        gid: 65534,
+      });
+      expect(await new Promise((resolve) => child.on("exit", resolve))).toBe(0);
+      const stats = statSync(file);
+      expect([stats.uid, stats.gid]).toEqual([65534, 65534]);
+      expect(stats.mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, "utf8")).toBe("NEW=1\n");
+      rmSync(shared, { recursive: true, force: true });
+    },
+  );
 });
 
 describe("withFileLock", () => {
