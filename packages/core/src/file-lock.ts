@@ -27,7 +27,9 @@ export interface FileLockOptions {
    * A lock whose heartbeat is older than this is taken over (default 15 s).
    * A lock made on this host is judged by its modification time; one made
    * elsewhere (another container or machine on a shared volume, whose clock
-   * may differ) once its heartbeat has not moved for this long while we wait.
+   * may differ), or without a readable owner, once its heartbeat has not moved
+   * for this long while we wait, or for a third of it when the heartbeat was
+   * already older than this when first seen.
    */
   staleMs?: number;
   /** How often the holder refreshes its heartbeat (default 2 s; at most a third of `staleMs`). */
@@ -114,8 +116,10 @@ async function acquire(
     pid: process.pid,
     id: crypto().randomBytes(8).toString("hex"),
   };
-  // The lock we are watching and since when (our own clock) its heartbeat has not moved.
-  let watched: { key: string; since: number } | undefined;
+  // The lock we are watching, since when (our own clock) its heartbeat has not moved, and
+  // for how long it must stay still to be judged stale: staleMs, or one heartbeat's bound
+  // (staleMs / 3) for a lock whose heartbeat was already older than staleMs when first seen.
+  let watched: { key: string; since: number; stillFor: number } | undefined;
   let unseen = 0;
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
@@ -140,8 +144,12 @@ async function acquire(
       if (!unseen++) continue;
     } else {
       unseen = 0;
-      if (watched?.key !== sighting.key) watched = { key: sighting.key, since: now };
-      if (isStale(sighting, staleMs, now - watched.since) && (await takeOver(lock, sighting))) {
+      if (watched?.key !== sighting.key)
+        watched = { key: sighting.key, since: now, stillFor: stillFor(sighting, staleMs) };
+      if (
+        isStale(sighting, staleMs, now - watched.since >= watched.stillFor) &&
+        (await takeOver(lock, sighting))
+      ) {
         watched = undefined;
         continue;
       }
@@ -200,12 +208,26 @@ function parseOwner(text: string): LockOwner | undefined {
 }
 
 /**
+ * How long a lock must be seen not to move before it is judged stale: its
+ * holder heartbeats at least every `staleMs / 3`, so a lock whose heartbeat is
+ * already older than `staleMs` by our clock (a crashed holder's, whatever it
+ * holds: an empty file, a damaged one, another host's) is stale once it has not
+ * moved for that long. Another host's clock may be behind ours, so its lock is
+ * still watched; but a live holder moves it within the bound, whatever its clock
+ * says, and is never taken. A heartbeat younger than `staleMs` is watched for
+ * `staleMs`.
+ */
+function stillFor(sighting: LockSighting, staleMs: number): number {
+  return Date.now() - Number(sighting.stat.mtimeMs) > staleMs ? staleMs / 3 : staleMs;
+}
+
+/**
  * Stale: made on this host by a process that has exited, or made on this host
  * with a heartbeat older than `staleMs` by the shared clock, or (anywhere) its
- * heartbeat has not moved for `staleMs` while we watched.
+ * heartbeat has not moved for as long as we had to watch it (`watchedLongEnough`, see `stillFor`).
  */
-function isStale(sighting: LockSighting, staleMs: number, unchangedForMs: number): boolean {
-  if (unchangedForMs >= staleMs) return true;
+function isStale(sighting: LockSighting, staleMs: number, watchedLongEnough: boolean): boolean {
+  if (watchedLongEnough) return true;
   const me = currentOwner();
   const owner = sighting.owner;
   if (!owner || owner.host !== me.host || owner.ns !== me.ns) return false;

@@ -482,6 +482,63 @@ describe("withFileLock", () => {
     expect(existsSync(lock)).toBe(false);
   });
 
+  it.each([
+    ["empty (its writer killed between creating and writing it)", ""],
+    ["damaged", "{not json"],
+    [
+      "from another host",
+      `${JSON.stringify({ host: "another-host", ns: "pid:[1]", pid: 1, id: "0badc0de0badc0de" })}\n`,
+    ],
+  ])(
+    "takes over a lock %s whose heartbeat is a day old within one heartbeat's bound, not staleMs",
+    async (_kind, text) => {
+      const file = path.join(dir, `day-old-${_kind.split(" ")[0]}`);
+      writeFileSync(`${file}.lock`, text);
+      const dayAgo = new Date(Date.now() - 86_400_000);
+      utimesSync(`${file}.lock`, dayAgo, dayAgo);
+      // The default staleMs (15 s) is longer than this wait: only the lock's age lets it through.
+      await expect(withFileLock(file, async () => "ran", { timeoutMs: 8_000 })).resolves.toBe("ran");
+      expect(existsSync(`${file}.lock`)).toBe(false);
+    },
+  );
+
+  it("never takes a lock whose live holder heartbeats, however old its clock makes the heartbeat look", async () => {
+    const file = path.join(dir, "skewed-holder");
+    const lock = `${file}.lock`;
+    // A holder on a host whose clock is an hour behind: each heartbeat moves the
+    // modification time, which stays older than staleMs by this host's clock.
+    const script = `
+      const { writeFileSync, utimesSync } = await import("node:fs");
+      writeFileSync(${JSON.stringify(lock)}, "");
+      const beat = () => { const t = new Date(Date.now() - 3_600_000); utimesSync(${JSON.stringify(lock)}, t, t); };
+      beat();
+      process.stdout.write("held\\n");
+      setInterval(beat, 150);
+      process.stdin.once("data", () => process.exit(0));`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    await new Promise((resolve) => child.stdout?.once("data", resolve));
+    let runs = 0;
+    try {
+      const error = await withFileLock(
+        file,
+        async () => {
+          runs++;
+        },
+        { staleMs: 1_500, timeoutMs: 3_000 },
+      ).catch((e: unknown) => e);
+      expect((error as SecretError).code).toBe("TIMEOUT");
+    } finally {
+      child.stdin?.end("go\n");
+      await exited;
+    }
+    expect(runs).toBe(0);
+    expect(existsSync(lock)).toBe(true);
+    rmSync(lock);
+  });
+
   it("a holder that runs longer than staleMs keeps its lock because it heartbeats", async () => {
     const file = path.join(dir, "long-holder");
     const script = `
