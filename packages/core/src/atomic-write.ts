@@ -24,6 +24,13 @@ export interface WriteSecretFileOptions {
    * and has exited. A live writer's temporary file is never this old.
    */
   leftoverAgeMs?: number;
+  /**
+   * Checked before anything is written and right before the rename: once it
+   * has aborted, the temporary file is removed and the target is not replaced,
+   * and the write rejects with the signal's reason. A write reported as failed
+   * (a caller's deadline) is then never stored after all.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** Default age after which another writer's leftover temporary file is removed: 15 minutes. */
@@ -52,6 +59,8 @@ export async function writeSecretFile(
   options: WriteSecretFileOptions = {},
 ): Promise<void> {
   const mode = options.mode ?? 0o600;
+  const signal = options.signal;
+  signal?.throwIfAborted();
   const target = await findWriteTarget(file);
   const dir = path.dirname(target.path);
   const base = path.basename(target.path);
@@ -76,12 +85,15 @@ export async function writeSecretFile(
     await handle.close();
     handle = undefined;
     await leftovers;
+    // The last moment to give up: after the rename the write has happened.
+    signal?.throwIfAborted();
     await fs.rename(tmp, target.path);
   } catch (error) {
     await handle?.close().catch(() => {});
     await fs.rm(tmp, { force: true }).catch(() => {});
     await leftovers;
     await (await directory)?.close().catch(() => {});
+    if (signal?.aborted && error === signal.reason) throw error;
     const dirExists = await fs.stat(dir).then(
       (stats) => stats.isDirectory(),
       () => false,

@@ -290,6 +290,38 @@ describe("writeSecretFile: the owner of a file it replaces", () => {
   );
 });
 
+describe("writeSecretFile: a caller that gives up", () => {
+  const sub = mkdtempSync(path.join(dir, "abort-"));
+
+  it("a signal that aborts while the file is written: the target is not replaced, no temporary file is left", async () => {
+    const file = path.join(sub, "kept.env");
+    writeFileSync(file, "OLD=1\n", { mode: 0o600 });
+    const controller = new AbortController();
+    const reason = new Error("deadline");
+    // Aborted at a known point: while the temporary file is flushed, after it was written.
+    const probe = await open(file, "r");
+    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const original = prototype.sync;
+    const sync = vi.spyOn(prototype, "sync").mockImplementation(async function (this: unknown) {
+      controller.abort(reason);
+      return original.call(this);
+    });
+    try {
+      await expect(writeSecretFile(file, "NEW=1\n", { signal: controller.signal })).rejects.toBe(reason);
+    } finally {
+      sync.mockRestore();
+    }
+    expect(readFileSync(file, "utf8")).toBe("OLD=1\n");
+    expect(readdirSync(sub)).toEqual(["kept.env"]);
+    // Already aborted: nothing is written at all.
+    await expect(
+      writeSecretFile(path.join(sub, "never.env"), "A=1\n", { signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(readdirSync(sub)).toEqual(["kept.env"]);
+  });
+});
+
 describe("withFileLock", () => {
   it("serialises read-modify-write cycles within a process", async () => {
     const file = path.join(dir, "counter-in-process");

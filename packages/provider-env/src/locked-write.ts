@@ -22,6 +22,8 @@ export async function editLocked(
     await withFileLock(
       target,
       async () => {
+        // The caller may have given up while we waited for the lock: nothing is read or written then.
+        signal?.throwIfAborted();
         // Only the text is kept across the write: the parsed documents are let go first.
         const text = await changedText(file, target, change);
         if (text === undefined) return;
@@ -29,8 +31,10 @@ export async function editLocked(
         if (size > file.maxFileBytes) throw file.tooLarge(target, "would be", size);
         try {
           // Every writer of the file holds the lock: leftovers of earlier locked writers are removed.
-          await writeSecretFile(target, text, { locked: true });
+          // The signal is checked again right before the rename: an aborted write changes nothing.
+          await writeSecretFile(target, text, { locked: true, signal });
         } catch (error) {
+          if (signal?.aborted && error === signal.reason) throw error;
           throw fileError(error, "write", target);
         }
       },

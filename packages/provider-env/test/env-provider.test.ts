@@ -799,6 +799,57 @@ describe("the lock", () => {
   });
 });
 
+describe("a caller that gives up during a write", () => {
+  it("aborted once the lock is taken: the file is unchanged, nothing left behind", async () => {
+    const original = "A=1\n";
+    const { provider, dir, read } = setup(original);
+    const controller = new AbortController();
+    const reason = new Error("deadline");
+    // The abort lands just as the lock is taken: the write must not go on to store the value.
+    const open = fsp.open;
+    const opens = vi.spyOn(fsp, "open").mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await open(...args);
+      if (String(args[0]).endsWith(".lock") && args[1] !== undefined && typeof args[1] !== "string")
+        controller.abort(reason);
+      return handle;
+    });
+    try {
+      await expect(provider.set("B", "2", { signal: controller.signal })).rejects.toBe(reason);
+    } finally {
+      opens.mockRestore();
+    }
+    expect(read()).toBe(original);
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+
+  it("aborted while the new file is flushed: the rename does not happen, the file is unchanged", async () => {
+    const original = "A=1\n";
+    const { provider, dir, file, read } = setup(original);
+    const controller = new AbortController();
+    const reason = new Error("deadline");
+    const probe = await fsp.open(file, "r");
+    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = prototype.sync;
+    const syncs = vi.spyOn(prototype, "sync").mockImplementation(async function (this: unknown) {
+      controller.abort(reason);
+      return sync.call(this);
+    });
+    try {
+      await expect(provider.setMany([{ name: "B", value: "2" }], { signal: controller.signal })).rejects.toBe(
+        reason,
+      );
+    } finally {
+      syncs.mockRestore();
+    }
+    expect(read()).toBe(original);
+    expect(readdirSync(dir)).toEqual([".env"]);
+    // The next write is not hindered by anything the aborted one left.
+    await provider.set("B", "3");
+    expect((await provider.get("B"))?.value).toBe("3");
+  });
+});
+
 describe("setMany", () => {
   it("writes many secrets in one locked rewrite of the file", async () => {
     const { provider, read } = setup("# head\nKEEP=1\n");
