@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { canaryValue, findLeaks } from "@org/secrets-test-support";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -43,7 +43,7 @@ function secretsOnto(device: string, args: string[], env: Record<string, string>
   }
 }
 
-describe.skipIf(!existsSync(FULL))("stdout that cannot be written (> /dev/full)", () => {
+describe("stdout that cannot be written (> /dev/full)", () => {
   it.each([
     ["get", ["get", "A"]],
     ["get --json", ["get", "A", "--json"]],

@@ -79,7 +79,7 @@ export async function writeSecretFile(
   try {
     handle = await fs.open(tmp, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, mode);
     await handle.chmod(mode);
-    if (target.existing !== undefined) await keepOwner(handle, target.existing, file);
+    if (target.existing !== undefined) await keepOwner(handle, target.existing);
     await handle.writeFile(data);
     await handle.sync();
     await handle.close();
@@ -107,23 +107,20 @@ export async function writeSecretFile(
  * Give the new file (`handle`, not yet renamed) the owner and group of the
  * file it replaces, so that a write by root (a deploy step, an init container)
  * does not take an application's own file away from it. The mode stays as
- * given. Root may give any owner, and a failure is an error (the file would
- * change hands). Another user may only keep a group it belongs to: what it
- * cannot keep is not an error, the new file is its own, as any file it creates.
+ * given. Keeping them is best effort, never a reason to lose the write: another
+ * user may only keep a group it belongs to, and root may be refused too (root
+ * mapped to nobody on an NFS export): what cannot be kept is not an error, and
+ * the new file is the writer's own, as any file it creates.
  */
-async function keepOwner(handle: fs.FileHandle, existing: Stats, file: string): Promise<void> {
+async function keepOwner(handle: fs.FileHandle, existing: Stats): Promise<void> {
   if (process.platform === "win32") return;
   const mine = await handle.stat();
   if (mine.uid === existing.uid && mine.gid === existing.gid) return;
   try {
     await handle.chown(existing.uid, existing.gid);
     return;
-  } catch (error) {
-    if (process.geteuid?.() === 0)
-      throw new SecretError(
-        `Cannot write ${file}: cannot give the new file the owner of the old one (${existing.uid}:${existing.gid}): ${describeFsError(error) ?? fsErrorCode(error) ?? "unexpected error"}`,
-        { code: "INVALID_CONFIG", cause: error },
-      );
+  } catch {
+    // Not allowed to give the file away: keep at least the group, where we may.
   }
   if (mine.gid !== existing.gid) await handle.chown(-1, existing.gid).catch(() => {});
 }
