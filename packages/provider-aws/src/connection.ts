@@ -9,6 +9,7 @@ import {
   ProviderNotConfiguredError,
   ProviderNotInstalledError,
 } from "@org/secrets-core/provider";
+import { boundAnswers } from "./answer-bounds.js";
 import { displayEndpoint } from "./errors.js";
 import { PROVIDER_NAME } from "./names.js";
 import { requestFailure } from "./request-failure.js";
@@ -116,6 +117,7 @@ export class Connector {
         },
         ...this.#options.clientConfig,
       });
+    if (this.ownsClient) boundAnswers(client);
     let region: string | undefined;
     try {
       region = await client.config.region();

@@ -15,6 +15,7 @@ import {
   SecretError,
   SecretScheduledForDeletionError,
 } from "@org/secrets-core/provider";
+import { AnswerTooLargeError } from "./answer-bounds.js";
 import {
   awsErrorName,
   CREDENTIAL_ERRORS,
@@ -63,6 +64,13 @@ export function displayEndpoint(raw: string): string {
   } catch {
     return "the configured endpoint";
   }
+}
+
+/** `16 MiB`, `64 KiB`, or bytes when neither divides it. */
+function byteSize(bytes: number): string {
+  if (bytes % 1_048_576 === 0) return `${bytes / 1_048_576} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
 }
 
 function about(ctx: AwsErrorContext): string {
@@ -114,6 +122,12 @@ export function toSecretError(error: unknown, ctx: AwsErrorContext): SecretError
       { provider: PROVIDER_NAME, ...secretOpt, cause },
     );
   }
+
+  if (error instanceof AnswerTooLargeError)
+    return new ProviderError(
+      `${DISPLAY_NAME} at ${ctx.endpoint()} sent an answer${status === undefined ? "" : ` (HTTP ${status})`} larger than ${byteSize(error.limit)}${tries} to the request to ${ctx.doing}${target}; it was cut off there: check the endpoint`,
+      { provider: PROVIDER_NAME, ...secretOpt, cause },
+    );
 
   if (status !== undefined && status >= 300 && status < 400)
     return new ProviderError(

@@ -26,6 +26,7 @@ export { type Measurement, RecordingMeterProvider } from "./metrics.js";
 export { HostileProxy } from "./proxy/hostile-proxy.js";
 export type {
   BackendFlavor,
+  DripAnswers,
   HostileProxyOptions,
   HungRequest,
   HungSockets,

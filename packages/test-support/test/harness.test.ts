@@ -305,6 +305,40 @@ describe("HostileProxy: queues, counted rules and the AWS test modes", () => {
     }
   });
 
+  it("drip sends a body a piece at a time up to its limit, or without end until the client closes", async () => {
+    const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
+    try {
+      proxy.set({ kind: "drip", status: 500, head: "[", chunk: "ab", everyMs: 5, limit: 6, tail: "]" });
+      const dripped = await call(proxy.url, { method: "POST", body: "{}" });
+      expect(dripped).toMatchObject({ status: 500, body: "[ababab]" });
+      expect(proxy.dripped()).toEqual({ answers: 1, closedByClient: 0, bytes: 8 });
+
+      proxy.resetCounts().set({ kind: "drip" });
+      const controller = new AbortController();
+      const endless = new Promise<number>((resolve, reject) => {
+        const req = request(proxy.url, { method: "POST", agent: false, signal: controller.signal }, (res) => {
+          let received = 0;
+          res.on("data", (c: Buffer) => {
+            received += c.length;
+            if (received > 1_000_000) {
+              controller.abort();
+              resolve(received);
+            }
+          });
+        });
+        req.on("error", () => undefined);
+        req.end("{}");
+        setTimeout(() => reject(new Error("the endless body ended")), 20_000).unref();
+      });
+      expect(await endless).toBeGreaterThan(1_000_000);
+      await proxy.waitForDripClosed(1, 5000);
+      expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 1 });
+      expect(proxy.dripped().bytes).toBeGreaterThan(1_000_000);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it("hold lets a group go only once it is complete", async () => {
     const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
     try {

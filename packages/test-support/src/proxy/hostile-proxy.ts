@@ -8,10 +8,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { ProxyCounts } from "./counts.js";
+import { DripCounts } from "./drip.js";
 import { statusAnswer } from "./error-answers.js";
 import { forward, type Upstream, withBody } from "./forward.js";
 import { hold, ProxyRules } from "./rules.js";
 import {
+  type DripAnswers,
   type HostileProxyOptions,
   type HungRequest,
   type HungSockets,
@@ -30,6 +32,7 @@ export class HostileProxy {
     (request) => this.keyOf(request),
     () => this.#server !== undefined,
   );
+  readonly #drips = new DripCounts();
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
   #url = "";
@@ -138,7 +141,25 @@ export class HostileProxy {
 
   resetCounts(): this {
     this.#counts.reset();
+    this.#drips.reset();
     return this;
+  }
+
+  /** The answers `drip` gave since the last reset. */
+  dripped(): DripAnswers {
+    return this.#drips.answers;
+  }
+
+  /** Resolves once the client has closed `count` sockets `drip` was answering on; rejects after `timeoutMs`. */
+  async waitForDripClosed(count: number, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#drips.answers.closedByClient < count) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `only ${this.#drips.answers.closedByClient} of ${count} dripping sockets were closed by the client within ${timeoutMs} ms`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   hungSockets(): HungSockets {
@@ -184,6 +205,9 @@ export class HostileProxy {
         res.end();
         return;
       }
+      case "drip":
+        this.#drips.answer(req, res, mode, () => this.#server !== undefined);
+        return;
       case "status":
         req.resume();
         statusAnswer(upstream.flavor, res, mode);

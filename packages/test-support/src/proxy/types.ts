@@ -51,6 +51,22 @@ export type ProxyMode =
       type?: string;
       message?: string;
     }
+  /**
+   * Answer `status` (200 default) in AWS's JSON content type with a chunked body:
+   * `head`, then `chunk` (16 KiB of `a` by default) over and over (every `everyMs`, or as fast as the client
+   * reads when 0 or unset) until `limit` bytes of chunks were sent (never, when
+   * unset: an endless body), then `tail`. Stops when the client closes its socket.
+   * The request is not passed on.
+   */
+  | {
+      kind: "drip";
+      status?: number;
+      head?: string;
+      chunk?: string;
+      everyMs?: number;
+      limit?: number;
+      tail?: string;
+    }
   /** Pass the request on and change a successful (200) JSON answer before the client sees it. */
   | { kind: "rewrite"; change: (body: Record<string, unknown>) => Record<string, unknown> }
   /**
@@ -115,6 +131,16 @@ export interface HungRequest {
   readonly closed: boolean;
   /** The how-manieth request on its connection it was (above 1: a kept-alive socket was reused). */
   readonly requestsOnSocket: number;
+}
+
+/** The answers `drip` gave. */
+export interface DripAnswers {
+  /** Answers started. */
+  readonly answers: number;
+  /** Of those, the ones whose socket the client closed before the body ended. */
+  readonly closedByClient: number;
+  /** Body bytes written, over all answers. */
+  readonly bytes: number;
 }
 
 /** The key a request is counted and matched under: the AWS operation, else method and path. */

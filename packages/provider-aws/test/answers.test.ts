@@ -1,0 +1,91 @@
+/**
+ * Answers the provider must not take as they come, against real moto behind
+ * a loopback proxy: bodies too large or without end, bodies sent too slowly,
+ * values over the provider's limit, pages that never end, and answers that
+ * do not match what was asked.
+ */
+import { ProviderError, SecretError } from "@org/secrets-core/provider";
+import { HostileProxy } from "@org/secrets-test-support";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { createAwsProvider, MAX_ANSWER_BYTES } from "../src/index.js";
+import { motoEndpoint, uniquePrefix } from "./support/aws.js";
+
+const prefix = uniquePrefix("answers");
+const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
+/** Straight to moto: what is really stored. */
+const direct = createAwsProvider({ prefix, clientConfig: { endpoint: motoEndpoint() } });
+let provider: ReturnType<typeof createAwsProvider>;
+/** For vi.waitFor: its 1 s default is too short for a socket close on a loaded machine. */
+const LOADED = { timeout: 15_000 };
+
+beforeAll(async () => {
+  await proxy.start();
+  provider = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
+});
+afterAll(async () => {
+  await provider.close();
+  await direct.close();
+  await proxy.stop();
+});
+beforeEach(() => {
+  proxy.forward().resetCounts();
+});
+
+async function rejection(action: Promise<unknown>): Promise<SecretError> {
+  const error = await action.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(SecretError);
+  const message = (error as Error).message;
+  expect(message).not.toMatch(/\n/);
+  expect(message).not.toMatch(/aaaa|\{"/);
+  return error as SecretError;
+}
+
+describe("an answer's body is bounded in size", () => {
+  /** A GetSecretValue answer whose value runs past the bound. */
+  const tooLarge = {
+    kind: "drip",
+    head: '{"Name":"x","SecretString":"',
+    limit: 4 * MAX_ANSWER_BYTES,
+    tail: '"}',
+  } as const;
+
+  it("a 200 answer over 16 MiB is cut off there with an error naming the limit, and its socket closed", async () => {
+    await direct.set("BIG", "small-value");
+    proxy.also(tooLarge, "GetSecretValue");
+    const error = await rejection(provider.get("BIG"));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} sent an answer (HTTP 200) larger than 16 MiB to the request to read secret 'BIG' (${prefix}/BIG); it was cut off there: check the endpoint`,
+    );
+    expect(proxy.countRequests().count("GetSecretValue")).toBe(1);
+    await vi.waitFor(() => expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 1 }), LOADED);
+    expect(proxy.dripped().bytes).toBeLessThan(4 * MAX_ANSWER_BYTES);
+  });
+
+  it("an endless 500 answer is cut off at the limit on every attempt", async () => {
+    proxy.also(
+      { kind: "drip", status: 500, head: '{"__type":"InternalServiceError","message":"' },
+      () => true,
+    );
+    const error = await rejection(provider.list());
+    expect(error.message).toMatch(
+      /sent an answer \(HTTP 500\) larger than 16 MiB after 3 attempts to the request to list/,
+    );
+    expect(proxy.countRequests().count("ListSecrets")).toBe(3);
+    await vi.waitFor(() => expect(proxy.dripped()).toMatchObject({ answers: 3, closedByClient: 3 }), LOADED);
+  });
+
+  it("an endless body read under a caller's deadline ends with TIMEOUT and its socket closed", async () => {
+    await direct.set("ENDLESS", "small-value");
+    proxy.also({ kind: "drip", head: '{"SecretString":"', everyMs: 20 }, "GetSecretValue");
+    const error = await rejection(provider.get("ENDLESS", { signal: AbortSignal.timeout(300) }));
+    expect(error.code).toBe("TIMEOUT");
+    await vi.waitFor(() => expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 1 }), LOADED);
+    const sent = proxy.dripped().bytes;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(proxy.dripped().bytes).toBe(sent);
+  });
+});
