@@ -9,6 +9,7 @@ import type { AwsClient, Target } from "./client.js";
 import { awsErrorName, isAwsError } from "./error-names.js";
 import { scheduledForDeletion, toSecretError } from "./errors.js";
 import { DISPLAY_NAME, PROVIDER_NAME } from "./names.js";
+import { MAX_SECRET_BYTES } from "./value.js";
 import type { VersionSelector } from "./versions.js";
 
 export interface StoredValue {
@@ -93,8 +94,13 @@ export function decodeValue(
   text: string | undefined,
   binary: Uint8Array | undefined,
 ): string {
-  if (typeof text === "string") return text;
+  if (typeof text === "string") {
+    // A UTF-16 code unit is at most 3 UTF-8 bytes: only long values need counting.
+    if (text.length * 3 > MAX_SECRET_BYTES) tooLarge(target, Buffer.byteLength(text, "utf8"));
+    return text;
+  }
   if (binary !== undefined) {
+    tooLarge(target, binary.byteLength);
     try {
       return decoder.decode(binary);
     } catch {
@@ -105,6 +111,15 @@ export function decodeValue(
     provider: PROVIDER_NAME,
     secret: target.label,
   });
+}
+
+/** Refuse a value over the size a secret may hold: an answer that large did not come from Secrets Manager. */
+function tooLarge(target: Target, bytes: number): void {
+  if (bytes <= MAX_SECRET_BYTES) return;
+  throw new ProviderError(
+    `Secret ${shown(target)} as ${DISPLAY_NAME} answered holds ${bytes} bytes, over the ${MAX_SECRET_BYTES} bytes a secret may hold: it was not read`,
+    { provider: PROVIDER_NAME, secret: target.label },
+  );
 }
 
 /**

@@ -89,3 +89,39 @@ describe("an answer's body is bounded in size", () => {
     expect(proxy.dripped().bytes).toBe(sent);
   });
 });
+
+describe("a value over the provider's own limit is refused on reads", () => {
+  const oversized = "a".repeat(70_000);
+  const swap = (entry: Record<string, unknown>) =>
+    entry.Name === `${prefix}/HUGE` ? { ...entry, SecretString: oversized } : entry;
+
+  it("get: refused naming the secret and the limit", async () => {
+    await direct.set("HUGE", "small-value");
+    proxy.also({ kind: "rewrite", change: (body) => swap(body) }, "GetSecretValue");
+    const error = await rejection(provider.get("HUGE"));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(
+      `Secret 'HUGE' (${prefix}/HUGE) as AWS Secrets Manager answered holds 70000 bytes, over the 65536 bytes a secret may hold: it was not read`,
+    );
+  });
+
+  it("getMany: refused, the others of the batch not returned as if it were absent", async () => {
+    await direct.set("HUGE", "small-value");
+    await direct.set("FINE", "fine-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => ({
+          ...body,
+          SecretValues: (body.SecretValues as Array<Record<string, unknown>>).map(swap),
+        }),
+      },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["FINE", "HUGE"]));
+    expect(error.message).toMatch(
+      /^Secret 'HUGE' .* holds 70000 bytes, over the 65536 bytes a secret may hold/,
+    );
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(1);
+  });
+});
