@@ -1,8 +1,9 @@
 /**
  * Bounds on what the service may send back, enforced on the client the
  * provider builds: an answer's body is cut off once it passes
- * `MAX_ANSWER_BYTES`, and its socket is closed, so an endless or huge body
- * never fills the memory.
+ * `MAX_ANSWER_BYTES`, and one attempt, its body included, ends when its time
+ * is up. Either way the socket is closed, so an endless, huge or dripped body
+ * never fills the memory or holds a caller without a deadline.
  */
 import { Readable, Transform, type TransformCallback } from "node:stream";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -28,6 +29,18 @@ export class AnswerTooLargeError extends Error {
   }
 }
 
+/**
+ * An attempt whose body was still coming when its time was up. Named as the
+ * HTTP handler names its own timeouts, so the SDK retries it as one and it is
+ * reported as one.
+ */
+export class AttemptTimeoutError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the answer was not complete within ${timeoutMs} ms`);
+    this.name = "TimeoutError";
+  }
+}
+
 /** Passes a body on until it passes `limit` bytes, then fails (which destroys the source and its socket). */
 function bounded(source: Readable, limit: number): Transform {
   let seen = 0;
@@ -47,13 +60,42 @@ function bounded(source: Readable, limit: number): Transform {
   return out;
 }
 
+export interface AnswerBounds {
+  /** The largest body read, in bytes. */
+  limit?: number;
+  /** The longest one attempt may take, from sending to the body's last byte. */
+  timeoutMs: number;
+}
+
 /** Bound every answer `client` receives (each attempt's, retries included). */
-export function boundAnswers(client: SecretsManagerClient, limit = MAX_ANSWER_BYTES): void {
+export function boundAnswers(client: SecretsManagerClient, bounds: AnswerBounds): void {
+  const limit = bounds.limit ?? MAX_ANSWER_BYTES;
+  const { timeoutMs } = bounds;
   client.middlewareStack.add(
     (next) => async (args) => {
-      const result = await next(args);
+      // Until the headers come, the HTTP handler's own timeout applies; from then on, this one.
+      let body: Transform | undefined;
+      let expired = false;
+      const timer = setTimeout(() => {
+        expired = true;
+        body?.destroy(new AttemptTimeoutError(timeoutMs));
+      }, timeoutMs);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } catch (error) {
+        clearTimeout(timer);
+        throw error;
+      }
       const response = result.response as { body?: unknown };
-      if (response.body instanceof Readable) response.body = bounded(response.body, limit);
+      if (!(response.body instanceof Readable)) {
+        clearTimeout(timer);
+        return result;
+      }
+      body = bounded(response.body, limit);
+      body.once("close", () => clearTimeout(timer));
+      if (expired) body.destroy(new AttemptTimeoutError(timeoutMs));
+      response.body = body;
       return result;
     },
     // Innermost: between the HTTP handler and the deserializer, inside the retries.

@@ -117,7 +117,7 @@ export class Connector {
         },
         ...this.#options.clientConfig,
       });
-    if (this.ownsClient) boundAnswers(client);
+    if (this.ownsClient) boundAnswers(client, { timeoutMs: timeout });
     let region: string | undefined;
     try {
       region = await client.config.region();

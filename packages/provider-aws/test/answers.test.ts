@@ -4,7 +4,7 @@
  * values over the provider's limit, pages that never end, and answers that
  * do not match what was asked.
  */
-import { ProviderError, SecretError } from "@org/secrets-core/provider";
+import { ProviderError, ProviderUnavailableError, SecretError } from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { createAwsProvider, MAX_ANSWER_BYTES } from "../src/index.js";
@@ -87,6 +87,53 @@ describe("an answer's body is bounded in size", () => {
     const sent = proxy.dripped().bytes;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(proxy.dripped().bytes).toBe(sent);
+  });
+});
+
+describe("the per-attempt timeout covers the whole answer, body included", () => {
+  it("a body dripped a byte at a time ends the call without a deadline after its attempts, every socket closed", async () => {
+    await direct.set("DRIP", "small-value");
+    const bounded = createAwsProvider({
+      prefix,
+      requestTimeoutMs: 300,
+      clientConfig: { endpoint: proxy.url },
+    });
+    try {
+      proxy.also({ kind: "drip", head: '{"SecretString":"', chunk: "a", everyMs: 50 }, "GetSecretValue");
+      const error = await rejection(bounded.get("DRIP"));
+      expect(error).toBeInstanceOf(ProviderUnavailableError);
+      expect(error.message).toBe(
+        `AWS Secrets Manager at ${proxy.url} did not answer in time after 3 attempts while trying to read secret 'DRIP' (${prefix}/DRIP): retry later, or raise SECRET_AWS_REQUEST_TIMEOUT`,
+      );
+      expect(proxy.countRequests().count("GetSecretValue")).toBe(3);
+      await vi.waitFor(
+        () => expect(proxy.dripped()).toMatchObject({ answers: 3, closedByClient: 3 }),
+        LOADED,
+      );
+    } finally {
+      await bounded.close();
+    }
+  }, 30_000);
+
+  it("a body that completes within the timeout is read as usual", async () => {
+    await direct.set("SLOW", "small-value");
+    const bounded = createAwsProvider({
+      prefix,
+      requestTimeoutMs: 2_000,
+      clientConfig: { endpoint: proxy.url },
+    });
+    try {
+      proxy.also(
+        { kind: "drip", head: '{"Name":"x","SecretString":"', chunk: "b", everyMs: 10, limit: 5, tail: '"}' },
+        "GetSecretValue",
+        { times: 1 },
+      );
+      expect((await bounded.get("SLOW"))?.value).toBe("bbbbb");
+      expect((await bounded.get("SLOW"))?.value).toBe("small-value");
+      expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 0 });
+    } finally {
+      await bounded.close();
+    }
   });
 });
 
