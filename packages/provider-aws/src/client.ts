@@ -11,10 +11,11 @@ import type {
   ListSecretsCommandOutput,
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { isSecretError, type Logger, type SecretError } from "@org/secrets-core/provider";
+import { isSecretError, type Logger, ProviderError, type SecretError } from "@org/secrets-core/provider";
 import { type Connection, type ConnectionOptions, Connector } from "./connection.js";
 import { awsErrorName } from "./error-names.js";
 import { type AwsErrorContext, toSecretError } from "./errors.js";
+import { DISPLAY_NAME, PROVIDER_NAME } from "./names.js";
 
 /** One Secrets Manager secret as the toolkit talks about it. */
 export interface Target {
@@ -27,6 +28,13 @@ export interface Target {
 }
 
 type SendOptions = { abortSignal?: AbortSignal };
+
+/**
+ * The most pages one paginated call follows: `ListSecrets` of 100 a page up
+ * to twice the 500,000 secrets a region holds at most; `BatchGetSecretValue`
+ * of at most 20 ids, twice as many pages as ids.
+ */
+export const MAX_PAGES = Object.freeze({ ListSecrets: 10_000, BatchGetSecretValue: 40 } as const);
 
 /** The paginated operations the provider uses: their input and their page. */
 interface Paginated {
@@ -132,8 +140,20 @@ export class AwsClient {
       client instanceof sdk.SecretsManagerClient
         ? paginate({ client }, input, options)
         : pagesByHand<Paginated[K][0], Paginated[K][1]>(client, sdk[`${operation}Command`], input, options);
+    const tokens = new Set<string>();
+    const most = MAX_PAGES[operation];
+    let count = 0;
     try {
       for await (const page of pages) {
+        count++;
+        const token = (page as { NextToken?: unknown }).NextToken;
+        // A token given twice would be followed for ever: the answer is not trusted.
+        if (typeof token === "string" && token !== "") {
+          if (tokens.has(token))
+            throw this.#pagingError(operation, `gave a page token it had given before (page ${count})`);
+          if (count >= most) throw this.#pagingError(operation, `had more to give after ${most} pages`);
+          tokens.add(token);
+        }
         this.#answeredAt = Date.now();
         yield page;
       }
@@ -141,6 +161,13 @@ export class AwsClient {
       this.#answeredAt = 0;
       throw error;
     }
+  }
+
+  #pagingError(operation: keyof Paginated, what: string): ProviderError {
+    return new ProviderError(
+      `${DISPLAY_NAME} at ${this.#connector.endpoint()} ${what} in its answer to ${operation}: stopped there`,
+      { provider: PROVIDER_NAME },
+    );
   }
 
   /** The `SecretError` for a failure of `call`-like work: core's own as it is, a cancellation as such, else by its name. */

@@ -1,6 +1,7 @@
 /** The package's public surface: the provider, its factory, its configuration and its errors. */
 
 export { MAX_ANSWER_BYTES } from "./answer-bounds.js";
+export { MAX_PAGES } from "./client.js";
 export { parseAwsConfig, parseAwsOptions } from "./config.js";
 export { DEFAULT_MAX_ATTEMPTS } from "./connection.js";
 export { AWS_CONTEXT_ENV, type ContextClientConfig, contextClientConfig } from "./context-env.js";

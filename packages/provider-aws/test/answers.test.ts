@@ -7,7 +7,7 @@
 import { ProviderError, ProviderUnavailableError, SecretError } from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { createAwsProvider, MAX_ANSWER_BYTES } from "../src/index.js";
+import { createAwsProvider, MAX_ANSWER_BYTES, MAX_PAGES } from "../src/index.js";
 import { motoEndpoint, uniquePrefix } from "./support/aws.js";
 
 const prefix = uniquePrefix("answers");
@@ -134,6 +134,56 @@ describe("the per-attempt timeout covers the whole answer, body included", () =>
     } finally {
       await bounded.close();
     }
+  });
+});
+
+describe("pagination ends", () => {
+  /** moto refuses a page token it did not give: the proxy takes it off before moto sees the request. */
+  const untokened = ({ NextToken: _token, ...rest }: Record<string, unknown>) => rest;
+
+  it("ListSecrets that gives the same page token again: stopped at the second page with an error", async () => {
+    await direct.set("PAGED", "paged-value");
+    proxy.also(
+      { kind: "rewrite", change: (body) => ({ ...body, NextToken: "again" }), request: untokened },
+      "ListSecrets",
+    );
+    const error = await rejection(provider.list());
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} gave a page token it had given before (page 2) in its answer to ListSecrets: stopped there`,
+    );
+    expect(proxy.countRequests().count("ListSecrets")).toBe(2);
+  });
+
+  it("BatchGetSecretValue that gives the same page token again: stopped at the second page", async () => {
+    await direct.set("PAGED", "paged-value");
+    proxy.also(
+      { kind: "rewrite", change: (body) => ({ ...body, NextToken: "again" }), request: untokened },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["PAGED", "OTHER"]));
+    expect(error.message).toMatch(
+      /gave a page token it had given before \(page 2\) in its answer to BatchGetSecretValue/,
+    );
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(2);
+  });
+
+  it("BatchGetSecretValue whose pages never end: at most MAX_PAGES pages", async () => {
+    await direct.set("PAGED", "paged-value");
+    let page = 0;
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => ({ ...body, SecretValues: [], NextToken: `token-${++page}` }),
+        request: untokened,
+      },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["PAGED"]));
+    expect(error.message).toMatch(
+      /had more to give after 40 pages in its answer to BatchGetSecretValue: stopped there$/,
+    );
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(MAX_PAGES.BatchGetSecretValue);
   });
 });
 

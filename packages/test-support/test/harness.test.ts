@@ -339,6 +339,25 @@ describe("HostileProxy: queues, counted rules and the AWS test modes", () => {
     }
   });
 
+  it("rewrite with request changes the JSON request body the server sees, and its length", async () => {
+    const recorder = await new Recorder({ status: 200, body: "{}" }).start();
+    const proxy = await new HostileProxy({ target: recorder.url, flavor: "aws" }).start();
+    try {
+      proxy.set({
+        kind: "rewrite",
+        change: (body) => body,
+        request: ({ NextToken: _dropped, ...rest }) => ({ ...rest, Added: true }),
+      });
+      await call(proxy.url, { method: "POST", body: JSON.stringify({ NextToken: "t", Kept: 1 }) });
+      const seen = recorder.requests[0];
+      expect(JSON.parse(seen?.body ?? "")).toEqual({ Kept: 1, Added: true });
+      expect(seen?.headers["content-length"]).toBe(String(Buffer.byteLength(seen?.body ?? "")));
+    } finally {
+      await proxy.stop();
+      await recorder.stop();
+    }
+  });
+
   it("hold lets a group go only once it is complete", async () => {
     const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "aws" }).start();
     try {

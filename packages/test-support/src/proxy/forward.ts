@@ -40,13 +40,20 @@ export function forward(
   mode: ProxyMode,
 ): void {
   const { target } = upstream;
+  const headers: IncomingHttpHeaders = { ...req.headers, host: target.host };
+  if (mode.kind === "rewrite" && mode.request) {
+    body = Buffer.from(
+      JSON.stringify(mode.request(JSON.parse(body.toString("utf8")) as Record<string, unknown>)),
+    );
+    headers["content-length"] = String(body.length);
+  }
   const sent = httpRequest(
     {
       hostname: target.hostname,
       port: target.port,
       method: req.method,
       path: req.url,
-      headers: { ...req.headers, host: target.host },
+      headers,
       agent: false,
     },
     (answer) => {

@@ -67,8 +67,15 @@ export type ProxyMode =
       limit?: number;
       tail?: string;
     }
-  /** Pass the request on and change a successful (200) JSON answer before the client sees it. */
-  | { kind: "rewrite"; change: (body: Record<string, unknown>) => Record<string, unknown> }
+  /**
+   * Pass the request on and change a successful (200) JSON answer before the client sees it;
+   * with `request`, change the JSON request body first (what the server sees).
+   */
+  | {
+      kind: "rewrite";
+      change: (body: Record<string, unknown>) => Record<string, unknown>;
+      request?: (body: Record<string, unknown>) => Record<string, unknown>;
+    }
   /**
    * Answer `status` (200 default) with `headers`, then a body that never ends (a
    * kilobyte every few milliseconds until the client closes). Counted among the hung
