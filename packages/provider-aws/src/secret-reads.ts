@@ -146,6 +146,6 @@ export class BinarySecretError extends ProviderError {
 }
 
 /** `'NAME' (prefix/NAME)`, or `'NAME'` when the two are the same. */
-function shown(target: Target): string {
+export function shown(target: Target): string {
   return target.id === target.label ? `'${target.label}'` : `'${target.label}' (${target.id})`;
 }

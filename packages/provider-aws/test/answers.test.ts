@@ -137,10 +137,10 @@ describe("the per-attempt timeout covers the whole answer, body included", () =>
   });
 });
 
-describe("pagination ends", () => {
-  /** moto refuses a page token it did not give: the proxy takes it off before moto sees the request. */
-  const untokened = ({ NextToken: _token, ...rest }: Record<string, unknown>) => rest;
+/** moto refuses a page token it did not give: the proxy takes it off before moto sees the request. */
+const untokened = ({ NextToken: _token, ...rest }: Record<string, unknown>) => rest;
 
+describe("pagination ends", () => {
   it("ListSecrets that gives the same page token again: stopped at the second page with an error", async () => {
     await direct.set("PAGED", "paged-value");
     proxy.also(
@@ -220,5 +220,51 @@ describe("a value over the provider's own limit is refused on reads", () => {
       /^Secret 'HUGE' .* holds 70000 bytes, over the 65536 bytes a secret may hold/,
     );
     expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(1);
+  });
+});
+
+describe("a batch answer that does not match what was asked is refused", () => {
+  type Entry = Record<string, unknown>;
+  const values = (body: Entry) => (body.SecretValues ?? []) as Entry[];
+
+  it("a name answered twice in one page", async () => {
+    await direct.set("TWICE", "first-value");
+    await direct.set("ONCE", "other-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => ({
+          ...body,
+          SecretValues: [
+            ...values(body),
+            ...values(body)
+              .filter((e) => e.Name === `${prefix}/TWICE`)
+              .map((e) => ({ ...e, SecretString: "second-value" })),
+          ],
+        }),
+      },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["TWICE", "ONCE"]));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} answered the request to read secrets in bulk (BatchGetSecretValue) with secret 'TWICE' (${prefix}/TWICE) twice: the answer was not used`,
+    );
+    expect(error.message).not.toMatch(/first-value|second-value/);
+  });
+
+  it("a name answered again on a later page, and a missing one answered again as an error", async () => {
+    await direct.set("TWICE", "first-value");
+    proxy.also({ kind: "rewrite", change: (body) => body, request: untokened }, "BatchGetSecretValue");
+    proxy.also(
+      { kind: "rewrite", change: (body) => ({ ...body, NextToken: "more" }) },
+      "BatchGetSecretValue",
+      {
+        times: 1,
+      },
+    );
+    const error = await rejection(provider.getMany(["TWICE", "ABSENT"]));
+    expect(error.message).toMatch(/with secret '(TWICE|ABSENT)' .* twice: the answer was not used$/);
+    expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(2);
   });
 });

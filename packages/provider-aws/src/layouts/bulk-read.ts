@@ -8,6 +8,7 @@ import {
   chunk,
   type Logger,
   mapConcurrent,
+  ProviderError,
   type ReadOptions,
   SecretError,
   type SecretRecord,
@@ -15,9 +16,16 @@ import {
 import type { AwsClient, Target } from "../client.js";
 import { isAwsError } from "../error-names.js";
 import { toSecretError } from "../errors.js";
-import { PROVIDER_NAME } from "../names.js";
+import { DISPLAY_NAME, PROVIDER_NAME } from "../names.js";
 import { requestFailure } from "../request-failure.js";
-import { BinarySecretError, decodeValue, describeSecret, readSecret, scheduled } from "../secret-reads.js";
+import {
+  BinarySecretError,
+  decodeValue,
+  describeSecret,
+  readSecret,
+  scheduled,
+  shown,
+} from "../secret-reads.js";
 import { metadataFromTags } from "../tags.js";
 import { CURRENT, versionSelector } from "../versions.js";
 
@@ -168,6 +176,12 @@ export class BulkReader {
     signal?: AbortSignal,
   ): Promise<void> {
     const byId = new Map(batch.map((name) => [this.#target(name).id, name]));
+    /** The names an entry (a value or an error) was answered for, over every page. */
+    const answered = new Set<string>();
+    const once = (name: string): void => {
+      if (answered.has(name)) throw this.#invalidAnswer(`secret ${shown(this.#target(name))} twice`);
+      answered.add(name);
+    };
     for await (const response of this.#aws.pages(
       "BatchGetSecretValue",
       { SecretIdList: [...byId.keys()] },
@@ -178,6 +192,7 @@ export class BulkReader {
           (entry.Name !== undefined ? byId.get(entry.Name) : undefined) ??
           (entry.ARN !== undefined ? byId.get(entry.ARN) : undefined);
         if (name === undefined) continue;
+        once(name);
         let value: string;
         try {
           value = decodeValue(this.#target(name), entry.SecretString, entry.SecretBinary);
@@ -189,12 +204,22 @@ export class BulkReader {
       }
       for (const entry of response.Errors ?? []) {
         const name = entry.SecretId !== undefined ? byId.get(entry.SecretId) : undefined;
-        if (name === undefined || entry.ErrorCode === "ResourceNotFoundException") continue;
+        if (name === undefined) continue;
+        once(name);
+        if (entry.ErrorCode === "ResourceNotFoundException") continue;
         // Only the error code is kept: the entry's Message is the service's text.
         const error = Object.assign(new Error("failed"), { name: entry.ErrorCode ?? "Error" });
         failures.push({ name, error, code: entry.ErrorCode });
       }
     }
+  }
+
+  /** An answer that does not match what was asked: it is not used, nothing of it is attributed to a name. */
+  #invalidAnswer(what: string): ProviderError {
+    return new ProviderError(
+      `${DISPLAY_NAME} at ${this.#aws.endpoint} answered the request to read secrets in bulk (BatchGetSecretValue) with ${what}: the answer was not used`,
+      { provider: PROVIDER_NAME },
+    );
   }
 
   /**
