@@ -253,6 +253,35 @@ describe("a batch answer that does not match what was asked is refused", () => {
     expect(error.message).not.toMatch(/first-value|second-value/);
   });
 
+  it("an empty answer: every name asked is missing from it, which is not absence", async () => {
+    await direct.set("TWICE", "first-value");
+    proxy.also({ kind: "rewrite", change: () => ({}) }, "BatchGetSecretValue");
+    const error = await rejection(provider.getMany(["TWICE", "ABSENT"]));
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} answered the request to read secrets in bulk (BatchGetSecretValue) with no entry for secrets 'TWICE' (${prefix}/TWICE), 'ABSENT' (${prefix}/ABSENT): the answer was not used`,
+    );
+  });
+
+  it("entries without a name: their secrets are missing from the answer", async () => {
+    await direct.set("TWICE", "first-value");
+    await direct.set("ONCE", "other-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => ({
+          ...body,
+          SecretValues: values(body).map(({ Name: _name, ARN: _arn, ...rest }) => rest),
+        }),
+      },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["TWICE", "ONCE", "ABSENT"]));
+    expect(error.message).toMatch(
+      /with no entry for secrets 'TWICE' .*, 'ONCE' .*: the answer was not used$/,
+    );
+    expect(error.message).not.toContain("ABSENT");
+  });
+
   it("a name answered again on a later page, and a missing one answered again as an error", async () => {
     await direct.set("TWICE", "first-value");
     proxy.also({ kind: "rewrite", change: (body) => body, request: untokened }, "BatchGetSecretValue");

@@ -212,6 +212,12 @@ export class BulkReader {
         failures.push({ name, error, code: entry.ErrorCode });
       }
     }
+    // A name the answer is silent about is not absent: only an error entry says so.
+    const missing = [...byId.values()].filter((name) => !answered.has(name));
+    if (missing.length > 0)
+      throw this.#invalidAnswer(
+        `no entry for ${missing.length === 1 ? "secret" : "secrets"} ${missing.map((name) => shown(this.#target(name))).join(", ")}`,
+      );
   }
 
   /** An answer that does not match what was asked: it is not used, nothing of it is attributed to a name. */
