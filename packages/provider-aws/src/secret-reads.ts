@@ -5,6 +5,7 @@
  */
 import type { DescribeSecretResponse } from "@aws-sdk/client-secrets-manager";
 import { ProviderError, type SecretError } from "@org/secrets-core/provider";
+import { answersFor } from "./answer-names.js";
 import type { AwsClient, Target } from "./client.js";
 import { awsErrorName, isAwsError } from "./error-names.js";
 import { scheduledForDeletion, toSecretError } from "./errors.js";
@@ -72,6 +73,11 @@ export async function readSecret(
   );
   if (result.ok) {
     const out = result.value;
+    if (!answersFor(target.id, out.Name, out.ARN))
+      throw new ProviderError(
+        `${DISPLAY_NAME} at ${aws.endpoint} answered the request to read secret ${shown(target)} with another secret, or none: the answer was not used`,
+        { provider: PROVIDER_NAME, secret: target.label },
+      );
     return {
       value: decodeValue(target, out.SecretString, out.SecretBinary),
       versionId: out.VersionId,

@@ -7,6 +7,7 @@
 import { ProviderError, ProviderUnavailableError, SecretError } from "@org/secrets-core/provider";
 import { HostileProxy } from "@org/secrets-test-support";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { answersFor } from "../src/answer-names.js";
 import { createAwsProvider, MAX_ANSWER_BYTES, MAX_PAGES } from "../src/index.js";
 import { motoEndpoint, uniquePrefix } from "./support/aws.js";
 
@@ -124,7 +125,14 @@ describe("the per-attempt timeout covers the whole answer, body included", () =>
     });
     try {
       proxy.also(
-        { kind: "drip", head: '{"Name":"x","SecretString":"', chunk: "b", everyMs: 10, limit: 5, tail: '"}' },
+        {
+          kind: "drip",
+          head: `{"Name":"${prefix}/SLOW","SecretString":"`,
+          chunk: "b",
+          everyMs: 10,
+          limit: 5,
+          tail: '"}',
+        },
         "GetSecretValue",
         { times: 1 },
       );
@@ -295,5 +303,100 @@ describe("a batch answer that does not match what was asked is refused", () => {
     const error = await rejection(provider.getMany(["TWICE", "ABSENT"]));
     expect(error.message).toMatch(/with secret '(TWICE|ABSENT)' .* twice: the answer was not used$/);
     expect(proxy.countRequests().count("BatchGetSecretValue")).toBe(2);
+  });
+});
+
+describe("an answer about another secret is refused, never attributed to the name asked", () => {
+  type Entry = Record<string, unknown>;
+
+  it("GetSecretValue answered for another secret (moto asked for it instead)", async () => {
+    await direct.set("WANTED", "wanted-value");
+    await direct.set("OTHER", "other-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => body,
+        request: (body) => ({ ...body, SecretId: `${prefix}/OTHER` }),
+      },
+      "GetSecretValue",
+    );
+    const error = await rejection(provider.get("WANTED"));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} answered the request to read secret 'WANTED' (${prefix}/WANTED) with another secret, or none: the answer was not used`,
+    );
+    expect(error.message).not.toContain("other-value");
+  });
+
+  it("GetSecretValue whose Name is the one asked but whose ARN is another secret's", async () => {
+    await direct.set("WANTED", "wanted-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => ({ ...body, ARN: String(body.ARN).replace("/WANTED-", "/OTHER-") }),
+      },
+      "GetSecretValue",
+    );
+    const error = await rejection(provider.get("WANTED"));
+    expect(error.message).toMatch(/with another secret, or none: the answer was not used$/);
+  });
+
+  it("a batch entry whose Name and ARN name different secrets", async () => {
+    await direct.set("WANTED", "wanted-value");
+    await direct.set("OTHER", "other-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => {
+          const entries = (body.SecretValues ?? []) as Entry[];
+          const arns = entries.map((e) => e.ARN);
+          return {
+            ...body,
+            SecretValues: entries.map((e, i) => ({ ...e, ARN: arns[(i + 1) % arns.length] })),
+          };
+        },
+      },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["WANTED", "OTHER"]));
+    expect(error.message).toMatch(
+      /answered the request to read secrets in bulk \(BatchGetSecretValue\) with an entry for secret '(WANTED|OTHER)' .* whose ARN names another secret: the answer was not used$/,
+    );
+  });
+
+  it("a batch entry for a secret that was not asked for", async () => {
+    await direct.set("WANTED", "wanted-value");
+    await direct.set("OTHER", "other-value");
+    proxy.also(
+      {
+        kind: "rewrite",
+        change: (body) => body,
+        request: (body) => ({ ...body, SecretIdList: [`${prefix}/OTHER`] }),
+      },
+      "BatchGetSecretValue",
+    );
+    const error = await rejection(provider.getMany(["WANTED", "ABSENT"]));
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} answered the request to read secrets in bulk (BatchGetSecretValue) with an entry for a secret that was not asked for: the answer was not used`,
+    );
+  });
+});
+
+describe("answersFor: an answer's Name and ARN against the id asked", () => {
+  const arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/KEY-AbCdEf";
+  it("asked by name: the Name must be it, and the ARN must agree", () => {
+    expect(answersFor("app/KEY", "app/KEY", arn)).toBe(true);
+    expect(answersFor("app/KEY", "app/KEY", undefined)).toBe(true);
+    expect(answersFor("app/KEY", "app/OTHER", undefined)).toBe(false);
+    expect(answersFor("app/KEY", "app/KEY", arn.replace("KEY-", "OTHER-"))).toBe(false);
+    expect(answersFor("app/KEY", undefined, undefined)).toBe(false);
+    expect(answersFor("app/KEY", 7, arn)).toBe(false);
+  });
+  it("asked by full or partial ARN: the ARN must be it, the Name must agree", () => {
+    expect(answersFor(arn, "app/KEY", arn)).toBe(true);
+    expect(answersFor(arn.slice(0, -7), "app/KEY", arn)).toBe(true);
+    expect(answersFor(arn, "app/KEY", undefined)).toBe(true);
+    expect(answersFor(arn, "app/OTHER", undefined)).toBe(false);
+    expect(answersFor(arn.slice(0, -7), "app/KEY2", `${arn.slice(0, -7)}2-AbCdEf`)).toBe(false);
   });
 });

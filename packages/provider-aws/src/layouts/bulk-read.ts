@@ -13,6 +13,7 @@ import {
   SecretError,
   type SecretRecord,
 } from "@org/secrets-core/provider";
+import { answersFor } from "../answer-names.js";
 import type { AwsClient, Target } from "../client.js";
 import { isAwsError } from "../error-names.js";
 import { toSecretError } from "../errors.js";
@@ -188,10 +189,14 @@ export class BulkReader {
       signal,
     )) {
       for (const entry of response.SecretValues ?? []) {
-        const name =
-          (entry.Name !== undefined ? byId.get(entry.Name) : undefined) ??
-          (entry.ARN !== undefined ? byId.get(entry.ARN) : undefined);
-        if (name === undefined) continue;
+        // Without a name the entry is about nobody: the secret it left out is reported below.
+        if (entry.Name === undefined) continue;
+        const name = byId.get(entry.Name);
+        if (name === undefined) throw this.#invalidAnswer("an entry for a secret that was not asked for");
+        if (!answersFor(entry.Name, entry.Name, entry.ARN))
+          throw this.#invalidAnswer(
+            `an entry for secret ${shown(this.#target(name))} whose ARN names another secret`,
+          );
         once(name);
         let value: string;
         try {
