@@ -5,13 +5,13 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type { DescribeSecretResponse, Tag } from "@aws-sdk/client-secrets-manager";
-import { SecretConflictError, SecretError } from "@org/secrets-core/provider";
+import { ProviderError, SecretConflictError, SecretError } from "@org/secrets-core/provider";
 import type { AwsClient, Target } from "./client.js";
 import { awsErrorName, isAwsError } from "./error-names.js";
 import { toSecretError } from "./errors.js";
 import { DISPLAY_NAME, PROVIDER_NAME } from "./names.js";
 import { requestFailure } from "./request-failure.js";
-import { describeSecret, readSecret, scheduled } from "./secret-reads.js";
+import { describeSecret, readSecret, scheduled, shown } from "./secret-reads.js";
 import { metadataTags } from "./tags.js";
 
 export interface WriterOptions {
@@ -63,7 +63,7 @@ export class SecretWriter {
       signal,
       this.#aws.context("create", "CreateSecret", target, [value]),
     );
-    if (result.ok) return result.value.VersionId ?? token;
+    if (result.ok) return this.#written(target, "create", result.value.VersionId, token);
     const name = awsErrorName(result.error);
     if (name === "ResourceExistsException" || name === "InvalidRequestException") {
       const description = await describeSecret(this.#aws, target, signal).catch(() => undefined);
@@ -96,7 +96,20 @@ export class SecretWriter {
         ),
       signal,
     );
-    return out.VersionId ?? token;
+    return this.#written(target, "write", out.VersionId, token);
+  }
+
+  /**
+   * The version a write created: AWS makes the `ClientRequestToken` sent the
+   * new version's id, so an answer naming another one (which could be any
+   * text, the value included) is not used, and never returned as a version.
+   */
+  #written(target: Target, doing: string, answered: unknown, token: string): string {
+    if (answered === undefined || answered === token) return token;
+    throw new ProviderError(
+      `${DISPLAY_NAME} at ${this.#aws.endpoint} answered the request to ${doing} secret ${shown(target)} with a version id other than the one sent: the answer was not used, and the value may have been written`,
+      { provider: PROVIDER_NAME, secret: target.label },
+    );
   }
 
   /**

@@ -400,3 +400,45 @@ describe("answersFor: an answer's Name and ARN against the id asked", () => {
     expect(answersFor(arn.slice(0, -7), "app/KEY2", `${arn.slice(0, -7)}2-AbCdEf`)).toBe(false);
   });
 });
+
+describe("a write's answer must name the version the write created", () => {
+  /** An answer whose VersionId is the request body, value and all. */
+  const echoingVersion = () => {
+    let sent = "";
+    return {
+      kind: "rewrite",
+      request: (body: Record<string, unknown>) => {
+        sent = JSON.stringify(body);
+        return body;
+      },
+      change: (body: Record<string, unknown>) => ({ ...body, VersionId: sent }),
+    } as const;
+  };
+
+  it("PutSecretValue answered with the request as its VersionId: refused, the value never returned as a version", async () => {
+    await direct.set("WRITTEN", "before-value");
+    proxy.also(echoingVersion(), "PutSecretValue");
+    const error = await rejection(provider.set("WRITTEN", "written-value-§§"));
+    expect(error).toBeInstanceOf(ProviderError);
+    expect(error.message).toBe(
+      `AWS Secrets Manager at ${proxy.url} answered the request to write secret 'WRITTEN' (${prefix}/WRITTEN) with a version id other than the one sent: the answer was not used, and the value may have been written`,
+    );
+    expect(error.message).not.toContain("written-value");
+  });
+
+  it("CreateSecret answered with the request as its VersionId: refused the same way", async () => {
+    proxy.also(echoingVersion(), "CreateSecret");
+    const error = await rejection(provider.set("CREATED", "created-value-§§", { ifAbsent: true }));
+    expect(error.message).toMatch(
+      /^AWS Secrets Manager at .* answered the request to create secret 'CREATED' .* with a version id other than the one sent/,
+    );
+    expect(error.message).not.toContain("created-value");
+  });
+
+  it("an answer with the version id sent is the write's version", async () => {
+    await direct.set("WRITTEN", "before-value");
+    const { version } = await provider.set("WRITTEN", "after-value");
+    expect(version).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await direct.get("WRITTEN"))?.version).toBe(version);
+  });
+});
