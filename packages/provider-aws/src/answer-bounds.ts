@@ -80,6 +80,8 @@ export function boundAnswers(client: SecretsManagerClient, bounds: AnswerBounds)
         expired = true;
         body?.destroy(new AttemptTimeoutError(timeoutMs));
       }, timeoutMs);
+      // An open socket holds the process anyway; the timer alone never should.
+      timer.unref();
       let result: Awaited<ReturnType<typeof next>>;
       try {
         result = await next(args);
