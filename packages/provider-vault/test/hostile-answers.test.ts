@@ -46,25 +46,30 @@ describe("a redirect whose body never ends", () => {
     await p.set("SECRET_KEY", "after-redirect");
     proxy.resetCounts();
     proxy.set(
-      { kind: "endless", status: 307, headers: { location: `${url}/v1/secret/data/${prefix}/SECRET_KEY` } },
+      {
+        kind: "drip",
+        status: 307,
+        headers: { location: `${url}/v1/secret/data/${prefix}/SECRET_KEY` },
+        everyMs: 5,
+      },
       data("SECRET_KEY"),
       { times: 1 },
     );
     expect((await p.get("SECRET_KEY"))?.value).toBe("after-redirect");
-    await proxy.waitForHungClosed(1, 5_000);
-    expect(proxy.hungSockets()).toMatchObject({ hung: 1, closedByClient: 1, open: 0 });
+    await proxy.waitForDripClosed(1, 5_000);
+    expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 1 });
   });
 
   it("is closed at once when refused (another origin)", async () => {
     const { p, data } = await provider();
     proxy.set(
-      { kind: "endless", status: 307, headers: { location: "http://127.0.0.2:1/elsewhere" } },
+      { kind: "drip", status: 307, headers: { location: "http://127.0.0.2:1/elsewhere" }, everyMs: 5 },
       data("X"),
     );
     const error = await p.get("X").catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/redirected GET .* to another origin, http:\/\/127\.0\.0\.2:1/);
-    await proxy.waitForHungClosed(1, 5_000);
-    expect(proxy.hungSockets().open).toBe(0);
+    await proxy.waitForDripClosed(1, 5_000);
+    expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 1 });
   });
 });
 

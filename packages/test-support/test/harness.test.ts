@@ -121,10 +121,10 @@ describe("HostileProxy", () => {
     }
   });
 
-  it("endless answers its status and headers, then a body that never ends, until the client closes", async () => {
+  it("drip with headers: a redirect whose body never ends, until the client closes", async () => {
     const proxy = await new HostileProxy({ target: upstreamUrl, flavor: "vault" }).start();
     try {
-      proxy.set({ kind: "endless", status: 307, headers: { location: "/v1/elsewhere" } });
+      proxy.set({ kind: "drip", status: 307, headers: { location: "/v1/elsewhere" }, everyMs: 5 });
       const seen = await new Promise<{ status: number; location: unknown; bytes: number }>(
         (resolve, reject) => {
           const req = request(`${proxy.url}/v1/x`, { agent: false }, (res) => {
@@ -144,8 +144,8 @@ describe("HostileProxy", () => {
         },
       );
       expect(seen).toMatchObject({ status: 307, location: "/v1/elsewhere" });
-      await proxy.waitForHungClosed(1, 5000);
-      expect(proxy.hungSockets()).toEqual({ hung: 1, closedByClient: 1, open: 0 });
+      await proxy.waitForDripClosed(1, 5000);
+      expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 1 });
     } finally {
       await proxy.stop();
     }

@@ -39,6 +39,7 @@ export class DripCounts {
     res.writeHead(mode.status ?? 200, {
       "content-type": "application/x-amz-json-1.1",
       "x-amzn-requestid": "hostile-proxy",
+      ...mode.headers,
     });
     const write = (data: Buffer | string): boolean => {
       this.#bytes += Buffer.byteLength(data);

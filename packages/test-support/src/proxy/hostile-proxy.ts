@@ -2,7 +2,7 @@
  * A loopback HTTP proxy in front of a real server whose behaviour can be
  * switched while a test runs: pass requests on, reset connections, hang,
  * redirect elsewhere, answer errors that echo what it saw, inject a status,
- * answer with a body that never ends, or lose an answer after the server acted.
+ * drip a body slowly or without end, or lose an answer after the server acted.
  * It counts requests and connections, and knows which hung sockets the client closed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -212,15 +212,6 @@ export class HostileProxy {
         req.resume();
         statusAnswer(upstream.flavor, res, mode);
         return;
-      case "endless": {
-        this.#counts.hung(info, socket, onSocket);
-        req.resume();
-        res.writeHead(mode.status ?? 200, { ...mode.headers });
-        const kilobyte = "x".repeat(1024);
-        const drip = setInterval(() => res.write(kilobyte), 5);
-        res.on("close", () => clearInterval(drip));
-        return;
-      }
       case "before":
         withBody(req, res, (r, s, body) =>
           mode.run().then(

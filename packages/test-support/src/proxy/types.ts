@@ -56,11 +56,13 @@ export type ProxyMode =
    * `head`, then `chunk` (16 KiB of `a` by default) over and over (every `everyMs`, or as fast as the client
    * reads when 0 or unset) until `limit` bytes of chunks were sent (never, when
    * unset: an endless body), then `tail`. Stops when the client closes its socket.
-   * The request is not passed on.
+   * The request is not passed on. `headers` are added to (or replace) the default ones,
+   * e.g. a `location` for a redirect whose body never ends.
    */
   | {
       kind: "drip";
       status?: number;
+      headers?: Record<string, string>;
       head?: string;
       chunk?: string;
       everyMs?: number;
@@ -76,12 +78,6 @@ export type ProxyMode =
       change: (body: Record<string, unknown>) => Record<string, unknown>;
       request?: (body: Record<string, unknown>) => Record<string, unknown>;
     }
-  /**
-   * Answer `status` (200 default) with `headers`, then a body that never ends (a
-   * kilobyte every few milliseconds until the client closes). Counted among the hung
-   * requests: `waitForHungClosed` says when the client let go.
-   */
-  | { kind: "endless"; status?: number; headers?: Record<string, string> }
   /**
    * Pass the request on, and once the server has answered, reset the client's
    * connection instead of answering: the request was applied, its answer lost.
@@ -130,7 +126,7 @@ export interface HungSockets {
   readonly open: number;
 }
 
-/** One request held by `hang` (or answered by `endless`). */
+/** One request held by `hang`. */
 export interface HungRequest {
   /** The request's key (see `keyOf`). */
   readonly key: string;
