@@ -28,6 +28,21 @@ const { version } = JSON.parse(
 
 let dir: string;
 
+/** The copied bundle, run in `project` with only PATH and HOME (and `env`) set: exit code and output. */
+function runIn(
+  project: string,
+  args: string[],
+  options: { input?: string; env?: Record<string, string> } = {},
+) {
+  const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
+    cwd: project,
+    env: { PATH: process.env.PATH ?? "", HOME: dir, ...options.env },
+    input: options.input ?? "",
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
 /** The bundle alone in an empty directory, run with a minimal environment: no node_modules anywhere near it. */
 function secrets(args: string[], env: Record<string, string> = {}, cwd = dir) {
   const result = spawnSync(process.execPath, ["secrets.cjs", ...args], {
@@ -214,15 +229,7 @@ describe("the bundled CLI and a flag given a value other than true or false", ()
       path.join(project, "secrets.yaml"),
       "version: 1\nsecrets:\n  K: { generate: hex }\n  OPT: { required: false }\n",
     );
-    const file = path.join(dir, "secrets.cjs");
-    const run = (args: string[]) => {
-      const result = spawnSync(process.execPath, [file, ...args], {
-        cwd: project,
-        env: { PATH: process.env.PATH ?? "", HOME: dir },
-        encoding: "utf8",
-      });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    const run = (args: string[]) => runIn(project, args);
     expect(run(["init"]).code).toBe(0);
     const before = readFileSync(path.join(project, ".env"), "utf8");
     for (const [args, option, command] of [
@@ -248,14 +255,7 @@ describe("the bundled CLI exporting onto its own files", () => {
     writeFileSync(path.join(project, ".env"), store, { mode: 0o600 });
     writeFileSync(path.join(project, "secrets.yaml"), manifest);
     symlinkSync(".env", path.join(project, "link.env"));
-    const run = (args: string[]) => {
-      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
-        cwd: project,
-        env: { PATH: process.env.PATH ?? "", HOME: dir },
-        encoding: "utf8",
-      });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    const run = (args: string[]) => runIn(project, args);
     for (const output of [".env", "link.env", "secrets.yaml"]) {
       const result = run(["export", "--format", "json", "--output", output]);
       expect(result.code, output).toBe(2);
@@ -307,15 +307,8 @@ describe("the bundled CLI's run when the environment cannot be passed", () => {
   it("a NUL byte: exit 126 naming the secret; too large (E2BIG): exit 126 naming the largest; never a value", () => {
     const project = mkdtempSync(path.join(dir, "run-env-"));
     writeFileSync(path.join(project, "secrets.yaml"), "version: 1\nsecrets:\n  A: {}\n");
-    const run = (args: string[], input = "", env: Record<string, string> = {}) => {
-      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
-        cwd: project,
-        env: { PATH: process.env.PATH ?? "", HOME: dir, ...env },
-        input,
-        encoding: "utf8",
-      });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    const run = (args: string[], input = "", env: Record<string, string> = {}) =>
+      runIn(project, args, { input, env });
     const canary = "CANARYNULRUN6b1d9e2f";
     expect(run(["set", "A"], `${canary}\0`).code).toBe(0);
     for (const level of ["error", "debug"]) {
@@ -347,14 +340,7 @@ describe("the bundled CLI and -- before the arguments", () => {
       "version: 1\nsecrets:\n  A: {}\n  K: { generate: hex }\n",
     );
     writeFileSync(path.join(project, ".env"), "A=first\nK=old\n", { mode: 0o600 });
-    const run = (args: string[]) => {
-      const result = spawnSync(process.execPath, [path.join(dir, "secrets.cjs"), ...args], {
-        cwd: project,
-        env: { PATH: process.env.PATH ?? "", HOME: dir },
-        encoding: "utf8",
-      });
-      return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-    };
+    const run = (args: string[]) => runIn(project, args);
     expect(run(["get", "--", "A"])).toEqual({ code: 0, stdout: "first", stderr: "" });
     expect(run(["rotate", "--", "K"]).code).toBe(0);
     expect(run(["get", "K"]).stdout).not.toBe("old");

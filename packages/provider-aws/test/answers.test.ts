@@ -91,15 +91,23 @@ describe("an answer's body is bounded in size", () => {
   });
 });
 
+/** `use` a provider through the proxy whose attempts each last at most `requestTimeoutMs`; closed after. */
+async function withRequestTimeout(
+  requestTimeoutMs: number,
+  use: (bounded: ReturnType<typeof createAwsProvider>) => Promise<void>,
+): Promise<void> {
+  const bounded = createAwsProvider({ prefix, requestTimeoutMs, clientConfig: { endpoint: proxy.url } });
+  try {
+    await use(bounded);
+  } finally {
+    await bounded.close();
+  }
+}
+
 describe("the per-attempt timeout covers the whole answer, body included", () => {
   it("a body dripped a byte at a time ends the call without a deadline after its attempts, every socket closed", async () => {
     await direct.set("DRIP", "small-value");
-    const bounded = createAwsProvider({
-      prefix,
-      requestTimeoutMs: 300,
-      clientConfig: { endpoint: proxy.url },
-    });
-    try {
+    await withRequestTimeout(300, async (bounded) => {
       proxy.also({ kind: "drip", head: '{"SecretString":"', chunk: "a", everyMs: 50 }, "GetSecretValue");
       const error = await rejection(bounded.get("DRIP"));
       expect(error).toBeInstanceOf(ProviderUnavailableError);
@@ -111,19 +119,12 @@ describe("the per-attempt timeout covers the whole answer, body included", () =>
         () => expect(proxy.dripped()).toMatchObject({ answers: 3, closedByClient: 3 }),
         LOADED,
       );
-    } finally {
-      await bounded.close();
-    }
+    });
   }, 30_000);
 
   it("a body that completes within the timeout is read as usual", async () => {
     await direct.set("SLOW", "small-value");
-    const bounded = createAwsProvider({
-      prefix,
-      requestTimeoutMs: 2_000,
-      clientConfig: { endpoint: proxy.url },
-    });
-    try {
+    await withRequestTimeout(2_000, async (bounded) => {
       proxy.also(
         {
           kind: "drip",
@@ -139,9 +140,7 @@ describe("the per-attempt timeout covers the whole answer, body included", () =>
       expect((await bounded.get("SLOW"))?.value).toBe("bbbbb");
       expect((await bounded.get("SLOW"))?.value).toBe("small-value");
       expect(proxy.dripped()).toMatchObject({ answers: 1, closedByClient: 0 });
-    } finally {
-      await bounded.close();
-    }
+    });
   });
 });
 
