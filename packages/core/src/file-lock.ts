@@ -11,6 +11,8 @@ import { monotonicMs } from "./monotonic.js";
 
 /** Default interval at which a holder refreshes its lock's heartbeat: 2 s. */
 export const DEFAULT_LOCK_HEARTBEAT_MS = 2_000;
+/** How late a live holder's heartbeat may fire (a busy event loop) and still keep its lock. */
+const LATE_HEARTBEAT_MS = 1_000;
 /** Default age of a heartbeat after which a lock is taken over: 15 s. */
 export const DEFAULT_LOCK_STALE_MS = 15_000;
 /** Default time to wait for a lock before failing: 30 s. */
@@ -28,8 +30,8 @@ export interface FileLockOptions {
    * A lock made on this host is judged by its modification time; one made
    * elsewhere (another container or machine on a shared volume, whose clock
    * may differ), or without a readable owner, once its heartbeat has not moved
-   * for this long while we wait, or for a third of it when the heartbeat was
-   * already older than this when first seen.
+   * for this long while we wait, or for a third of it and a second more when
+   * the heartbeat was already older than this when first seen.
    */
   staleMs?: number;
   /** How often the holder refreshes its heartbeat (default 2 s; at most a third of `staleMs`). */
@@ -117,8 +119,8 @@ async function acquire(
     id: crypto().randomBytes(8).toString("hex"),
   };
   // The lock we are watching, since when (our own clock) its heartbeat has not moved, and
-  // for how long it must stay still to be judged stale: staleMs, or one heartbeat's bound
-  // (staleMs / 3) for a lock whose heartbeat was already older than staleMs when first seen.
+  // for how long it must stay still to be judged stale: staleMs, or one heartbeat's bound and a
+  // margin (see stillFor) for a lock whose heartbeat was already older than staleMs when first seen.
   let watched: { key: string; since: number; stillFor: number } | undefined;
   let unseen = 0;
   for (let attempt = 0; ; attempt++) {
@@ -212,13 +214,15 @@ function parseOwner(text: string): LockOwner | undefined {
  * holder heartbeats at least every `staleMs / 3`, so a lock whose heartbeat is
  * already older than `staleMs` by our clock (a crashed holder's, whatever it
  * holds: an empty file, a damaged one, another host's) is stale once it has not
- * moved for that long. Another host's clock may be behind ours, so its lock is
- * still watched; but a live holder moves it within the bound, whatever its clock
- * says, and is never taken. A heartbeat younger than `staleMs` is watched for
- * `staleMs`.
+ * moved for that long, and a second more for a holder whose timer fires late
+ * (never more than `staleMs`). Another host's clock may be behind ours, so its
+ * lock is still watched; but a live holder moves it within the bound, whatever
+ * its clock says, and is never taken. A heartbeat younger than `staleMs` is
+ * watched for `staleMs`.
  */
 function stillFor(sighting: LockSighting, staleMs: number): number {
-  return Date.now() - Number(sighting.stat.mtimeMs) > staleMs ? staleMs / 3 : staleMs;
+  if (Date.now() - Number(sighting.stat.mtimeMs) <= staleMs) return staleMs;
+  return Math.min(staleMs, staleMs / 3 + LATE_HEARTBEAT_MS);
 }
 
 /**
