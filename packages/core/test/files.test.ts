@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
+  cpSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -267,8 +268,11 @@ describe("writeSecretFile: the owner of a file it replaces", () => {
     chmodSync(shared, 0o777);
     const file = path.join(shared, "root-owned.env");
     writeFileSync(file, "OLD=1\n", { mode: 0o644 });
+    // The other user cannot read what lies under a private checkout: it gets its own copy of the build.
+    const build = path.join(shared, "dist");
+    cpSync(path.dirname(dist), build, { recursive: true });
     const script = `
-      const { writeSecretFile } = await import(${JSON.stringify(dist)});
+      const { writeSecretFile } = await import(${JSON.stringify(path.join(build, path.basename(dist)))});
       await writeSecretFile(${JSON.stringify(file)}, "NEW=1\\n");`;
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
       stdio: "inherit",
