@@ -1,28 +1,29 @@
 import { realpathSync } from "node:fs";
 import path from "node:path";
+import { resolveWriteTarget } from "@org/secrets-core/provider";
 
 /**
- * Whether two paths name one file: as written (made absolute), or once every
- * symbolic link on the way is followed. A path that does not exist yet is
- * followed as far as it exists (`link-to-dir/new.env` is the new file in the
- * linked directory).
+ * Whether a write of `a` and a write of `b` replace one file: each path taken to
+ * the file a write of it replaces (core's `resolveWriteTarget`, which follows
+ * every symbolic link, a dangling one included), in its directory with every
+ * link followed (`link-to-dir/new.env` is the new file in the linked directory).
  */
-export function isSameFile(a: string, b: string): boolean {
-  const forms = (file: string) => {
-    const absolute = path.resolve(file);
-    return [absolute, followLinks(absolute)];
-  };
-  const ofA = forms(a);
-  return forms(b).some((form) => ofA.includes(form));
+export async function isSameFile(a: string, b: string): Promise<boolean> {
+  return (await writtenFile(a)) === (await writtenFile(b));
 }
 
-/** The path with every symbolic link followed, for the part of it that exists. */
-function followLinks(absolute: string): string {
+async function writtenFile(file: string): Promise<string> {
+  // What is there cannot be written (a directory, a device): the write itself says so.
+  const target = await resolveWriteTarget(file).catch(() => path.resolve(file));
+  return path.join(realDirectory(path.dirname(target)), path.basename(target));
+}
+
+/** The directory with every symbolic link followed, for the part of it that exists. */
+function realDirectory(directory: string): string {
   try {
-    return realpathSync.native(absolute);
+    return realpathSync.native(directory);
   } catch {
-    const parent = path.dirname(absolute);
-    // A dangling link, or a name that does not exist yet: its directory, followed, and the name.
-    return parent === absolute ? absolute : path.join(followLinks(parent), path.basename(absolute));
+    const parent = path.dirname(directory);
+    return parent === directory ? directory : path.join(realDirectory(parent), path.basename(directory));
   }
 }

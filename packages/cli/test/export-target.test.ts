@@ -101,6 +101,15 @@ describe("export --output onto the provider's own file or the manifest", () => {
     expect(existsSync(path.join(dir, ".env"))).toBe(false);
   });
 
+  it("the file a dangling .env link names, which the env provider would create", () => {
+    mkdirSync(path.join(dir, "shared"));
+    symlinkSync("shared/real.env", path.join(dir, ".env"));
+    expect(secrets(["export", "--format", "json", "--output", "shared/real.env", "--allow-missing"])).toEqual(
+      { code: 2, stdout: "", stderr: ontoStore("shared/real.env", ".env") },
+    );
+    expect(existsSync(path.join(dir, "shared", "real.env"))).toBe(false);
+  });
+
   it("the manifest: secrets.yaml, --manifest, SECRETS_MANIFEST, through a symlink", () => {
     writeFileSync(path.join(dir, ".env"), STORE(), { mode: 0o600 });
     expect(secrets(["export", "--format", "yaml", "--output", "secrets.yaml"])).toEqual({

@@ -82,8 +82,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
 /**
  * `--output` must not be a file the run itself depends on: the env provider's
  * dotenv file (the export would replace every secret it holds, those outside
- * the manifest included) or the manifest. Compared as written and with
- * symbolic links followed, so a link to either, or a path through a linked
+ * the manifest included) or the manifest. Compared as the files a write would
+ * replace, so a link to either (dangling or not), or a path through a linked
  * directory, is refused too.
  */
 async function refuseOwnFiles(
@@ -102,13 +102,13 @@ async function refuseOwnFiles(
   if (
     typeof provider.path === "string" &&
     path.isAbsolute(provider.path) &&
-    isSameFile(target, provider.path)
+    (await isSameFile(target, provider.path))
   )
     throw new UsageError(
       `Export refused: --output ${output} is the ${typeof provider.name === "string" ? provider.name : "secret"} provider's own dotenv file (${shown(provider.path)}); writing there would replace the secrets it holds: choose another file`,
       { command: "export", field: "output" },
     );
-  if (manifestSource !== "built-in" && isSameFile(target, path.resolve(cwd, manifestSource)))
+  if (manifestSource !== "built-in" && (await isSameFile(target, path.resolve(cwd, manifestSource))))
     throw new UsageError(
       `Export refused: --output ${output} is the manifest (${shown(path.resolve(cwd, manifestSource))}); writing there would replace it: choose another file`,
       { command: "export", field: "output" },
