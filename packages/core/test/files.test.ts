@@ -93,6 +93,16 @@ describe("writeSecretFile", () => {
   });
 });
 
+/** The prototype of Node's `FileHandle` (not exported by Node), to spy on one of its methods. */
+async function fileHandlePrototype(): Promise<{
+  chown: (...args: unknown[]) => Promise<void>;
+  sync: () => Promise<void>;
+}> {
+  const probe = await open(process.execPath, "r");
+  await probe.close();
+  return Object.getPrototypeOf(probe);
+}
+
 // Device nodes (mknod) and other owners (chown) need root, as CI runs the tests.
 
 function listen(file: string): Promise<Server> {
@@ -245,11 +255,8 @@ describe("writeSecretFile: the owner of a file it replaces", () => {
     const file = path.join(sub, "kept.env");
     writeFileSync(file, "OLD=1\n", { mode: 0o600 });
     chownSync(file, 1000, 1000);
-    const probe = await open(file, "r");
-    const prototype = Object.getPrototypeOf(probe) as { chown: (...args: unknown[]) => Promise<void> };
-    await probe.close();
     const chown = vi
-      .spyOn(prototype, "chown")
+      .spyOn(await fileHandlePrototype(), "chown")
       .mockRejectedValueOnce(Object.assign(new Error("EPERM: operation not permitted"), { code: "EPERM" }));
     try {
       await writeSecretFile(file, "NEW=1\n");
@@ -297,9 +304,7 @@ describe("writeSecretFile: a caller that gives up", () => {
     const controller = new AbortController();
     const reason = new Error("deadline");
     // Aborted at a known point: while the temporary file is flushed, after it was written.
-    const probe = await open(file, "r");
-    const prototype = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
-    await probe.close();
+    const prototype = await fileHandlePrototype();
     const original = prototype.sync;
     const sync = vi.spyOn(prototype, "sync").mockImplementation(async function (this: unknown) {
       controller.abort(reason);
