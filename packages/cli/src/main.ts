@@ -1,5 +1,6 @@
 import { type ProviderLoaders, parseLogLevel } from "@org/secrets-core";
 import { CommandContext } from "./context.js";
+import { errorLine, wantsJsonLines } from "./error-line.js";
 import { EXIT, type ExitCode, exitCodeForError, secretErrorCode } from "./exit-codes.js";
 import { type CliIO, useColor } from "./io.js";
 import { errorSummary, REPORTED, scrubText } from "./json-error.js";
@@ -90,7 +91,7 @@ export function printError(io: CliIO, error: unknown): void {
   let message = oneLine(scrubText(describeError(error))) || "unknown error";
   if (error instanceof UsageError) message += ` (${error.hint})`;
   const debug = isDebug(io);
-  if (isJsonFormat(io)) {
+  if (wantsJsonLines(io.env)) {
     const line: Record<string, unknown> = {
       time: new Date().toISOString(),
       level: "error",
@@ -104,8 +105,7 @@ export function printError(io: CliIO, error: unknown): void {
     io.stderr.write(`${JSON.stringify(line)}\n`);
     return;
   }
-  const label = useColor(io, "stderr") ? "\u001b[31mError:\u001b[39m" : "Error:";
-  io.stderr.write(`${label} ${message}\n`);
+  io.stderr.write(errorLine(message, code ?? "UNEXPECTED", { json: false, color: useColor(io, "stderr") }));
   if (debug && error instanceof Error) io.stderr.write(`${scrubText(stackWithCauses(error))}\n`);
 }
 
@@ -121,10 +121,6 @@ function describeError(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   const shownCode = typeof code === "string" && /^[A-Z0-9_]{1,40}$/.test(code) ? `, ${code}` : "";
   return `Unexpected failure (${name}${shownCode}); run with LOG_LEVEL=debug for details`;
-}
-
-function isJsonFormat(io: CliIO): boolean {
-  return io.env.LOG_FORMAT?.trim().toLowerCase() === "json";
 }
 
 function isDebug(io: CliIO): boolean {
