@@ -116,7 +116,16 @@ class SchemaReader {
       return undefined;
     }
     const secrets = secretsEntry.value;
-    if (secrets.type === "null") return [];
+    // `secrets:` with nothing under it (every entry commented out, or a lost indentation) declares
+    // nothing by accident: an application with no secrets says so with `secrets: {}`.
+    if (secrets.type === "null") {
+      this.report(
+        secrets.at,
+        "secrets",
+        "secrets is empty: declare at least one secret under it, or write secrets: {} to declare none",
+      );
+      return undefined;
+    }
     if (secrets.type !== "map") {
       this.report(secrets.at, "secrets", "secrets must be a mapping of secret names");
       return undefined;

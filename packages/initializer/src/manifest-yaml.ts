@@ -17,6 +17,7 @@ import {
 import {
   lowerFirst,
   type NodeType,
+  type ReportIssue,
   readManifestNode,
   type SchemaEntry,
   type SchemaNode,
@@ -81,7 +82,7 @@ export function parseManifest(text: string, source = "secrets.yaml"): Manifest {
     for (const problem of [...doc.errors, ...doc.warnings])
       report(problem.pos[0], "", yamlMessage(problem, text));
     if (issues.length > 0) fail();
-    const nodes = new YamlNodes(doc);
+    const nodes = new YamlNodes(doc, report);
     secrets = readManifestNode(nodes.value(doc.contents, undefined), report);
   } catch (error) {
     if (!(error instanceof TooManyIssues)) throw error;
@@ -107,15 +108,24 @@ class YamlNodes {
   /** Each alias and the node it refers to, found in one pass over the document. */
   readonly #aliases = new Map<Alias, Node | null>();
 
-  constructor(doc: Document) {
+  constructor(doc: Document, report: ReportIssue) {
     // yaml's Alias.resolve walks the whole document on every call, which makes
     // many aliases quadratic; one walk in document order resolves them all
     // (an alias refers to the last anchor of its name before it).
     const anchors = new Map<string, Node>();
     yaml().visit(doc, {
       Node: (_key, node) => {
-        if (yaml().isAlias(node)) this.#aliases.set(node, anchors.get(node.source) ?? null);
-        else if (node.anchor) anchors.set(node.anchor, node);
+        if (yaml().isAlias(node)) {
+          const target = anchors.get(node.source);
+          // yaml leaves an alias to no anchor for later: read as empty it would hide what it stood for.
+          if (target === undefined)
+            report(
+              node.range?.[0],
+              "",
+              `alias *${node.source} refers to no anchor: define &${node.source} before it`,
+            );
+          this.#aliases.set(node, target ?? null);
+        } else if (node.anchor) anchors.set(node.anchor, node);
       },
     });
   }

@@ -118,9 +118,37 @@ secrets:
     expect(manifest.secrets[1]?.generate).toEqual({ kind: "base64url", length: 64 });
   });
 
-  it("accepts an empty secrets mapping", () => {
+  it("accepts an explicitly empty secrets mapping", () => {
     expect(parseManifest("version: 1\nsecrets: {}\n").secrets).toEqual([]);
-    expect(parseManifest("version: 1\nsecrets:\n").secrets).toEqual([]);
+  });
+
+  it("refuses secrets: with nothing under it, which declares nothing by accident", () => {
+    const empty =
+      /secrets is empty: declare at least one secret under it, or write secrets: \{\} to declare none/;
+    expectError("version: 1\nsecrets:\n", 2, 9, empty);
+    // Every entry commented out.
+    expectError("version: 1\nsecrets:\n#  SECRET_KEY: { generate: hex }\n", 2, 9, empty);
+    expectError("version: 1\nsecrets: ~\n", 2, 10, empty);
+    const code = { version: 1, source: "code", secrets: null } as unknown as Manifest;
+    expect(
+      () => new SecretInitializer({ manager: managerFor(new MemoryProvider()), manifest: code }),
+    ).toThrow(/^Invalid manifest code: secrets is empty/);
+  });
+
+  it("refuses an alias that refers to no anchor instead of reading it as empty", () => {
+    expectError(
+      "version: 1\nsecrets: *all\n",
+      2,
+      10,
+      /alias \*all refers to no anchor: define &all before it/,
+    );
+    // An anchor defined after its alias is no anchor for it either.
+    expectError(
+      "version: 1\nsecrets:\n  A: { generate: *g }\n  B: { generate: &g hex }\n",
+      3,
+      18,
+      /alias \*g refers to no anchor/,
+    );
   });
 
   it("reports an unknown top-level key with a suggestion", () => {
