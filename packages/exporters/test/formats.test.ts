@@ -250,6 +250,31 @@ describe("env", () => {
     });
   });
 
+  it("single-quotes a value holding $ so that readers which expand variables leave it alone", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal parameter expansion is the point
+    const entries = { BARE: "$HOME", BRACES: "${PATH:-x}", SPACED: "a $(b) c", QUOTED: "it's $X" };
+    const text = formatSecrets(entries, "env");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal parameter expansion is the point
+    expect(text).toBe("BARE='$HOME'\nBRACES='${PATH:-x}'\nSPACED='a $(b) c'\nQUOTED=it's $X\n");
+    expect(parseDotenv(text)).toEqual(entries);
+  });
+
+  it("refuses a multi-line value only backticks can hold: readers that do not quote with backticks would read its lines as assignments", () => {
+    const value = "x'\"\nLD_PRELOAD=/nonexistent/lib.so\nOTHER=1";
+    let caught: unknown;
+    try {
+      formatSecrets({ FIRST: "ok", CULPRIT: value }, "env");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(InvalidSecretValueError);
+    expect((caught as InvalidSecretValueError).secret).toBe("CULPRIT");
+    expect((caught as Error).message).toContain("only in backticks");
+    expect((caught as Error).message).not.toContain("LD_PRELOAD");
+    // On one line, backticks still hold such a value: no reader can split it.
+    expect(formatSecrets({ ONE_LINE: `'"x` }, "env")).toBe("ONE_LINE=`'\"x`\n");
+  });
+
   it.each([
     ["all three quote characters and a newline", "`'\"\nline two"],
     ["all three quote characters and leading space", " `'\""],
