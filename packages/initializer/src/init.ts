@@ -16,6 +16,8 @@ import type { Manifest, ManifestSecret } from "./manifest.js";
 import {
   type Context,
   completeRun,
+  confirmUncertainWrites,
+  MAYBE_STORED,
   type OperationDeps,
   oneLineMessage,
   type PlannedWrite,
@@ -113,6 +115,8 @@ export async function initializeSecrets(
     planInit(secret, context.records.get(secret.name), run, blind.has(secret.name)),
   );
   const outcomes = await writeInit(deps, planned, run, typeof provider.setMany === "function");
+  // A write whose answer was lost is read back: never reported failed when it was stored.
+  const unknown = await confirmUncertainWrites(manager, planned, outcomes);
 
   // Lost races on a create after a read: another process created the secret between our read and our write.
   const lost = planned.filter(
@@ -128,7 +132,13 @@ export async function initializeSecrets(
       : undefined;
 
   const secrets = planned.map((plan) => {
-    const result = initOutcome(plan, outcomes.get(plan.secret.name), winners, context.providerName);
+    const result = initOutcome(
+      plan,
+      outcomes.get(plan.secret.name),
+      winners,
+      context.providerName,
+      unknown.has(plan.secret.name),
+    );
     logInit(deps, result, context.providerName, dryRun);
     return result;
   });
@@ -284,14 +294,15 @@ function initOutcome(
   outcome: WriteResult | SecretError | undefined,
   winners: ReadOutcome | undefined,
   providerName: string,
+  maybeStored: boolean,
 ): InitSecretResult {
   const { name, required } = plan.secret;
   if (plan.write === undefined || outcome === undefined || !(outcome instanceof Error)) return plan.result;
-  const failed = (error: unknown): InitSecretResult => {
+  const failed = (error: unknown, suffix = ""): InitSecretResult => {
     const wrapped = wrapError(error, providerName, "set", name);
-    return initResult(name, required, "failed", oneLineMessage(wrapped), wrapped.code);
+    return initResult(name, required, "failed", `${oneLineMessage(wrapped)}${suffix}`, wrapped.code);
   };
-  if (!(outcome instanceof SecretConflictError)) return failed(outcome);
+  if (!(outcome instanceof SecretConflictError)) return failed(outcome, maybeStored ? MAYBE_STORED : "");
   // Written without a read: the create-only write found the secret there, and left it.
   if (plan.blind && plan.write.create) return initResult(name, required, "exists");
   if (!plan.write.create)

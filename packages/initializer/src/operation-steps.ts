@@ -106,6 +106,61 @@ export async function writePlanned(
   }
 }
 
+/**
+ * Write failures after which the value may have been stored all the same: the
+ * answer was lost (a deadline passed, the connection dropped) or the backend
+ * answered with an error after it may have acted.
+ */
+const UNCERTAIN_WRITE_CODES: ReadonlySet<string> = new Set([
+  "TIMEOUT",
+  "PROVIDER_UNAVAILABLE",
+  "PROVIDER_ERROR",
+]);
+
+/**
+ * Settle the writes whose failure leaves it unknown whether the value was
+ * stored: those secrets are read back, fresh, in one batch. One that now holds
+ * the value written was stored, and its outcome becomes that success; one that
+ * holds anything else, or nothing, was not, and its failure stands. Returns
+ * the names that could not be read back either: whether they were stored is
+ * still unknown.
+ */
+export async function confirmUncertainWrites(
+  manager: SecretManager,
+  planned: ReadonlyArray<{ write?: PlannedWrite | undefined }>,
+  outcomes: Map<string, WriteResult | SecretError>,
+): Promise<Set<string>> {
+  const uncertain: PlannedWrite[] = [];
+  for (const { write } of planned) {
+    const outcome = write === undefined ? undefined : outcomes.get(write.name);
+    if (write !== undefined && outcome instanceof Error && UNCERTAIN_WRITE_CODES.has(outcome.code))
+      uncertain.push(write);
+  }
+  const unknown = new Set<string>();
+  if (uncertain.length === 0) return unknown;
+  let read: ReadOutcome;
+  try {
+    read = await readRecords(
+      manager,
+      uncertain.map((w) => w.name),
+    );
+  } catch {
+    for (const { name } of uncertain) unknown.add(name);
+    return unknown;
+  }
+  for (const write of uncertain) {
+    const record = read.records.get(write.name);
+    if (record !== undefined && record.value === write.value)
+      outcomes.set(write.name, record.version === undefined ? {} : { version: record.version });
+    else if (read.failure !== undefined || read.errors.has(write.name)) unknown.add(write.name);
+  }
+  return unknown;
+}
+
+/** Appended to the failure of a write that may have been stored all the same. */
+export const MAYBE_STORED =
+  "; the provider may have stored the new value all the same and it could not be read back to tell: check with secrets health before relying on either value";
+
 /** The run's outcome, logged once: ok unless a secret is missing or failed. */
 export function completeRun(
   manager: SecretManager,

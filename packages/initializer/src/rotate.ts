@@ -16,6 +16,8 @@ import type { Manifest, ManifestSecret } from "./manifest.js";
 import {
   type Context,
   completeRun,
+  confirmUncertainWrites,
+  MAYBE_STORED,
   type OperationDeps,
   oneLineMessage,
   type PlannedWrite,
@@ -67,8 +69,15 @@ export async function rotateSecrets(
     planRotate(secret, context.records.get(secret.name), { context, named, dryRun, rotatedAt }),
   );
   const outcomes = await writePlanned(deps.manager, planned, context.providerName);
+  // A write whose answer was lost is read back: never reported failed when it was stored.
+  const unknown = await confirmUncertainWrites(deps.manager, planned, outcomes);
   const secrets = planned.map((plan) => {
-    const result = rotateOutcome(plan, outcomes.get(plan.result.name), context.providerName);
+    const result = rotateOutcome(
+      plan,
+      outcomes.get(plan.result.name),
+      context.providerName,
+      unknown.has(plan.result.name),
+    );
     logRotate(deps, result, context.providerName, dryRun);
     return result;
   });
@@ -124,6 +133,7 @@ function rotateOutcome(
   plan: PlannedRotate,
   outcome: WriteResult | SecretError | undefined,
   providerName: string,
+  maybeStored: boolean,
 ): RotateSecretResult {
   const { result } = plan;
   const { name } = result;
@@ -133,7 +143,7 @@ function rotateOutcome(
     const message =
       outcome instanceof SecretConflictError
         ? `Secret '${name}' was changed by someone else since it was read and was not overwritten: check it, then rotate again`
-        : oneLineMessage(wrapped);
+        : `${oneLineMessage(wrapped)}${maybeStored ? MAYBE_STORED : ""}`;
     const failed: RotateSecretResult = { name, action: "failed", code: wrapped.code, message };
     if (result.previousVersion !== undefined) failed.previousVersion = result.previousVersion;
     return failed;
