@@ -148,7 +148,7 @@ export function resolveGenerator(options: GeneratorOptions): GeneratorSpec {
   const length = options.length ?? DEFAULT_GENERATOR_LENGTHS[kind];
   if (!Number.isInteger(length) || length < 1 || length > MAX_GENERATED_LENGTH) {
     throw new SecretConfigError(
-      `Invalid length ${JSON.stringify(options.length)} for generator ${kind}: use a whole number from 1 to ${MAX_GENERATED_LENGTH}`,
+      `Invalid length ${typeof options.length === "number" ? String(options.length) : JSON.stringify(options.length)} for generator ${kind}: use a whole number from 1 to ${MAX_GENERATED_LENGTH}`,
       { field: "length" },
     );
   }

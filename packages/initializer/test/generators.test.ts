@@ -187,6 +187,11 @@ describe("entropy", () => {
       [{ kind: "hex", length: 0 }, /Invalid length 0/],
       [{ kind: "hex", length: 64.5 }, /Invalid length 64.5/],
       [{ kind: "hex", length: 5000 }, /from 1 to 4096/],
+      // Not JSON's `null` for numbers JSON cannot write.
+      [{ kind: "hex", length: Number.NaN }, /Invalid length NaN for generator hex/],
+      [{ kind: "hex", length: Number.POSITIVE_INFINITY }, /Invalid length Infinity for generator hex/],
+      [{ kind: "hex", length: -1 }, /Invalid length -1 for generator hex/],
+      [{ kind: "hex", length: "64" as never }, /Invalid length "64" for generator hex/],
       [{ kind: "password", lower: false, upper: false, digits: false, symbols: false }, /at least one of/],
     ];
     for (const [options, message] of bad) expect(() => resolveGenerator(options)).toThrow(message);
