@@ -167,9 +167,10 @@ function secretHealth(
   const out: SecretHealth = { name, required, present: true, status: "ok" };
   if (secret.rotation) {
     const rotation: RotationHealth = { period: secret.rotation.text, overdue: false, state: "unknown" };
-    const last = lastRotated(record);
-    if (last) {
-      const due = new Date(last.getTime() + secret.rotation.ms);
+    const last = lastRotated(record, now);
+    const due = last === undefined ? undefined : new Date(last.getTime() + secret.rotation.ms);
+    // A date past the last one a Date can hold is no due date (and cannot be written as one).
+    if (last !== undefined && due !== undefined && !Number.isNaN(due.getTime())) {
       rotation.lastRotated = last.toISOString();
       rotation.dueAt = due.toISOString();
       rotation.overdue = now.getTime() > due.getTime();
@@ -186,14 +187,23 @@ function secretHealth(
   return out;
 }
 
-/** The `rotatedAt` metadata when valid, else the provider's `updatedAt`. */
-function lastRotated(record: SecretRecord): Date | undefined {
+/** How far ahead of this clock another machine's may be: a later rotation date is not believed. */
+const CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The `rotatedAt` metadata when valid, else the provider's `updatedAt`. A date
+ * after `now` (beyond clock skew) is not valid: metadata is whatever the
+ * backend holds, and a rotation dated in the future would hide an overdue one.
+ */
+function lastRotated(record: SecretRecord, now: Date): Date | undefined {
+  const latest = now.getTime() + CLOCK_SKEW_MS;
   const stamp = record.metadata?.[ROTATED_AT_METADATA_KEY];
   if (typeof stamp === "string") {
     const time = Date.parse(stamp);
-    if (!Number.isNaN(time)) return new Date(time);
+    if (!Number.isNaN(time) && time <= latest) return new Date(time);
   }
   const updated = record.updatedAt;
-  if (updated instanceof Date && !Number.isNaN(updated.getTime())) return updated;
+  if (updated instanceof Date && !Number.isNaN(updated.getTime()) && updated.getTime() <= latest)
+    return updated;
   return undefined;
 }

@@ -150,6 +150,43 @@ describe("healthCheck", () => {
     expect(report.status).toBe("degraded");
   });
 
+  it("does not believe a rotation date in the future, however far: the provider's updatedAt counts instead", async () => {
+    for (const stamp of [
+      "+275760-09-13T00:00:00.000Z",
+      "9999-12-31T00:00:00.000Z",
+      daysAgo(-30).toISOString(),
+    ]) {
+      const { provider, initializer } = setup();
+      seedAll(provider);
+      provider.remove("SECRET_KEY");
+      provider.seed("SECRET_KEY", "secret-key-value", {
+        metadata: { rotatedAt: stamp },
+        updatedAt: daysAgo(120),
+      });
+      const report = await initializer.healthCheck();
+      expect(secret(report, "SECRET_KEY")?.rotation, stamp).toMatchObject({
+        lastRotated: daysAgo(120).toISOString(),
+        state: "overdue",
+      });
+      expect(report.status).toBe("degraded");
+    }
+  });
+
+  it("calls a rotation unknown when no date it has can be believed or due", async () => {
+    const { provider, initializer } = setup();
+    seedAll(provider);
+    provider.remove("SECRET_KEY");
+    provider.seed("SECRET_KEY", "secret-key-value", {
+      metadata: { rotatedAt: "+275760-09-13T00:00:00.000Z" },
+      updatedAt: new Date(8.64e15),
+    });
+    const report = await initializer.healthCheck();
+    expect(secret(report, "SECRET_KEY")).toMatchObject({
+      status: "ok",
+      rotation: { state: "unknown", overdue: false },
+    });
+  });
+
   it("calls a rotation with no known date unknown, not overdue", async () => {
     const { provider, initializer } = setup({ metadata: false, versions: false });
     seedAll(provider, 400);
