@@ -1,12 +1,8 @@
 // A write whose answer is lost (the connection drops, the deadline passes)
 // after the backend stored the value: rotate and init --force read the secret
 // back and report what the backend holds, never "failed" for a value stored.
-import {
-  ProviderUnavailableError,
-  SecretManager,
-  type WriteOptions,
-  type WriteResult,
-} from "@org/secrets-core";
+import { ProviderUnavailableError, SecretManager } from "@org/secrets-core";
+import type { WriteOptions, WriteResult } from "@org/secrets-core/provider";
 import { describe, expect, it } from "vitest";
 import { parseManifest, SecretInitializer } from "../src/index.js";
 import { captureLogs, MemoryProvider } from "./helpers.js";
