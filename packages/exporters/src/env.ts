@@ -11,12 +11,14 @@ import { toPairs } from "./entries.js";
  * read every value back exactly. A value dotenv cannot represent throws `InvalidSecretValueError`
  * naming the secret, before anything is returned.
  *
- * Two choices keep other dotenv readers (python-dotenv, Docker Compose) safe:
- * a value holding `$` is single-quoted when it can be, because those readers
- * expand `$VAR` and `${VAR}` in bare and double-quoted values but not in single
- * quotes; and a value with a line break that only backticks could hold is
- * refused, because those readers do not take backticks as quotes and would
- * read each of its lines as an assignment of its own.
+ * Two choices keep other readers safe: a value holding `$` is single-quoted
+ * when it can be, because Docker Compose (and a shell, should one source the
+ * file) expands `$VAR`, `${VAR}` and `$(cmd)` in bare and double-quoted values
+ * but not in single quotes (unless it holds two backslashes in a row, which
+ * python-dotenv reads as one in single quotes); and a value with a line break
+ * that only backticks could hold is refused, because readers other than the
+ * `dotenv` package (python-dotenv, Docker Compose) do not take backticks as
+ * quotes and would read each of its lines as an assignment of its own.
  */
 export function formatEnv(entries: SecretEntries): string {
   let out = "";
@@ -36,7 +38,8 @@ function envLine(name: string, value: string): string {
       reason:
         "dotenv could hold it only in backticks, which readers other than the dotenv package (python-dotenv, Docker Compose) do not take as quotes: each of its lines would be read as an assignment of its own",
     });
-  if (value.includes("$") && !text.startsWith("'")) {
+  // Not with two backslashes in a row: python-dotenv reads them as one in single quotes.
+  if (value.includes("$") && !value.includes("\\\\") && !text.startsWith("'")) {
     const single = encodeValue(value).encodings.find((encoding) => encoding.style === "single");
     if (single !== undefined) return `${name}=${single.text}`;
   }

@@ -257,6 +257,8 @@ describe("env", () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal parameter expansion is the point
     expect(text).toBe("BARE='$HOME'\nBRACES='${PATH:-x}'\nSPACED='a $(b) c'\nQUOTED=it's $X\n");
     expect(parseDotenv(text)).toEqual(entries);
+    // Two backslashes in a row stay out of single quotes, where python-dotenv would read them as one.
+    expect(formatSecrets({ WINDOWS: "$x\\\\share" }, "env")).toBe("WINDOWS=$x\\\\share\n");
   });
 
   it("refuses a multi-line value only backticks can hold: readers that do not quote with backticks would read its lines as assignments", () => {
