@@ -15,10 +15,11 @@ import { toPairs } from "./entries.js";
  * when it can be, because Docker Compose (and a shell, should one source the
  * file) expands `$VAR`, `${VAR}` and `$(cmd)` in bare and double-quoted values
  * but not in single quotes (unless it holds two backslashes in a row, which
- * python-dotenv reads as one in single quotes); and a value with a line break
- * that only backticks could hold is refused, because readers other than the
- * `dotenv` package (python-dotenv, Docker Compose) do not take backticks as
- * quotes and would read each of its lines as an assignment of its own.
+ * python-dotenv reads as one in single quotes); and a multi-line value that
+ * only backticks could hold is refused when a line of it reads as `NAME=...`,
+ * `NAME: ...` or a bare `NAME`: readers other than the `dotenv` package
+ * (python-dotenv, Docker Compose) do not take backticks as quotes, and would
+ * set a variable of that name.
  */
 export function formatEnv(entries: SecretEntries): string {
   let out = "";
@@ -26,17 +27,30 @@ export function formatEnv(entries: SecretEntries): string {
   return out;
 }
 
-const LINE_BREAK = /[\n\r\u2028\u2029]/;
+/**
+ * A line a reader that knows no backtick quoting takes as a statement of its
+ * own: `NAME=value`, `NAME: value` or a bare `NAME` (which Docker Compose fills
+ * from its own environment), with or without `export`, the name quoted or not.
+ */
+const STATEMENT = /^\s*(?:export\s+)?(?:'[^']*'|"[^"]*"|[^\s=:#]+)\s*(?:[=:]|$)/;
+
+/** Whether a line of `value` after its first would be read as a statement of its own outside backticks. */
+function linesReadAsStatements(value: string): boolean {
+  return value
+    .split(/\r\n|[\n\r\u2028\u2029]/)
+    .slice(1)
+    .some((line) => STATEMENT.test(line));
+}
 
 function envLine(name: string, value: string): string {
   // The codec checks the key and refuses what no form can hold.
   const line = formatDotenvLine(name, value);
   const text = line.slice(name.length + 1);
-  if (text.startsWith("`") && LINE_BREAK.test(value))
+  if (text.startsWith("`") && linesReadAsStatements(value))
     throw new InvalidSecretValueError(undefined, {
       secret: name,
       reason:
-        "dotenv could hold it only in backticks, which readers other than the dotenv package (python-dotenv, Docker Compose) do not take as quotes: each of its lines would be read as an assignment of its own",
+        "dotenv could hold it only in backticks, which readers other than the dotenv package (python-dotenv, Docker Compose) do not take as quotes: a line of it would be read as a variable of its own",
     });
   // Not with two backslashes in a row: python-dotenv reads them as one in single quotes.
   if (value.includes("$") && !value.includes("\\\\") && !text.startsWith("'")) {

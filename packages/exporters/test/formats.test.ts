@@ -275,6 +275,18 @@ describe("env", () => {
     expect((caught as Error).message).not.toContain("LD_PRELOAD");
     // On one line, backticks still hold such a value: no reader can split it.
     expect(formatSecrets({ ONE_LINE: `'"x` }, "env")).toBe("ONE_LINE=`'\"x`\n");
+    // Every line shape a line-based reader takes as a variable of its own.
+    for (const line of ["EVIL=1", "  export EVIL=1", "EVIL: 1", "EVIL", "'EVIL'=1", "a:b=1", "x`"])
+      expect(() => formatSecrets({ CULPRIT: `it's "q"\n${line}` }, "env"), line).toThrow(
+        InvalidSecretValueError,
+      );
+  });
+
+  it("keeps a multi-line value only backticks can hold when no line of it reads as a variable", () => {
+    const value = `it's "quoted" $HOME \\n\nsecond line  `;
+    const text = formatSecrets({ SPANS: value }, "env");
+    expect(text.startsWith("SPANS=`")).toBe(true);
+    expect(parseDotenv(text).SPANS).toBe(value);
   });
 
   it.each([
