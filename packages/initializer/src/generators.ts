@@ -280,12 +280,19 @@ export function sampleString(alphabet: string, length: number, random: RandomSou
   scratch ??= Buffer.alloc(SCRATCH_BYTES);
   const out = length <= SCRATCH_BYTES ? scratch : Buffer.alloc(length);
   let filled = 0;
+  let barren = 0;
   while (filled < length) {
     // Ask for a little more than needed so one batch usually suffices.
     const bytes = random(Math.ceil(((length - filled) * 256) / limit) + 8);
+    const before = filled;
     for (let i = 0; i < bytes.length && filled < length; i++) {
       const byte = bytes[i] as number;
       if (byte < limit) out[filled++] = codes[byte % size] as number;
+    }
+    barren = filled > before ? 0 : barren + 1;
+    if (barren > MAX_BARREN_BATCHES) {
+      out.fill(0, 0, length);
+      throw brokenSource();
     }
   }
   const text = out.toString("latin1", 0, length);
@@ -301,15 +308,33 @@ const SCRATCH_BYTES = 1024;
 function sampleText(alphabet: string, length: number, random: RandomSource, limit: number): string {
   const size = alphabet.length;
   let out = "";
+  let barren = 0;
   while (out.length < length) {
     const bytes = random(Math.ceil(((length - out.length) * 256) / limit) + 8);
+    const before = out.length;
     for (const byte of bytes) {
       if (byte >= limit) continue;
       out += alphabet[byte % size];
       if (out.length === length) break;
     }
+    barren = out.length > before ? 0 : barren + 1;
+    if (barren > MAX_BARREN_BATCHES) throw brokenSource();
   }
   return out;
+}
+
+/**
+ * Batches in a row that may give no usable byte before the source is taken for
+ * broken. Each batch holds at least 9 bytes, each usable with probability above
+ * 3/4, so a working source never comes near it; one that answers nothing, or
+ * only bytes that must be thrown away, would otherwise be asked forever.
+ */
+const MAX_BARREN_BATCHES = 64;
+
+function brokenSource(): RangeError {
+  return new RangeError(
+    `The random source gave no usable byte in ${MAX_BARREN_BATCHES + 1} batches in a row: it is broken`,
+  );
 }
 
 /** The alphabet as Latin-1 bytes, or `undefined` when a character has no single-byte form. */

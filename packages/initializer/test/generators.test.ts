@@ -117,6 +117,26 @@ describe("sampleString", () => {
     expect(sampleString("0123456789", 8, random)).toBe("55555555");
     expect(calls).toBe(2);
   });
+
+  it("gives up with an error, not an endless loop, on a source that never gives a usable byte", () => {
+    const sources: Array<(size: number) => Uint8Array> = [
+      (size) => new Uint8Array(size).fill(255),
+      () => new Uint8Array(0),
+    ];
+    for (const random of sources) {
+      let calls = 0;
+      const counted = (size: number) => {
+        calls++;
+        return random(size);
+      };
+      expect(() => sampleString("0123456789", 8, counted)).toThrow(/random source gave no usable byte/);
+      expect(() => sampleString("αβγ", 4, counted)).toThrow(/random source gave no usable byte/);
+      expect(() => generateSecret({ kind: "password" }, counted)).toThrow(
+        /random source gave no usable byte/,
+      );
+      expect(calls).toBe(3 * 65);
+    }
+  });
 });
 
 describe("entropy", () => {
