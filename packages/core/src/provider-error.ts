@@ -98,7 +98,7 @@ function describeThrown(value: unknown): string {
 export function sanitizeError(error: unknown, also?: readonly string[], depth = 0): Error {
   const rawName = read(error, "name");
   const name =
-    typeof rawName === "string" && IDENTIFIER.test(rawName)
+    typeof rawName === "string" && IDENTIFIER.test(rawName) && redact(rawName, also) === rawName
       ? rawName
       : typeof error === "object" && error !== null
         ? "Error"
@@ -180,8 +180,8 @@ function cleanShort(value: string, also: readonly string[] | undefined): string 
   return value.length <= MAX_FIELD && redact(value, also) === value ? value : undefined;
 }
 
-function shortString(value: unknown): string | undefined {
-  return typeof value === "string" && value.length <= MAX_FIELD ? value : undefined;
+function shortString(value: unknown, also: readonly string[] | undefined): string | undefined {
+  return typeof value === "string" ? cleanShort(value, also) : undefined;
 }
 
 /**
@@ -191,6 +191,7 @@ function shortString(value: unknown): string | undefined {
 function rebuildSecretError(
   error: SecretError,
   provider: string,
+  secretName: string | undefined,
   also: readonly string[] | undefined,
 ): SecretError {
   const rawMessage = read(error, "message");
@@ -199,23 +200,31 @@ function rebuildSecretError(
   const proto = Object.getPrototypeOf(error) as object | null;
   Object.setPrototypeOf(copy, proto);
   const rawName = read(error, "name");
-  const name = typeof rawName === "string" && IDENTIFIER.test(rawName) ? rawName : "SecretError";
+  const name =
+    typeof rawName === "string" && IDENTIFIER.test(rawName) && redact(rawName, also) === rawName
+      ? rawName
+      : "SecretError";
   const rawCode = read(error, "code");
+  // Every string field is a word the provider chose: kept only when scrubbing leaves it unchanged.
   const fields: Record<string, unknown> = {
     name,
     code: typeof rawCode === "string" && CODES.has(rawCode) ? rawCode : "PROVIDER_ERROR",
-    provider: shortString(read(error, "provider")) ?? provider,
-    secret: shortString(read(error, "secret")),
+    provider: shortString(read(error, "provider"), also) ?? provider,
+    secret: undefined,
   };
+  const rawSecret = read(error, "secret");
+  // A secret name that scrubbing would change is not a name: the one the call was about stands in.
+  if (typeof rawSecret === "string") fields.secret = shortString(rawSecret, also) ?? secretName;
   for (const key of ["field", "packageName"]) {
-    const value = shortString(read(error, key));
+    const value = shortString(read(error, key), also);
     if (value !== undefined) fields[key] = value;
   }
   const missing = read(error, "missing");
   if (Array.isArray(missing))
     fields.missing = missing
-      .filter((m): m is string => typeof m === "string" && m.length <= MAX_FIELD)
-      .slice(0, 100);
+      .slice(0, 100)
+      .map((m) => shortString(m, also))
+      .filter((m): m is string => m !== undefined);
   const deletionDate = read(error, "deletionDate");
   if (deletionDate instanceof Date) fields.deletionDate = new Date(deletionDate.getTime());
   copyPlainFields(error, fields, also);
@@ -270,7 +279,7 @@ export function wrapError(
   const secret = name ? { secret: name } : {};
   try {
     if (typeof error === "object" && error !== null && ownErrors.has(error)) return error as SecretError;
-    if (isSecretError(error)) return rebuildSecretError(error, provider, also);
+    if (isSecretError(error)) return rebuildSecretError(error, provider, name, also);
     const cause = sanitizeError(error, also);
     const detail = cause.message;
     return new ProviderError(

@@ -5,7 +5,10 @@ import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   clearRedactions,
   ProviderError,
+  ProviderNotConfiguredError,
+  ProviderNotInstalledError,
   registerSecretValue,
+  SecretConfigError,
   SecretConflictError,
   SecretError,
   SecretManager,
@@ -115,6 +118,59 @@ describe("wrapError with hostile third-party errors", () => {
     });
     expect(everything(wrapped)).not.toContain(secret);
     expect((wrapped.cause as Error).message).toBe("409 [REDACTED]");
+  });
+
+  it("keeps no value in an error's name, nor in the provider, secret, field, packageName or missing a provider set", async () => {
+    const secret = `Canary_${randomBytes(12).toString("hex")}`;
+    const renamed = Object.assign(new Error("boom"), { name: secret });
+    const conflict = new SecretConflictError("lost", { provider: secret, secret });
+    const config = new SecretConfigError("bad", { provider: "acme", field: secret });
+    const install = new ProviderNotInstalledError("gone", { provider: "acme", packageName: secret });
+    const unset = new ProviderNotConfiguredError(undefined, {
+      provider: "acme",
+      missing: ["ACME_URL", secret],
+    });
+    const cases: unknown[] = [
+      renamed,
+      conflict,
+      config,
+      install,
+      unset,
+      Object.assign(new SecretError("x", { code: "PROVIDER_ERROR" }), { name: secret }),
+    ];
+
+    // Remembered (a value read before), and only carried by the request (a value being written).
+    registerSecretValue(secret);
+    for (const thrown of cases)
+      expect(everything(wrapError(thrown, "acme", "get", "API_KEY"))).not.toContain(secret);
+    clearRedactions();
+    for (const thrown of cases)
+      expect(everything(wrapError(thrown, "acme", "set", "API_KEY", { values: [secret] }))).not.toContain(
+        secret,
+      );
+
+    // What a provider meant to show stays: the names of its variables, the call's secret and provider.
+    const kept = wrapError(unset, "acme", "get", "API_KEY", { values: [secret] });
+    expect(kept).toMatchObject({ provider: "acme", missing: ["ACME_URL"] });
+    const named = wrapError(conflict, "acme", "set", "API_KEY", { values: [secret] });
+    expect(named).toMatchObject({ provider: "acme", secret: "API_KEY", code: "CONFLICT" });
+    expect(wrapError(renamed, "acme", "get", "API_KEY", { values: [secret] }).cause).toMatchObject({
+      name: "Error",
+    });
+
+    // Through the manager, as an application meets it.
+    const provider = new MemoryProvider();
+    await provider.set("API_KEY", secret);
+    const manager = new SecretManager({ provider });
+    expect(await manager.getSecret("API_KEY")).toBe(secret);
+    for (const thrown of cases) {
+      provider.get = async () => {
+        throw thrown;
+      };
+      const error = await manager.getSecret("OTHER", { fresh: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SecretError);
+      expect(everything(error)).not.toContain(secret);
+    }
   });
 
   it("survives errors whose properties throw, strings, and null", () => {
