@@ -98,9 +98,18 @@ export async function loadSecretConfig<S extends StandardSchema>(
   }
   // fromEntries defines own properties, so a field named `__proto__` stays a field.
   const input: Record<string, string> = Object.fromEntries(found);
-  const result = await schema["~standard"].validate(input);
+  const received = [...found.values()];
+  let result: StandardResult<unknown>;
+  try {
+    result = await schema["~standard"].validate(input);
+  } catch (error) {
+    // A transform that throws (`JSON.parse`, `new URL`) puts the input in its
+    // message and fields (`input`): only its class and a scrubbed message are kept.
+    throw new SecretConfigError(
+      `Invalid configuration from secrets: the schema threw ${thrownName(error)}${thrownDetail(error, received)}`,
+    );
+  }
   if (result.issues) {
-    const received = Object.values(input).filter((v): v is string => typeof v === "string");
     let firstField: string | undefined;
     const problems = result.issues.map((issue) => {
       const path = (issue.path ?? []).map((segment) =>
@@ -130,6 +139,7 @@ function describeIssue(message: unknown, received: readonly string[]): string {
   let text = message
     .replace(/\s*\((?:was|got|received)\b[^)]*\)/gi, "")
     .replace(/[,;:]?\s*(?:but\s+)?(?:received|got|was)\s.*$/i, "");
+  text = dropQuotedInput(text, received);
   text = redact(text, received);
   for (const value of received) {
     if (value.length === 0 || value.length >= MIN_REDACTED_LENGTH) continue;
@@ -138,4 +148,45 @@ function describeIssue(message: unknown, received: readonly string[]): string {
   text = text.replace(/\s+/g, " ").trim();
   if (text.length > 200) text = `${text.slice(0, 200)}…`;
   return text || "invalid";
+}
+
+/**
+ * `text` without the quoted parts that are a piece of a received value: Node's
+ * `JSON.parse` errors quote the input's first characters (`Unexpected token 'h',
+ * "hunter2"... is not valid JSON`), too few for redaction to recognise as a value.
+ */
+function dropQuotedInput(text: string, received: readonly string[]): string {
+  return text
+    .replace(/Unexpected token '[^']*', /g, "Unexpected token, ")
+    .replace(/(?:\.\.\.)?(["'`])([^"'`]*)\1(?:\.\.\.)?/g, (quoted, _quote: string, inner: string) =>
+      received.some(
+        (value) => value === inner || (inner.length >= MIN_REDACTED_LENGTH && value.includes(inner)),
+      )
+        ? REDACTED
+        : quoted,
+    );
+}
+
+function thrownName(error: unknown): string {
+  let name: unknown;
+  try {
+    name = error instanceof Error ? error.name : undefined;
+  } catch {
+    name = undefined;
+  }
+  return typeof name === "string" && /^[A-Za-z_$][\w$]{0,63}$/.test(name) && redact(name) === name
+    ? name
+    : `a ${error === null ? "null" : typeof error}`;
+}
+
+function thrownDetail(error: unknown, received: readonly string[]): string {
+  if (!(error instanceof Error)) return "";
+  let message: unknown;
+  try {
+    message = error.message;
+  } catch {
+    return "";
+  }
+  const text = describeIssue(message, received);
+  return text === "invalid" ? "" : `: ${text}`;
 }

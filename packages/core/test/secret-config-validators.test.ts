@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { type } from "arktype";
 import * as v from "valibot";
 import { describe, expect, it } from "vitest";
@@ -54,3 +55,76 @@ for (const [vendor, schema] of Object.entries(schemas)) {
     }
   });
 }
+
+describe("typed config whose parsing throws or quotes the input", () => {
+  // Under 4 characters, a short token (quoted whole by JSON.parse), and a long one (quoted in part).
+  const inputs = { SHORT: "q@z", TOKEN: "hq7Vx2kR", LONG: `{"k":"qv8${"Wz".repeat(20)}"` };
+  const everything = (error: unknown) =>
+    [
+      String((error as Error).message),
+      String((error as Error).stack),
+      JSON.stringify(error),
+      inspect(error, { depth: 9, showHidden: true }),
+    ].join("\n");
+
+  const throwing: Record<string, StandardSchema> = {
+    "zod JSON.parse": z.object({ a: z.string().transform((s) => JSON.parse(s) as unknown) }),
+    "zod new URL": z.object({ a: z.string().transform((s) => new URL(s)) }),
+    "valibot JSON.parse": v.object({
+      a: v.pipe(
+        v.string(),
+        v.transform((s) => JSON.parse(s) as unknown),
+      ),
+    }),
+    "a validator throwing a string": {
+      "~standard": {
+        version: 1,
+        vendor: "hand",
+        validate: (input) => {
+          throw `cannot read ${(input as { a: string }).a}`;
+        },
+      },
+    },
+  };
+  for (const [label, schema] of Object.entries(throwing))
+    for (const [kind, value] of Object.entries(inputs))
+      it(`${label} on a ${kind.toLowerCase()} value gives a SecretConfigError without it`, async () => {
+        const error = await defineSecretConfig(schema, { a: "APP_SETTING" })
+          .fromSecrets({ env: {}, manager: providerWith({ APP_SETTING: value }) })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SecretConfigError);
+        expect((error as Error).message).toMatch(/^Invalid configuration from secrets: the schema threw /);
+        const text = everything(error);
+        expect(text).not.toContain(value);
+        expect(text).not.toContain(value.slice(0, 10));
+        expect(text).not.toContain("qv8");
+      });
+
+  it("an issue that quotes JSON.parse's snippet of the input keeps its words, not the snippet", async () => {
+    const schema = z.object({
+      a: z.string().transform((s, ctx) => {
+        try {
+          return JSON.parse(s) as unknown;
+        } catch (e) {
+          ctx.addIssue({ code: "custom", message: (e as Error).message });
+          return z.NEVER;
+        }
+      }),
+    });
+    for (const value of ["hq7Vx2kR", `qv8${"Wz".repeat(20)}`]) {
+      const error = await defineSecretConfig(schema, { a: "APP_SETTING" })
+        .fromSecrets({ env: {}, manager: providerWith({ APP_SETTING: value }) })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SecretConfigError);
+      expect((error as Error).message).toContain("a (APP_SETTING): Unexpected token, [REDACTED]");
+      expect(everything(error)).not.toContain(value.slice(0, 8));
+    }
+  });
+
+  it("an enum's own options stay in the message", async () => {
+    const error = await defineSecretConfig(z.object({ a: z.enum(["prod", "dev"]) }), { a: "APP_SETTING" })
+      .fromSecrets({ env: {}, manager: providerWith({ APP_SETTING: "hq7Vx2kR" }) })
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toContain('"prod"|"dev"');
+  });
+});
