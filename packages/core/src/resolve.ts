@@ -6,7 +6,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parseCoreConfig } from "./config.js";
-import { describeConfigValue } from "./config-value.js";
+import { describeConfigValue, isSensitiveConfigName } from "./config-value.js";
 import type { ProviderContext, ProviderModule, SecretProvider } from "./contract.js";
 import { checkProviderShape } from "./contract-check.js";
 import { ProviderInvalidError, ProviderNotInstalledError, SecretConfigError, SecretError } from "./errors.js";
@@ -110,13 +110,13 @@ export async function resolveProvider(
       throw new ProviderNotInstalledError(`Secret provider module ${file} could not be loaded`, {
         provider: name,
         packageName: file,
-        cause: sanitizeError(error),
+        cause: sanitizeError(error, sensitiveValues(context.env)),
       });
     }
   } else {
     const label = builtin ? name.toLowerCase() : name;
     try {
-      mod = await importPackage(packageName, context.cwd, label, context.logger);
+      mod = await importPackage(packageName, context.cwd, label, context.logger, context.env);
     } catch (error) {
       if (error instanceof ProviderNotInstalledError && options.implicit === true)
         throw unsetProviderError(label, packageName, builtins, context.cwd);
@@ -135,8 +135,9 @@ export async function resolveProvider(
   try {
     provider = await factory(context);
   } catch (error) {
-    if (error instanceof SecretError) throw wrapError(error, name, "start");
-    const cause = sanitizeError(error);
+    const also = sensitiveValues(context.env);
+    if (error instanceof SecretError) throw wrapError(error, name, "start", undefined, { values: also });
+    const cause = sanitizeError(error, also);
     throw new ProviderInvalidError(undefined, {
       provider: name,
       reason: `createProvider() failed: ${cause.message}`,
@@ -222,6 +223,7 @@ async function importPackage(
   cwd: string,
   label: string,
   logger: Logger,
+  env: ProviderContext["env"],
 ): Promise<unknown> {
   let resolved: string | undefined;
   let from: Origin | undefined;
@@ -244,7 +246,7 @@ async function importPackage(
   try {
     return await loadFile(resolved, from.file);
   } catch (error) {
-    const cause = sanitizeError(error);
+    const cause = sanitizeError(error, sensitiveValues(env));
     throw new ProviderInvalidError(undefined, {
       provider: label,
       reason: `${packageName} could not be loaded: ${cause.message}`,
@@ -367,4 +369,27 @@ function describeCode(code: unknown): string {
 
 function stringOr(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
+}
+
+/** At most this many values of the environment are scrubbed from a failing provider's error. */
+const MAX_SENSITIVE_VALUES = 256;
+
+/**
+ * The values of the environment's variables whose names suggest a token, a
+ * password or a key (`VAULT_TOKEN`, `ACME_API_KEY`): a provider that fails to
+ * load or start may quote them before any of them was read through a manager.
+ */
+function sensitiveValues(env: ProviderContext["env"]): string[] {
+  const out: string[] = [];
+  try {
+    for (const name of Object.keys(env)) {
+      if (out.length >= MAX_SENSITIVE_VALUES) break;
+      if (!isSensitiveConfigName(name)) continue;
+      const value = env[name];
+      if (typeof value === "string" && value.trim() !== "") out.push(value);
+    }
+  } catch {
+    // An environment that cannot be read gives nothing more to scrub.
+  }
+  return out;
 }

@@ -3,7 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { canaryToken, canaryValue, findLeaks } from "../../test-support/src/canary.js";
 import {
   BUILTIN_PROVIDERS,
   createSecretManagerFromEnv,
@@ -11,6 +13,7 @@ import {
   ProviderNotInstalledError,
   resolveProvider,
   SecretConfigError,
+  SecretError,
 } from "../src/index.js";
 
 const project = mkdtempSync(path.join(tmpdir(), "secrets-resolve-"));
@@ -140,6 +143,58 @@ describe("provider resolution", () => {
     const error = await resolveProvider("@acme/half-provider", { cwd: project }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderInvalidError);
     expect((error as Error).message).toMatch(/missing method\(s\) set, delete, check/);
+  });
+
+  it("a provider that fails to load or start quoting a token of the environment gets an error without it", async () => {
+    const token = canaryToken();
+    const key = canaryValue("KEY", 24);
+    writePackage(
+      "@acme/throws-at-import",
+      "throw new Error('cannot start: ACME_TEST_TOKEN=' + process.env.ACME_TEST_TOKEN);",
+    );
+    writePackage(
+      "@acme/throws-in-factory",
+      "export function createProvider(c) { throw new Error('login refused for ' + c.env.ACME_API_KEY + ' (token ' + c.env.ACME_TEST_TOKEN + ')'); }",
+    );
+    writePackage(
+      "@acme/secret-error-in-factory",
+      `import { SecretConfigError } from ${JSON.stringify(path.resolve(fileURLToPath(import.meta.url), "../../src/errors.ts"))};
+export function createProvider(c) { throw new SecretConfigError("bad key " + c.env.ACME_API_KEY, { field: c.env.ACME_TEST_TOKEN }); }`,
+    );
+    writeFileSync(
+      path.join(project, "throws-at-import.mjs"),
+      "throw new Error('no: ' + process.env.ACME_TEST_TOKEN);",
+    );
+    process.env.ACME_TEST_TOKEN = token;
+    try {
+      const env = { ...process.env, ACME_API_KEY: key };
+      for (const spec of [
+        "@acme/throws-at-import",
+        "@acme/throws-in-factory",
+        "@acme/secret-error-in-factory",
+        "./throws-at-import.mjs",
+      ]) {
+        const error = await resolveProvider(spec, { cwd: project, env }).catch((e: unknown) => e);
+        expect(error, spec).toBeInstanceOf(SecretError);
+        const texts: Record<string, string> = {};
+        for (let e: unknown = error, depth = 0; e instanceof Error; e = e.cause, depth++)
+          texts[`${spec} ${depth}`] = [
+            e.message,
+            e.stack,
+            JSON.stringify(e),
+            inspect(e, { showHidden: true }),
+          ].join("\n");
+        expect(findLeaks(texts, { token, key })).toEqual([]);
+      }
+      const factory = await resolveProvider("@acme/throws-in-factory", { cwd: project, env }).catch(
+        (e: unknown) => e,
+      );
+      expect((factory as Error).message).toBe(
+        "Secret provider '@acme/throws-in-factory' is not a valid provider: createProvider() failed: login refused for [REDACTED] (token [REDACTED])",
+      );
+    } finally {
+      delete process.env.ACME_TEST_TOKEN;
+    }
   });
 
   it("rejects values that are neither a known name nor a package specifier", async () => {
