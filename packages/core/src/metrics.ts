@@ -148,10 +148,12 @@ export class SecretMetrics {
     try {
       const tracer = this.#getTracer();
       if (tracer === undefined) return NO_SPAN;
-      return tracer.startSpan(name, {
-        kind: SPAN_KIND_INTERNAL,
-        ...(attributes ? { attributes } : {}),
-      });
+      return guardedSpan(
+        tracer.startSpan(name, {
+          kind: SPAN_KIND_INTERNAL,
+          ...(attributes ? { attributes } : {}),
+        }),
+      );
     } catch {
       return NO_SPAN;
     }
@@ -239,6 +241,51 @@ const NO_SPAN: Span = {
   isRecording: () => false,
   recordException: () => {},
 };
+
+/**
+ * `span` behind methods that never throw: a tracer's span is the host's code,
+ * and core calls it on every operation (and hands it to `withSpan` callers). A
+ * method that throws is ignored, `isRecording` is then `false`.
+ */
+function guardedSpan(span: Span): Span {
+  if (span === NO_SPAN || typeof span !== "object" || span === null) return NO_SPAN;
+  const call = (method: keyof Span, args: unknown[]): unknown => {
+    try {
+      const fn = span[method] as unknown;
+      return typeof fn === "function" ? (fn as (...a: unknown[]) => unknown).apply(span, args) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  // Each chaining method calls the span's own and answers the guarded span.
+  const chain =
+    (method: keyof Span) =>
+    (...args: unknown[]): Span => {
+      call(method, args);
+      return guarded;
+    };
+  const guarded: Span = {
+    spanContext: () => {
+      const context = call("spanContext", []) as SpanContext | undefined;
+      return typeof context === "object" && context !== null ? context : NO_SPAN_CONTEXT;
+    },
+    setAttribute: chain("setAttribute"),
+    setAttributes: chain("setAttributes"),
+    addEvent: chain("addEvent"),
+    addLink: chain("addLink"),
+    addLinks: chain("addLinks"),
+    setStatus: chain("setStatus"),
+    updateName: chain("updateName"),
+    end: (...args) => {
+      call("end", args);
+    },
+    isRecording: () => call("isRecording", []) === true,
+    recordException: (...args) => {
+      call("recordException", args);
+    },
+  };
+  return guarded;
+}
 
 const CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 

@@ -311,6 +311,63 @@ describe("OpenTelemetry through the real metrics and tracing SDKs", () => {
     expect(byName["secret.get"]?.attributes["secret.outcome"]).toBe("missing");
   });
 
+  it("a tracer whose spans throw from every method, and a meter whose instruments throw, never fail an operation", async () => {
+    const thrown: string[] = [];
+    const boom = (method: string) => () => {
+      thrown.push(method);
+      throw new Error(`telemetry ${method} failed`);
+    };
+    const span = Object.fromEntries(
+      [
+        "spanContext",
+        "setAttribute",
+        "setAttributes",
+        "addEvent",
+        "addLink",
+        "addLinks",
+        "setStatus",
+        "updateName",
+        "end",
+        "isRecording",
+        "recordException",
+      ].map((m) => [m, boom(m)]),
+    );
+    const recordingSpan = { ...span, isRecording: () => true };
+    const instrument = { add: boom("add"), record: boom("record") };
+    const meterProvider = {
+      getMeter: () => ({
+        createCounter: () => instrument,
+        createGauge: () => instrument,
+        createHistogram: () => instrument,
+      }),
+    };
+    context.setGlobalContextManager(new StorageContextManager());
+    for (const each of [span, recordingSpan]) {
+      const provider = new MemoryProvider();
+      const tracerProvider = {
+        getTracer: () => ({ startSpan: () => each, startActiveSpan: boom("startActiveSpan") }),
+      };
+      const manager = new SecretManager({
+        provider,
+        tracerProvider: tracerProvider as never,
+        meterProvider: meterProvider as never,
+      });
+      expect(await manager.setSecret("A", VALUE)).toBe(true);
+      expect(await manager.getSecret("A", { fresh: true })).toBe(VALUE);
+      expect([...(await manager.getSecrets(["A", "B"], { fresh: true }))]).toEqual([["A", VALUE]]);
+      expect((await manager.getSecretRecord("A", { metadata: true }))?.value).toBe(VALUE);
+      expect(await manager.listSecrets()).toEqual(["A"]);
+      expect((await manager.checkProvider()).ok).toBe(true);
+      expect(await manager.deleteSecret("A")).toBe(true);
+      provider.failWith = new ProviderUnavailableError("down", { provider: provider.name });
+      await expect(manager.getSecret("A", { fresh: true })).rejects.toBeInstanceOf(ProviderUnavailableError);
+    }
+    // The hostile spans were called (and threw), and nothing of it reached the caller.
+    expect(thrown).toContain("isRecording");
+    expect(thrown).toContain("setAttributes");
+    expect(thrown).toContain("end");
+  });
+
   it("is a no-op until an SDK registers, then uses the global providers", async () => {
     const provider = new MemoryProvider();
     const manager = new SecretManager({ provider });
