@@ -24,7 +24,7 @@ export class Deadline {
    * The timer is cleared as soon as the call settles.
    */
   run<T>(
-    operation: Operation | "connect",
+    operation: Operation | "connect" | "close",
     name: string,
     fn: (signal: AbortSignal) => Promise<T>,
     outer?: AbortSignal | undefined,

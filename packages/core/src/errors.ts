@@ -323,7 +323,7 @@ export function describeName(name: unknown): string {
 export interface SecretTimeoutErrorOptions {
   /** The provider's short name, for example `vault`. */
   provider: string;
-  /** What was asked: `get`, `get_many`, `set`, `delete`, `list`, `check`, `restore` or `connect`. */
+  /** What was asked: `get`, `get_many`, `set`, `delete`, `list`, `check`, `restore`, `connect` or `close`. */
   operation: string;
   /** The deadline that passed, in milliseconds. */
   timeoutMs: number;

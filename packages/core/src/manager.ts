@@ -320,8 +320,21 @@ export class SecretManager {
     else this.#parts.cache.invalidate(name);
   }
 
+  /**
+   * Drop cached values and close the provider (its `close`, when it has one),
+   * under the call deadline: a `close` that never settles rejects with
+   * `SecretTimeoutError`, and a failing one with its error, scrubbed like any
+   * provider error.
+   */
   async close(): Promise<void> {
     this.#parts.cache.clear();
-    await this.#handle.current?.close?.();
+    const provider = this.#handle.current;
+    if (provider === undefined || typeof provider.close !== "function") return;
+    const close = provider.close.bind(provider);
+    try {
+      await this.#parts.deadline.run("close", "", () => close());
+    } catch (error) {
+      throw wrapError(error, provider.name, "close");
+    }
   }
 }

@@ -1,9 +1,11 @@
+import { inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { MemoryProvider } from "../../provider-testkit/src/memory-provider.js";
 import {
   createLogger,
   createSecretManagerFromEnv,
   InvalidSecretValueError,
+  ProviderError,
   ProviderInvalidError,
   ProviderUnavailableError,
   resolveProvider,
@@ -225,6 +227,44 @@ describe("deadlines", () => {
     });
     expect(vi.getTimerCount()).toBe(0);
     provider.release();
+  });
+
+  it("bounds the provider's close by the deadline, and scrubs its error", async () => {
+    const { provider, manager } = setup();
+    provider.values.set("DB_URL", VALUE);
+    expect(await manager.getSecret("DB_URL")).toBe(VALUE);
+    let closes = 0;
+    Object.assign(provider, {
+      close: () => {
+        closes++;
+        return new Promise<void>(() => {});
+      },
+    });
+    const closing = watch(manager.close());
+    await vi.advanceTimersByTimeAsync(TIMEOUT - 1);
+    expect(closing.done).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(closing.error).toBeInstanceOf(SecretTimeoutError);
+    expect((closing.error as Error).message).toBe(
+      "Secret provider 'scripted' did not answer within 2 s (close)",
+    );
+    expect(closes).toBe(1);
+    expect(vi.getTimerCount()).toBe(0);
+
+    Object.assign(provider, {
+      close: async () => {
+        throw Object.assign(new Error(`cannot flush ${VALUE}`), { body: VALUE });
+      },
+    });
+    const error = await manager.close().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as Error).message).toBe(
+      "Secret provider 'scripted' failed to close: cannot flush [REDACTED]",
+    );
+    expect(`${inspect(error, { showHidden: true, depth: 9 })}${JSON.stringify(error)}`).not.toContain(VALUE);
+
+    Object.assign(provider, { close: async () => {} });
+    await expect(manager.close()).resolves.toBeUndefined();
   });
 
   it("clears the timer of every call that settles in time", async () => {
