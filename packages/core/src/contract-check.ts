@@ -105,3 +105,46 @@ export function statusWarnings(status: unknown): string[] | undefined {
   }
   return out.length > 0 ? out : undefined;
 }
+
+/** At most this many `details` are kept from one `check`, */
+const MAX_DETAILS = 32;
+
+/**
+ * The details a `check` answered (`ProviderStatus.details`): strings, finite
+ * numbers and booleans, each string made one line, cut to a bounded length and
+ * redacted (a provider may show a value by mistake); anything else is left out.
+ * `undefined` when there is none.
+ */
+export function statusDetails(status: unknown): Record<string, string | number | boolean> | undefined {
+  if (typeof status !== "object" || status === null) return undefined;
+  const given: unknown = (status as { details?: unknown }).details;
+  if (typeof given !== "object" || given === null) return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  let kept = 0;
+  for (const key of Object.keys(given)) {
+    if (kept === MAX_DETAILS) break;
+    const value: unknown = (given as Record<string, unknown>)[key];
+    let clean: string | number | boolean | undefined;
+    if (typeof value === "boolean" || (typeof value === "number" && Number.isFinite(value))) clean = value;
+    else if (typeof value === "string") {
+      clean = redact(value.replace(/[\p{Cc}\p{Zl}\p{Zp}]+/gu, " ").trim());
+      if (clean.length > MAX_WARNING_LENGTH) clean = `${clean.slice(0, MAX_WARNING_LENGTH - 3)}...`;
+    }
+    if (clean === undefined) continue;
+    // A key such as `__proto__` stays an own field.
+    Object.defineProperty(out, redact(key), {
+      value: clean,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    kept++;
+  }
+  return kept > 0 ? out : undefined;
+}
+
+/** What `list` answered must be an array of strings. */
+export function checkNameList(answer: unknown, provider: string): asserts answer is string[] {
+  if (!Array.isArray(answer) || !answer.every((name) => typeof name === "string"))
+    throw new ProviderInvalidError(undefined, { provider, reason: "list() must return an array of strings" });
+}

@@ -16,7 +16,7 @@ import type {
   WriteManyOptions,
   WriteResult,
 } from "./contract.js";
-import { statusWarnings } from "./contract-check.js";
+import { checkNameList, statusDetails, statusWarnings } from "./contract-check.js";
 import { Deadline } from "./deadline.js";
 import { NotSupportedError, type SecretError, SecretNotFoundError } from "./errors.js";
 import { Instrumentation } from "./instrumentation.js";
@@ -275,9 +275,11 @@ export class SecretManager {
     if (!this.#handle.capabilities().list || typeof provider.list !== "function")
       throw new NotSupportedError(undefined, { provider: provider.name, feature: "listing secrets" });
     const list = provider.list.bind(provider);
-    const names = await this.#parts.ops.call("list", "", provider, undefined, () =>
-      this.#parts.deadline.run("list", "", (signal) => list({ signal })),
-    );
+    const names = await this.#parts.ops.call("list", "", provider, undefined, async () => {
+      const answer: unknown = await this.#parts.deadline.run("list", "", (signal) => list({ signal }));
+      checkNameList(answer, provider.name);
+      return answer;
+    });
     return [...names].sort();
   }
 
@@ -304,7 +306,7 @@ export class SecretManager {
         ok: true,
         provider: provider.name,
         latencyMs,
-        details: status ? status.details : undefined,
+        details: statusDetails(status),
         ...(warnings ? { warnings } : {}),
       };
     } catch (error) {

@@ -358,6 +358,52 @@ describe("SecretManager provider checks", () => {
     expect(result.error?.code).toBe("PROVIDER_UNAVAILABLE");
   });
 
+  it("checkProvider passes the check's details on as plain, redacted fields, and nothing else", async () => {
+    const secret = "s3cr3t-value-of-the-details";
+    const provider = new MemoryProvider();
+    let answer: unknown;
+    provider.check = async () => answer as undefined;
+    const manager = new SecretManager({ provider });
+    await manager.setSecret("KNOWN", secret);
+    expect(await manager.getSecret("KNOWN")).toBe(secret);
+    const details = (given: unknown) => {
+      answer = { details: given };
+      return manager.checkProvider().then((result) => {
+        expect(result.ok).toBe(true);
+        return result.details;
+      });
+    };
+    expect(await details({ file: "/app/.env", exists: true, versions: 3 })).toEqual({
+      file: "/app/.env",
+      exists: true,
+      versions: 3,
+    });
+    const hostile = JSON.parse(
+      `{"__proto__": "p", "token": "${secret}", "nested": {"value": "${secret}"}, "list": ["${secret}"], "n": 1e999, "line": "a\\nb"}`,
+    ) as unknown;
+    const cleaned = await details(hostile);
+    expect(cleaned).toEqual(JSON.parse('{"__proto__": "p", "token": "[REDACTED]", "line": "a b"}'));
+    expect(Object.getPrototypeOf(cleaned)).toBe(Object.prototype);
+    expect(await details("not an object")).toBeUndefined();
+    expect(
+      Object.keys(
+        (await details(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i])))) ?? {},
+      ),
+    ).toHaveLength(32);
+  });
+
+  it("listSecrets refuses a list that is not of strings", async () => {
+    const provider = new MemoryProvider();
+    const manager = new SecretManager({ provider });
+    for (const answer of [[3, "B"], ["A", null], "A,B", undefined]) {
+      provider.list = async () => answer as string[];
+      await expect(manager.listSecrets()).rejects.toMatchObject({
+        code: "PROVIDER_INVALID",
+        message: "Secret provider 'memory' is not a valid provider: list() must return an array of strings",
+      });
+    }
+  });
+
   it("checkProvider passes the check's warnings on as bounded, redacted lines, and nothing else", async () => {
     const secret = "s3cr3t-value-of-the-check";
     const answers: unknown[] = [
