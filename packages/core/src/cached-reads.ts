@@ -6,7 +6,7 @@
 import type { CacheEntry } from "./cache.js";
 import { mapConcurrent } from "./concurrency.js";
 import type { SecretProvider, SecretRecord } from "./contract.js";
-import { checkAnswerMap, checkRecord } from "./contract-check.js";
+import { checkAnswerMap, ownRecord } from "./contract-check.js";
 import { readDirect, readManyDirect } from "./direct-reads.js";
 import type { SecretError } from "./errors.js";
 import type { Operation } from "./instrumentation.js";
@@ -149,8 +149,8 @@ export class CachedReads {
       try {
         const provider = await providerOf(this.#parts);
         providerName = provider.name;
-        const record = await deadline.run("get", name, (signal) => provider.get(name, { signal }));
-        checkRecord(record, provider.name, name);
+        const answer: unknown = await deadline.run("get", name, (signal) => provider.get(name, { signal }));
+        const record = ownRecord(answer, provider.name, name);
         if (record) registerSecretValue(record.value);
         cache.store(name, record, generation);
         ops.record("get", name, record ? "success" : "missing", started);
@@ -190,14 +190,18 @@ export class CachedReads {
           `get_many of ${label}`,
         );
         checkAnswerMap(found, provider.name, "getMany");
+        // Only the names asked for, each as core's own copy.
+        const records = new Map<string, SecretRecord>();
         names.forEach((name, i) => {
-          const record: unknown = found.get(name);
-          checkRecord(record, provider.name, name);
-          if (record) registerSecretValue(record.value);
+          const record = ownRecord(found.get(name), provider.name, name);
+          if (record) {
+            registerSecretValue(record.value);
+            records.set(name, record);
+          }
           cache.store(name, record, generations[i] ?? 0);
         });
         ops.record("get_many", label, "success", started);
-        return found as Map<string, SecretRecord>;
+        return records;
       } catch (error) {
         const wrapped = wrapError(error, provider.name, "get_many");
         ops.fail("get_many", label, wrapped, started);

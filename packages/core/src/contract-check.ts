@@ -39,18 +39,70 @@ export function checkProviderShape(provider: unknown, label: string): asserts pr
     });
 }
 
-/** What `get` (or one entry of `getMany`) answered: `{ value: string }` or `undefined`. */
-export function checkRecord(
-  record: unknown,
-  provider: string,
-  name: string,
-): asserts record is SecretRecord | undefined {
-  if (record === undefined) return;
-  if (typeof record !== "object" || record === null || typeof (record as SecretRecord).value !== "string")
+/**
+ * What `get` (or one entry of `getMany`) answered, `{ value: string }` or
+ * `undefined`, as core's own frozen copy: each field read once, so a provider
+ * that changes its object later (or answers with getters) cannot change what
+ * core checked, remembered for redaction and cached. Only the documented
+ * fields of their documented types are kept.
+ */
+export function ownRecord(record: unknown, provider: string, name: string): SecretRecord | undefined {
+  if (record === undefined) return undefined;
+  const value = typeof record === "object" && record !== null ? (record as SecretRecord).value : undefined;
+  if (typeof value !== "string")
     throw new ProviderInvalidError(undefined, {
       provider,
       reason: `get('${name}') must return { value: string } or undefined`,
     });
+  const given = record as SecretRecord;
+  const out: { -readonly [K in keyof SecretRecord]: SecretRecord[K] } = { value };
+  const versionField = Object.getOwnPropertyDescriptor(given, "version");
+  if (versionField?.get !== undefined) {
+    // A version computed when first read (the env provider's HMAC tags) stays so: read once, on demand.
+    const read = versionField.get;
+    let version: string | undefined;
+    let known = false;
+    Object.defineProperty(out, "version", {
+      enumerable: true,
+      get() {
+        if (!known) {
+          known = true;
+          try {
+            const computed: unknown = read.call(record);
+            if (typeof computed === "string") version = computed;
+          } catch {
+            // A version that cannot be computed is no version.
+          }
+        }
+        return version;
+      },
+    });
+  } else {
+    const version: unknown = given.version;
+    if (typeof version === "string") out.version = version;
+  }
+  const createdAt = ownDate(given.createdAt);
+  if (createdAt !== undefined) out.createdAt = createdAt;
+  const updatedAt = ownDate(given.updatedAt);
+  if (updatedAt !== undefined) out.updatedAt = updatedAt;
+  const metadata = ownMetadata(given.metadata);
+  if (metadata !== undefined) out.metadata = metadata;
+  return Object.freeze(out);
+}
+
+function ownDate(date: unknown): Date | undefined {
+  return date instanceof Date ? new Date(date.getTime()) : undefined;
+}
+
+/** String entries only, as own fields of a null-prototype object (a key `__proto__` stays a key). */
+function ownMetadata(metadata: unknown): Readonly<Record<string, string>> | undefined {
+  if (typeof metadata !== "object" || metadata === null) return undefined;
+  const out: Record<string, string> = Object.create(null);
+  for (const key of Object.keys(metadata)) {
+    const value: unknown = (metadata as Record<string, unknown>)[key];
+    if (typeof value === "string") out[key] = value;
+  }
+  return Object.freeze(out);
 }
 
 /** What `getMany` or `setMany` answered must be a Map. */

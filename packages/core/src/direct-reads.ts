@@ -4,7 +4,7 @@
  */
 import { mapConcurrent } from "./concurrency.js";
 import type { ReadOptions, SecretRecord } from "./contract.js";
-import { checkAnswerMap, checkRecord } from "./contract-check.js";
+import { checkAnswerMap, ownRecord } from "./contract-check.js";
 import { NotSupportedError } from "./errors.js";
 import { type ManagerParts, providerOf } from "./manager-parts.js";
 import { registerSecretValue } from "./redact.js";
@@ -31,10 +31,10 @@ export async function readDirect(
       const read: ReadOptions = {};
       if (version !== undefined) read.version = version;
       if (options.metadata === true) read.metadata = true;
-      const record = await parts.deadline.run("get", name, (signal) =>
+      const answer: unknown = await parts.deadline.run("get", name, (signal) =>
         provider.get(name, { ...read, signal }),
       );
-      checkRecord(record, provider.name, name);
+      const record = ownRecord(answer, provider.name, name);
       if (record) registerSecretValue(record.value);
       return record;
     },
@@ -79,8 +79,7 @@ export async function readManyDirect(
     );
     checkAnswerMap(found, provider.name, "getMany");
     for (const name of names) {
-      const record: unknown = found.get(name);
-      checkRecord(record, provider.name, name);
+      const record = ownRecord(found.get(name), provider.name, name);
       if (record) {
         registerSecretValue(record.value);
         out.set(name, record);

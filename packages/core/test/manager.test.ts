@@ -348,6 +348,82 @@ describe("SecretManager writes", () => {
   });
 });
 
+describe("SecretManager keeps its own copy of what a provider answers", () => {
+  it("a record changed by the provider afterwards, or answering through getters, never changes what is served", async () => {
+    const answered: Array<Record<string, unknown>> = [];
+    let reads = 0;
+    const provider = new MemoryProvider();
+    provider.get = async (name: string) => {
+      const record: Record<string, unknown> = {
+        get value() {
+          reads++;
+          return reads === 1 ? `value-of-${name}` : 42;
+        },
+        version: "7",
+        body: "raw backend answer",
+        metadata: JSON.parse('{"__proto__": "kept", "rotatedAt": "2024-01-01", "n": 3}') as unknown,
+      };
+      answered.push(record);
+      return record as never;
+    };
+    provider.getMany = async (names: readonly string[]) => {
+      const out = new Map<string, { value: string }>();
+      for (const name of names) {
+        const record = { value: `batch-${name}` };
+        answered.push(record);
+        out.set(name, record);
+      }
+      return out as never;
+    };
+    const manager = new SecretManager({ provider });
+    expect(await manager.getSecret("A")).toBe("value-of-A");
+    expect([...(await manager.getSecrets(["B", "C"]))]).toEqual([
+      ["B", "batch-B"],
+      ["C", "batch-C"],
+    ]);
+    for (const record of answered) Object.defineProperty(record, "value", { value: { not: "a string" } });
+    expect(await manager.getSecret("A")).toBe("value-of-A");
+    expect(await manager.getSecret("B")).toBe("batch-B");
+    expect(reads).toBe(1);
+
+    reads = 0;
+    const record = await manager.getSecretRecord("D", { metadata: true });
+    expect(record).toEqual({
+      value: "value-of-D",
+      version: "7",
+      metadata: JSON.parse('{"__proto__": "kept", "rotatedAt": "2024-01-01"}'),
+    });
+    expect(Object.isFrozen(record)).toBe(true);
+    expect(Object.getPrototypeOf(record?.metadata)).toBeNull();
+    const cached = await manager.getSecretRecord("A");
+    expect(Object.isFrozen(cached)).toBe(true);
+    expect(() => {
+      (cached as { value: string }).value = "changed by a caller";
+    }).toThrow(TypeError);
+    expect(await manager.getSecret("A")).toBe("value-of-A");
+  });
+
+  it("a version the provider computes when first read is still computed only when asked for", async () => {
+    let computed = 0;
+    const provider = new MemoryProvider();
+    provider.get = async () =>
+      ({
+        value: "lazy-version-value",
+        get version() {
+          computed++;
+          return "v-lazy";
+        },
+      }) as never;
+    const manager = new SecretManager({ provider });
+    expect(await manager.getSecret("A")).toBe("lazy-version-value");
+    expect(computed).toBe(0);
+    const record = await manager.getSecretRecord("A");
+    expect(record?.version).toBe("v-lazy");
+    expect(record?.version).toBe("v-lazy");
+    expect(computed).toBe(1);
+  });
+});
+
 describe("SecretManager provider checks", () => {
   it("checkProvider never throws and reports the error", async () => {
     const { manager, provider } = setup();
