@@ -1,4 +1,4 @@
-import { assertValidSecretName } from "@org/secrets-core/provider";
+import { assertValidSecretName, isCodeLoadingVariable } from "@org/secrets-core/provider";
 import { UsageError } from "./usage-error.js";
 
 /**
@@ -18,4 +18,32 @@ export function parseNameList(value: unknown, option: string, command: string): 
 export function nameList(names: readonly string[]): string {
   const quoted = names.map((name) => `'${name}'`);
   return quoted.length <= 1 ? (quoted[0] ?? "") : `${quoted.slice(0, -1).join(", ")} and ${quoted.at(-1)}`;
+}
+
+/**
+ * What `--all` adds to the declared names: every other name the provider
+ * lists, in its order, except those that make a program load code (core's
+ * isCodeLoadingVariable: `LD_PRELOAD`, `NODE_OPTIONS`, `PATH`, ...). Whoever
+ * can write a secret is not thereby allowed to run code where the secrets are
+ * used: such a name is passed on only when declared or named with `--only`,
+ * and the ones left out are named in a warning.
+ */
+export function listedExtras(
+  listed: readonly string[],
+  declared: readonly string[],
+  warn: (message: string) => void,
+  toPass: string,
+): string[] {
+  const known = new Set(declared);
+  const extras: string[] = [];
+  const held: string[] = [];
+  for (const name of new Set(listed))
+    if (!known.has(name)) (isCodeLoadingVariable(name) ? held : extras).push(name);
+  if (held.length > 0) {
+    const one = held.length === 1;
+    warn(
+      `left out ${nameList(held)}: listed by the provider but not declared in the manifest, and ${one ? "such a variable makes" : "such variables make"} programs load or run code (${toPass})`,
+    );
+  }
+  return extras;
 }

@@ -105,6 +105,51 @@ describe("secrets run: environment and exit codes", () => {
     expect((await secrets(["run", "--all", "--only", "OTHER", "--", "true"])).code).toBe(2);
   });
 
+  it("--all leaves out listed names that make a program load code, unless declared or named with --only", async () => {
+    // What a writer of the store could list: each would run code in the command (`path` as Windows reads PATH).
+    writeFileSync(
+      path.join(dir, ".env"),
+      [
+        "APP_TOKEN=from-file",
+        "OTHER=other-from-file",
+        "NODE_OPTIONS=--title=listed-options",
+        "LD_PRELOAD=/nonexistent/listed-preload.so",
+        "path=/nonexistent/listed-path",
+        "BASH_ENV=/nonexistent/listed-rc",
+        "",
+      ].join("\n"),
+    );
+    const held = ["NODE_OPTIONS", "LD_PRELOAD", "path", "BASH_ENV"] as const;
+    const all = await secrets(["run", "--all", "--", ...printEnv("APP_TOKEN", "OTHER", ...held)]);
+    expect(all.code, all.stderr).toBe(0);
+    expect(JSON.parse(all.stdout)).toEqual(["from-file", "other-from-file", null, null, null, null]);
+    expect(all.stderr.trim().split("\n")).toHaveLength(1);
+    expect(all.stderr).toMatch(
+      /^Warning: left out .*listed by the provider but not declared in the manifest/,
+    );
+    for (const name of held) expect(all.stderr).toContain(`'${name}'`);
+    // No value is named in the warning.
+    expect(all.stderr).not.toMatch(/listed-(options|preload|path|rc)/);
+
+    // Named on purpose, it is passed on.
+    const only = await secrets(["run", "--only", "NODE_OPTIONS", "--", ...printEnv("NODE_OPTIONS")]);
+    expect(only.stderr).toBe("");
+    expect(JSON.parse(only.stdout)).toEqual(["--title=listed-options"]);
+
+    // Declared in the manifest, it is the project's choice: --all passes it without a warning about it.
+    writeFileSync(path.join(dir, "secrets.yaml"), "version: 1\nsecrets:\n  BASH_ENV:\n    required: true\n");
+    const declared = await secrets(["run", "--all", "--", ...printEnv("BASH_ENV", "NODE_OPTIONS")]);
+    expect(JSON.parse(declared.stdout)).toEqual(["/nonexistent/listed-rc", null]);
+    expect(declared.stderr).not.toContain("BASH_ENV");
+
+    // export --all leaves out the same names, in every format.
+    const exported = await secrets(["export", "--format", "json", "--all"]);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(exported.stdout)).sort()).toEqual(["APP_TOKEN", "BASH_ENV", "OTHER"]);
+    expect(exported.stderr).toMatch(
+      /^Warning: left out .*'LD_PRELOAD'.*declare them in the manifest to export them/,
+    );
+  });
   it("ends with the command's own exit code", async () => {
     for (const code of [0, 1, 3, 42, 255]) {
       const result = await secrets(["run", "--", node, "-e", `process.exit(${code})`]);

@@ -32,3 +32,70 @@ export function assertValidSecretName(name: unknown): asserts name is string {
         "use letters, digits and underscores, starting with a letter or underscore (for example DATABASE_URL)",
     });
 }
+
+/**
+ * Environment variables through which a dynamic loader, a shell or a language
+ * runtime loads or runs code, or finds the programs it runs: whoever sets one
+ * in a program's environment runs code as that program. Compared in upper
+ * case, as Windows reads environment names.
+ */
+const CODE_LOADING_NAMES: ReadonlySet<string> = new Set([
+  // Shells
+  "PATH",
+  "BASH_ENV",
+  "ENV",
+  "PROMPT_COMMAND",
+  "PS4",
+  "SHELLOPTS",
+  "BASHOPTS",
+  "IFS",
+  "ZDOTDIR",
+  // Language runtimes
+  "NODE_OPTIONS",
+  "NODE_PATH",
+  "PYTHONPATH",
+  "PYTHONHOME",
+  "PYTHONSTARTUP",
+  "PYTHONWARNINGS",
+  "PYTHONBREAKPOINT",
+  "PERL5OPT",
+  "PERL5LIB",
+  "PERLLIB",
+  "PERL5DB",
+  "RUBYOPT",
+  "RUBYLIB",
+  "JAVA_TOOL_OPTIONS",
+  "_JAVA_OPTIONS",
+  "JDK_JAVA_OPTIONS",
+  "CLASSPATH",
+  // Programs that other programs start
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "GIT_EXEC_PATH",
+  "GIT_ASKPASS",
+  "SSH_ASKPASS",
+  "EDITOR",
+  "VISUAL",
+  "PAGER",
+  "LESSOPEN",
+  "LESSCLOSE",
+  // The C library: character-set modules and message catalogues it loads
+  "GCONV_PATH",
+  "GETCONF_DIR",
+  "LOCPATH",
+  "NLSPATH",
+]);
+
+/** Prefixes of such variables: the dynamic loaders' (`LD_PRELOAD`, `DYLD_INSERT_LIBRARIES`) and Git's configuration. */
+const CODE_LOADING_PREFIXES = ["LD_", "DYLD_", "GIT_CONFIG_"] as const;
+
+/**
+ * Whether the environment variable `name` makes a program load or run code
+ * (`LD_PRELOAD`, `NODE_OPTIONS`, `PATH`, `BASH_ENV`, ...): a secret of that
+ * name is passed into an environment only when the project asked for it by
+ * name, never because a provider listed it.
+ */
+export function isCodeLoadingVariable(name: string): boolean {
+  const upper = name.toUpperCase();
+  return CODE_LOADING_NAMES.has(upper) || CODE_LOADING_PREFIXES.some((prefix) => upper.startsWith(prefix));
+}

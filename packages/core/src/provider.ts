@@ -90,7 +90,12 @@ export {
 } from "./fs-calls.js";
 export { type DescribeFsErrorOptions, describeFsError, fsErrorCode } from "./fs-errors.js";
 export { type LogFields, type Logger, type LogLevel, silentLogger } from "./logger.js";
-export { assertValidSecretName, isValidSecretName, MAX_SECRET_NAME_LENGTH } from "./names.js";
+export {
+  assertValidSecretName,
+  isCodeLoadingVariable,
+  isValidSecretName,
+  MAX_SECRET_NAME_LENGTH,
+} from "./names.js";
 export { sanitizeError, type WrapErrorOptions, wrapError } from "./provider-error.js";
 export { REDACTED, redact, registerSecretValue } from "./redact.js";
 export { isWholeBackendFailure } from "./settled-reads.js";

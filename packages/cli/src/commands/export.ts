@@ -7,12 +7,14 @@ import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
 import { readAll } from "../read-all.js";
 import { isSameFile } from "../same-file.js";
+import { listedExtras } from "../secret-names.js";
 import { UsageError } from "../usage-error.js";
 
 /**
  * `secrets export --format F [--output FILE] [--all]`: the manifest's secrets
  * that exist, in manifest order, then (with `--all`) every other secret the
- * provider lists, sorted. To stdout, or atomically to FILE with mode 0600.
+ * provider lists, sorted (but for names that make a program load code: see
+ * listedExtras). To stdout, or atomically to FILE with mode 0600.
  */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const format = args.format as ExportFormat; // checked in rules.ts
@@ -23,7 +25,14 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
 
   const declared = manifest.secrets.map((s) => s.name);
   const extra =
-    args.all === true ? (await manager.listSecrets()).filter((name) => !declared.includes(name)) : [];
+    args.all === true
+      ? listedExtras(
+          await manager.listSecrets(),
+          declared,
+          (message) => context.out.warn(message),
+          "declare them in the manifest to export them",
+        )
+      : [];
   const names = [...declared, ...extra];
   const { found, failed } = await readAll(manager, names);
   if (failed.size > 0) {

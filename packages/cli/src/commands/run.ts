@@ -4,7 +4,7 @@ import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode, exitCodeForChild } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
 import { oneLine } from "../output.js";
-import { nameList, parseNameList } from "../secret-names.js";
+import { listedExtras, nameList, parseNameList } from "../secret-names.js";
 import { UsageError } from "../usage-error.js";
 
 export const RUN_USAGE = "run [--all | --only NAMES] [--allow-missing] [--no-override] -- COMMAND [ARGS...]";
@@ -16,7 +16,8 @@ export const RUN_USAGE = "run [--all | --only NAMES] [--allow-missing] [--no-ove
  * code (128 + N when it dies of signal N).
  *
  * Which secrets: the manifest's (default), `--only` these, or `--all` (the
- * manifest's and every other the provider lists). A required one that is
+ * manifest's and every other the provider lists, except names that make a
+ * program load code, such as `LD_PRELOAD` or `NODE_OPTIONS`: see listedExtras). A required one that is
  * missing stops the run before COMMAND starts (exit 1), unless
  * `--allow-missing`; with `--only`, every named secret is required.
  *
@@ -116,7 +117,18 @@ async function selectNames(
   const required = manifest.secrets.filter((s) => s.required).map((s) => s.name);
   if (args.all !== true) return { names: declared, required };
   const listed = await manager.listSecrets();
-  return { names: [...new Set([...declared, ...listed])], required };
+  return {
+    names: [
+      ...declared,
+      ...listedExtras(
+        listed,
+        declared,
+        (message) => context.out.warn(message),
+        "declare them or name them with --only to pass them on",
+      ),
+    ],
+    required,
+  };
 }
 
 /** The name of the largest value passed on (by UTF-8 bytes); never the value. */
