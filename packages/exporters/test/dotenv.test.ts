@@ -173,6 +173,10 @@ describe("parseDotenv", () => {
       "é",
       "😀",
       "\u2028",
+      "\u2029",
+      "\ufeff",
+      "\n\n",
+      "  \n  ",
       "__proto__",
       "# note",
       "==",
@@ -555,6 +559,35 @@ describe("names that are properties of Object.prototype", () => {
     expect(() => doc.set("__proto__", "v")).toThrow(InvalidSecretNameError);
     expect(doc.toString()).toBe("__proto__=x\n");
     expect(Object.getPrototypeOf({})).toBe(Object.prototype);
+  });
+});
+
+describe("hostile layouts", () => {
+  // Each line start in a run of blank lines used to rescan the rest of the run: a file of
+  // 100,000 blank lines took a minute to read. Within the test's time limit only when linear.
+  it.each([
+    ["blank lines", "\n", "# the end"],
+    ["lines of spaces", "  \n", "!"],
+    ["CRLF blank lines", "\r\n", "#"],
+    ["line separators", "\u2028", "#"],
+  ])("reads 200,000 %s followed by a line that is no assignment, as dotenv does", (_label, line, last) => {
+    const text = `${line.repeat(200_000)}${last}\nA=1\n# note\n${line.repeat(200_000)}${last}\nB=2\n`;
+    expect(Object.fromEntries(parseDotenv(text))).toEqual({ A: "1", B: "2" });
+    const document = DotenvDocument.parse(text);
+    document.set("C", "3");
+    expect(document.get("C")).toBe("3");
+    expect(document.toString().startsWith(text)).toBe(true);
+  });
+
+  it("agrees with dotenv on blank runs between assignments and comments", () => {
+    for (const text of [
+      "\n\n\nA=1\n\n\n# c\n\n\nB=2\n\n",
+      "  \n\t\nA=1  \n  \n#\n  B=2",
+      "A='x\n\n\n#\n'\n\nB=2",
+      "\u2028A=1\u2029\u2029B=2\u2028#",
+      "\ufeffA=1\n\ufeff\nB=2",
+    ])
+      expectSameAsDotenv(text);
   });
 });
 

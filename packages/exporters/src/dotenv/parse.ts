@@ -25,15 +25,16 @@
 import { SecretConfigError } from "@org/secrets-core/provider";
 
 /**
- * One assignment. The capture groups are: 1 `export ` prefix, 2 key,
- * 3 separator, 4 raw value. Written to match `dotenv`'s grammar exactly,
- * including how the regular expression engine backtracks: a quoted value
- * ends at the last closing quote (up to the first unescaped one) that is
- * followed only by whitespace or a comment on its line, else the value is
- * read as bare text.
+ * One assignment, from its first character on: `dotenv`'s expression is this
+ * one preceded by `^\s*` (multiline). The capture groups are: 1 `export `
+ * prefix, 2 key, 3 separator, 4 raw value. Written to match `dotenv`'s
+ * grammar exactly, including how the regular expression engine backtracks: a
+ * quoted value ends at the last closing quote (up to the first unescaped one)
+ * that is followed only by whitespace or a comment on its line, else the value
+ * is read as bare text. Sticky: `scan` says where each attempt starts.
  */
 const STATEMENT =
-  /^\s*(export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/gm;
+  /(export\s+)?([\w.-]+)(\s*=\s*?|:\s+?)(\s*'(?:\\'|[^'])*'|\s*"(?:\\"|[^"])*"|\s*`(?:\\`|[^`])*`|[^#\r\n]+)?\s*(?:#.*)?$/my;
 
 /** How `dotenv` removes the quotes around a value (note the multiline flag: `\u2028` starts a line too). */
 const SURROUNDING_QUOTES = /^(['"`])([\s\S]*)\1$/gm;
@@ -86,17 +87,36 @@ export interface Statement {
   exported: boolean;
 }
 
+/**
+ * Every assignment, as `dotenv`'s global multiline expression finds them, in
+ * time linear in the text (the expression itself, run over the whole text,
+ * takes time quadratic in a run of blank lines: each line start in it scans
+ * the rest of the run). An attempt at a line start skips the whitespace there,
+ * line breaks included, and matches from the first other character, so every
+ * line start before that character gives the same attempt: one is made, and
+ * after a failure the search resumes at the next line start past it.
+ */
 export function scan(text: string): Statement[] {
   const statements: Statement[] = [];
   const pattern = new RegExp(STATEMENT.source, STATEMENT.flags);
   // `replace` starts a global expression from the beginning each time: one serves every value.
   const quotes = new RegExp(SURROUNDING_QUOTES.source, SURROUNDING_QUOTES.flags);
-  for (let match = pattern.exec(text); match !== null; match = pattern.exec(text)) {
-    // The groups follow one another from the end of the leading whitespace: their offsets are
-    // counted from their lengths (cheaper than asking the expression for indices).
+  let lineStart = 0;
+  while (lineStart < text.length) {
+    const start = skipSpace(text, lineStart);
+    if (start === text.length) break;
+    pattern.lastIndex = start;
+    const match = pattern.exec(text);
+    if (match === null) {
+      lineStart = nextLineStart(text, start);
+      continue;
+    }
+    const end = pattern.lastIndex;
+    lineStart = end === 0 || isLineBreak(text.charCodeAt(end - 1)) ? end : nextLineStart(text, end);
+    // The groups follow one another from `start`: their offsets are counted from their lengths
+    // (cheaper than asking the expression for indices).
     const exportPrefix = match[1];
     const key = match[2] as string;
-    const start = match.index + leadingSpace(match[0]);
     const keyStart = start + (exportPrefix?.length ?? 0);
     const separatorEnd = keyStart + key.length + (match[3] as string).length;
     const raw = match[4];
@@ -106,7 +126,7 @@ export function scan(text: string): Statement[] {
     if (raw !== undefined) {
       value = raw.trim();
       if (value !== "") {
-        valueStart = separatorEnd + leadingSpace(raw);
+        valueStart = separatorEnd + skipSpace(raw, 0);
         valueEnd = valueStart + value.length;
       }
       const firstChar = value[0];
@@ -127,11 +147,23 @@ export function scan(text: string): Statement[] {
   return statements;
 }
 
-/** How many characters `text` starts with that are whitespace, as `\s` and `trim` count it. */
-function leadingSpace(text: string): number {
-  let i = 0;
+/** The offset of the first character at or after `from` that is not whitespace, as `\s` and `trim` count it. */
+function skipSpace(text: string, from: number): number {
+  let i = from;
   while (i < text.length && isSpace(text.charCodeAt(i))) i++;
   return i;
+}
+
+/** A line terminator, where `^` matches after it in a multiline expression. */
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** The first line start after `from` (the text's length when there is none). */
+function nextLineStart(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && !isLineBreak(text.charCodeAt(i))) i++;
+  return i + 1;
 }
 
 function isSpace(c: number): boolean {
