@@ -9,8 +9,8 @@ const osSignals = constants.signals;
  * | code | meaning |
  * |---|---|
  * | 0 | success; `health`: healthy (or degraded without `--strict`) |
- * | 1 | the operation failed: provider error, unhealthy, a required secret missing, a conflict, not supported; stdout could not be written (ENOSPC, EIO: see run.ts) |
- * | 2 | usage or input error: bad arguments, unknown format, invalid name, malformed manifest, unknown provider, invalid configuration |
+ * | 1 | the operation failed: provider error, unhealthy, a required secret missing, a conflict, not supported; stdout could not be written (ENOSPC, EIO: see run.ts); a file the file system refused to write (no space, read-only, permission: core's codes other than `INVALID_CONFIG`) |
+ * | 2 | usage or input error: bad arguments, unknown format, invalid name, malformed manifest, unknown provider, invalid configuration, a path that cannot name a file to write |
  * | 3 | `health --strict` only: degraded |
  * | 4 | not found: `get` / `delete` of a secret that does not exist |
  * | 126 | `run`: the command exists but cannot be executed (as shells report it) |

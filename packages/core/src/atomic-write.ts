@@ -4,7 +4,7 @@
  */
 import { constants, promises as fs, type Stats } from "node:fs";
 import path from "node:path";
-import { SecretError } from "./errors.js";
+import { SecretError, type SecretErrorCode } from "./errors.js";
 import { fileTypeOf } from "./fs-calls.js";
 import { describeFsError, fsErrorCode } from "./fs-errors.js";
 import { removeLeftovers, tempName } from "./leftovers.js";
@@ -206,17 +206,36 @@ function notARegularFile(file: string, start: string, found: string, type: strin
   return new SecretError(`Cannot write ${file}: ${what}, not a regular file`, { code: "INVALID_CONFIG" });
 }
 
-/** A one-line error naming the file the caller asked for (not our temporary file). */
+/** Codes that say the path given cannot name a file to write: an input error, as a directory or device there is. */
+const PATH_CODES: readonly string[] = ["ENOTDIR", "EISDIR", "ELOOP", "ENAMETOOLONG"];
+
+/**
+ * A one-line error naming the file the caller asked for (not our temporary
+ * file). Its code says whose the failure is: a path that cannot name a file to
+ * write is `INVALID_CONFIG` (the caller's input); permission refused is
+ * `ACCESS_DENIED`; any other refusal of the file system (no space left, a
+ * read-only file system, an I/O error) is `PROVIDER_UNAVAILABLE`, or
+ * `PROVIDER_ERROR` for a code without words, as the env provider words its own.
+ */
 function fileWriteError(error: unknown, file: string, dir: string, dirExists: boolean): unknown {
   if (error instanceof SecretError) return error;
-  const reason =
-    fsErrorCode(error) === "ENOENT"
+  const code = fsErrorCode(error);
+  if (code === undefined) return error;
+  const words =
+    code === "ENOENT"
       ? dirExists
         ? "its temporary file was removed while it was being written (another writer judged it left over)"
         : `the directory ${dir} does not exist`
       : describeFsError(error);
-  if (reason === undefined) return error;
-  return new SecretError(`Cannot write ${file}: ${reason}`, { code: "INVALID_CONFIG", cause: error });
+  const secretCode: SecretErrorCode =
+    (code === "ENOENT" && !dirExists) || PATH_CODES.includes(code)
+      ? "INVALID_CONFIG"
+      : code === "EACCES" || code === "EPERM"
+        ? "ACCESS_DENIED"
+        : words === undefined
+          ? "PROVIDER_ERROR"
+          : "PROVIDER_UNAVAILABLE";
+  return new SecretError(`Cannot write ${file}: ${words ?? code}`, { code: secretCode, cause: error });
 }
 
 /** Flush the directory through `handle` (opened beforehand), and close it. */

@@ -84,6 +84,29 @@ describe("writeSecretFile", () => {
     );
   });
 
+  it("says whose a failure is by its code: the file system's, or the path given", async () => {
+    const readOnly = path.join(dir, "read-only");
+    mkdirSync(readOnly);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "ro,size=16k", "tmpfs", readOnly]);
+    try {
+      const refused = await writeSecretFile(path.join(readOnly, "a.env"), "X=1\n").catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(SecretError);
+      expect((refused as SecretError).code).toBe("PROVIDER_UNAVAILABLE");
+      expect((refused as Error).message).toBe(
+        `Cannot write ${path.join(readOnly, "a.env")}: the file system is read-only`,
+      );
+    } finally {
+      execFileSync("umount", [readOnly]);
+    }
+    const missing = await writeSecretFile(path.join(dir, "none", "a.env"), "X=1\n").catch((e: unknown) => e);
+    expect((missing as SecretError).code).toBe("INVALID_CONFIG");
+    writeFileSync(path.join(dir, "plain"), "");
+    const throughFile = await writeSecretFile(path.join(dir, "plain", "b.env"), "X=1\n").catch(
+      (e: unknown) => e,
+    );
+    expect((throughFile as SecretError).code).toBe("INVALID_CONFIG");
+  });
+
   it("leaves the old file intact and no temporary file when the rename fails", async () => {
     const target = path.join(dir, "is-a-directory");
     mkdirSync(path.join(target, "child"), { recursive: true });

@@ -12,7 +12,7 @@ import {
 import { PROVIDER } from "./options.js";
 
 /** The codes this provider words; the others are shown as the code itself. */
-const WORDED = ["EACCES", "EPERM", "EISDIR", "ENOENT", "ENOTDIR", "EROFS"] as const;
+const WORDED = ["EACCES", "EPERM", "EISDIR", "ENOENT", "ENOTDIR", "ENOSPC", "EROFS"] as const;
 /** Where "the path" is always the `.env` file, so these are said of its directory. */
 const OWN_WORDS = {
   ENOENT: "its directory does not exist",
