@@ -12,6 +12,14 @@ export async function isSameFile(a: string, b: string): Promise<boolean> {
   return (await writtenFile(a)) === (await writtenFile(b));
 }
 
+/**
+ * The lock file a writer of `file` takes (core's `withFileLock` beside the
+ * file a write replaces, as the env provider locks its dotenv file).
+ */
+export async function lockFileOf(file: string): Promise<string> {
+  return `${await writtenFile(file)}.lock`;
+}
+
 async function writtenFile(file: string): Promise<string> {
   // What is there cannot be written (a directory, a device): the write itself says so.
   const target = await resolveWriteTarget(file).catch(() => path.resolve(file));

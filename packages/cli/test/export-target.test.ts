@@ -129,6 +129,31 @@ describe("export --output onto the provider's own file or the manifest", () => {
     expect(read("m.yaml")).toBe(MANIFEST);
   });
 
+  it("the lock file the provider's writers take, beside the file a write replaces, through links too", () => {
+    const ontoLock = (output: string, file: string) =>
+      `Error: Export refused: --output ${output} is the lock file of the env provider's dotenv file (${file}); writing there would break the lock that keeps its writers from overwriting one another: choose another file${HINT}`;
+    writeFileSync(path.join(dir, ".env"), STORE(), { mode: 0o600 });
+    expect(secrets(["export", "--format", "env", "--output", ".env.lock"])).toEqual({
+      code: 2,
+      stdout: "",
+      stderr: ontoLock(".env.lock", ".env.lock"),
+    });
+    symlinkSync(".env.lock", path.join(dir, "lock-link"));
+    expect(secrets(["export", "--format", "env", "--output", "lock-link"]).stderr).toBe(
+      ontoLock("lock-link", ".env.lock"),
+    );
+    expect(existsSync(path.join(dir, ".env.lock"))).toBe(false);
+    // A .env that is a link: its writers lock the file it names.
+    mkdirSync(path.join(dir, "shared"));
+    writeFileSync(path.join(dir, "shared", "real.env"), STORE(), { mode: 0o600 });
+    symlinkSync("shared/real.env", path.join(dir, "link.env"));
+    expect(
+      secrets(["export", "--format", "env", "-o", "shared/real.env.lock"], { SECRET_ENV_FILE: "link.env" }),
+    ).toEqual({ code: 2, stdout: "", stderr: ontoLock("shared/real.env.lock", "shared/real.env.lock") });
+    expect(existsSync(path.join(dir, "shared", "real.env.lock"))).toBe(false);
+    expect(read(".env")).toBe(STORE());
+  });
+
   it("an ordinary file is still written", () => {
     writeFileSync(path.join(dir, ".env"), STORE(), { mode: 0o600 });
     const result = secrets(["export", "--format", "env", "--output", "prod.env"]);

@@ -4,6 +4,7 @@ import { EXIT, type ExitCode } from "../exit-codes.js";
 import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
 import { type Palette, table } from "../output.js";
+import { refuseDotenvOnManifest } from "../own-files.js";
 import { readAll } from "../read-all.js";
 import { parseSideSettings } from "../side-config.js";
 
@@ -41,6 +42,8 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const dryRun = args.dryRun === true;
   const from = openSide(context, String(args.from), parseSideSettings(args.fromSet, "from-set"));
   const to = openSide(context, String(args.to), parseSideSettings(args.toSet, "to-set"));
+
+  await refuseDotenvOnManifest(to.manager, context, "copy");
 
   const named = ((args.names as ReadonlyArray<string | number> | undefined) ?? []).map(String);
   const explicit = named.length > 0 || args.all === true;

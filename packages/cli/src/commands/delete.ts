@@ -2,6 +2,7 @@ import { SecretNotFoundError } from "@org/secrets-core";
 import type { CommandContext } from "../context.js";
 import { EXIT, EXIT_DECLINED, type ExitCode } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
+import { refuseDotenvOnManifest } from "../own-files.js";
 import { confirm } from "../prompt.js";
 import { UsageError } from "../usage-error.js";
 
@@ -16,6 +17,7 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const notFound = () =>
     new SecretNotFoundError(`Secret '${name}' not found`, { secret: name, provider: manager.providerName });
 
+  await refuseDotenvOnManifest(manager, context, "delete");
   // Without a terminal there is no one to ask: deleting needs an explicit --yes.
   if (!context.io.stdinIsTTY && args.yes !== true)
     throw new UsageError(`Not deleting ${name}: without a terminal to confirm on, pass --yes`, {

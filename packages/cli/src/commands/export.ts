@@ -5,8 +5,9 @@ import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import { errorSummary } from "../json-error.js";
 import type { ParsedArgs } from "../options.js";
+import { dotenvFileOf, shownPath } from "../own-files.js";
 import { readAll } from "../read-all.js";
-import { isSameFile } from "../same-file.js";
+import { isSameFile, lockFileOf } from "../same-file.js";
 import { listedExtras } from "../secret-names.js";
 import { UsageError } from "../usage-error.js";
 
@@ -91,9 +92,10 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
 /**
  * `--output` must not be a file the run itself depends on: the env provider's
  * dotenv file (the export would replace every secret it holds, those outside
- * the manifest included) or the manifest. Compared as the files a write would
- * replace, so a link to either (dangling or not), or a path through a linked
- * directory, is refused too.
+ * the manifest included), the lock file its writers take (replacing it would
+ * let two writers in at once, and break the lock of one holding it now), or
+ * the manifest. Compared as the files a write would replace, so a link to any
+ * of them (dangling or not), or a path through a linked directory, is refused too.
  */
 async function refuseOwnFiles(
   output: string,
@@ -102,24 +104,30 @@ async function refuseOwnFiles(
 ): Promise<void> {
   const { cwd } = context.io;
   const target = path.resolve(cwd, output);
-  const shown = (file: string) => {
-    const relative = path.relative(cwd, file);
-    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : file;
-  };
-  const provider = (await context.manager().getProvider()) as { name?: unknown; path?: unknown };
-  // The env provider names its dotenv file (absolute) as `path`.
-  if (
-    typeof provider.path === "string" &&
-    path.isAbsolute(provider.path) &&
-    (await isSameFile(target, provider.path))
-  )
-    throw new UsageError(
-      `Export refused: --output ${output} is the ${typeof provider.name === "string" ? provider.name : "secret"} provider's own dotenv file (${shown(provider.path)}); writing there would replace the secrets it holds: choose another file`,
-      { command: "export", field: "output" },
+  const refuse = (what: string, consequence: string) =>
+    new UsageError(
+      `Export refused: --output ${output} is ${what}; writing there would ${consequence}: choose another file`,
+      {
+        command: "export",
+        field: "output",
+      },
     );
+  const provider = (await context.manager().getProvider()) as { name?: unknown };
+  const dotenv = dotenvFileOf(provider);
+  if (dotenv !== undefined) {
+    const owner = typeof provider.name === "string" ? provider.name : "secret";
+    if (await isSameFile(target, dotenv))
+      throw refuse(
+        `the ${owner} provider's own dotenv file (${shownPath(dotenv, cwd)})`,
+        "replace the secrets it holds",
+      );
+    const lock = await lockFileOf(dotenv);
+    if (await isSameFile(target, lock))
+      throw refuse(
+        `the lock file of the ${owner} provider's dotenv file (${shownPath(lock, cwd)})`,
+        "break the lock that keeps its writers from overwriting one another",
+      );
+  }
   if (manifestSource !== "built-in" && (await isSameFile(target, path.resolve(cwd, manifestSource))))
-    throw new UsageError(
-      `Export refused: --output ${output} is the manifest (${shown(path.resolve(cwd, manifestSource))}); writing there would replace it: choose another file`,
-      { command: "export", field: "output" },
-    );
+    throw refuse(`the manifest (${shownPath(path.resolve(cwd, manifestSource), cwd)})`, "replace it");
 }

@@ -1,6 +1,7 @@
 import type { CommandContext } from "../context.js";
 import { EXIT, type ExitCode } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
+import { refuseDotenvOnManifest } from "../own-files.js";
 import { readHidden } from "../prompt.js";
 import { DEFAULT_MAX_VALUE_BYTES, decodeValue, readStdin, readValueFile } from "../read-value.js";
 import { UsageError } from "../usage-error.js";
@@ -16,6 +17,7 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   const name = String(args.name);
   const manager = context.manager();
   const limit = maxValueBytes(await manager.getProvider());
+  await refuseDotenvOnManifest(manager, context, "set");
   const value = await readValue(name, args, context, limit);
   await manager.setSecret(name, value);
   if (context.global.json) context.out.printJson({ name, action: "set", provider: manager.providerName });
