@@ -31,6 +31,14 @@ export interface WriteSecretFileOptions {
    * (a caller's deadline) is then never stored after all.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Called once the new content is written and flushed, right before the
+   * rename: a caller that read the file first checks here that nothing changed
+   * it since (a program that does not take the lock, such as an editor). What
+   * it throws abandons the write: the temporary file is removed, the target is
+   * left as it was, and the write rejects with that error.
+   */
+  beforeReplace?: (() => Promise<void>) | undefined;
 }
 
 /** Default age after which another writer's leftover temporary file is removed: 15 minutes. */
@@ -86,6 +94,8 @@ export async function writeSecretFile(
     handle = undefined;
     await leftovers;
     // The last moment to give up: after the rename the write has happened.
+    signal?.throwIfAborted();
+    await options.beforeReplace?.();
     signal?.throwIfAborted();
     await fs.rename(tmp, target.path);
   } catch (error) {

@@ -107,6 +107,25 @@ describe("writeSecretFile", () => {
     expect((throughFile as SecretError).code).toBe("INVALID_CONFIG");
   });
 
+  it("beforeReplace runs once the new file is written, and what it throws abandons the write", async () => {
+    const target = path.join(dir, "checked.env");
+    writeFileSync(target, "OLD=1\n", { mode: 0o600 });
+    const seen: string[] = [];
+    const changed = new Error("changed meanwhile");
+    const error = await writeSecretFile(target, "NEW=1\n", {
+      beforeReplace: async () => {
+        seen.push(...readdirSync(dir).filter((f) => f.startsWith(".checked.env.") && f.endsWith(".tmp")));
+        throw changed;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBe(changed);
+    expect(seen).toHaveLength(1);
+    expect(readFileSync(target, "utf8")).toBe("OLD=1\n");
+    expect(readdirSync(dir).filter((f) => f.startsWith(".checked.env."))).toEqual([]);
+    await writeSecretFile(target, "NEW=1\n", { beforeReplace: async () => {} });
+    expect(readFileSync(target, "utf8")).toBe("NEW=1\n");
+  });
+
   it("leaves the old file intact and no temporary file when the rename fails", async () => {
     const target = path.join(dir, "is-a-directory");
     mkdirSync(path.join(target, "child"), { recursive: true });

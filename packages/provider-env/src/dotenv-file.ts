@@ -45,7 +45,7 @@ export class DotenvFile {
       stats = await fileCalls.statBigInt(this.path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
-        if (this.#cached?.key !== "missing") this.#cached = { key: "missing", document: this.parse("") };
+        if (this.#cached?.key !== MISSING) this.#cached = { key: MISSING, document: this.parse("") };
         return this.#cached.document;
       }
       throw fileError(error, "read", this.path);
@@ -60,7 +60,7 @@ export class DotenvFile {
   async #readCold(): Promise<DotenvDocument> {
     const found = await readRegularFile(this.path, this.maxFileBytes);
     if (found.kind === "missing") {
-      this.#cached = { key: "missing", document: this.parse("") };
+      this.#cached = { key: MISSING, document: this.parse("") };
       return this.#cached.document;
     }
     if (found.kind !== "read") throw this.#failure(this.path, found);
@@ -76,17 +76,33 @@ export class DotenvFile {
     this.#cached = undefined;
   }
 
-  /** The current text of `file`, which must be valid UTF-8: rewriting it otherwise would damage other lines. */
-  async readForWrite(file: string): Promise<string> {
-    const bytes = await this.#readBounded(file);
-    if (bytes === undefined) return "";
+  /**
+   * The current text of `file`, which must be valid UTF-8: rewriting it
+   * otherwise would damage other lines; and `state`, what identifies this
+   * version of the file (see `stateOf`).
+   */
+  async readForWrite(file: string): Promise<{ text: string; state: string }> {
+    const found = await readRegularFile(file, this.maxFileBytes);
+    if (found.kind === "missing") return { text: "", state: MISSING };
+    if (found.kind !== "read") throw this.#failure(file, found);
     try {
-      return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
+      const text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(found.bytes);
+      return { text, state: cacheKey(found.stats) };
     } catch (error) {
       throw new ProviderError(
         `Cannot write ${file}: it is not valid UTF-8, and rewriting it would damage other lines; convert it to UTF-8 first`,
         { provider: PROVIDER, cause: error },
       );
+    }
+  }
+
+  /** What identifies the version of `file` there now: a write, a replacement or a touch changes it. */
+  async stateOf(file: string): Promise<string> {
+    try {
+      return cacheKey(await fileCalls.statBigInt(file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return MISSING;
+      throw error;
     }
   }
 
@@ -132,18 +148,6 @@ export class DotenvFile {
     this.#logger.warn(warning, { provider: PROVIDER, file: this.path, mode: octalMode(mode) });
   }
 
-  /**
-   * The file's bytes, at most `maxFileBytes` of them (`undefined` when it does
-   * not exist). A larger file is refused with an error naming the file and the
-   * limit, before it is read into memory.
-   */
-  async #readBounded(file: string): Promise<Buffer | undefined> {
-    const found = await readRegularFile(file, this.maxFileBytes);
-    if (found.kind === "missing") return undefined;
-    if (found.kind !== "read") throw this.#failure(file, found);
-    return found.bytes;
-  }
-
   /** Why `readRegularFile` read nothing from an existing `file`, as the error to throw. */
   #failure(file: string, found: Exclude<RegularFileRead, { kind: "read" | "missing" }>): Error {
     switch (found.kind) {
@@ -158,6 +162,9 @@ export class DotenvFile {
     }
   }
 }
+
+/** The state of a file that does not exist. */
+const MISSING = "missing";
 
 /** What identifies one state of the file: a write, a replacement or a touch changes it. */
 function cacheKey(stats: BigIntStats): string {

@@ -322,6 +322,51 @@ describe("editing the file", () => {
   });
 });
 
+describe("a program that writes the file without the lock (an editor)", () => {
+  const statBigInt = fileCalls.statBigInt.bind(fileCalls);
+  /** Each of the next `times` checks before a rename first finds the file rewritten as `edits` gives it. */
+  function editorWritesBeforeCheck(file: string, times: number, edit: (n: number) => string): () => number {
+    let edits = 0;
+    vi.spyOn(fileCalls, "statBigInt").mockImplementation(async (target, ...rest) => {
+      if (target === file && edits < times) {
+        edits++;
+        // As editors save: a new file renamed over the old one.
+        writeFileSync(`${file}.editor`, edit(edits), { mode: 0o600 });
+        renameSync(`${file}.editor`, file);
+      }
+      return statBigInt(target, ...rest);
+    });
+    return () => edits;
+  }
+
+  it("keeps the editor's change when it lands while a write is in progress: the edit is made again on it", async () => {
+    const { provider, dir, file, read } = setup("# mine\nA=1\n");
+    const edits = editorWritesBeforeCheck(file, 1, () => "# mine\nA=1\nEDITOR=added\n");
+    await provider.set("B", "2");
+    expect(edits()).toBe(1);
+    expect(dotenvParse(read())).toEqual({ A: "1", EDITOR: "added", B: "2" });
+    expect(read().startsWith("# mine\nA=1\nEDITOR=added\n")).toBe(true);
+    expect(readdirSync(dir)).toEqual([".env"]);
+    // Deleting too.
+    editorWritesBeforeCheck(file, 1, () => `${read()}LATER=x\n`);
+    expect(await provider.delete("A")).toBe(true);
+    expect(dotenvParse(read())).toEqual({ EDITOR: "added", B: "2", LATER: "x" });
+  });
+
+  it("fails with CONFLICT, writing nothing, when the file changes under every attempt", async () => {
+    const { provider, dir, file, read } = setup("# mine\nA=1\n");
+    const edits = editorWritesBeforeCheck(file, 10, (n) => `# mine\nA=1\nEDITOR=${n}\n`);
+    const error = await failure(provider.setMany([{ name: "B", value: "2" }]));
+    expect(error.code).toBe("CONFLICT");
+    expect(error.message).toBe(
+      `Cannot write ${file}: another program changed it while it was being written, 3 times; nothing was written: try again`,
+    );
+    expect(edits()).toBe(3);
+    expect(read()).toBe("# mine\nA=1\nEDITOR=3\n");
+    expect(readdirSync(dir)).toEqual([".env"]);
+  });
+});
+
 describe("reading", () => {
   it("treats a missing file as empty and does not create it", async () => {
     const { provider, file } = setup();
