@@ -414,6 +414,18 @@ describe("DotenvDocument", () => {
     expect(dotenvParse(doc.toString())).toMatchObject({ API_KEY: "x y\nz", ADDED: "1" });
   });
 
+  it("keeps a byte-order mark first when an annotation is written above the first line", () => {
+    const doc = DotenvDocument.parse("\ufeffA=1\nB=2\n", { annotationPrefix: "secrets:" });
+    doc.set("A", "new", { annotation: "updated=now" });
+    expect(doc.toString()).toBe("\ufeff# secrets: updated=now\nA=new\nB=2\n");
+    expect(doc.annotation("A")).toBe("updated=now");
+    expect(dotenvParse(doc.toString())).toEqual({ A: "new", B: "2" });
+    doc.set("A", "newer", { annotation: "updated=later" });
+    expect(doc.toString()).toBe("\ufeff# secrets: updated=later\nA=newer\nB=2\n");
+    doc.set("A", "last", { annotation: null });
+    expect(doc.toString()).toBe("\ufeffA=last\nB=2\n");
+  });
+
   it("follows dotenv with duplicate keys: the last one counts, set leaves one, delete removes all", () => {
     const text = "A=first\nB=b\nA=second\n";
     const doc = DotenvDocument.parse(text);

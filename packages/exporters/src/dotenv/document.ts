@@ -14,6 +14,8 @@ import {
 import { assertDotenvKey, encodeValue } from "./format.js";
 import { assertLength, type DotenvParseOptions, type Statement } from "./parse.js";
 
+const BOM = "\ufeff";
+
 export interface DotenvDocumentOptions extends DotenvParseOptions {
   /**
    * Makes a comment line `# <prefix> <text>` directly above an assignment that
@@ -224,10 +226,13 @@ export class DotenvDocument {
     eol: string,
   ): Splice[] {
     if (annotation === undefined || this.#prefix === undefined) return [];
+    const text = analysis.normalized.text;
+    // A byte-order mark stays the file's first character, where readers that strip it look for it.
+    const afterMark = (offset: number) => (offset === 0 && text.startsWith(BOM) ? BOM.length : offset);
     const existing = annotationLine(analysis, statement, this.#prefix);
-    if (annotation === null) return existing ? [[existing.start, existing.end + 1, ""]] : [];
-    if (existing) return [[existing.start, existing.end, this.#annotationText(annotation)]];
-    const lineStart = lineStartOf(analysis.normalized.text, statement.start);
+    if (annotation === null) return existing ? [[afterMark(existing.start), existing.end + 1, ""]] : [];
+    if (existing) return [[afterMark(existing.start), existing.end, this.#annotationText(annotation)]];
+    const lineStart = afterMark(lineStartOf(text, statement.start));
     return [[lineStart, lineStart, `${this.#annotationText(annotation)}${eol}`]];
   }
 
