@@ -625,6 +625,31 @@ describe("size limits", () => {
     expect(parseDotenv(text, { maxLength: text.length }).get("SECRET")).toHaveLength(100);
   });
 
+  it("a quote spanning more than the grammar can follow is refused naming its line, not with a stack overflow", () => {
+    const long = "x".repeat(12 * 1024 * 1024);
+    for (const [text, line] of [
+      [`A=1\nB="${long}"\n`, 2],
+      [`# note\n\nC='${long}\n`, 3],
+    ] as const) {
+      for (const parse of [() => parseDotenv(text), () => DotenvDocument.parse(text)]) {
+        let error: unknown;
+        try {
+          parse();
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(SecretConfigError);
+        expect((error as Error).message).toBe(
+          `The dotenv text cannot be read: the quoted value on line ${line} spans more characters than the dotenv grammar can follow (about 8 million); shorten it, or close its quote`,
+        );
+      }
+    }
+    // Writing such a value is refused the same way, leaving the document as it was.
+    const document = DotenvDocument.parse("A=1\n");
+    expect(() => document.set("B", `${long}\n`)).toThrow(SecretConfigError);
+    expect(document.toString()).toBe("A=1\n");
+  });
+
   it("the default limit is 16 MiB", () => {
     const big = `A=${"x".repeat(16 * 1024 * 1024)}`;
     expect(() => parseDotenv(big)).toThrow(/over the limit of 16777216 characters/);

@@ -106,7 +106,7 @@ export function scan(text: string): Statement[] {
     const start = skipSpace(text, lineStart);
     if (start === text.length) break;
     pattern.lastIndex = start;
-    const match = pattern.exec(text);
+    const match = execAt(pattern, text, start);
     if (match === null) {
       lineStart = nextLineStart(text, start);
       continue;
@@ -145,6 +145,26 @@ export function scan(text: string): Statement[] {
     });
   }
   return statements;
+}
+
+/**
+ * The expression's match at `start`. A quote whose value would span millions
+ * of characters (a long quoted value, or an unterminated quote with a long
+ * text after it) exhausts the expression engine's backtracking stack, in
+ * `dotenv` too: that is refused with an error naming the line, not a stack overflow.
+ */
+function execAt(pattern: RegExp, text: string, start: number): RegExpExecArray | null {
+  try {
+    return pattern.exec(text);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    let line = 1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < start; i = text.indexOf("\n", i + 1)) line++;
+    throw new SecretConfigError(
+      `The dotenv text cannot be read: the quoted value on line ${line} spans more characters than the dotenv grammar can follow (about 8 million); shorten it, or close its quote`,
+      { field: `line ${line}` },
+    );
+  }
 }
 
 /** The offset of the first character at or after `from` that is not whitespace, as `\s` and `trim` count it. */
