@@ -414,6 +414,19 @@ describe("DotenvDocument", () => {
     expect(dotenvParse(doc.toString())).toMatchObject({ API_KEY: "x y\nz", ADDED: "1" });
   });
 
+  it("writes lone carriage returns in a file that breaks its lines with them", () => {
+    const doc = DotenvDocument.parse("# old Mac\rA=1\rB=2\r", { annotationPrefix: "secrets:" });
+    expect(doc.lineEnding).toBe("\r");
+    doc.set("A", "x\ny", { annotation: "updated=now" });
+    doc.set("C", "3", { annotation: "updated=now" });
+    expect(doc.toString()).toBe(
+      "# old Mac\r# secrets: updated=now\rA='x\ry'\rB=2\r# secrets: updated=now\rC=3\r",
+    );
+    expect(dotenvParse(doc.toString())).toEqual({ A: "x\ny", B: "2", C: "3" });
+    expect(DotenvDocument.parse("A=1\r\nB=2\r").lineEnding).toBe("\r\n");
+    expect(DotenvDocument.parse("A=1\nB=2\r").lineEnding).toBe("\n");
+  });
+
   it("keeps a byte-order mark first when an annotation is written above the first line", () => {
     const doc = DotenvDocument.parse("\ufeffA=1\nB=2\n", { annotationPrefix: "secrets:" });
     doc.set("A", "new", { annotation: "updated=now" });

@@ -72,7 +72,7 @@ export function appendWrites(
 ): DotenvDocument {
   if (writes.length === 0) return document;
   const before = document.toString();
-  const eol = before.includes("\r\n") ? "\r\n" : "\n";
+  const eol = document.lineEnding;
   const now = context.now();
   // Writes usually share one metadata object: its annotation is formatted once.
   const annotationOf = new Map<object | undefined, string>();
@@ -84,7 +84,7 @@ export function appendWrites(
     }
     return annotation;
   });
-  const parts: string[] = [before === "" || before.endsWith("\n") ? before : `${before}${eol}`];
+  const parts: string[] = [before === "" || /[\r\n]$/.test(before) ? before : `${before}${eol}`];
   writes.forEach(({ line }, i) => {
     parts.push(`# ${ANNOTATION_PREFIX} ${annotations[i]}${eol}${line}${eol}`);
   });

@@ -227,6 +227,20 @@ describe("editing the file", () => {
     );
   });
 
+  it("breaks its lines with lone carriage returns in a file that does", async () => {
+    const { provider, read } = setup("# old Mac\rA=1\rB=2");
+    await provider.set("A", "x");
+    await provider.setMany([
+      { name: "C", value: "3" },
+      { name: "D", value: "4" },
+    ]);
+    expect(read()).not.toContain("\n");
+    expect(read()).toBe(
+      "# old Mac\r# secrets: updated=2026-11-29T01:36:00.000Z\rA=x\rB=2\r# secrets: updated=2026-11-29T01:36:00.000Z\rC=3\r# secrets: updated=2026-11-29T01:36:00.000Z\rD=4\r",
+    );
+    expect(dotenvParse(read())).toEqual({ A: "x", B: "2", C: "3", D: "4" });
+  });
+
   it("writes through a symbolic link, keeping the link", async () => {
     const { dir } = setup();
     const target = path.join(dir, "real.env");

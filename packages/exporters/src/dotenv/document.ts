@@ -196,6 +196,16 @@ export class DotenvDocument {
     return true;
   }
 
+  /**
+   * The line break the document uses, which its edits write: CRLF when it has
+   * one, a lone CR when it has only those (as old Mac files do), else LF.
+   */
+  get lineEnding(): "\r\n" | "\r" | "\n" {
+    const text = this.#text;
+    if (text.includes("\r\n")) return "\r\n";
+    return text.includes("\r") && !text.includes("\n") ? "\r" : "\n";
+  }
+
   /** The document's text. */
   toString(): string {
     return this.#text;
@@ -210,7 +220,7 @@ export class DotenvDocument {
   }
 
   #eol(): string {
-    return this.#text.includes("\r\n") ? "\r\n" : "\n";
+    return this.lineEnding;
   }
 
   #annotationText(annotation: string): string {
