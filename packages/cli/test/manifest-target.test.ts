@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { MANIFEST_NAMES } from "../src/own-files.js";
 import { tempDir } from "./helpers.js";
 
-/** The built binary: set, delete and copy never write the env provider's dotenv file when it is the manifest. */
+/** The built binary: set, delete, copy, init and rotate never write the env provider's dotenv file when it is the manifest. */
 const bin = fileURLToPath(new URL("../dist/secrets.cjs", import.meta.url));
 const STACK = /^\s+at .+[:(]/m;
 const MANIFEST = "version: 1\nsecrets:\n  A: {}\n";
@@ -66,6 +66,20 @@ describe("a dotenv file that is the manifest is never written", () => {
         extra.join(" "),
       ).toEqual({ code: 2, stdout: "", stderr: refused("copy", "secrets.yaml", "secrets.yaml") });
     expect(read("secrets.yaml")).toBe(MANIFEST);
+  });
+
+  it("init and rotate (also with --dry-run): exit 2, the manifest unchanged", () => {
+    // A manifest with a secret to generate, which init would otherwise write into it.
+    const generating = "version: 1\nsecrets:\n  GENERATED_KEY:\n    generate: hex\n";
+    writeFileSync(path.join(dir, "secrets.yaml"), generating);
+    for (const command of ["init", "rotate"])
+      for (const extra of [[], ["--dry-run"]])
+        expect(secrets(["--dotenv-file", "secrets.yaml", command, ...extra]), `${command} ${extra}`).toEqual({
+          code: 2,
+          stdout: "",
+          stderr: refused(command, "secrets.yaml", "secrets.yaml"),
+        });
+    expect(read("secrets.yaml")).toBe(generating);
   });
 
   it("through a link, and a manifest named by --manifest or SECRETS_MANIFEST", () => {

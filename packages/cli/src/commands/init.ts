@@ -3,10 +3,13 @@ import type { CommandContext } from "../context.js";
 import { type ExitCode, exitCodeForResult } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
 import { failedWords, type Palette, PLAIN, sharedFailureLines, sharedFailures, table } from "../output.js";
+import { refuseDotenvOnManifest } from "../own-files.js";
 
 /** `secrets init [--force] [--dry-run]`: one line per declared secret, then a summary. */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const initializer = await context.initializer();
+  // Its writes would land in the manifest: refused before anything is read or written.
+  await refuseDotenvOnManifest(initializer.manager, context, "init");
   const result = await initializer.initializeSecrets({
     force: args.force === true,
     dryRun: args.dryRun === true,

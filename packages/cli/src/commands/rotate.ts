@@ -3,11 +3,14 @@ import type { CommandContext } from "../context.js";
 import { type ExitCode, exitCodeForResult } from "../exit-codes.js";
 import type { ParsedArgs } from "../options.js";
 import { failedWords, type Palette, PLAIN, sharedFailureLines, sharedFailures, table } from "../output.js";
+import { refuseDotenvOnManifest } from "../own-files.js";
 
 /** `secrets rotate [NAME...] [--dry-run]`: one line per secret considered, then a summary. */
 export async function run(args: ParsedArgs, context: CommandContext): Promise<ExitCode> {
   const names = ((args.names as ReadonlyArray<string | number> | undefined) ?? []).map(String);
   const initializer = await context.initializer();
+  // Its writes would land in the manifest: refused before anything is read or written.
+  await refuseDotenvOnManifest(initializer.manager, context, "rotate");
   const result = await initializer.rotateSecrets(names.length > 0 ? [...new Set(names)] : undefined, {
     dryRun: args.dryRun === true,
   });
