@@ -4,6 +4,7 @@ import type { AwsClient, Target } from "./client.js";
 import { awsErrorName, isAwsError } from "./error-names.js";
 import { toSecretError } from "./errors.js";
 import { DISPLAY_NAME, PROVIDER_NAME } from "./names.js";
+import { requestFailure } from "./request-failure.js";
 import { describeSecret } from "./secret-reads.js";
 
 /** `RestoreSecret`; `false` when the secret does not exist. */
@@ -22,6 +23,9 @@ export async function restoreSecret(aws: AwsClient, target: Target, signal?: Abo
  * `DeleteSecret` with a recovery window, or without one (`permanent`).
  * `false` when there was nothing to delete, including a secret already
  * scheduled for deletion (unless `permanent`, which then deletes it at once).
+ * A request the SDK sent more than once may have been applied by an attempt
+ * whose answer was lost: the later attempt then finds the secret scheduled
+ * for deletion, which is this delete's own doing, and `true`.
  */
 export async function deleteSecret(
   aws: AwsClient,
@@ -48,7 +52,7 @@ export async function deleteSecret(
   if (name === "InvalidRequestException") {
     const description = await describeSecret(aws, target, signal).catch(() => undefined);
     if (description?.DeletedDate) {
-      if (!permanent) return false;
+      if (!permanent) return (requestFailure(result.error).attempts ?? 1) > 1;
       // Already in its recovery window: cancel that, then delete for good.
       await restoreSecret(aws, target, signal);
       const again = await send();

@@ -183,3 +183,34 @@ describe("AWS's answers where moto differs", () => {
     await viaProxy.close();
   });
 });
+
+describe("a delete whose answer was lost, retried", () => {
+  const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
+  beforeAll(async () => {
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  it("the retry that finds the secret scheduled reports the delete done, and it can be restored", async () => {
+    await provider.set("LOST_DELETE_ANSWER", "restorable");
+    proxy.forward().resetCounts().set({ kind: "lose-answer" }, "DeleteSecret", { times: 1 });
+    const viaProxy = createAwsProvider({ prefix, clientConfig: { endpoint: proxy.url } });
+    try {
+      expect(await viaProxy.delete("LOST_DELETE_ANSWER")).toBe(true);
+      expect(proxy.countRequests().count("DeleteSecret")).toBe(2);
+    } finally {
+      await viaProxy.close();
+    }
+    await scheduledError(provider.get("LOST_DELETE_ANSWER"));
+    await provider.restore("LOST_DELETE_ANSWER");
+    expect((await provider.get("LOST_DELETE_ANSWER"))?.value).toBe("restorable");
+  });
+
+  it("a secret already scheduled for deletion is still nothing to delete", async () => {
+    await provider.set("ALREADY_SCHEDULED", "x");
+    await provider.delete("ALREADY_SCHEDULED");
+    expect(await provider.delete("ALREADY_SCHEDULED")).toBe(false);
+  });
+});
