@@ -207,7 +207,7 @@ export class KvV2PerSecretLayout implements Layout {
             secret: name,
             cause: error.cause,
           });
-        version = await this.#write(name, value, current, signal);
+        version = await this.#writeChecked(name, value, current, signal);
       } else if (isCasRequired(error) && cas === undefined) {
         version = await this.#writeOverCurrent(name, value, signal);
       } else throw error;
@@ -247,12 +247,28 @@ export class KvV2PerSecretLayout implements Layout {
     return cas + 1;
   }
 
+  /**
+   * A check-and-set write from version `cas` that, like the first write of
+   * `set`, takes an earlier attempt's own write for the success when its answer
+   * was lost and the retry found the secret changed.
+   */
+  async #writeChecked(name: string, value: string, cas: number, signal?: AbortSignal): Promise<number> {
+    try {
+      return await this.#write(name, value, cas, signal);
+    } catch (error) {
+      if (!(error instanceof SecretConflictError)) throw error;
+      const applied = await this.#appliedEarlier(name, value, cas, error, signal);
+      if (applied === undefined) throw error;
+      return applied;
+    }
+  }
+
   /** A plain write on a mount or key that requires check-and-set: write over whatever version is current. */
   async #writeOverCurrent(name: string, value: string, signal?: AbortSignal): Promise<number | undefined> {
     for (let attempt = 0; ; attempt++) {
       const current = (await this.readMetadata(name, signal))?.current_version ?? 0;
       try {
-        return await this.#write(name, value, current, signal);
+        return await this.#writeChecked(name, value, current, signal);
       } catch (error) {
         if (!(error instanceof SecretConflictError) || attempt >= 4) throw error;
       }

@@ -187,6 +187,23 @@ describe("a check-and-set write whose answer was lost, retried", () => {
     expect(await p.set("UPDATED", "second", { ifVersion: "1" })).toEqual({ version: "2" });
   });
 
+  it("create-only over a deleted current version: the retried write's own earlier attempt is the success", async () => {
+    const { p } = await provider();
+    await p.set("RECREATED", "before-delete");
+    await p.delete("RECREATED");
+    proxy.resetCounts();
+    // The create from version 0 is refused (the key has history); the write over the deleted version loses its answer.
+    proxy.set({ kind: "lose-answer" }, (r) => r.method === "POST" && r.path.includes("/data/"), {
+      after: 1,
+      times: 1,
+    });
+    expect(await p.set("RECREATED", "after-delete", { ifAbsent: true })).toEqual({ version: "2" });
+    expect(proxy.countRequests().countMatching((r) => r.method === "POST" && r.path.includes("/data/"))).toBe(
+      3,
+    );
+    expect(await p.get("RECREATED")).toMatchObject({ value: "after-delete", version: "2" });
+  });
+
   it("the conflict stands when what is there is not ours", async () => {
     const { p } = await provider();
     await p.set("TAKEN", "someone-else");
