@@ -7,8 +7,10 @@ import { hostileValues } from "@org/secrets-provider-testkit";
 // dependency back would make the workspace's build graph cyclic.
 import {
   type CliProject,
+  canaryValue,
   createCliProject,
   findLeaks,
+  HostileProxy,
   motoEnv,
   type OpenBaoServer,
   type RunningServer,
@@ -250,5 +252,88 @@ describe("secrets copy: the hostile-value corpus through env -> OpenBao -> moto 
     expect(findLeaks(Object.fromEntries(outputs.map((text, i) => [`output ${i}`, text])), canaries)).toEqual(
       [],
     );
+  });
+});
+
+describe("secrets copy --overwrite into OpenBao while another writer writes", () => {
+  let bao: OpenBaoServer;
+  let proxy: HostileProxy;
+  let project: CliProject;
+  const mine = {
+    RACED_OLD: canaryValue("MINE_OLD"),
+    RACED_NEW: canaryValue("MINE_NEW"),
+    CALM: canaryValue("CALM"),
+  };
+  const theirs = { RACED_OLD: canaryValue("THEIRS_OLD"), RACED_NEW: canaryValue("THEIRS_NEW") };
+
+  beforeAll(async () => {
+    bao = await startOpenBao();
+    proxy = await new HostileProxy({ target: bao.url, flavor: "vault" }).start();
+    project = await createCliProject(
+      ["@org/secrets-provider-vault", "@org/secrets-provider-env"],
+      TEST_SUPPORT,
+    );
+    const source = createEnvProvider({ path: path.join(project.dir, "source.env"), env: {} });
+    for (const [name, value] of Object.entries(mine)) await source.set(name, value);
+  }, 120_000);
+  afterAll(async () => {
+    await project?.remove();
+    await proxy?.stop();
+    await bao?.stop();
+  });
+
+  const stored = async (name: string) =>
+    ((await bao.api("GET", `secret/data/${name}`)).body as { data: { data: { value: string } } }).data.data
+      .value;
+
+  it("a value written between the read and the write is kept, and the secret reported failed (CONFLICT)", async () => {
+    await bao.api("POST", "secret/data/RACED_OLD", { data: { value: canaryValue("TARGET_OLD") } });
+    await bao.api("POST", "secret/data/CALM", { data: { value: canaryValue("TARGET_CALM") } });
+    // The other writer writes straight to OpenBao just before the copy's write of each raced name reaches it.
+    for (const name of ["RACED_OLD", "RACED_NEW"] as const)
+      proxy.also(
+        {
+          kind: "before",
+          run: async () => {
+            await bao.api("POST", `secret/data/${name}`, { data: { value: theirs[name] } });
+          },
+        },
+        (r) => r.method === "POST" && r.path === `/v1/secret/data/${name}`,
+        { times: 1 },
+      );
+    const result = await runCli(
+      [
+        "copy",
+        "--from",
+        "env",
+        "--from-set",
+        "SECRET_ENV_FILE=source.env",
+        "--to",
+        "vault",
+        "--all",
+        "--overwrite",
+        "--json",
+      ],
+      {
+        bin,
+        cwd: project.dir,
+        env: { HOME: project.dir, VAULT_URL: proxy.url, VAULT_TOKEN: bao.token },
+      },
+    );
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      secrets: Array<{ name: string; outcome: string; code?: string }>;
+    };
+    expect(report.ok).toBe(false);
+    expect(report.secrets.map(({ name, outcome, code }) => ({ name, outcome, code }))).toEqual([
+      { name: "CALM", outcome: "overwritten", code: undefined },
+      { name: "RACED_NEW", outcome: "failed", code: "CONFLICT" },
+      { name: "RACED_OLD", outcome: "failed", code: "CONFLICT" },
+    ]);
+    expect(await stored("RACED_OLD")).toBe(theirs.RACED_OLD);
+    expect(await stored("RACED_NEW")).toBe(theirs.RACED_NEW);
+    expect(await stored("CALM")).toBe(mine.CALM);
+    expect(findLeaks({ stdout: result.stdout, stderr: result.stderr }, { ...mine, ...theirs })).toEqual([]);
   });
 });

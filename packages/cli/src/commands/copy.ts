@@ -119,19 +119,48 @@ async function copyOne(
 ): Promise<CopySecretResult> {
   try {
     if (options.dryRun || options.overwrite) {
-      const exists = (await target.getSecretRecord(name)) !== undefined;
+      const record = await target.getSecretRecord(name);
+      const exists = record !== undefined;
       if (options.dryRun)
         return { name, outcome: !exists ? "would-create" : options.overwrite ? "would-overwrite" : "exists" };
-      await target.setSecret(name, value);
+      // What is replaced is the value just read: where Q checks writes, one written there meanwhile is kept.
+      try {
+        await target.setSecret(name, value, await overwriteCheck(target, record));
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        return {
+          name,
+          outcome: "failed",
+          code: "CONFLICT",
+          message: `written in ${target.providerName} by someone else while it was being copied; their value was kept (run the copy again to replace it)`,
+        };
+      }
       return { name, outcome: exists ? "overwritten" : "created" };
     }
     await target.setSecret(name, value, { ifAbsent: true });
     return { name, outcome: "created" };
   } catch (error) {
-    if (error instanceof SecretConflictError || (isSecretError(error) && error.code === "CONFLICT"))
-      return { name, outcome: "exists" };
+    if (isConflict(error)) return { name, outcome: "exists" };
     return { name, outcome: "failed", ...errorSummary(error) };
   }
+}
+
+function isConflict(error: unknown): boolean {
+  return error instanceof SecretConflictError || (isSecretError(error) && error.code === "CONFLICT");
+}
+
+/**
+ * The check of an `--overwrite` write on a target with check-and-set: the
+ * version read (`ifVersion`), or create-only when there was none, so a value
+ * written between the read and the write is not replaced unseen.
+ */
+async function overwriteCheck(
+  target: SecretManager,
+  record: { readonly version?: string | undefined } | undefined,
+): Promise<{ ifAbsent?: true; ifVersion?: string }> {
+  if (!(await target.getCapabilities()).checkAndSet) return {};
+  if (record === undefined) return { ifAbsent: true };
+  return record.version !== undefined ? { ifVersion: record.version } : {};
 }
 
 export function describe(result: CopySecretResult, color: Palette): string {
