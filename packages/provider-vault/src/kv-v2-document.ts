@@ -8,6 +8,7 @@ import {
   DocumentLayout,
   NotSupportedError,
   type ReadOptions,
+  SecretConflictError,
   type SecretRecord,
   type StoredDocument,
   type WriteOptions,
@@ -15,7 +16,7 @@ import {
 import { isLiveVersion, type KvMetadata, parseVersion, writtenVersion } from "./kv-v2-versions.js";
 import type { Layout, LayoutOptions } from "./layout.js";
 import { displayPath } from "./paths.js";
-import { PROVIDER, type Send } from "./request.js";
+import { PROVIDER, type Send, type VaultRequestError } from "./request.js";
 
 /** Most earlier document versions read while looking for a secret's previous value. */
 const MAX_HISTORY_READS = 20;
@@ -88,14 +89,44 @@ export class KvV2Document implements DocumentBackend {
     expected: string | undefined,
     options: { signal?: AbortSignal | undefined } = {},
   ): Promise<void> {
-    const response = await this.#send({
-      signal: options.signal,
-      method: "POST",
-      segments: this.#api("data"),
-      body: { data: fields, options: { cas: expected === undefined ? 0 : Number(expected) } },
-      secret: undefined,
-    });
-    writtenVersion(response.body, `the document ${this.#label}`, this.#mount);
+    const cas = expected === undefined ? 0 : Number(expected);
+    try {
+      const response = await this.#send({
+        signal: options.signal,
+        method: "POST",
+        segments: this.#api("data"),
+        body: { data: fields, options: { cas } },
+        secret: undefined,
+      });
+      writtenVersion(response.body, `the document ${this.#label}`, this.#mount);
+    } catch (error) {
+      if (!(error instanceof SecretConflictError)) throw error;
+      if (!(await this.#appliedEarlier(fields, cas, error, options.signal))) throw error;
+    }
+  }
+
+  /**
+   * Whether an earlier attempt of this write was applied with its answer lost
+   * (a reset connection, a 5xx) and the retry then found the document changed:
+   * the write was sent more than once, and the version after `cas` is current
+   * and holds exactly `fields`. Otherwise the conflict stands, and core's
+   * read-modify-write reads the document again.
+   */
+  async #appliedEarlier(
+    fields: Record<string, string>,
+    cas: number,
+    error: SecretConflictError,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const attempts = (error.cause as VaultRequestError | undefined)?.attempts ?? 1;
+    if (attempts < 2) return false;
+    const current = await this.readVersion(undefined, signal);
+    if (current === undefined || current.version !== String(cas + 1)) return false;
+    const keys = Object.keys(fields);
+    return (
+      keys.length === Object.keys(current.fields).length &&
+      keys.every((key) => Object.hasOwn(current.fields, key) && current.fields[key] === fields[key])
+    );
   }
 
   async readMetadata(signal?: AbortSignal): Promise<KvMetadata | undefined> {

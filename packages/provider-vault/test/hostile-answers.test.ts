@@ -25,7 +25,9 @@ afterEach(async () => {
 /** Text no test writes anywhere else: it must never reach a message or a log line. */
 const CANARY = "hostileAnswerCanaryQ7x9ZpL2";
 
-async function provider(options: { logger?: ReturnType<typeof captureLogger>["logger"] } = {}) {
+async function provider(
+  options: { logger?: ReturnType<typeof captureLogger>["logger"]; layout?: "document" | "per-secret" } = {},
+) {
   const prefix = unique("hostile");
   const p = await createVaultProvider({
     url,
@@ -202,6 +204,27 @@ describe("a check-and-set write whose answer was lost, retried", () => {
       3,
     );
     expect(await p.get("RECREATED")).toMatchObject({ value: "after-delete", version: "2" });
+  });
+
+  it("document layout: a delete, a create and a checked write whose answers were lost are each reported done", async () => {
+    const { p } = await provider({ layout: "document" });
+    await p.set("DOC_KEEP", "kept-field");
+    await p.set("DOC_GONE", "to-delete");
+    const lose = () =>
+      proxy.set({ kind: "lose-answer" }, (r) => r.method === "POST" && r.path.includes("/data/"), {
+        times: 1,
+      });
+    lose();
+    expect(await p.delete("DOC_GONE")).toBe(true);
+    lose();
+    expect(await p.set("DOC_NEW", "created-once", { ifAbsent: true })).toMatchObject({});
+    const before = await p.get("DOC_KEEP");
+    lose();
+    await p.set("DOC_KEEP", "rotated-field", { ifVersion: before?.version as string });
+    proxy.forward();
+    expect(await p.get("DOC_GONE")).toBeUndefined();
+    expect((await p.get("DOC_NEW"))?.value).toBe("created-once");
+    expect((await p.get("DOC_KEEP"))?.value).toBe("rotated-field");
   });
 
   it("the conflict stands when what is there is not ours", async () => {
