@@ -214,3 +214,40 @@ describe("a delete whose answer was lost, retried", () => {
     expect(await provider.delete("ALREADY_SCHEDULED")).toBe(false);
   });
 });
+
+describe("document layout: writes whose answers were lost", () => {
+  const proxy = new HostileProxy({ target: motoEndpoint(), flavor: "aws" });
+  beforeAll(async () => {
+    await proxy.start();
+  });
+  afterAll(async () => {
+    await proxy.stop();
+  });
+
+  it("a delete, a create and a checked write are each reported done", async () => {
+    const doc = createAwsProvider({
+      prefix: `${prefix}-doc`,
+      layout: "document",
+      clientConfig: { endpoint: proxy.url },
+    });
+    try {
+      proxy.forward();
+      await doc.set("DOC_KEEP", "kept-field");
+      await doc.set("DOC_GONE", "to-delete");
+      const lose = () => proxy.set({ kind: "lose-answer" }, ["PutSecretValue", "CreateSecret"], { times: 1 });
+      lose();
+      expect(await doc.delete("DOC_GONE")).toBe(true);
+      lose();
+      await doc.set("DOC_NEW", "created-once", { ifAbsent: true });
+      const before = await doc.get("DOC_KEEP");
+      lose();
+      await doc.set("DOC_KEEP", "rotated-field", { ifVersion: before?.version as string });
+      proxy.forward();
+      expect(await doc.get("DOC_GONE")).toBeUndefined();
+      expect((await doc.get("DOC_NEW"))?.value).toBe("created-once");
+      expect((await doc.get("DOC_KEEP"))?.value).toBe("rotated-field");
+    } finally {
+      await doc.close();
+    }
+  });
+});
