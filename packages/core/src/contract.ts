@@ -163,6 +163,13 @@ export interface SecretProvider {
          * (`secrets run`, `secrets copy`) removes those names from that object.
          */
         environmentFirst?: boolean | undefined;
+        /**
+         * Every delete is final, although the provider has `restore`: in this
+         * configuration (a layout or store that keeps no deleted data, deletes
+         * without a recovery window) `restore` cannot bring back what `delete`
+         * removed, so callers do not offer it.
+         */
+        finalDeletes?: boolean | undefined;
       }>
     | undefined;
 

@@ -65,6 +65,11 @@ export class AwsSecretsManagerProvider implements SecretProvider {
   /** The largest value Secrets Manager stores (`SecretString`), in UTF-8 bytes. */
   readonly maxValueBytes = MAX_SECRET_BYTES;
   readonly capabilities: Readonly<ProviderCapabilities>;
+  /**
+   * `finalDeletes` where `restore` cannot undo a delete: with
+   * `deleteWithoutRecovery`, and in the document layout (a field is removed at once).
+   */
+  readonly traits: Readonly<{ finalDeletes: boolean }>;
   readonly layout: AwsLayout;
   /** The application's namespace (per-secret) or the document's name (document). */
   readonly prefix: string;
@@ -118,6 +123,7 @@ export class AwsSecretsManagerProvider implements SecretProvider {
             readConcurrency,
           });
     this.capabilities = this.#layout.capabilities;
+    this.traits = Object.freeze({ finalDeletes: config.layout === "document" || this.deleteWithoutRecovery });
   }
 
   /**

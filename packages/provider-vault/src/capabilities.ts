@@ -27,3 +27,11 @@ export function capabilitiesFor(version: 1 | 2, layout: VaultLayout): Readonly<P
   if (version === 1) return V1_PER_SECRET;
   return layout === "document" ? V2_DOCUMENT : V2_PER_SECRET;
 }
+
+const RESTORABLE = Object.freeze({ finalDeletes: false });
+const FINAL = Object.freeze({ finalDeletes: true });
+
+/** Only soft deletes of KV v2's per-secret layout can be restored (undeleted). */
+export function traitsFor(version: 1 | 2, layout: VaultLayout): Readonly<{ finalDeletes: boolean }> {
+  return version === 2 && layout !== "document" ? RESTORABLE : FINAL;
+}

@@ -21,7 +21,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from "@org/secrets-core/provider";
-import { capabilitiesFor } from "./capabilities.js";
+import { capabilitiesFor, traitsFor } from "./capabilities.js";
 import { resolveVaultOptions, UNVERIFIED_TLS_RISK, type VaultSettings } from "./config.js";
 import type { ResolvedAuth } from "./config-auth.js";
 import { type Connection, closeConnection, openConnection } from "./connection.js";
@@ -61,6 +61,7 @@ export class VaultProvider implements SecretProvider {
     this.#settings = settings;
     this.#auth = auth;
     this.capabilities = capabilitiesFor(this.#settings.kvVersion ?? 2, this.#settings.layout);
+    this.traits = traitsFor(this.#settings.kvVersion ?? 2, this.#settings.layout);
   }
 
   static {
@@ -70,11 +71,16 @@ export class VaultProvider implements SecretProvider {
       const version = provider.#connection?.version;
       // A KV v1 mount found by detection: v1's capabilities, set before anyone
       // holds the provider, and read-only from then on.
-      if (version !== undefined && version !== (provider.#settings.kvVersion ?? 2))
+      if (version !== undefined && version !== (provider.#settings.kvVersion ?? 2)) {
         Object.defineProperty(provider, "capabilities", {
           value: capabilitiesFor(version, provider.#settings.layout),
           writable: false,
         });
+        Object.defineProperty(provider, "traits", {
+          value: traitsFor(version, provider.#settings.layout),
+          writable: false,
+        });
+      }
       return provider;
     };
   }
@@ -85,6 +91,13 @@ export class VaultProvider implements SecretProvider {
    * proxies and spreads see it.
    */
   readonly capabilities: Readonly<ProviderCapabilities>;
+
+  /**
+   * `finalDeletes` where `restore` cannot undo a delete: KV v1 keeps no
+   * deleted data, and the document layout removes a field at once. Settled
+   * with `capabilities`.
+   */
+  readonly traits: Readonly<{ finalDeletes: boolean }>;
 
   /** Load node-vault, log in and detect the mount. Done on first use; call it to fail fast. */
   async connect(options: { signal?: AbortSignal | undefined } = {}): Promise<void> {

@@ -33,7 +33,9 @@ export async function run(args: ParsedArgs, context: CommandContext): Promise<Ex
   }
   const permanent = args.permanent === true;
   if (!(await manager.deleteSecret(name, { permanent }))) throw notFound();
-  const restorable = !permanent && typeof (await manager.getProvider()).restore === "function";
+  const provider = await manager.getProvider();
+  const restorable =
+    !permanent && typeof provider.restore === "function" && provider.traits?.finalDeletes !== true;
   if (context.global.json)
     context.out.printJson({ name, action: "deleted", provider: manager.providerName, permanent, restorable });
   else if (restorable)
