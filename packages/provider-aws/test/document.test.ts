@@ -2,6 +2,7 @@ import { SecretManager } from "@org/secrets-core";
 import {
   ProviderError,
   SecretConflictError,
+  SecretNotFoundError,
   SecretScheduledForDeletionError,
 } from "@org/secrets-core/provider";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
@@ -160,6 +161,17 @@ describe("document layout: every secret a field of one JSON object in one secret
     await app.restore("KEPT");
     expect((await app.get("KEPT"))?.value).toBe("kept value");
     await app.close();
+  });
+
+  it("restoring a field deleted from a standing document is not reported done: the delete is final", async () => {
+    await provider.set("FIELD_GONE", "field value");
+    expect(await provider.delete("FIELD_GONE")).toBe(true);
+    const restore = provider.restore("FIELD_GONE");
+    await expect(restore).rejects.toBeInstanceOf(SecretNotFoundError);
+    await expect(restore).rejects.toThrow(
+      `Secret 'FIELD_GONE' is not in the secrets document '${documentName}': there is nothing to restore (a field deleted from the document is gone for good)`,
+    );
+    expect(await provider.get("FIELD_GONE")).toBeUndefined();
   });
 
   it("works behind core's SecretManager", async () => {

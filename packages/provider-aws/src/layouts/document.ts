@@ -10,6 +10,7 @@ import {
   type ProviderCapabilities,
   type ProviderStatus,
   type ReadOptions,
+  SecretNotFoundError,
   type SecretRecord,
   type WriteOptions,
   type WriteResult,
@@ -71,9 +72,19 @@ export class DocumentSecretsLayout implements Layout {
     return this.#naming(name, () => this.#document.delete(name, options));
   }
 
+  /**
+   * Restore the document (cancel its scheduled deletion). A field deleted from
+   * a document that stands is gone for good: restoring it is not reported
+   * done, since `name` is still missing.
+   */
   async restore(name: string, signal: AbortSignal | undefined): Promise<void> {
     if (!(await restoreSecret(this.#aws, this.#target, signal)))
       throw nothingToRestore(`The secrets document '${this.#target.id}'`, name);
+    if ((await this.#document.get(name, signal ? { signal } : {})) === undefined)
+      throw new SecretNotFoundError(
+        `Secret '${name}' is not in the secrets document '${this.#target.id}': there is nothing to restore (a field deleted from the document is gone for good)`,
+        { secret: name, provider: PROVIDER_NAME },
+      );
   }
 
   list(): Promise<string[]> {
