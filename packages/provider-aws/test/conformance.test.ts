@@ -10,7 +10,7 @@ import { DeleteSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { runProviderConformance } from "@org/secrets-provider-testkit";
 import { afterAll } from "vitest";
 import { type AwsSecretsManagerProvider, createAwsProvider, createProvider } from "../src/index.js";
-import { REGION, uniquePrefix } from "./support/aws.js";
+import { REGION, TEST_SECRET_ACCESS_KEY, uniquePrefix } from "./support/aws.js";
 
 const prefix = uniquePrefix("conformance");
 const admin = new SecretsManagerClient({ region: REGION });
@@ -21,6 +21,7 @@ afterAll(() => admin.destroy());
 runProviderConformance({
   name: "aws (per-secret layout)",
   create: ({ logger }) => createAwsProvider({ prefix, logger, deleteWithoutRecovery: true }),
+  sensitive: [TEST_SECRET_ACCESS_KEY],
 });
 
 runProviderConformance({
@@ -38,6 +39,7 @@ runProviderConformance({
       deleteWithoutRecovery: true,
     });
   },
+  sensitive: [TEST_SECRET_ACCESS_KEY],
 });
 
 runProviderConformance({
@@ -50,4 +52,5 @@ runProviderConformance({
       .send(new DeleteSecretCommand({ SecretId: id, ForceDeleteWithoutRecovery: true }))
       .catch(() => undefined);
   },
+  sensitive: [TEST_SECRET_ACCESS_KEY],
 });

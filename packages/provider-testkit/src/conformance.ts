@@ -6,6 +6,7 @@ import { batchReadTests } from "./groups/batch-read.js";
 import { canaryTests } from "./groups/canary.js";
 import { capabilityReportTests } from "./groups/capability-report.js";
 import { checkAndSetTests } from "./groups/check-and-set.js";
+import { deadlineTests } from "./groups/deadlines.js";
 import { errorTests } from "./groups/errors.js";
 import { errorEchoTests } from "./groups/errors-echo.js";
 import { hostileValueTests } from "./groups/hostile.js";
@@ -48,6 +49,7 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
     });
     errorTests(suite);
     errorEchoTests(suite);
+    deadlineTests(suite);
     canaryTests(suite);
   });
 }

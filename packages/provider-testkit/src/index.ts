@@ -10,6 +10,7 @@ export { describeBatchRead } from "./groups/batch-read.js";
 export { describeCanary } from "./groups/canary.js";
 export { describeCapabilityReport } from "./groups/capability-report.js";
 export { describeCheckAndSet } from "./groups/check-and-set.js";
+export { describeDeadlines } from "./groups/deadlines.js";
 export { describeErrors } from "./groups/errors.js";
 export { describeErrorsEchoNoValue } from "./groups/errors-echo.js";
 export { describeHostileValues } from "./groups/hostile.js";

@@ -3,6 +3,7 @@
 // inject failures and latency, and inspect what was stored. No vitest here:
 // it is also the `@org/secrets-provider-testkit/memory` entry.
 import {
+  type DeleteOptions,
   type Logger,
   NotSupportedError,
   type ProviderCapabilities,
@@ -201,14 +202,16 @@ export class MemoryProvider implements SecretProvider {
 
   async set(name: string, value: string, options: WriteOptions = {}): Promise<WriteResult> {
     this.calls.set++;
+    options.signal?.throwIfAborted();
     if (this.#latency) await this.#latency();
     if (this.failWith) throw this.failWith;
     return this.#write(name, value, options);
   }
 
   /** Each entry checked and written as `set` does, its outcome reported by name. */
-  async setMany(entries: readonly WriteEntry[], _options: WriteManyOptions = {}): Promise<WriteManyResult> {
+  async setMany(entries: readonly WriteEntry[], options: WriteManyOptions = {}): Promise<WriteManyResult> {
     this.calls.setMany++;
+    options.signal?.throwIfAborted();
     if (this.#latency) await this.#latency();
     this.batches.push([...entries]);
     if (this.failWith) throw this.failWith;
@@ -223,8 +226,9 @@ export class MemoryProvider implements SecretProvider {
     return out;
   }
 
-  async delete(name: string): Promise<boolean> {
+  async delete(name: string, options: DeleteOptions = {}): Promise<boolean> {
     this.calls.delete++;
+    options.signal?.throwIfAborted();
     if (this.#latency) await this.#latency();
     if (this.failWith) throw this.failWith;
     const versions = this.#store.get(name);

@@ -9,18 +9,33 @@ describe("the suite catches broken providers", () => {
     const failed = (provider: string) => outcomes.get(provider)?.failed ?? [];
     const inEveryMode = (test: string) => MODES.map((mode) => `through the ${mode} > ${test}`);
 
-    expect([...outcomes.keys()].sort()).toEqual([
-      "batch-returns-missing",
-      "correct",
-      "declares-batch-read",
-      "delete-always-true",
-      "echoes-values",
-      "forgets-metadata",
-      "logs-values",
-      "racy-check-and-set",
-      "throws-when-missing",
-      "trims-values",
-    ]);
+    expect([...outcomes.keys()].sort()).toEqual(
+      [
+        "batch-returns-missing",
+        "correct",
+        "declares-batch-read",
+        "delete-always-true",
+        "echoes-values",
+        "forgets-metadata",
+        "logs-values",
+        "racy-check-and-set",
+        "throws-when-missing",
+        "trims-values",
+        "hides-request",
+        "aggregates-attempts",
+        "encodes-body",
+        "ignores-signal",
+        "plain-object-index",
+        "ifversion-creates",
+        "racy-if-version",
+        "drops-nul",
+        "strips-controls",
+        "cuts-at-64-kib",
+        "lists-twice",
+        "prints-token",
+        "error-names-token",
+      ].sort(),
+    );
     const correct = outcomes.get("correct");
     expect(correct?.failed).toEqual([]);
     expect(correct?.passed.length).toBeGreaterThan(100);
@@ -34,6 +49,8 @@ describe("the suite catches broken providers", () => {
         "trailing spaces",
         "tabs at both ends",
         "only spaces",
+        "a leading byte order mark",
+        "no-break spaces at both ends",
       ]
         .flatMap((label) => inEveryMode(`hostile values round-trip byte-for-byte > ${label}`))
         .sort(),
@@ -61,13 +78,61 @@ describe("the suite catches broken providers", () => {
     expect(failed("logs-values")).toEqual([
       "canary > a secret value appears in no log line or error message, even at debug level",
     ]);
+    // The value is in the cause of a conflict: both the echo group and the canary's own conflict see it.
     expect(failed("echoes-values")).toEqual([
       "errors echo no value > errors provoked around a canary value carry it nowhere: message, stack, JSON, inspect, cause chain",
+      "canary > a secret value appears in no log line or error message, even at debug level",
     ]);
     expect(failed("forgets-metadata")).toEqual(
       inEveryMode(
         "capability: metadata > metadata written with a value comes back, with updatedAt as a Date",
       ),
     );
+
+    const echo =
+      "errors echo no value > errors provoked around a canary value carry it nowhere: message, stack, JSON, inspect, cause chain";
+    // A hidden field and an AggregateError's errors are looked into; an encoded copy counts as a copy.
+    expect(failed("hides-request")).toEqual([echo]);
+    expect(failed("aggregates-attempts")).toEqual([echo]);
+    expect(failed("encodes-body")).toEqual(expect.arrayContaining([echo]));
+    expect(failed("ignores-signal")).toEqual([
+      "deadlines > a write or delete whose signal has already fired rejects and changes nothing; reads settle",
+    ]);
+    expect(failed("plain-object-index")).toEqual([
+      "through the provider > names that every plain object has as keys read as missing, or as a stored string value",
+      "through the provider > capability: batchRead > getMany of names that every plain object has as keys answers only stored string values",
+    ]);
+    expect(failed("ifversion-creates")).toEqual(
+      inEveryMode(
+        "capability: checkAndSet > ifVersion on a secret that does not exist throws SecretConflictError and creates nothing",
+      ),
+    );
+    expect(failed("racy-if-version")).toEqual([
+      "through the provider > capability: checkAndSet > 4 concurrent ifVersion writes over the same version: exactly one wins",
+    ]);
+    expect(failed("drops-nul")).toEqual(
+      inEveryMode(
+        "hostile values round-trip byte-for-byte > a NUL character round-trips, or is refused with a SecretError and not stored",
+      ),
+    );
+    expect([...failed("strips-controls")].sort()).toEqual(
+      ["an escape sequence", "control characters"]
+        .flatMap((label) => inEveryMode(`hostile values round-trip byte-for-byte > ${label}`))
+        .sort(),
+    );
+    expect(failed("cuts-at-64-kib")).toEqual([
+      "through the provider > hostile values round-trip byte-for-byte > a value of maxValueBytes (at most 1 MiB) round-trips whole, or is refused with a SecretError, never cut",
+    ]);
+    expect(failed("lists-twice")).toEqual(
+      inEveryMode("capability: list > written names appear in list() and deleted ones disappear"),
+    );
+    // Given what must never show, the suite looks for it in the printed provider, in errors and in logs.
+    expect(failed("prints-token")).toEqual([
+      "shape > printing the provider shows nothing sensitive: inspect, JSON, String",
+    ]);
+    expect(failed("error-names-token")).toEqual([
+      echo,
+      "canary > a secret value appears in no log line or error message, even at debug level",
+    ]);
   }, 120_000);
 });

@@ -36,6 +36,19 @@ describe("runProviderConformance itself", () => {
     }
   });
 
+  it("refuses sensitive strings too short to look for without false alarms", () => {
+    for (const sensitive of [
+      ["short"],
+      [""],
+      [42 as unknown as string],
+      "not-a-list-at-all" as unknown as string[],
+    ]) {
+      expect(() =>
+        runProviderConformance({ name: "x", sensitive, create: () => new MemoryProvider() }),
+      ).toThrow(SecretConfigError);
+    }
+  });
+
   it("exports hostile values that are distinct, labelled and non-empty", () => {
     expect(hostileValues.length).toBeGreaterThanOrEqual(30);
     expect(new Set(hostileValues.map((v) => v.label)).size).toBe(hostileValues.length);

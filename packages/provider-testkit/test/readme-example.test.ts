@@ -10,10 +10,12 @@ function createMapProvider(): SecretProvider {
       const value = secrets.get(name);
       return value === undefined ? undefined : { value };
     },
-    async set(name, value) {
+    async set(name, value, options) {
+      options?.signal?.throwIfAborted(); // past its deadline: write nothing
       secrets.set(name, value);
     },
-    async delete(name) {
+    async delete(name, options) {
+      options?.signal?.throwIfAborted();
       return secrets.delete(name);
     },
     async check() {},

@@ -14,6 +14,7 @@ runProviderConformance({
       cwd,
       logger,
     }),
+  sensitive: [token],
 });
 
 runProviderConformance({
@@ -29,6 +30,7 @@ runProviderConformance({
       cwd,
       logger,
     }),
+  sensitive: [token],
 });
 
 runProviderConformance({
@@ -39,4 +41,5 @@ runProviderConformance({
       cwd,
       logger,
     }),
+  sensitive: [token],
 });

@@ -4,7 +4,10 @@ import { expect, it } from "vitest";
 import { defineSuite, forEachMode, type ModeTests } from "../suite/define.js";
 import type { ProviderConformanceOptions } from "../suite/options.js";
 
-export function basicTests({ client, name }: ModeTests): void {
+/** Names that are also keys every plain object inherits: a store keyed by a plain object answers them wrongly. */
+const OBJECT_KEYS = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"] as const;
+
+export function basicTests({ mode, client, name }: ModeTests): void {
   it("get of a missing name resolves undefined, not an error", async () => {
     expect(await client().get(name())).toBeUndefined();
   });
@@ -31,6 +34,18 @@ export function basicTests({ client, name }: ModeTests): void {
     expect(await client().delete(n)).toBe(false);
     expect(await client().get(n)).toBeUndefined();
   });
+
+  // Read-only (a shared backend may hold these names), and once: the answer is the provider's.
+  if (mode === "provider")
+    it("names that every plain object has as keys read as missing, or as a stored string value", async () => {
+      for (const key of OBJECT_KEYS) {
+        const record = await client().get(key);
+        if (record !== undefined)
+          expect(typeof record.value, `get("${key}") answers something that is not a stored value`).toBe(
+            "string",
+          );
+      }
+    });
 
   it("check() resolves", async () => {
     await expect(client().check()).resolves.toBeUndefined();

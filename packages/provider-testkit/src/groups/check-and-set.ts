@@ -6,7 +6,7 @@ import { versionAfterWrite } from "../suite/checks.js";
 import { defineSuite, forEachMode, type ModeTests, requireCapability } from "../suite/define.js";
 import type { ProviderConformanceOptions } from "../suite/options.js";
 
-export function checkAndSetTests({ client, name }: ModeTests): void {
+export function checkAndSetTests({ mode, client, name }: ModeTests): void {
   describe("capability: checkAndSet", () => {
     it("ifAbsent on an existing secret throws SecretConflictError and keeps the value", async () => {
       const n = name();
@@ -45,6 +45,35 @@ export function checkAndSetTests({ client, name }: ModeTests): void {
       await client().set(n, "version-four", { ifVersion: current as string });
       expect((await client().get(n))?.value).toBe("version-four");
     });
+
+    it("ifVersion on a secret that does not exist throws SecretConflictError and creates nothing", async () => {
+      const version = await versionAfterWrite(client(), name(), "version-elsewhere");
+      const n = name();
+      const error = await client()
+        .set(n, "must-not-be-created", { ifVersion: version })
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+      expect(error, "a missing secret has no current version to match").toBeInstanceOf(SecretConflictError);
+      expect(await client().get(n)).toBeUndefined();
+    });
+
+    // The race is the provider's own: run once, through it directly, to keep the request count low.
+    if (mode === "provider")
+      it("4 concurrent ifVersion writes over the same version: exactly one wins", async () => {
+        const n = name();
+        const base = await versionAfterWrite(client(), n, "base-version");
+        const results = await Promise.allSettled(
+          Array.from({ length: 4 }, (_, i) => client().set(n, `successor-${i}`, { ifVersion: base })),
+        );
+        const winners = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+        expect(winners, "ifVersion must be checked and written atomically").toHaveLength(1);
+        for (const r of results) {
+          if (r.status === "rejected") expect(r.reason).toBeInstanceOf(SecretConflictError);
+        }
+        expect((await client().get(n))?.value).toBe(`successor-${winners[0]}`);
+      });
 
     it("8 concurrent ifAbsent creates of one name: exactly one wins", async () => {
       const n = name();

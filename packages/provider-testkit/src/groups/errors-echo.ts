@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { SecretManager } from "@org/secrets-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeError } from "../suite/checks.js";
+import { describeError, findLeak, TRANSPORT_FIELDS, transportFields } from "../suite/checks.js";
 import { defineSuite, type Suite } from "../suite/define.js";
 import type { ProviderConformanceOptions } from "../suite/options.js";
 import { Session } from "../suite/session.js";
@@ -48,6 +48,9 @@ export function errorEchoTests({ options, announced, uniqueName }: Suite): void 
         await attempt("set of a value over maxValueBytes", () =>
           provider.set(n, `${attempted}${"x".repeat(max)}`),
         );
+      await attempt("set with a signal that has already fired", () =>
+        provider.set(n, attempted, { signal: AbortSignal.abort() }),
+      );
       // And through a manager: what reaches the caller after core's wrapping.
       const manager = new SecretManager({ provider, cacheTtlMs: 0 });
       if (announced.checkAndSet)
@@ -57,8 +60,25 @@ export function errorEchoTests({ options, announced, uniqueName }: Suite): void 
 
       for (const { what, error } of failures) {
         const text = describeError(error);
-        for (const secret of [stored, attempted])
-          expect(text.includes(secret), `${what}: the error echoes the value`).toBe(false);
+        for (const secret of [stored, attempted]) {
+          const form = findLeak(text, secret);
+          expect(
+            form,
+            form === secret
+              ? `${what}: the error echoes the value`
+              : `${what}: the error holds part or an encoding of the value (${form?.length} characters)`,
+          ).toBeUndefined();
+        }
+        (options.sensitive ?? []).forEach((secret, i) => {
+          expect(
+            findLeak(text, secret),
+            `${what}: the error holds sensitive[${i}] (or part of it)`,
+          ).toBeUndefined();
+        });
+        expect(
+          transportFields(error),
+          `${what}: the error keeps what was sent or received (no ${TRANSPORT_FIELDS.join(", ")} fields)`,
+        ).toEqual([]);
       }
     });
   });

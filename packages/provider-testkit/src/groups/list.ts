@@ -12,6 +12,11 @@ export function listTests({ client, name }: ModeTests): void {
       await client().set(b, "listed-b");
       const before = await client().list();
       expect(before).toEqual(expect.arrayContaining([a, b]));
+      expect(
+        before.every((n) => typeof n === "string"),
+        "list() answers names as strings",
+      ).toBe(true);
+      expect(new Set(before).size, "list() names each secret once").toBe(before.length);
       await client().delete(a);
       const after = await client().list();
       expect(after).not.toContain(a);

@@ -1,7 +1,9 @@
 // Group "shape": a name, the four required methods, capabilities as booleans,
 // and batch reads and listing announced only by having the methods.
+import { inspect } from "node:util";
 import { checkProviderShape } from "@org/secrets-core/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findLeak } from "../suite/checks.js";
 import { defineSuite, type Suite } from "../suite/define.js";
 import type { ProviderConformanceOptions } from "../suite/options.js";
 import { Session } from "../suite/session.js";
@@ -21,6 +23,23 @@ export function shapeTests({ options, uniqueName }: Suite): void {
       if (provider.displayName !== undefined) expect(typeof provider.displayName).toBe("string");
       expect(() => checkProviderShape(provider, options.name)).not.toThrow();
     });
+
+    if ((options.sensitive ?? []).length > 0)
+      it("printing the provider shows nothing sensitive: inspect, JSON, String", () => {
+        const provider = session.provider;
+        const shown = [inspect(provider, { depth: 8 }), String(provider)];
+        try {
+          shown.push(JSON.stringify(provider) ?? "");
+        } catch {
+          // Not serialisable: inspect above shows its fields.
+        }
+        (options.sensitive ?? []).forEach((secret, i) => {
+          expect(
+            findLeak(shown.join("\n"), secret),
+            `sensitive[${i}] shows when the provider is printed: keep it in a private (#) field`,
+          ).toBeUndefined();
+        });
+      });
 
     it("announces capabilities as an object of booleans; batch reads and listing by having the methods", () => {
       const provider = session.provider;

@@ -32,6 +32,8 @@ export interface Suite {
 export interface ModeTests {
   readonly mode: Mode;
   client(): Client;
+  /** The provider under test (also in the manager modes). */
+  provider(): SecretProvider;
   name(): string;
 }
 
@@ -47,6 +49,11 @@ export function defineSuite(options: ProviderConformanceOptions, register: (suit
       "namePrefix must be a valid secret name of at most 100 characters (letters, digits, underscores)",
       { field: "namePrefix" },
     );
+  const sensitive: unknown = options.sensitive ?? [];
+  if (!Array.isArray(sensitive) || sensitive.some((s) => typeof s !== "string" || s.length < 8))
+    throw new SecretConfigError("sensitive must be a list of strings of at least 8 characters each", {
+      field: "sensitive",
+    });
   const runId = randomBytes(4).toString("hex").toUpperCase();
   let counter = 0;
   const uniqueName = () => `${prefix}${runId}_${++counter}`;
@@ -67,7 +74,12 @@ export function forEachMode(suite: Suite, register: (tests: ModeTests) => void):
       const session = new Session(suite.options, mode, suite.uniqueName);
       beforeAll(() => session.open());
       afterAll(() => session.close());
-      register({ mode, client: () => session.client, name: () => session.name() });
+      register({
+        mode,
+        client: () => session.client,
+        provider: () => session.provider,
+        name: () => session.name(),
+      });
     });
   }
 }

@@ -22,4 +22,11 @@ export interface ProviderConformanceOptions {
    * suffix is added per run, so the suite can run against a shared real backend.
    */
   namePrefix?: string | undefined;
+  /**
+   * What `create` gives the provider that must never show: its token, password,
+   * secret key (each at least 8 characters). The suite looks for each, like for
+   * the values it writes, in errors and log lines, and in what printing the
+   * provider object shows.
+   */
+  sensitive?: readonly string[] | undefined;
 }
